@@ -1,0 +1,36 @@
+"""Detectors: one module per signal family, each satisfying the :class:`Detector` protocol.
+
+The registry below is explicit on purpose (greppable, type-checked, no import magic). A
+detector reads an :class:`~scanner.asset.Asset` and yields evidence; it never walks,
+hashes for matching, decides pass/fail, prints, or touches the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from scanner.asset import Asset
+from scanner.model import Evidence, MediaKind, Rule, Section
+
+
+class Detector(Protocol):
+    """What every detector module exports."""
+
+    NAME: str
+    KINDS: frozenset[MediaKind]
+    RULES: tuple[Rule, ...]
+
+    def detect(self, asset: Asset) -> Iterator[Evidence]:
+        """Yield evidence for every rule of this family that fires on the asset."""
+        ...
+
+    def describe(self, asset: Asset) -> Iterator[Section]:
+        """Yield human-readable sections of what this family found (for ``inspect``)."""
+        ...
+
+
+# Imported after the protocol so detector modules may import it for type hints.
+from detectors import integrity  # noqa: E402
+
+DETECTORS: tuple[Detector, ...] = (integrity,)

@@ -1,0 +1,128 @@
+"""Integrity: can the file be read as the media its bytes claim to be? (SCN001)
+
+Checks are structural and cheap: the container's own walk (segments, chunks, boxes)
+must reach its end without running past the file, and Pillow must accept the header of
+formats it knows. A file that fails is reported as unreadable, so the gate fails closed.
+"""
+
+from __future__ import annotations
+
+import struct
+import warnings
+from collections.abc import Iterator
+
+from PIL import Image, UnidentifiedImageError
+
+from scanner.asset import Asset
+from scanner.extract.containers import StructureError, iter_jpeg_segments, iter_riff_chunks
+from scanner.extract.pngtext import png_text
+from scanner.model import Evidence, Line, MediaKind, Rule, Section
+from scanner.scanrules import UNREADABLE
+
+NAME = "integrity"
+KINDS = frozenset(MediaKind)
+RULES: tuple[Rule, ...] = ()  # raises the scanner's own SCN001, defined in scanner.scanrules
+
+_PILLOW_FORMATS = frozenset({"jpeg", "png", "gif", "tiff", "webp", "bmp", "psd"})
+_BMFF_FORMATS = frozenset({"mp4", "mov", "m4a", "heif", "avif", "cr3"})
+MAX_BOXES = 10_000
+
+
+def detect(asset: Asset) -> Iterator[Evidence]:
+    """Yield one SCN001 evidence per structural problem found (usually none)."""
+    for problem in iter_problems(asset):
+        yield Evidence(UNREADABLE.code, problem, key="structure", value=asset.format)
+
+
+def describe(asset: Asset) -> Iterator[Section]:
+    """A section listing structural problems, when there are any."""
+    problems = list(iter_problems(asset))
+    if problems:
+        yield Section("Integrity", tuple(Line("problem", p) for p in problems))
+
+
+def iter_problems(asset: Asset) -> Iterator[str]:
+    """Plain-words reasons the file cannot be read as what it is; empty when it can."""
+    return iter(asset.view("integrity", _problems))
+
+
+def _problems(asset: Asset) -> list[str]:
+    if asset.size == 0:
+        return ["the file is empty (0 bytes)"]
+    checks = {"jpeg": _jpeg, "png": _png, "webp": _riff, "wav": _riff, "avi": _riff}
+    problems: list[str] = []
+    check = checks.get(asset.format) or (_bmff if asset.format in _BMFF_FORMATS else None)
+    if check is not None:
+        problems.extend(check(asset))
+    if asset.format in _PILLOW_FORMATS and not problems:
+        problems.extend(_pillow_header(asset))
+    return problems
+
+
+def _jpeg(asset: Asset) -> list[str]:
+    try:
+        with asset.open() as f:
+            for _ in iter_jpeg_segments(f, want=frozenset()):
+                pass
+    except StructureError as exc:
+        return [f"JPEG structure is broken: {exc}"]
+    if b"\xff\xd9" not in asset.tail(4096):
+        return ["JPEG is truncated: no end-of-image marker at the end of the file"]
+    return []
+
+
+def _png(asset: Asset) -> list[str]:
+    error = png_text(asset).structure_error
+    return [f"PNG structure is broken: {error}"] if error else []
+
+
+def _riff(asset: Asset) -> list[str]:
+    try:
+        with asset.open() as f:
+            for _ in iter_riff_chunks(f, skip=frozenset({b"data", b"movi", b"LIST", b"VP8 "})):
+                pass
+    except StructureError as exc:
+        return [f"RIFF structure is broken: {exc}"]
+    return []
+
+
+def _bmff(asset: Asset) -> list[str]:
+    """Walk top-level ISO BMFF boxes: every declared size must fit inside the file."""
+    pos, count = 0, 0
+    with asset.open() as f:
+        while pos < asset.size:
+            count += 1
+            if count > MAX_BOXES:
+                return ["ISO BMFF file has too many top-level boxes"]
+            f.seek(pos)
+            header = f.read(16)
+            if len(header) < 8:
+                return ["ISO BMFF box header truncated at the end of the file"]
+            size, box = struct.unpack(">I4s", header[:8])
+            if size == 1:
+                size = struct.unpack(">Q", header[8:16])[0] if len(header) == 16 else 0
+            elif size == 0:
+                size = asset.size - pos  # box runs to the end of the file
+            if size < 8 or pos + size > asset.size:
+                name = box.decode("latin-1", "replace")
+                return [f"ISO BMFF box {name!r} at offset {pos} runs past the end (truncated)"]
+            pos += size
+    return []
+
+
+def _pillow_header(asset: Asset) -> list[str]:
+    """Let Pillow parse the header only (no pixel decode); its decompression-bomb guard stays on."""
+    try:
+        with warnings.catch_warnings():
+            # Above 89 Mpx Pillow only warns (real 100 Mpx cameras exist); above twice that it
+            # refuses, and that refusal is what we report.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with asset.open() as f, Image.open(f):
+                pass
+    except Image.DecompressionBombError as exc:
+        return [f"image declares a huge size (decompression-bomb guard): {exc}"]
+    except UnidentifiedImageError:
+        return [f"Pillow cannot identify this {asset.format.upper()} image (corrupt header)"]
+    except (OSError, ValueError, SyntaxError, struct.error, EOFError) as exc:
+        return [f"image header is corrupt: {type(exc).__name__}: {exc}"]
+    return []

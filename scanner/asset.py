@@ -1,0 +1,126 @@
+"""Asset: one file under scan, opened read-only, with lazily computed and cached views.
+
+Detectors never open files themselves: they ask the asset for bytes or for a view, and a
+view computed for one detector (the XMP packets, the EXIF tags) is reused by the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO, TypeVar
+
+from scanner.model import MediaKind, Settings
+from scanner.sniff import Sniffed, sniff
+
+T = TypeVar("T")
+
+HEAD_SIZE = 64 * 1024
+# Identity of the bytes for fingerprints without hashing every byte: size + head + tail.
+_QUICK_SPAN = 64 * 1024
+
+
+class Asset:
+    """A file to scan: where it is, what its bytes say it is, and cached views of it."""
+
+    def __init__(
+        self,
+        path: Path,
+        rel: str,
+        *,
+        sidecar: Path | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.path = path
+        self.rel = rel
+        self.sidecar = sidecar  # an .xmp file next to the media, read as part of it
+        self.settings = settings or Settings()
+        stat = path.stat()
+        self.size = stat.st_size
+        self.mtime_ns = stat.st_mtime_ns
+        self._views: dict[str, object] = {}
+        self._head: bytes | None = None
+        self.sniffed: Sniffed = sniff(self.head(512), path.name)
+
+    @property
+    def kind(self) -> MediaKind:
+        """The media kind decided from the bytes."""
+        return self.sniffed.kind
+
+    @property
+    def format(self) -> str:
+        """Short container format name (``jpeg``, ``png``, ``mp4`` ...)."""
+        return self.sniffed.format
+
+    @property
+    def mime(self) -> str:
+        """MIME type for the format (what c2pa-python expects for streams)."""
+        return self.sniffed.mime
+
+    def open(self) -> BinaryIO:
+        """Open the file for reading only; the scanner never writes to a scanned file."""
+        return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+
+    def head(self, size: int = HEAD_SIZE) -> bytes:
+        """The first ``size`` bytes (at most 64 KiB, read once and cached)."""
+        if self._head is None:
+            with self.open() as f:
+                self._head = f.read(HEAD_SIZE)
+        return self._head[:size]
+
+    def read_at(self, offset: int, size: int) -> bytes:
+        """Up to ``size`` bytes from ``offset``; short at the end of the file."""
+        if offset + size <= len(self.head()) and offset >= 0:
+            return self.head()[offset : offset + size]
+        with self.open() as f:
+            f.seek(max(0, offset))
+            return f.read(size)
+
+    def tail(self, size: int) -> bytes:
+        """The last ``size`` bytes of the file."""
+        return self.read_at(max(0, self.size - size), size)
+
+    def view(self, name: str, factory: Callable[[Asset], T]) -> T:
+        """Compute a named view once per asset and cache it (shared between detectors)."""
+        if name not in self._views:
+            self._views[name] = factory(self)
+        return self._views[name]  # type: ignore[return-value]
+
+    def sha256(self) -> str:
+        """SHA-256 of every byte; costly, so only matching and reports that need it call it."""
+        return self.view("sha256", _sha256)
+
+    def quick_id(self) -> str:
+        """A cheap identity of the bytes: size plus a hash of the first and last 64 KiB."""
+        return self.view("quick_id", _quick_id)
+
+
+def _sha256(asset: Asset) -> str:
+    digest = hashlib.sha256()
+    with asset.open() as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _quick_id(asset: Asset) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(str(asset.size).encode())
+    digest.update(asset.head(_QUICK_SPAN))
+    if asset.size > _QUICK_SPAN:
+        digest.update(asset.tail(_QUICK_SPAN))
+    return digest.hexdigest()
+
+
+def find_sidecar(path: Path) -> Path | None:
+    """An XMP sidecar for ``path``: ``name.xmp`` (Lightroom) or ``name.ext.xmp`` (darktable)."""
+    for candidate in (path.with_suffix(".xmp"), path.with_name(path.name + ".xmp")):
+        if candidate != path and candidate.is_file() and not candidate.is_symlink():
+            return candidate
+    if os.name != "nt":  # case variants written by some DAMs
+        upper = path.with_suffix(".XMP")
+        if upper != path and upper.is_file() and not upper.is_symlink():
+            return upper
+    return None

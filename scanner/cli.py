@@ -1,0 +1,188 @@
+"""The command line: ``provscan scan``, ``inspect`` and ``rules``; thin on purpose.
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 at least one violation; 2 usage,
+root or configuration error; 3 internal error; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scanner.engine import scan as run_scan
+from scanner.model import Report, Settings, Severity
+from scanner.report import to_inspect, to_json, to_text
+from scanner.rules import all_rules
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Media provenance and deliverable scanner (C2PA, XMP/IPTC, EXIF, AI generator markers).",
+)
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class OutputFormat(StrEnum):
+    """Report formats of ``scan``."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+class FailOn(StrEnum):
+    """What makes ``scan`` exit 1."""
+
+    VIOLATION = "violation"  # any error-severity finding (AI material, unreadable file)
+    WARNING = "warning"  # any warning or error
+    NONE = "none"  # never (report only)
+
+
+TargetArg = Annotated[Path, typer.Argument(help="A deliverable folder, or one file.")]
+TrustOpt = Annotated[
+    Path | None,
+    typer.Option("--trust-anchors", help="PEM file of C2PA trust anchors (root certificates)."),
+]
+AllowedOpt = Annotated[
+    Path | None,
+    typer.Option("--allowed-list", help="PEM file of end-entity certificates trusted as-is."),
+]
+TrustCfgOpt = Annotated[
+    Path | None,
+    typer.Option("--trust-config", help="C2PA trust store config (allowed EKU OIDs)."),
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"provscan: {message}", err=True)
+    return typer.Exit(EXIT_USAGE)
+
+
+def _read_text(path: Path | None, option: str) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"{path}: {option}: cannot be read ({exc})") from None
+
+
+def _settings(trust: Path | None, allowed: Path | None, cfg: Path | None, describe: bool) -> Settings:
+    anchors = _read_text(trust, "--trust-anchors")
+    if anchors is not None and "-----BEGIN CERTIFICATE-----" not in anchors:
+        raise _fail(f"{trust}: --trust-anchors: no PEM certificate found in the file")
+    return Settings(
+        trust_anchors=anchors,
+        allowed_list=_read_text(allowed, "--allowed-list"),
+        trust_config=_read_text(cfg, "--trust-config"),
+        describe=describe,
+    )
+
+
+def _check_target(target: Path) -> None:
+    if not target.exists():
+        raise _fail(f"{target}: no such file or folder")
+    if not (target.is_dir() or target.is_file()):
+        raise _fail(f"{target}: not a regular file or folder")
+
+
+@app.command()
+def scan(
+    target: TargetArg,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = OutputFormat.TEXT,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
+    ] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="What fails the gate.")] = (
+        FailOn.VIOLATION
+    ),
+    trust_anchors: TrustOpt = None,
+    allowed_list: AllowedOpt = None,
+    trust_config: TrustCfgOpt = None,
+) -> None:
+    """Scan a folder or a file; print per-file markers and verdicts, then a summary."""
+    _check_target(target)
+    settings = _settings(trust_anchors, allowed_list, trust_config, describe=False)
+    report = run_scan(target, settings)
+    text = (to_json if output_format is OutputFormat.JSON else to_text).render(report)
+    _write(text, output)
+    raise typer.Exit(exit_code(report, fail_on))
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8", errors="surrogateescape")
+    except OSError as exc:
+        raise _fail(f"{output}: --output: cannot be written ({exc.strerror})") from None
+
+
+def exit_code(report: Report, fail_on: FailOn) -> int:
+    """1 when any finding reaches the ``--fail-on`` level, else 0."""
+    if fail_on is FailOn.NONE:
+        return EXIT_OK
+    floor = Severity.ERROR if fail_on is FailOn.VIOLATION else Severity.WARNING
+    failing = any(f.rule.severity.rank >= floor.rank for r in report.files for f in r.findings)
+    return EXIT_FAIL if failing else EXIT_OK
+
+
+@app.command()
+def inspect(
+    target: Annotated[Path, typer.Argument(help="One media file.")],
+    trust_anchors: TrustOpt = None,
+    allowed_list: AllowedOpt = None,
+    trust_config: TrustCfgOpt = None,
+) -> None:
+    """Everything provscan knows about one file, for a person to read."""
+    _check_target(target)
+    if not target.is_file():
+        raise _fail(f"{target}: inspect takes one file (use 'provscan scan' for a folder)")
+    settings = _settings(trust_anchors, allowed_list, trust_config, describe=True)
+    report = run_scan(target, settings)
+    sys.stdout.write(to_inspect.render(report.files[0]))
+
+
+@app.command()
+def rules() -> None:
+    """List every rule: code, name, severity and a one-line summary."""
+    for rule in all_rules():
+        typer.echo(f"{rule.code}  {rule.name:<34} {rule.severity.value:<8} {rule.summary}")
+
+
+def main() -> None:
+    """Console entry point: maps interrupts to 130 and uncaught errors to 3 (not Python's 1)."""
+    try:
+        code = app(standalone_mode=False)
+    except KeyboardInterrupt:
+        sys.stderr.write("provscan: interrupted\n")
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if _is_usage_error(exc):
+            sys.exit(EXIT_USAGE)
+        sys.stderr.write(f"provscan: internal error: {type(exc).__name__}: {exc}\n")
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """Typer's own parse errors (bad option values, unknown commands): shown in one line."""
+    if isinstance(exc, typer.TyperException):
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            sys.stderr.write(f"provscan: {exc}\n")
+        return True
+    return isinstance(exc, typer.Abort)

@@ -1,0 +1,151 @@
+"""The pipeline: walk -> sniff -> detectors -> findings -> verdict, one file at a time.
+
+Per-file trouble never stops a run: a file that cannot be opened, a detector that
+raises, a name that lies about the format, all become findings on that file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from detectors import DETECTORS, Detector
+from scanner import __version__, scanrules
+from scanner.asset import Asset, find_sidecar
+from scanner.model import (
+    Evidence,
+    FileResult,
+    Finding,
+    Line,
+    MediaKind,
+    Report,
+    Rule,
+    Section,
+    Settings,
+)
+from scanner.rules import by_code
+from scanner.sniff import EMPTY, UNKNOWN, extension_matches
+from scanner.verdict import decide
+from scanner.walk import Entry, iter_entries
+
+
+def scan(root: Path, settings: Settings | None = None) -> Report:
+    """Scan a folder (or one file) and return the whole report."""
+    settings = settings or Settings()
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    files = tuple(iter_results(root, settings))
+    return Report(
+        root=str(root),
+        files=files,
+        tool_version=__version__,
+        started=started.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        duration_s=round(time.perf_counter() - clock, 3),
+    )
+
+
+def iter_results(root: Path, settings: Settings) -> Iterator[FileResult]:
+    """One result per walked entry, in walk order."""
+    for entry in iter_entries(root):
+        yield scan_entry(entry, settings)
+
+
+def scan_entry(entry: Entry, settings: Settings) -> FileResult:
+    """Everything the scanner concludes about one walked entry."""
+    if entry.problem and entry.rule is not None:
+        return _problem_result(entry.rel, entry.rule, entry.problem)
+    try:
+        asset = Asset(entry.path, entry.rel, sidecar=find_sidecar(entry.path), settings=settings)
+    except OSError as exc:
+        return _problem_result(entry.rel, scanrules.UNREADABLE, f"cannot be opened: {exc.strerror}")
+    return analyse(asset)
+
+
+def analyse(asset: Asset) -> FileResult:
+    """Run every applicable detector on an opened asset and decide its verdict."""
+    evidence = list(_scanner_evidence(asset))
+    sections: list[Section] = []
+    for detector in DETECTORS:
+        if asset.kind in detector.KINDS:
+            evidence.extend(_run(detector, asset))
+            if asset.settings.describe:
+                sections.extend(_describe(detector, asset))
+    findings = tuple(_finding(ev, asset.quick_id()) for ev in evidence)
+    verdict, deciding = decide(findings)
+    return FileResult(
+        path=asset.rel,
+        kind=asset.kind,
+        format=asset.format,
+        mime=asset.mime,
+        size=asset.size,
+        verdict=verdict,
+        findings=findings,
+        deciding=deciding,
+        sections=tuple(sections),
+    )
+
+
+def _scanner_evidence(asset: Asset) -> Iterator[Evidence]:
+    """The scanner's own checks: unsupported format, name that disagrees with the bytes."""
+    if asset.sniffed is UNKNOWN:
+        yield Evidence(scanrules.UNSUPPORTED.code, "format not recognised from its bytes")
+    elif asset.sniffed is not EMPTY and not extension_matches(asset.format, asset.path.name):
+        yield Evidence(
+            scanrules.EXTENSION_MISMATCH.code,
+            f"named {asset.path.suffix or '(no extension)'} but the bytes are {asset.format.upper()}",
+            key="extension",
+            value=asset.path.suffix,
+        )
+
+
+def _run(detector: Detector, asset: Asset) -> list[Evidence]:
+    """A detector's evidence; its failure becomes an SCN002 finding, never a crash."""
+    try:
+        return list(detector.detect(asset))
+    except Exception as exc:  # a detector bug or a parser choking on hostile bytes
+        message = f"{detector.NAME} failed: {type(exc).__name__}: {exc}"
+        return [Evidence(scanrules.DETECTOR_FAILED.code, message[:500], key=detector.NAME)]
+
+
+def _describe(detector: Detector, asset: Asset) -> list[Section]:
+    try:
+        return list(detector.describe(asset))
+    except Exception as exc:
+        return [Section(detector.NAME, (Line(f"could not describe: {type(exc).__name__}"),))]
+
+
+def _finding(evidence: Evidence, identity: str) -> Finding:
+    rule = by_code()[evidence.rule]
+    return Finding(rule, evidence, fingerprint(rule, evidence, identity))
+
+
+def fingerprint(rule: Rule, evidence: Evidence, identity: str) -> str:
+    """A stable id for a finding: rule, key, value and the bytes' identity, never the path.
+
+    The path is left out on purpose: deliverables are renamed and moved, and an approval
+    should follow the bytes (detect-secrets keeps line numbers out of secret ids likewise).
+    """
+    digest = hashlib.blake2b(digest_size=12)
+    for part in (rule.code, evidence.key, evidence.value, identity):
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\x00")
+    return digest.hexdigest()
+
+
+def _problem_result(rel: str, rule: Rule, message: str) -> FileResult:
+    """A result for an entry that could not be opened at all (special file, permissions...)."""
+    evidence = Evidence(rule.code, message, key="path")
+    findings = (Finding(rule, evidence, fingerprint(rule, evidence, message)),)
+    verdict, deciding = decide(findings)
+    return FileResult(
+        path=rel,
+        kind=MediaKind.OTHER,
+        format="unknown",
+        mime="application/octet-stream",
+        size=0,
+        verdict=verdict,
+        findings=findings,
+        deciding=deciding,
+    )

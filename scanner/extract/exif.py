@@ -1,0 +1,124 @@
+"""EXIF tags through exifread (JPEG, TIFF and raw, WebP, HEIF, PNG eXIf), decoded to text.
+
+exifread reads only the EXIF structures, never pixels. ``details=True`` is needed: without
+it exifread drops UserComment, where Automatic1111 and Forge write their parameters.
+UserComment is decoded here from its 8-byte charset prefix (ASCII / UNICODE / JIS).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import exifread
+
+from scanner.asset import Asset
+from scanner.extract.pngtext import png_text
+
+logging.getLogger("exifread").setLevel(logging.CRITICAL)  # it logs "no EXIF" for every PNG
+
+_EXIF_FORMATS = frozenset({"jpeg", "tiff", "webp", "heif", "avif", "png", "cr3", "jxl"})
+MAX_VALUE = 1024 * 1024  # longest text kept per tag (a ComfyUI workflow can be large)
+
+# Tags worth keeping, by exifread's "IFD Name" key; others are camera settings we don't judge.
+_WANTED = (
+    "Software",
+    "Make",
+    "Model",
+    "UserComment",
+    "ImageDescription",
+    "Artist",
+    "Copyright",
+    "DateTimeOriginal",
+    "DateTime",
+    "HostComputer",
+    "LensModel",
+    "BodySerialNumber",
+    "XPComment",
+    "XPKeywords",
+    "XPSubject",
+)
+
+
+@dataclass(slots=True)
+class Exif:
+    """EXIF text values by short tag name (``Software``, ``Make``...), and problems met."""
+
+    tags: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def get(self, name: str) -> str:
+        """A tag's text, or an empty string."""
+        return self.tags.get(name, "")
+
+
+def exif(asset: Asset) -> Exif:
+    """The asset's EXIF (cached view); empty for formats without EXIF."""
+    return asset.view("exif", _read_exif)
+
+
+def _read_exif(asset: Asset) -> Exif:
+    result = Exif()
+    if asset.format not in _EXIF_FORMATS:
+        return result
+    try:
+        raw = _process(asset)
+    except Exception as exc:  # exifread raises bare errors of many types on corrupt input
+        result.problems.append(f"EXIF could not be read ({type(exc).__name__}: {exc})")
+        return result
+    for key, tag in raw.items():
+        name = key.split(" ", 1)[-1]
+        if name in _WANTED and name not in result.tags:
+            text = decode_tag(name, tag)
+            if text:
+                result.tags[name] = text[:MAX_VALUE]
+    return result
+
+
+def _process(asset: Asset) -> dict[str, Any]:
+    if asset.format == "png":  # exifread's PNG path re-walks chunks; reuse ours
+        payload = png_text(asset).exif
+        if not payload:
+            return {}
+        stream: Any = io.BytesIO(payload)
+    else:
+        stream = asset.open()
+    with stream:
+        found: dict[str, Any] = exifread.process_file(
+            stream, details=True, extract_thumbnail=False, strict=False
+        )
+        return found
+
+
+def decode_tag(name: str, tag: Any) -> str:
+    """Text of one exifread tag; UserComment and XP* tags get their proper decoding."""
+    values = getattr(tag, "values", None)
+    if name == "UserComment" and isinstance(values, list):
+        return decode_user_comment(bytes(v & 0xFF for v in values if isinstance(v, int)))
+    if name.startswith("XP") and isinstance(values, list):
+        raw = bytes(v & 0xFF for v in values if isinstance(v, int))
+        return raw.decode("utf-16-le", "replace").rstrip("\x00")
+    if isinstance(values, str):
+        return values.strip("\x00 ").strip()
+    return str(getattr(tag, "printable", "")).strip()
+
+
+def decode_user_comment(raw: bytes) -> str:
+    """Decode EXIF UserComment: an 8-byte charset id, then the text (CIPA DC-008 4.6.5)."""
+    prefix, body = raw[:8], raw[8:]
+    if prefix.startswith(b"UNICODE"):
+        return _decode_utf16(body).rstrip("\x00").strip()
+    if prefix.startswith(b"ASCII") or prefix.startswith(b"\x00" * 8) or prefix.startswith(b"JIS"):
+        return body.decode("utf-8", "replace").rstrip("\x00").strip()
+    return raw.decode("utf-8", "replace").rstrip("\x00").strip()
+
+
+def _decode_utf16(body: bytes) -> str:
+    """UTF-16 of either byte order: writers disagree (piexif writes big-endian)."""
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return body.decode("utf-16", "replace")
+    even_zeros = body[0::2].count(0)
+    odd_zeros = body[1::2].count(0)
+    return body.decode("utf-16-be" if even_zeros >= odd_zeros else "utf-16-le", "replace")

@@ -1,0 +1,170 @@
+"""Value types shared by the scanner and the detectors: kinds, rules, evidence, findings, verdicts.
+
+Frozen, slotted dataclasses and StrEnums only: no printing, colours or serialisation here
+(that lives in ``scanner.report``), so every output format derives from the same values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class MediaKind(StrEnum):
+    """What a file is, decided from its bytes (never from its name alone)."""
+
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+    SIDECAR = "sidecar"  # .xmp and .c2pa files that describe another file
+    DOCUMENT = "document"  # PDF, fonts and other non-media that may carry C2PA
+    OTHER = "other"
+
+
+class Severity(StrEnum):
+    """How serious a rule is; it belongs to the rule, not to one observation."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        """Order for comparisons: info < warning < error."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+class Confidence(StrEnum):
+    """How sure one observation is; it belongs to the evidence, not to the rule."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        """Order for comparisons: low < medium < high."""
+        return _CONFIDENCE_RANK[self]
+
+
+_CONFIDENCE_RANK = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
+
+
+class Signal(StrEnum):
+    """What a rule's evidence says about the file, the input to the per-file verdict."""
+
+    AI_GENERATED = "ai-generated"  # the content itself was made by a generative model
+    AI_EDITED = "ai-edited"  # generative AI was used on part of the content (composite)
+    AI_HINT = "ai-hint"  # weak: a generator name in free text, a tool that may or may not be gen-AI
+    CAPTURE = "capture"  # a signed, valid claim of camera or microphone capture
+    UNREADABLE = "unreadable"  # the file could not be read as what it claims to be
+    NONE = "none"  # informational: provenance facts that do not move the verdict
+
+
+class Verdict(StrEnum):
+    """The per-file conclusion. ``no-ai-markers`` never means "authentic"."""
+
+    AI_GENERATED = "ai-generated"
+    AI_EDITED = "ai-edited"
+    AI_SUSPECTED = "ai-suspected"
+    CAPTURE_PROVENANCE = "capture-provenance"
+    NO_AI_MARKERS = "no-ai-markers"
+    UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A check with a stable code (3-letter family + 3 digits), never renamed or reused."""
+
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    signal: Signal = Signal.NONE
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What one detector saw in one file: no path, no verdict.
+
+    ``details`` carries structured facts a reviewer needs (prompt, model, seed, tool,
+    signer...); values must be JSON-serialisable.
+    """
+
+    rule: str
+    message: str
+    key: str = ""
+    value: str = ""
+    confidence: Confidence = Confidence.HIGH
+    details: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule firing on a file: the rule, the evidence and a path-free fingerprint.
+
+    The fingerprint leaves the path out on purpose: deliverables are renamed and moved,
+    and an approval should follow the bytes, not the file name.
+    """
+
+    rule: Rule
+    evidence: Evidence
+    fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of a human description: ``label: value`` indented by ``depth``."""
+
+    label: str
+    value: str = ""
+    depth: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled block of description lines, as ``provscan inspect`` prints it."""
+
+    title: str
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """Everything the scan concluded about one file."""
+
+    path: str  # POSIX, relative to the scan root (the file name when one file is scanned)
+    kind: MediaKind
+    format: str
+    mime: str
+    size: int
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    deciding: tuple[int, ...] = ()  # indexes into findings of the evidence that decided the verdict
+    sections: tuple[Section, ...] = ()  # filled only when a description was asked for (inspect)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A whole scan: the files in walk order plus the run's context."""
+
+    root: str
+    files: tuple[FileResult, ...]
+    tool_version: str
+    started: str  # ISO 8601 UTC
+    duration_s: float
+    options: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Per-run settings detectors may read (through the asset); nothing here enables network."""
+
+    trust_anchors: str | None = None  # PEM text: C2PA trust anchors (replace the SDK's built-in)
+    allowed_list: str | None = None  # PEM text: end-entity certificates trusted as-is
+    trust_config: str | None = None  # c2pa store.cfg text: allowed EKU OIDs
+    describe: bool = False  # also build human descriptions (inspect)

@@ -1,0 +1,29 @@
+"""The catalogue of every rule: the scanner's own and each detector's, looked up by code."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from detectors import DETECTORS
+from scanner import scanrules
+from scanner.model import Rule
+
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    """Every rule, scanner rules first, then each detector's in registry order."""
+    rules = list(scanrules.RULES)
+    for detector in DETECTORS:
+        rules.extend(detector.RULES)
+    return tuple(rules)
+
+
+@cache
+def by_code() -> dict[str, Rule]:
+    """Rules keyed by code; a duplicate code is a programming error caught at import."""
+    table: dict[str, Rule] = {}
+    for rule in all_rules():
+        if rule.code in table:
+            raise RuntimeError(f"rule code {rule.code} is defined twice")
+        table[rule.code] = rule
+    return table

@@ -1,0 +1,175 @@
+"""Magic bytes -> media kind, format name and MIME type; the file name only breaks ties.
+
+Formats are decided from the first bytes because deliverables are often misnamed, and a
+mismatch between name and bytes is itself worth reporting (SCN003).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scanner.model import MediaKind
+
+
+@dataclass(frozen=True, slots=True)
+class Sniffed:
+    """The result of sniffing: kind, short format name, MIME type."""
+
+    kind: MediaKind
+    format: str
+    mime: str
+
+
+UNKNOWN = Sniffed(MediaKind.OTHER, "unknown", "application/octet-stream")
+EMPTY = Sniffed(MediaKind.OTHER, "empty", "application/octet-stream")
+
+# Extensions each format is normally written with; used for the extension-mismatch check.
+EXTENSIONS: dict[str, frozenset[str]] = {
+    "jpeg": frozenset({"jpg", "jpeg", "jpe", "jfif"}),
+    "png": frozenset({"png"}),
+    "gif": frozenset({"gif"}),
+    "webp": frozenset({"webp"}),
+    "tiff": frozenset({"tif", "tiff", "dng", "nef", "cr2", "arw", "orf", "pef", "rw2"}),
+    "bmp": frozenset({"bmp", "dib"}),
+    "psd": frozenset({"psd", "psb"}),
+    "jxl": frozenset({"jxl"}),
+    "heif": frozenset({"heic", "heif", "hif"}),
+    "avif": frozenset({"avif"}),
+    "svg": frozenset({"svg"}),
+    "mp4": frozenset({"mp4", "m4v", "m4s", "3gp", "f4v"}),
+    "mov": frozenset({"mov", "qt"}),
+    "m4a": frozenset({"m4a", "m4b", "m4p", "aac", "mp4"}),
+    "cr3": frozenset({"cr3"}),
+    "avi": frozenset({"avi"}),
+    "wav": frozenset({"wav", "bwf", "wave"}),
+    "matroska": frozenset({"mkv", "mka", "mks", "webm"}),
+    "mxf": frozenset({"mxf"}),
+    "mp3": frozenset({"mp3"}),
+    "flac": frozenset({"flac"}),
+    "ogg": frozenset({"ogg", "oga", "ogv", "opus", "spx"}),
+    "aiff": frozenset({"aif", "aiff", "aifc"}),
+    "aac": frozenset({"aac", "adts"}),
+    "asf": frozenset({"wmv", "wma", "asf"}),
+    "flv": frozenset({"flv"}),
+    "mpegts": frozenset({"ts", "m2ts", "mts"}),
+    "pdf": frozenset({"pdf"}),
+    "xmp": frozenset({"xmp"}),
+    "c2pa": frozenset({"c2pa"}),
+}
+
+_BRAND_FORMATS = {
+    b"qt  ": ("mov", MediaKind.VIDEO, "video/quicktime"),
+    b"M4A ": ("m4a", MediaKind.AUDIO, "audio/mp4"),
+    b"M4B ": ("m4a", MediaKind.AUDIO, "audio/mp4"),
+    b"M4V ": ("mp4", MediaKind.VIDEO, "video/x-m4v"),
+    b"heic": ("heif", MediaKind.IMAGE, "image/heic"),
+    b"heix": ("heif", MediaKind.IMAGE, "image/heic"),
+    b"heim": ("heif", MediaKind.IMAGE, "image/heic"),
+    b"heis": ("heif", MediaKind.IMAGE, "image/heic"),
+    b"mif1": ("heif", MediaKind.IMAGE, "image/heif"),
+    b"msf1": ("heif", MediaKind.IMAGE, "image/heif"),
+    b"avif": ("avif", MediaKind.IMAGE, "image/avif"),
+    b"avis": ("avif", MediaKind.IMAGE, "image/avif"),
+    b"crx ": ("cr3", MediaKind.IMAGE, "image/x-canon-cr3"),
+}
+_MP4 = ("mp4", MediaKind.VIDEO, "video/mp4")
+
+_RIFF_FORMATS = {
+    b"WEBP": Sniffed(MediaKind.IMAGE, "webp", "image/webp"),
+    b"WAVE": Sniffed(MediaKind.AUDIO, "wav", "audio/wav"),
+    b"AVI ": Sniffed(MediaKind.VIDEO, "avi", "video/x-msvideo"),
+}
+
+_SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
+    (b"\xff\xd8\xff", Sniffed(MediaKind.IMAGE, "jpeg", "image/jpeg")),
+    (b"\x89PNG\r\n\x1a\n", Sniffed(MediaKind.IMAGE, "png", "image/png")),
+    (b"GIF87a", Sniffed(MediaKind.IMAGE, "gif", "image/gif")),
+    (b"GIF89a", Sniffed(MediaKind.IMAGE, "gif", "image/gif")),
+    (b"II*\x00", Sniffed(MediaKind.IMAGE, "tiff", "image/tiff")),
+    (b"MM\x00*", Sniffed(MediaKind.IMAGE, "tiff", "image/tiff")),
+    (b"II+\x00", Sniffed(MediaKind.IMAGE, "tiff", "image/tiff")),  # BigTIFF
+    (b"MM\x00+", Sniffed(MediaKind.IMAGE, "tiff", "image/tiff")),
+    (b"BM", Sniffed(MediaKind.IMAGE, "bmp", "image/bmp")),
+    (b"8BPS", Sniffed(MediaKind.IMAGE, "psd", "image/vnd.adobe.photoshop")),
+    (b"\xff\x0a", Sniffed(MediaKind.IMAGE, "jxl", "image/jxl")),
+    (b"\x00\x00\x00\x0cJXL \r\n\x87\n", Sniffed(MediaKind.IMAGE, "jxl", "image/jxl")),
+    (b"\x1a\x45\xdf\xa3", Sniffed(MediaKind.VIDEO, "matroska", "video/x-matroska")),
+    # SMPTE 377 partition pack key prefix (06.0e.2b.34.02.05.01.01.0d.01.02.01.01)
+    (bytes.fromhex("060e2b34020501010d010201"), Sniffed(MediaKind.VIDEO, "mxf", "application/mxf")),
+    (b"ID3", Sniffed(MediaKind.AUDIO, "mp3", "audio/mpeg")),
+    (b"fLaC", Sniffed(MediaKind.AUDIO, "flac", "audio/flac")),
+    (b"OggS", Sniffed(MediaKind.AUDIO, "ogg", "audio/ogg")),
+    (b"%PDF", Sniffed(MediaKind.DOCUMENT, "pdf", "application/pdf")),
+    (b"FLV\x01", Sniffed(MediaKind.VIDEO, "flv", "video/x-flv")),
+    (
+        bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c"),
+        Sniffed(MediaKind.VIDEO, "asf", "video/x-ms-asf"),
+    ),
+)
+
+
+def sniff(head: bytes, name: str = "") -> Sniffed:
+    """Decide kind, format and MIME type from the first bytes of a file (64 bytes suffice)."""
+    if not head:
+        return EMPTY
+    for magic, found in _SIMPLE:
+        if head.startswith(magic):
+            return found
+    return _sniff_structured(head) or _sniff_text(head, name) or _sniff_audio_frames(head)
+
+
+def _sniff_structured(head: bytes) -> Sniffed | None:
+    """Containers whose type sits at a fixed offset: ISO BMFF, RIFF, AIFF, MPEG-TS."""
+    if head[4:8] == b"ftyp":
+        fmt, kind, mime = _BRAND_FORMATS.get(head[8:12], _MP4)
+        return Sniffed(kind, fmt, mime)
+    if head[4:8] in (b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"):
+        return Sniffed(MediaKind.VIDEO, "mov", "video/quicktime")
+    if head[4:8] in (b"styp", b"sidx", b"moof"):
+        return Sniffed(MediaKind.VIDEO, "mp4", "video/iso.segment")
+    if head[:4] in (b"RIFF", b"RF64", b"BW64"):
+        return _RIFF_FORMATS.get(head[8:12], Sniffed(MediaKind.OTHER, "riff", "application/x-riff"))
+    if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
+        return Sniffed(MediaKind.AUDIO, "aiff", "audio/aiff")
+    if head[:1] == b"\x47" and len(head) > 188 and head[188:189] == b"\x47":
+        return Sniffed(MediaKind.VIDEO, "mpegts", "video/mp2t")
+    if head[4:5] == b"\x47" and len(head) > 196 and head[196:197] == b"\x47":
+        return Sniffed(MediaKind.VIDEO, "mpegts", "video/mp2t")  # M2TS: 4-byte timecode prefix
+    if head[4:8] == b"jumb":
+        return Sniffed(MediaKind.SIDECAR, "c2pa", "application/c2pa")
+    return None
+
+
+def _sniff_text(head: bytes, name: str) -> Sniffed | None:
+    """Text formats: XMP sidecars and SVG (only XML-looking heads are considered)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if not text.startswith(b"<"):
+        return None
+    if b"<x:xmpmeta" in head or b"<?xpacket" in head or name.lower().endswith(".xmp"):
+        return Sniffed(MediaKind.SIDECAR, "xmp", "application/rdf+xml")
+    if b"<svg" in text or name.lower().endswith(".svg"):
+        return Sniffed(MediaKind.IMAGE, "svg", "image/svg+xml")
+    return Sniffed(MediaKind.OTHER, "xml", "application/xml")
+
+
+def _sniff_audio_frames(head: bytes) -> Sniffed | None:
+    """Raw MPEG audio frames (MP3 without ID3) and ADTS AAC."""
+    if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
+        layer = (head[1] >> 1) & 0x3
+        if layer == 0:
+            return Sniffed(MediaKind.AUDIO, "aac", "audio/aac")
+        return Sniffed(MediaKind.AUDIO, "mp3", "audio/mpeg")
+    return None
+
+
+def extension_matches(fmt: str, name: str) -> bool:
+    """True when the file name's extension is a usual one for the sniffed format (or unknown)."""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    allowed = EXTENSIONS.get(fmt)
+    if allowed is None or not ext:
+        return True
+    if fmt == "mp4" and ext in EXTENSIONS["mov"] | EXTENSIONS["m4a"]:
+        return True  # the ftyp brand does not reliably separate these ISO BMFF flavours
+    if fmt in ("mov", "m4a") and ext in EXTENSIONS["mp4"]:
+        return True
+    return ext in allowed
