@@ -1,0 +1,136 @@
+"""Known generative-AI tools and the names they leave in tool fields, shared by detectors.
+
+A C2PA claim generator, a software agent, XMP CreatorTool, EXIF Software or a container's
+encoder tag that names one of these is evidence of generative AI even when no digital
+source type is declared (older Firefly and Bing Image Creator files do exactly that).
+
+Each row: a regex matched case-insensitively on word boundaries, the tool's display name,
+its vendor, and how sure a match is. ``HIGH``/``MEDIUM`` rows are tools whose output is
+generated content; ``LOW`` rows are names that also belong to non-generative products
+(a reviewer must look). Sources are named per row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scanner.model import Confidence
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    """A generative tool: what to look for, what to call it, who makes it, how sure."""
+
+    pattern: str
+    name: str
+    vendor: str
+    confidence: Confidence
+    media: str = "image"  # image / video / audio / multi
+
+
+_H, _M, _L = Confidence.HIGH, Confidence.MEDIUM, Confidence.LOW
+
+TOOLS: tuple[Tool, ...] = (
+    # Adobe: claim_generator "Adobe_Firefly" (corpus c2pa-rs cai.jpg, firefly.png, firefly-1.jpg)
+    Tool(r"adobe[\s_]?firefly|firefly", "Adobe Firefly", "Adobe", _H, "multi"),
+    # OpenAI: C2PA on DALL-E 3 / ChatGPT images (help.openai.com "C2PA in ChatGPT Images")
+    Tool(r"dall[\s\-·.]?e(?:[\s\-]?[23])?", "DALL-E", "OpenAI", _H),
+    Tool(r"gpt-image-1|gpt-4o image|chatgpt", "ChatGPT image generation", "OpenAI", _H),
+    Tool(r"openai[\s_]?sora|sora\s?2", "Sora", "OpenAI", _H, "video"),
+    Tool(r"sora", "Sora", "OpenAI", _M, "video"),
+    Tool(r"openai", "OpenAI (product not named)", "OpenAI", _M, "multi"),
+    # Google: "Made with Google AI" credit, Imagen/Gemini C2PA (blog.google SynthID + C2PA)
+    Tool(r"made with google ai", "Google AI", "Google", _H, "multi"),
+    Tool(r"imagen(?:\s?[234])?", "Imagen", "Google", _H),
+    Tool(r"gemini(?:\s?(?:app|flash image|\d(?:\.\d)?))?", "Gemini", "Google", _M, "multi"),
+    Tool(r"nano[\s\-]?banana", "Gemini image (Nano Banana)", "Google", _H),
+    Tool(r"google[\s_]?veo|\bveo(?:\s?[23](?:\.\d)?)?\b", "Veo", "Google", _M, "video"),
+    Tool(r"google\s?ai\s?studio|vertex\s?ai", "Google AI Studio / Vertex AI", "Google", _M, "multi"),
+    # Microsoft: Bing Image Creator / Designer sign as "Microsoft Responsible AI" (corpus-free:
+    # Microsoft Learn "Content Credentials" docs), claim generator "Bing Image Creator"
+    Tool(r"bing\s?image\s?creator|image\s?creator\s?from\s?(?:microsoft\s?)?designer", "Bing Image Creator", "Microsoft", _H),
+    Tool(r"microsoft\s?designer|microsoft\s?responsible\s?ai|copilot\s?(?:designer|image)", "Microsoft Designer / Copilot", "Microsoft", _H),
+    Tool(r"azure\s?openai", "Azure OpenAI", "Microsoft", _H),
+    # Amazon: claim_generator "Amazon_Bedrock" (corpus c2pa-ts amazon-titan-g1.png)
+    Tool(r"amazon[\s_]?titan|titan\s?image\s?generator|nova\s?canvas|nova\s?reel", "Amazon Titan / Nova", "Amazon", _H, "multi"),
+    Tool(r"amazon[\s_]?bedrock", "Amazon Bedrock", "Amazon", _M, "multi"),
+    # Stability AI and Stable Diffusion front-ends (corpus sd-parsers; Stability C2PA docs)
+    Tool(r"stability\s?ai|stable\s?diffusion|sdxl|sd\s?3(?:\.5)?\b|stable\s?image|dreamstudio", "Stable Diffusion", "Stability AI", _H),
+    Tool(r"stable\s?audio", "Stable Audio", "Stability AI", _H, "audio"),
+    Tool(r"stable\s?video\s?diffusion", "Stable Video Diffusion", "Stability AI", _H, "video"),
+    Tool(r"automatic1111|stable-diffusion-webui|sd-webui|forge\s?webui", "AUTOMATIC1111 / Forge", "community", _H),
+    Tool(r"comfyui", "ComfyUI", "community", _H, "multi"),
+    Tool(r"invokeai", "InvokeAI", "Invoke", _H),
+    Tool(r"fooocus", "Fooocus", "community", _H),
+    Tool(r"swarmui|stableswarmui", "SwarmUI", "community", _H),
+    Tool(r"draw\s?things", "Draw Things", "community", _H),
+    Tool(r"diffusionbee", "DiffusionBee", "community", _H),
+    Tool(r"novelai", "NovelAI", "Anlatan", _H),
+    # Other image services (vendors' own docs on metadata they write)
+    Tool(r"midjourney", "Midjourney", "Midjourney", _H),
+    Tool(r"leonardo\.?ai", "Leonardo.Ai", "Leonardo", _H),
+    Tool(r"ideogram", "Ideogram", "Ideogram", _H),
+    Tool(r"black\s?forest\s?labs|flux\.?1|flux\s?(?:pro|dev|schnell|kontext)", "FLUX", "Black Forest Labs", _H),
+    Tool(r"craiyon|dall-e\s?mini", "Craiyon", "Craiyon", _H),
+    Tool(r"nightcafe", "NightCafe", "NightCafe", _H),
+    Tool(r"playground\s?ai|playground\s?v[23]", "Playground", "Playground", _H),
+    Tool(r"recraft", "Recraft", "Recraft", _H),
+    Tool(r"krea\.?ai|\bkrea\b", "Krea", "Krea", _M, "multi"),
+    Tool(r"meta\s?ai|imagine\s?with\s?meta|\bemu\s?video", "Meta AI", "Meta", _M, "multi"),
+    Tool(r"grok\s?imagine|xai\s?aurora|grok-2-image", "Grok / Aurora", "xAI", _H),
+    Tool(r"seedream|seedance|dreamina|jimeng", "Seedream / Seedance", "ByteDance", _H, "multi"),
+    Tool(r"hunyuan", "Hunyuan", "Tencent", _M, "multi"),
+    Tool(r"tongyi\s?wanxiang|\bwan\s?2\.\d", "Wan", "Alibaba", _H, "multi"),
+    Tool(r"canva\s?(?:magic\s?media|dream\s?lab|ai)", "Canva Magic Media", "Canva", _H),
+    Tool(r"shutterstock\s?ai|getty\s?images?\s?generative", "stock generative AI", "stock agency", _H),
+    # Video generators (vendors' docs; Runway and Luma add C2PA to generations)
+    Tool(r"runway(?:ml)?\s?(?:gen[\s\-]?[234]|act[\s\-]?one|aleph)|runwayml", "Runway", "Runway", _H, "video"),
+    Tool(r"\brunway\b", "Runway (product not named)", "Runway", _L, "video"),
+    Tool(r"pika(?:\s?labs|\.art|\s?\d(?:\.\d)?)\b", "Pika", "Pika Labs", _H, "video"),
+    Tool(r"luma\s?(?:ai\s?)?dream\s?machine|luma\s?ray\s?\d|\bray2\b", "Luma Dream Machine", "Luma AI", _H, "video"),
+    Tool(r"\bluma\s?ai\b", "Luma AI (product not named)", "Luma AI", _L, "video"),
+    Tool(r"\bkling(?:\s?ai)?\b|kuaishou", "Kling", "Kuaishou", _H, "video"),
+    Tool(r"hailuo|minimax\s?video", "Hailuo", "MiniMax", _H, "video"),
+    Tool(r"synthesia", "Synthesia", "Synthesia", _H, "video"),
+    Tool(r"heygen", "HeyGen", "HeyGen", _H, "video"),
+    Tool(r"\bd-id\b", "D-ID", "D-ID", _H, "video"),
+    Tool(r"invideo\s?ai", "InVideo AI", "InVideo", _M, "video"),
+    # Audio generators and voice cloning (vendors' docs; ElevenLabs C2PA + AI speech classifier)
+    Tool(r"elevenlabs|eleven\s?labs", "ElevenLabs", "ElevenLabs", _H, "audio"),
+    Tool(r"\bsuno(?:\.ai|\s?ai|\s?v\d(?:\.\d)?)?\b", "Suno", "Suno", _H, "audio"),
+    Tool(r"\budio\b", "Udio", "Udio", _H, "audio"),
+    Tool(r"resemble\s?ai|resemble\.ai", "Resemble AI", "Resemble AI", _H, "audio"),
+    Tool(r"descript\s?overdub|\boverdub\b", "Descript Overdub", "Descript", _H, "audio"),
+    Tool(r"murf\.?ai|\bmurf\b", "Murf", "Murf AI", _M, "audio"),
+    Tool(r"wellsaid", "WellSaid", "WellSaid Labs", _H, "audio"),
+    Tool(r"play\.ht|playht", "PlayHT", "PlayHT", _H, "audio"),
+    Tool(r"\baiva\b", "AIVA", "AIVA", _M, "audio"),
+    Tool(r"mubert", "Mubert", "Mubert", _H, "audio"),
+    Tool(r"soundraw", "Soundraw", "Soundraw", _H, "audio"),
+    Tool(r"musicgen|audiocraft", "MusicGen", "Meta", _H, "audio"),
+    Tool(r"riffusion", "Riffusion", "Riffusion", _H, "audio"),
+    Tool(r"voice\s?clon(?:e|ing)|tts\s?model|text[\s\-]to[\s\-]speech", "voice synthesis (unnamed)", "unknown", _L, "audio"),
+)
+
+_COMPILED = tuple((re.compile(rf"(?<![\w]){t.pattern}(?![\w])", re.IGNORECASE), t) for t in TOOLS)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolMatch:
+    """A known tool named in a text, and the exact words that named it."""
+
+    tool: Tool
+    matched: str
+
+
+def match_tool(text: str) -> ToolMatch | None:
+    """The first (most specific) known generative tool named in ``text``, or None."""
+    if not text:
+        return None
+    sample = text[:4096]  # tool names sit at the start of tool fields; prompts can be huge
+    for regex, tool in _COMPILED:
+        found = regex.search(sample)
+        if found:
+            return ToolMatch(tool, found.group(0))
+    return None
