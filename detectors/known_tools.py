@@ -46,20 +46,48 @@ TOOLS: tuple[Tool, ...] = (
     Tool(r"gemini(?:\s?(?:app|flash image|\d(?:\.\d)?))?", "Gemini", "Google", _M, "multi"),
     Tool(r"nano[\s\-]?banana", "Gemini image (Nano Banana)", "Google", _H),
     Tool(r"google[\s_]?veo|\bveo(?:\s?[23](?:\.\d)?)?\b", "Veo", "Google", _M, "video"),
-    Tool(r"google\s?ai\s?studio|vertex\s?ai", "Google AI Studio / Vertex AI", "Google", _M, "multi"),
+    Tool(
+        r"google\s?ai\s?studio|vertex\s?ai", "Google AI Studio / Vertex AI", "Google", _M, "multi"
+    ),
     # Microsoft: Bing Image Creator / Designer sign as "Microsoft Responsible AI" (corpus-free:
     # Microsoft Learn "Content Credentials" docs), claim generator "Bing Image Creator"
-    Tool(r"bing\s?image\s?creator|image\s?creator\s?from\s?(?:microsoft\s?)?designer", "Bing Image Creator", "Microsoft", _H),
-    Tool(r"microsoft\s?designer|microsoft\s?responsible\s?ai|copilot\s?(?:designer|image)", "Microsoft Designer / Copilot", "Microsoft", _H),
+    Tool(
+        r"bing\s?image\s?creator|image\s?creator\s?from\s?(?:microsoft\s?)?designer",
+        "Bing Image Creator",
+        "Microsoft",
+        _H,
+    ),
+    Tool(
+        r"microsoft\s?designer|microsoft\s?responsible\s?ai|copilot\s?(?:designer|image)",
+        "Microsoft Designer / Copilot",
+        "Microsoft",
+        _H,
+    ),
     Tool(r"azure\s?openai", "Azure OpenAI", "Microsoft", _H),
     # Amazon: claim_generator "Amazon_Bedrock" (corpus c2pa-ts amazon-titan-g1.png)
-    Tool(r"amazon[\s_]?titan|titan\s?image\s?generator|nova\s?canvas|nova\s?reel", "Amazon Titan / Nova", "Amazon", _H, "multi"),
+    Tool(
+        r"amazon[\s_]?titan|titan\s?image\s?generator|nova\s?canvas|nova\s?reel",
+        "Amazon Titan / Nova",
+        "Amazon",
+        _H,
+        "multi",
+    ),
     Tool(r"amazon[\s_]?bedrock", "Amazon Bedrock", "Amazon", _M, "multi"),
     # Stability AI and Stable Diffusion front-ends (corpus sd-parsers; Stability C2PA docs)
-    Tool(r"stability\s?ai|stable\s?diffusion|sdxl|sd\s?3(?:\.5)?\b|stable\s?image|dreamstudio", "Stable Diffusion", "Stability AI", _H),
+    Tool(
+        r"stability\s?ai|stable\s?diffusion|sdxl|sd\s?3(?:\.5)?\b|stable\s?image|dreamstudio",
+        "Stable Diffusion",
+        "Stability AI",
+        _H,
+    ),
     Tool(r"stable\s?audio", "Stable Audio", "Stability AI", _H, "audio"),
     Tool(r"stable\s?video\s?diffusion", "Stable Video Diffusion", "Stability AI", _H, "video"),
-    Tool(r"automatic1111|stable-diffusion-webui|sd-webui|forge\s?webui", "AUTOMATIC1111 / Forge", "community", _H),
+    Tool(
+        r"automatic1111|stable-diffusion-webui|sd-webui|forge\s?webui",
+        "AUTOMATIC1111 / Forge",
+        "community",
+        _H,
+    ),
     Tool(r"comfyui", "ComfyUI", "community", _H, "multi"),
     Tool(r"invokeai", "InvokeAI", "Invoke", _H),
     Tool(r"fooocus", "Fooocus", "community", _H),
@@ -71,7 +99,12 @@ TOOLS: tuple[Tool, ...] = (
     Tool(r"midjourney", "Midjourney", "Midjourney", _H),
     Tool(r"leonardo\.?ai", "Leonardo.Ai", "Leonardo", _H),
     Tool(r"ideogram", "Ideogram", "Ideogram", _H),
-    Tool(r"black\s?forest\s?labs|flux\.?1|flux\s?(?:pro|dev|schnell|kontext)", "FLUX", "Black Forest Labs", _H),
+    Tool(
+        r"black\s?forest\s?labs|flux\.?1|flux\s?(?:pro|dev|schnell|kontext)",
+        "FLUX",
+        "Black Forest Labs",
+        _H,
+    ),
     Tool(r"craiyon|dall-e\s?mini", "Craiyon", "Craiyon", _H),
     Tool(r"nightcafe", "NightCafe", "NightCafe", _H),
     Tool(r"playground\s?ai|playground\s?v[23]", "Playground", "Playground", _H),
@@ -83,12 +116,26 @@ TOOLS: tuple[Tool, ...] = (
     Tool(r"hunyuan", "Hunyuan", "Tencent", _M, "multi"),
     Tool(r"tongyi\s?wanxiang|\bwan\s?2\.\d", "Wan", "Alibaba", _H, "multi"),
     Tool(r"canva\s?(?:magic\s?media|dream\s?lab|ai)", "Canva Magic Media", "Canva", _H),
-    Tool(r"shutterstock\s?ai|getty\s?images?\s?generative", "stock generative AI", "stock agency", _H),
+    Tool(
+        r"shutterstock\s?ai|getty\s?images?\s?generative", "stock generative AI", "stock agency", _H
+    ),
     # Video generators (vendors' docs; Runway and Luma add C2PA to generations)
-    Tool(r"runway(?:ml)?\s?(?:gen[\s\-]?[234]|act[\s\-]?one|aleph)|runwayml", "Runway", "Runway", _H, "video"),
+    Tool(
+        r"runway(?:ml)?\s?(?:gen[\s\-]?[234]|act[\s\-]?one|aleph)|runwayml",
+        "Runway",
+        "Runway",
+        _H,
+        "video",
+    ),
     Tool(r"\brunway\b", "Runway (product not named)", "Runway", _L, "video"),
     Tool(r"pika(?:\s?labs|\.art|\s?\d(?:\.\d)?)\b", "Pika", "Pika Labs", _H, "video"),
-    Tool(r"luma\s?(?:ai\s?)?dream\s?machine|luma\s?ray\s?\d|\bray2\b", "Luma Dream Machine", "Luma AI", _H, "video"),
+    Tool(
+        r"luma\s?(?:ai\s?)?dream\s?machine|luma\s?ray\s?\d|\bray2\b",
+        "Luma Dream Machine",
+        "Luma AI",
+        _H,
+        "video",
+    ),
     Tool(r"\bluma\s?ai\b", "Luma AI (product not named)", "Luma AI", _L, "video"),
     Tool(r"\bkling(?:\s?ai)?\b|kuaishou", "Kling", "Kuaishou", _H, "video"),
     Tool(r"hailuo|minimax\s?video", "Hailuo", "MiniMax", _H, "video"),
@@ -110,7 +157,13 @@ TOOLS: tuple[Tool, ...] = (
     Tool(r"soundraw", "Soundraw", "Soundraw", _H, "audio"),
     Tool(r"musicgen|audiocraft", "MusicGen", "Meta", _H, "audio"),
     Tool(r"riffusion", "Riffusion", "Riffusion", _H, "audio"),
-    Tool(r"voice\s?clon(?:e|ing)|tts\s?model|text[\s\-]to[\s\-]speech", "voice synthesis (unnamed)", "unknown", _L, "audio"),
+    Tool(
+        r"voice\s?clon(?:e|ing)|tts\s?model|text[\s\-]to[\s\-]speech",
+        "voice synthesis (unnamed)",
+        "unknown",
+        _L,
+        "audio",
+    ),
 )
 
 _COMPILED = tuple((re.compile(rf"(?<![\w]){t.pattern}(?![\w])", re.IGNORECASE), t) for t in TOOLS)

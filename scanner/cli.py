@@ -71,7 +71,9 @@ def _read_text(path: Path | None, option: str) -> str | None:
         raise _fail(f"{path}: {option}: cannot be read ({exc})") from None
 
 
-def _settings(trust: Path | None, allowed: Path | None, cfg: Path | None, describe: bool) -> Settings:
+def _settings(
+    trust: Path | None, allowed: Path | None, cfg: Path | None, describe: bool
+) -> Settings:
     anchors = _read_text(trust, "--trust-anchors")
     if anchors is not None and "-----BEGIN CERTIFICATE-----" not in anchors:
         raise _fail(f"{trust}: --trust-anchors: no PEM certificate found in the file")

@@ -95,7 +95,8 @@ def _scanner_evidence(asset: Asset) -> Iterator[Evidence]:
     elif asset.sniffed is not EMPTY and not extension_matches(asset.format, asset.path.name):
         yield Evidence(
             scanrules.EXTENSION_MISMATCH.code,
-            f"named {asset.path.suffix or '(no extension)'} but the bytes are {asset.format.upper()}",
+            f"named {asset.path.suffix or '(no extension)'} "
+            f"but the bytes are {asset.format.upper()}",
             key="extension",
             value=asset.path.suffix,
         )

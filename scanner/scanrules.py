@@ -48,4 +48,11 @@ SYMLINK = Rule(
     "A symbolic link was not followed (it leaves the scan root, or its target is scanned).",
 )
 
-RULES: tuple[Rule, ...] = (UNREADABLE, DETECTOR_FAILED, EXTENSION_MISMATCH, UNSUPPORTED, NOT_REGULAR, SYMLINK)
+RULES: tuple[Rule, ...] = (
+    UNREADABLE,
+    DETECTOR_FAILED,
+    EXTENSION_MISMATCH,
+    UNSUPPORTED,
+    NOT_REGULAR,
+    SYMLINK,
+)

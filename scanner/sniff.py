@@ -112,10 +112,11 @@ def sniff(head: bytes, name: str = "") -> Sniffed:
     """Decide kind, format and MIME type from the first bytes of a file (64 bytes suffice)."""
     if not head:
         return EMPTY
-    for magic, found in _SIMPLE:
+    for magic, simple in _SIMPLE:
         if head.startswith(magic):
-            return found
-    return _sniff_structured(head) or _sniff_text(head, name) or _sniff_audio_frames(head)
+            return simple
+    found = _sniff_structured(head) or _sniff_text(head, name) or _sniff_audio_frames(head)
+    return found or UNKNOWN
 
 
 def _sniff_structured(head: bytes) -> Sniffed | None:

@@ -66,7 +66,9 @@ def _symlink_entry(path: Path, rel: str, real_root: Path) -> Entry:
     except (OSError, RuntimeError):
         return Entry(path, rel, f"symbolic link to {target!s} is broken or loops", SYMLINK)
     if not resolved.is_relative_to(real_root):
-        return Entry(path, rel, f"symbolic link to {target!s} leaves the scan root; not followed", SYMLINK)
+        return Entry(
+            path, rel, f"symbolic link to {target!s} leaves the scan root; not followed", SYMLINK
+        )
     return Entry(path, rel, f"symbolic link to {target!s}; the target is scanned in place", SYMLINK)
 
 

@@ -65,7 +65,9 @@ def iter_jpeg_segments(f: BinaryIO, *, want: frozenset[int] | None = None) -> It
     raise StructureError("too many JPEG segments")
 
 
-def iter_png_chunks(f: BinaryIO, *, skip: frozenset[bytes] = frozenset({b"IDAT"})) -> Iterator[Chunk]:
+def iter_png_chunks(
+    f: BinaryIO, *, skip: frozenset[bytes] = frozenset({b"IDAT"})
+) -> Iterator[Chunk]:
     """PNG chunks in order, payloads of ``skip`` types (pixel data) and oversized ones not read."""
     f.seek(0)
     if f.read(8) != b"\x89PNG\r\n\x1a\n":
@@ -109,7 +111,9 @@ def iter_riff_chunks(f: BinaryIO, *, skip: frozenset[bytes] = frozenset()) -> It
         f.seek(pos)
         tag, length = struct.unpack("<4sI", f.read(8))
         if pos + 8 + length > end:
-            raise StructureError(f"RIFF chunk {tag.decode('latin-1')!r} runs past the end of the file")
+            raise StructureError(
+                f"RIFF chunk {tag.decode('latin-1')!r} runs past the end of the file"
+            )
         if tag in skip or length > MAX_PAYLOAD:
             yield Chunk(tag, pos + 8, length, b"")
         else:

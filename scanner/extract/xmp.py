@@ -137,7 +137,7 @@ def _jpeg_packets(asset: Asset) -> list[tuple[str, bytes]]:
                 extended.setdefault(guid, {})[offset] = body[40:]
     for parts in extended.values():
         joined = b"".join(parts[k] for k in sorted(parts))
-        packets.append(("JPEG ExtendedXMP", joined[:MAX_PACKET + 1]))
+        packets.append(("JPEG ExtendedXMP", joined[: MAX_PACKET + 1]))
     return packets
 
 

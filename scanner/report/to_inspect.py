@@ -41,7 +41,9 @@ def _verdict_lines(result: FileResult) -> list[str]:
     others = [f for i, f in enumerate(result.findings) if i not in result.deciding]
     if others:
         lines.append("  other findings:")
-        lines.extend(_clip(f"    {f.rule.code} {f.rule.name}: {f.evidence.message}") for f in others)
+        lines.extend(
+            _clip(f"    {f.rule.code} {f.rule.name}: {f.evidence.message}") for f in others
+        )
     if not result.findings:
         lines.append("  no AI markers found (this does not prove the file is authentic)")
     return lines

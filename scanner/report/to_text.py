@@ -39,13 +39,11 @@ def _file_lines(entry: dict[str, Any]) -> list[str]:
 
 def _summary_lines(data: dict[str, Any]) -> list[str]:
     summary = data["summary"]
-    counts = ", ".join(
-        f"{n} {_VERDICT_WORDS[v]}" for v, n in summary["by_verdict"].items() if n
-    )
+    counts = ", ".join(f"{n} {_VERDICT_WORDS[v]}" for v, n in summary["by_verdict"].items() if n)
     sev = summary["by_severity"]
     return [
         "",
         f"{summary['files']} files scanned in {data['duration_s']:.2f} s: {counts or 'nothing'}",
         f"findings: {sev['error']} error, {sev['warning']} warning, {sev['info']} info",
-        "(\"no AI markers found\" means no marker was present, not that a file is authentic)",
+        '("no AI markers found" means no marker was present, not that a file is authentic)',
     ]

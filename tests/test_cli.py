@@ -1,0 +1,153 @@
+"""The command line: exit codes, report formats, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from scanner import cli, engine
+from tests.builders import jpeg_bytes
+
+JPEG = jpeg_bytes()
+SCHEMA = json.loads((Path(cli.__file__).parent / "report" / "schema.json").read_text())
+runner = CliRunner()
+
+
+def _run_main(monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.setattr(sys, "argv", ["provscan", *args])
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    return int(exc.value.code or 0)
+
+
+def test_clean_folder_exits_zero(tmp_path: Path) -> None:
+    """A folder with no findings at or above the gate exits 0."""
+    (tmp_path / "a.jpg").write_bytes(JPEG)
+    result = runner.invoke(cli.app, ["scan", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "no AI markers found" in result.output
+
+
+def test_unreadable_file_fails_gate(tmp_path: Path) -> None:
+    """An unreadable file fails the gate by default (fail closed) and passes with --fail-on none."""
+    (tmp_path / "broken.jpg").write_bytes(b"")
+    assert runner.invoke(cli.app, ["scan", str(tmp_path)]).exit_code == 1
+    relaxed = runner.invoke(cli.app, ["scan", str(tmp_path), "--fail-on", "none"])
+    assert relaxed.exit_code == 0
+
+
+def test_warning_gate(tmp_path: Path) -> None:
+    """--fail-on warning fails on a warning-severity finding (extension mismatch)."""
+    (tmp_path / "photo.png").write_bytes(JPEG)
+    assert runner.invoke(cli.app, ["scan", str(tmp_path)]).exit_code == 0
+    assert runner.invoke(cli.app, ["scan", str(tmp_path), "--fail-on", "warning"]).exit_code == 1
+
+
+def test_json_report_matches_schema(tmp_path: Path) -> None:
+    """--format json --output writes a report that validates against the documented schema."""
+    (tmp_path / "a.jpg").write_bytes(JPEG)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.png").write_bytes(b"")
+    out = tmp_path.parent / f"{tmp_path.name}-report.json"
+    runner.invoke(cli.app, ["scan", str(tmp_path), "--format", "json", "--output", str(out)])
+    data = json.loads(out.read_text())
+    jsonschema.validate(data, SCHEMA)
+    assert data["schema_version"] == "1.0"
+    assert [f["path"] for f in data["files"]] == ["a.jpg", "sub/b.png"]
+    assert {f["path"]: f["verdict"] for f in data["files"]}["sub/b.png"] == "unreadable"
+
+
+def test_single_file_path_is_its_name(tmp_path: Path) -> None:
+    """Scanning one file reports its bare file name as the path."""
+    (tmp_path / "a.jpg").write_bytes(JPEG)
+    result = runner.invoke(cli.app, ["scan", str(tmp_path / "a.jpg"), "--format", "json"])
+    assert json.loads(result.stdout)["files"][0]["path"] == "a.jpg"
+
+
+def test_missing_target_exits_two(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A missing path is a usage error: exit 2 and one line naming it."""
+    assert _run_main(monkeypatch, "scan", "/no/such/place") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["provscan: /no/such/place: no such file or folder"]
+
+
+def test_bad_option_value_exits_two(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An invalid option value is a usage error (2), not an internal error."""
+    assert _run_main(monkeypatch, "scan", str(tmp_path), "--format", "nope") == 2
+
+
+def test_bad_trust_anchor_file_exits_two(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A trust-anchor file without a PEM certificate is refused with the file and option named."""
+    bad = tmp_path / "anchors.pem"
+    bad.write_text("not a certificate")
+    assert _run_main(monkeypatch, "scan", str(tmp_path), "--trust-anchors", str(bad)) == 2
+    assert "--trust-anchors: no PEM certificate" in capsys.readouterr().err
+
+
+def test_internal_error_exits_three(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An uncaught exception maps to exit 3 with a one-line message, not Python's 1."""
+
+    def explode(*_: object, **__: object) -> None:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(cli, "run_scan", explode)
+    assert _run_main(monkeypatch, "scan", str(tmp_path)) == 3
+    assert "internal error: RuntimeError: kaput" in capsys.readouterr().err
+
+
+def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Ctrl-C during a scan exits 130."""
+
+    def interrupt(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_scan", interrupt)
+    assert _run_main(monkeypatch, "scan", str(tmp_path)) == 130
+
+
+def test_inspect_refuses_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """inspect takes one file; a folder is a usage error."""
+    assert _run_main(monkeypatch, "inspect", str(tmp_path)) == 2
+
+
+def test_inspect_prints_verdict(tmp_path: Path) -> None:
+    """inspect prints the file's identity and its verdict in words."""
+    (tmp_path / "a.jpg").write_bytes(JPEG)
+    result = runner.invoke(cli.app, ["inspect", str(tmp_path / "a.jpg")])
+    assert result.exit_code == 0
+    assert "File: a.jpg" in result.output and "Verdict: no AI markers found" in result.output
+
+
+def test_rules_lists_every_rule() -> None:
+    """`provscan rules` prints one line per rule with code, name, severity and summary."""
+    from scanner.rules import all_rules
+
+    result = runner.invoke(cli.app, ["rules"])
+    lines = result.output.strip().splitlines()
+    assert len(lines) == len(all_rules())
+    assert lines[0].split()[:3] == ["SCN001", "unreadable-media", "error"]
+
+
+def test_rule_codes_are_unique_and_well_formed() -> None:
+    """Every rule code is 3 letters + 3 digits and defined once."""
+    from scanner.rules import all_rules, by_code
+
+    codes = [r.code for r in all_rules()]
+    assert len(codes) == len(set(codes)) == len(by_code())
+    assert all(len(c) == 6 and c[:3].isalpha() and c[3:].isdigit() for c in codes)
+
+
+def test_engine_is_what_cli_calls() -> None:
+    """The CLI delegates to the engine (kept thin)."""
+    assert cli.run_scan is engine.scan

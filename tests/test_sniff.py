@@ -1,0 +1,65 @@
+"""Sniffing: magic bytes decide the format, names only break ties."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.model import MediaKind
+from scanner.sniff import EMPTY, UNKNOWN, extension_matches, sniff
+
+CASES = [
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF", "jpeg", MediaKind.IMAGE),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "png", MediaKind.IMAGE),
+    (b"GIF89a\x01\x00", "gif", MediaKind.IMAGE),
+    (b"RIFF\x10\x00\x00\x00WEBPVP8 ", "webp", MediaKind.IMAGE),
+    (b"RIFF\x10\x00\x00\x00WAVEfmt ", "wav", MediaKind.AUDIO),
+    (b"RIFF\x10\x00\x00\x00AVI LIST", "avi", MediaKind.VIDEO),
+    (b"II*\x00\x08\x00\x00\x00", "tiff", MediaKind.IMAGE),
+    (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", "heif", MediaKind.IMAGE),
+    (b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00", "avif", MediaKind.IMAGE),
+    (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00", "mov", MediaKind.VIDEO),
+    (b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00", "mp4", MediaKind.VIDEO),
+    (b"\x00\x00\x00\x20ftypM4A \x00\x00\x02\x00", "m4a", MediaKind.AUDIO),
+    (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81", "matroska", MediaKind.VIDEO),
+    (bytes.fromhex("060e2b34020501010d01020101020400"), "mxf", MediaKind.VIDEO),
+    (b"ID3\x04\x00\x00\x00\x00\x00\x00", "mp3", MediaKind.AUDIO),
+    (b"\xff\xfb\x90\x64", "mp3", MediaKind.AUDIO),
+    (b"fLaC\x00\x00\x00\x22", "flac", MediaKind.AUDIO),
+    (b"OggS\x00\x02", "ogg", MediaKind.AUDIO),
+    (b"FORM\x00\x00\x10\x00AIFFCOMM", "aiff", MediaKind.AUDIO),
+    (b"%PDF-1.7\n", "pdf", MediaKind.DOCUMENT),
+    (b"\x00\x00\x00\x20jumb\x00\x00\x00\x1ejumd", "c2pa", MediaKind.SIDECAR),
+    (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta', "xmp", MediaKind.SIDECAR),
+    (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">', "svg", MediaKind.IMAGE),
+]
+
+
+@pytest.mark.parametrize(("head", "fmt", "kind"), CASES)
+def test_sniff_recognises_format_from_magic(head: bytes, fmt: str, kind: MediaKind) -> None:
+    """Each container is recognised from its first bytes alone, whatever the name."""
+    found = sniff(head, "misleading.bin")
+    assert (found.format, found.kind) == (fmt, kind)
+
+
+def test_sniff_empty_and_unknown() -> None:
+    """Zero bytes are 'empty'; unrecognised bytes are 'unknown', never guessed from the name."""
+    assert sniff(b"", "a.jpg") is EMPTY
+    assert sniff(b"hello world", "a.jpg") is UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "ok"),
+    [
+        ("jpeg", "photo.JPG", True),
+        ("jpeg", "photo.png", False),
+        ("png", "render.png", True),
+        ("mp4", "clip.mov", True),
+        ("mov", "clip.mp4", True),
+        ("wav", "take.bwf", True),
+        ("wav", "take.mp3", False),
+        ("jpeg", "noextension", True),
+    ],
+)
+def test_extension_matches(fmt: str, name: str, ok: bool) -> None:
+    """A name's extension agrees with the sniffed format; ISO BMFF flavours interchange."""
+    assert extension_matches(fmt, name) is ok

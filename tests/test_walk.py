@@ -1,0 +1,72 @@
+"""The walk: stable order, never leaves the root, reports what it cannot read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from scanner.scanrules import NOT_REGULAR, SYMLINK
+from scanner.walk import iter_entries
+
+
+def _tree(root: Path) -> None:
+    (root / "b").mkdir()
+    (root / "b" / "z.jpg").write_bytes(b"\xff\xd8\xff")
+    (root / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (root / "c.txt").write_text("x")
+
+
+def test_walk_is_sorted_and_relative(tmp_path: Path) -> None:
+    """Entries come in byte order of their POSIX paths relative to the root."""
+    _tree(tmp_path)
+    assert [e.rel for e in iter_entries(tmp_path)] == ["a.png", "b/z.jpg", "c.txt"]
+
+
+def test_single_file_root_uses_file_name(tmp_path: Path) -> None:
+    """Scanning one file reports its bare name as the path."""
+    _tree(tmp_path)
+    entries = list(iter_entries(tmp_path / "b" / "z.jpg"))
+    assert [(e.rel, e.problem) for e in entries] == [("z.jpg", "")]
+
+
+def test_symlink_out_of_root_not_followed(tmp_path: Path) -> None:
+    """A link to a file outside the root is reported, never opened."""
+    outside = tmp_path / "outside.jpg"
+    outside.write_bytes(b"\xff\xd8\xff")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "link.jpg").symlink_to(outside)
+    (entry,) = iter_entries(root)
+    assert entry.rule is SYMLINK and "leaves the scan root" in entry.problem
+
+
+def test_directory_symlink_loop_terminates(tmp_path: Path) -> None:
+    """A directory link back to the root is reported once, not walked into."""
+    (tmp_path / "loop").symlink_to(tmp_path)
+    (entry,) = iter_entries(tmp_path)
+    assert entry.rel == "loop" and entry.rule is SYMLINK
+
+
+def test_fifo_reported_not_opened(tmp_path: Path) -> None:
+    """A FIFO is reported as not a regular file (opening it would block the scan)."""
+    os.mkfifo(tmp_path / "pipe.wav")
+    (entry,) = iter_entries(tmp_path)
+    assert entry.rule is NOT_REGULAR and "FIFO" in entry.problem
+
+
+def test_unlistable_directory_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A directory that cannot be listed (permissions) becomes a finding instead of vanishing."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:
+        if Path(str(path)) == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    (entry,) = iter_entries(tmp_path)
+    assert entry.rel == "locked" and "Permission denied" in entry.problem
