@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from scanner.asset import Asset
 from scanner.extract.containers import StructureError, iter_jpeg_segments, iter_riff_chunks
 from scanner.extract.pngtext import png_text
+from scanner.extract.tiff import check_tiff
 from scanner.model import Evidence, Line, MediaKind, Rule, Section
 from scanner.scanrules import UNREADABLE
 
@@ -49,7 +50,7 @@ def iter_problems(asset: Asset) -> Iterator[str]:
 def _problems(asset: Asset) -> list[str]:
     if asset.size == 0:
         return ["the file is empty (0 bytes)"]
-    checks = {"jpeg": _jpeg, "png": _png, "webp": _riff, "wav": _riff, "avi": _riff}
+    checks = {"jpeg": _jpeg, "png": _png, "webp": _riff, "wav": _riff, "avi": _riff, "tiff": _tiff}
     problems: list[str] = []
     check = checks.get(asset.format) or (_bmff if asset.format in _BMFF_FORMATS else None)
     if check is not None:
@@ -84,6 +85,12 @@ def _riff(asset: Asset) -> list[str]:
     except StructureError as exc:
         return [f"RIFF structure is broken: {exc}"]
     return []
+
+
+def _tiff(asset: Asset) -> list[str]:
+    with asset.open() as f:
+        problem = check_tiff(f, asset.size)
+    return [problem] if problem else []
 
 
 def _bmff(asset: Asset) -> list[str]:

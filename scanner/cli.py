@@ -6,6 +6,7 @@ root or configuration error; 3 internal error; 130 interrupted.
 
 from __future__ import annotations
 
+import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -161,6 +162,10 @@ def rules() -> None:
 
 def main() -> None:
     """Console entry point: maps interrupts to 130 and uncaught errors to 3 (not Python's 1)."""
+    # Libraries log their complaints about hostile files (Pillow's TIFF plugin, exifread);
+    # provscan reports those as findings, so their log lines would only be noise on stderr.
+    logging.getLogger().setLevel(logging.CRITICAL)
+    logging.getLogger("PIL").setLevel(logging.CRITICAL)
     try:
         code = app(standalone_mode=False)
     except KeyboardInterrupt:

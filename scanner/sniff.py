@@ -29,7 +29,7 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "png": frozenset({"png"}),
     "gif": frozenset({"gif"}),
     "webp": frozenset({"webp"}),
-    "tiff": frozenset({"tif", "tiff", "dng", "nef", "cr2", "arw", "orf", "pef", "rw2"}),
+    "tiff": frozenset({"tif", "tiff", "btf", "tf8", "dng", "nef", "cr2", "arw", "orf", "pef", "rw2"}),
     "bmp": frozenset({"bmp", "dib"}),
     "psd": frozenset({"psd", "psb"}),
     "jxl": frozenset({"jxl"}),
