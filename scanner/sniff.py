@@ -29,7 +29,9 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "png": frozenset({"png"}),
     "gif": frozenset({"gif"}),
     "webp": frozenset({"webp"}),
-    "tiff": frozenset({"tif", "tiff", "btf", "tf8", "dng", "nef", "cr2", "arw", "orf", "pef", "rw2"}),
+    "tiff": frozenset(
+        {"tif", "tiff", "btf", "tf8", "dng", "nef", "cr2", "arw", "orf", "pef", "rw2"}
+    ),
     "bmp": frozenset({"bmp", "dib"}),
     "psd": frozenset({"psd", "psb"}),
     "jxl": frozenset({"jxl"}),
@@ -116,7 +118,7 @@ def sniff(head: bytes, name: str = "") -> Sniffed:
         if head.startswith(magic):
             return simple
     found = _sniff_structured(head) or _sniff_text(head, name) or _sniff_audio_frames(head)
-    return found or UNKNOWN
+    return found or _sniff_plain_text(head) or UNKNOWN
 
 
 def _sniff_structured(head: bytes) -> Sniffed | None:
@@ -151,6 +153,20 @@ def _sniff_text(head: bytes, name: str) -> Sniffed | None:
     if b"<svg" in text or name.lower().endswith(".svg"):
         return Sniffed(MediaKind.IMAGE, "svg", "image/svg+xml")
     return Sniffed(MediaKind.OTHER, "xml", "application/xml")
+
+
+def _sniff_plain_text(head: bytes) -> Sniffed | None:
+    """UTF-8 text (notes, PEM, JSON, EDL): not media, and not worth an 'unsupported' warning."""
+    sample = head[:4096]
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 3:  # a character cut at the end of the sample is fine
+            return None
+        text = sample[: exc.start].decode("utf-8")
+    if all(ch.isprintable() or ch in "\t\r\n\f" for ch in text):
+        return Sniffed(MediaKind.OTHER, "text", "text/plain")
+    return None
 
 
 def _sniff_audio_frames(head: bytes) -> Sniffed | None:

@@ -41,10 +41,11 @@ def test_sniff_recognises_format_from_magic(head: bytes, fmt: str, kind: MediaKi
     assert (found.format, found.kind) == (fmt, kind)
 
 
-def test_sniff_empty_and_unknown() -> None:
-    """Zero bytes are 'empty'; unrecognised bytes are 'unknown', never guessed from the name."""
+def test_sniff_empty_unknown_and_text() -> None:
+    """Zero bytes are 'empty', plain text is 'text', other bytes 'unknown' (never from the name)."""
     assert sniff(b"", "a.jpg") is EMPTY
-    assert sniff(b"hello world", "a.jpg") is UNKNOWN
+    assert sniff(b"\x01\x02binary\x00", "a.jpg") is UNKNOWN
+    assert sniff(b"-----BEGIN CERTIFICATE-----\nMIIB\n", "a.jpg").format == "text"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,85 @@
+"""Human description of a C2PA manifest store: the chain, its actions, validation in words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from detectors.c2pa_vocab import Problem, classify_code, explain
+from detectors.source_types import classify
+from scanner.extract.c2pa_store import (
+    Manifest,
+    ReadOutcome,
+    StoreRead,
+    iter_chain,
+    training_entries,
+)
+from scanner.model import Line, Section
+
+_STATE_WORDS = {
+    "Trusted": "valid, signed by a trusted signer",
+    "Valid": "valid signature and hashes (signer not checked against a trust list)",
+    "Invalid": "validation failed (see the codes below)",
+}
+
+
+def sections(read: StoreRead) -> Iterator[Section]:
+    """The C2PA section for ``inspect``: absent, remote, unreadable, or the full chain."""
+    if read.outcome is ReadOutcome.ABSENT:
+        yield Section("C2PA", (Line("no C2PA manifest"),))
+    elif read.outcome is not ReadOutcome.READ:
+        yield Section("C2PA", (Line(read.outcome.value, read.detail),))
+    else:
+        yield Section("C2PA manifest chain", tuple(_chain_lines(read)))
+        yield Section("C2PA validation", tuple(_validation_lines(read)))
+
+
+def _chain_lines(read: StoreRead) -> Iterator[Line]:
+    for depth, manifest, via in iter_chain(read):
+        indent = depth * 2
+        if via is not None:
+            yield Line(f"ingredient: {via.title or '(untitled)'}", via.relationship, indent - 1)
+        elif depth:
+            yield Line("manifest not referenced by any ingredient", "", indent - 1)
+        yield from _manifest_lines(manifest, indent, active=depth == 0)
+
+
+def _manifest_lines(m: Manifest, depth: int, *, active: bool) -> Iterator[Line]:
+    yield Line("active manifest" if active else "manifest", m.label, depth)
+    yield Line("claim generator", m.claim_generator or "(none)", depth + 1)
+    if m.title:
+        yield Line("title", m.title, depth + 1)
+    if m.instance_id:
+        yield Line("instance id", m.instance_id, depth + 1)
+    signer = ", ".join(x for x in (m.signer, m.issuer) if x) or "(unknown)"
+    yield Line("signed by", f"{signer}" + (f" at {m.signed_at}" if m.signed_at else ""), depth + 1)
+    for action in m.actions:
+        yield Line("action", _action_text(action.action, action.source_type, action.agent),
+                   depth + 1)  # fmt: skip
+    for name, use in training_entries(m):
+        yield Line("training/mining", f"{name}: {use}", depth + 1)
+    others = [label for label in m.assertion_labels if not label.startswith("c2pa.actions")]
+    if others:
+        yield Line("other assertions", ", ".join(others), depth + 1)
+
+
+def _action_text(action: str, source_type: str, agent: str) -> str:
+    parts = [action]
+    if source_type:
+        term, _, words = classify(source_type)
+        parts.append(f"source type {term} ({words})")
+    if agent:
+        parts.append(f"software agent {agent}")
+    return "; ".join(parts)
+
+
+def _validation_lines(read: StoreRead) -> Iterator[Line]:
+    state = read.state or "unknown"
+    yield Line("state", f"{state}: {_STATE_WORDS.get(state, 'unknown state')}")
+    tampered = [c for c, _, _ in read.failures if classify_code(c) is Problem.TAMPERED]
+    verdict = "TAMPERED or badly signed" if tampered else "no sign of tampering"
+    yield Line("integrity", verdict)
+    for code, text, scope in read.failures:
+        kind = classify_code(code).value
+        yield Line(f"{code} [{kind}, {scope}]", explain(code, text), 1)
+    if not read.embedded:
+        yield Line("manifest location", "external (not embedded in the file)")

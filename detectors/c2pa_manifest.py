@@ -1,0 +1,284 @@
+"""C2PA signals: manifest presence and validation, AI source types, generative tools, rights.
+
+The active manifest's own claim decides first: an action whose digital source type is
+trainedAlgorithmicMedia on a ``created``/``opened`` action means the content was generated;
+on ``placed``/``edited`` it means AI material was put into a composite, as do the
+composite terms. Ingredient manifests count through their relationship: an AI-generated
+parent makes the file AI-derived, an AI-generated component makes it a composite. A
+manifest that names a generative tool (claim generator, software agent, Adobe's
+``com.adobe.generative-ai`` assertion) without any source type still counts: older
+Firefly and Bing Image Creator files carry only the tool name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from detectors import c2pa_describe
+from detectors.c2pa_vocab import Problem, classify_code, explain
+from detectors.known_tools import match_tool
+from detectors.source_types import SourceClass, classify
+from scanner.asset import Asset
+from scanner.extract.c2pa_store import (
+    Action,
+    Manifest,
+    ReadOutcome,
+    StoreRead,
+    iter_chain,
+    read_store,
+    training_entries,
+)
+from scanner.model import Confidence, Evidence, MediaKind, Rule, Section, Severity, Signal
+
+NAME = "c2pa"
+KINDS = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.DOCUMENT,
+                   MediaKind.SIDECAR})  # fmt: skip
+
+AI_GENERATED = Rule("C2P001", "c2pa-ai-generated", Severity.ERROR,
+                    "A C2PA manifest declares content created by generative AI "
+                    "(trainedAlgorithmicMedia).", Signal.AI_GENERATED)  # fmt: skip
+AI_EDITED = Rule("C2P002", "c2pa-ai-edited", Severity.ERROR,
+                 "A C2PA manifest declares a composite with generative-AI elements.",
+                 Signal.AI_EDITED)  # fmt: skip
+TOOL_CREATOR = Rule("C2P003", "c2pa-generative-tool-creator", Severity.ERROR,
+                    "A C2PA manifest names a generative-AI tool as the content's creator.",
+                    Signal.AI_GENERATED)  # fmt: skip
+TOOL_EDIT = Rule("C2P004", "c2pa-generative-tool-edit", Severity.ERROR,
+                 "A C2PA manifest names a generative-AI tool for an edit of the content.",
+                 Signal.AI_EDITED)  # fmt: skip
+INVALID = Rule("C2P005", "c2pa-manifest-invalid", Severity.WARNING,
+               "The C2PA manifest fails validation (tampered or badly signed): its claims "
+               "cannot be trusted, whatever they say.")  # fmt: skip
+UNTRUSTED = Rule(
+    "C2P006",
+    "c2pa-signer-untrusted",
+    Severity.INFO,
+    "The signature is intact but the signer is not on the configured trust list.",
+)
+EXPIRED = Rule("C2P007", "c2pa-certificate-expired", Severity.INFO,
+               "The signer's certificate had expired at validation time (no trusted "
+               "time-stamp).")  # fmt: skip
+CAPTURE = Rule("C2P008", "c2pa-capture", Severity.INFO,
+               "A valid C2PA manifest declares a capture by a device (camera, microphone).",
+               Signal.CAPTURE)  # fmt: skip
+REMOTE = Rule(
+    "C2P009",
+    "c2pa-remote-manifest",
+    Severity.WARNING,
+    "The manifest is stored remotely and was not fetched (provscan works offline).",
+)
+UNREADABLE = Rule(
+    "C2P010",
+    "c2pa-manifest-unreadable",
+    Severity.WARNING,
+    "C2PA manifest bytes are present but could not be read.",
+)
+TRAINING = Rule(
+    "C2P011",
+    "c2pa-training-mining",
+    Severity.INFO,
+    "The manifest states training and data-mining permissions (rights information).",
+)
+PRESENT = Rule(
+    "C2P012",
+    "c2pa-manifest-present",
+    Severity.INFO,
+    "A C2PA manifest is present: who made the claim and who signed it.",
+)
+NON_GENERATIVE = Rule(
+    "C2P013",
+    "c2pa-non-generative-source-type",
+    Severity.INFO,
+    "A C2PA action declares a source type that is not generative AI.",
+)
+UNSUPPORTED = Rule(
+    "C2P014",
+    "c2pa-format-unsupported",
+    Severity.INFO,
+    "The C2PA SDK does not read this format, so no manifest could be checked.",
+)
+IDENTITY = Rule(
+    "C2P015",
+    "c2pa-identity-unverified",
+    Severity.INFO,
+    "A CAWG identity assertion in the manifest could not be verified.",
+)
+
+RULES: tuple[Rule, ...] = (AI_GENERATED, AI_EDITED, TOOL_CREATOR, TOOL_EDIT, INVALID,
+                           UNTRUSTED, EXPIRED, CAPTURE, REMOTE, UNREADABLE, TRAINING,
+                           PRESENT, NON_GENERATIVE, UNSUPPORTED, IDENTITY)  # fmt: skip
+
+# Actions whose source type describes the whole content rather than an added part.
+_WHOLE = frozenset({"c2pa.created", "c2pa.opened", "c2pa.converted", "c2pa.transcoded"})
+_GENAI_ASSERTIONS = ("com.adobe.generative-ai",)  # Adobe's pre-DST generative assertion
+_PROBLEM_RULES = {Problem.UNTRUSTED: UNTRUSTED, Problem.EXPIRED: EXPIRED,
+                  Problem.IDENTITY: IDENTITY, Problem.TAMPERED: INVALID}  # fmt: skip
+
+
+def detect(asset: Asset) -> Iterator[Evidence]:
+    """Evidence from the asset's manifest store (nothing when there is none)."""
+    read = read_store(asset)
+    if read.outcome is ReadOutcome.READ:
+        yield from _dedupe(_read_evidence(read))
+    elif read.outcome is ReadOutcome.REMOTE:
+        yield Evidence(REMOTE.code, f"manifest is remote, at {read.detail} (not fetched)",
+                       key="remote_manifest", value=read.detail)  # fmt: skip
+    elif read.outcome is ReadOutcome.UNREADABLE:
+        yield Evidence(UNREADABLE.code, f"C2PA manifest present but unreadable: {read.detail}",
+                       key="c2pa", value=read.detail[:200])  # fmt: skip
+    elif read.outcome is ReadOutcome.UNSUPPORTED:
+        yield Evidence(UNSUPPORTED.code, f"C2PA SDK cannot read {asset.format.upper()} files",
+                       key="format", value=asset.format)  # fmt: skip
+
+
+def describe(asset: Asset) -> Iterator[Section]:
+    """The manifest chain, validation and rights, for ``provscan inspect``."""
+    yield from c2pa_describe.sections(read_store(asset))
+
+
+def _dedupe(items: Iterator[Evidence]) -> Iterator[Evidence]:
+    seen: set[tuple[str, str, str]] = set()
+    for ev in items:
+        if (ev.rule, ev.key, ev.value) not in seen:
+            seen.add((ev.rule, ev.key, ev.value))
+            yield ev
+
+
+def _read_evidence(read: StoreRead) -> Iterator[Evidence]:
+    active = read.active_manifest
+    tampered = any(classify_code(code) is Problem.TAMPERED for code, _, _ in read.failures)
+    if active is not None:
+        yield _present(active, read)
+        yield from _training(active)
+    yield from _validation(read)
+    ai_found = False
+    for depth, manifest, relation in _chain_with_relation(read):
+        for ev in _manifest_evidence(manifest, depth, relation):
+            ai_found = ai_found or ev.rule in _AI_CODES
+            yield ev
+    if active is not None and not ai_found and not tampered:
+        yield from _capture(active)
+
+
+_AI_CODES = frozenset({AI_GENERATED.code, AI_EDITED.code, TOOL_CREATOR.code, TOOL_EDIT.code})
+
+
+def _chain_with_relation(read: StoreRead) -> Iterator[tuple[int, Manifest, str]]:
+    """Each manifest with the relationship of the first-level ingredient it hangs from."""
+    relation = ""
+    for depth, manifest, via in iter_chain(read):
+        if depth == 1:
+            relation = via.relationship if via is not None else "unreferenced"
+        yield depth, manifest, ("" if depth == 0 else relation)
+
+
+def _details(manifest: Manifest, **extra: str) -> dict[str, object]:
+    base = {"manifest": manifest.label, "claim_generator": manifest.claim_generator,
+            "signer": manifest.signer, "issuer": manifest.issuer,
+            "signed_at": manifest.signed_at, "instance_id": manifest.instance_id}  # fmt: skip
+    base.update({k: v for k, v in extra.items() if v})
+    return {k: v for k, v in base.items() if v}
+
+
+def _present(active: Manifest, read: StoreRead) -> Evidence:
+    signer = active.signer or "an unnamed signer"
+    if active.issuer and active.issuer != active.signer:
+        signer += f" ({active.issuer})"
+    when = f" at {active.signed_at}" if active.signed_at else ""
+    message = (f"C2PA manifest by {active.claim_generator or 'an unnamed generator'}, "
+               f"signed by {signer}{when}; validation state {read.state or 'unknown'}")  # fmt: skip
+    details = _details(active, validation_state=read.state, manifests=str(len(read.manifests)))
+    return Evidence(PRESENT.code, message, key="c2pa.active_manifest",
+                    value=active.instance_id or active.label, details=details)  # fmt: skip
+
+
+def _training(active: Manifest) -> Iterator[Evidence]:
+    entries = training_entries(active)
+    if entries:
+        text = ", ".join(f"{name.split('.')[-1]}={use}" for name, use in entries)
+        yield Evidence(TRAINING.code, f"training and data mining: {text}",
+                       key="training-mining", value=text, details=dict(entries))  # fmt: skip
+
+
+def _validation(read: StoreRead) -> Iterator[Evidence]:
+    for code, text, scope in read.failures:
+        rule = _PROBLEM_RULES[classify_code(code)]
+        yield Evidence(rule.code, f"{explain(code, text)} ({code}, {scope})",
+                       key="validation", value=code)  # fmt: skip
+
+
+def _manifest_evidence(manifest: Manifest, depth: int, relation: str) -> Iterator[Evidence]:
+    """AI source types and generative tools of one manifest of the chain."""
+    where = "the active manifest" if depth == 0 else f"an ingredient manifest ({relation})"
+    declared = False
+    for action in manifest.actions:
+        if action.source_type:
+            declared = True
+            yield from _source_type(manifest, action, depth, relation, where)
+    if not declared:
+        yield from _named_tools(manifest, depth, relation, where)
+
+
+def _ai_rule(generated: bool, depth: int, relation: str) -> tuple[Rule, Confidence]:
+    """Which rule an AI fact supports, seen from the file: parents derive, components compose."""
+    if depth == 0:
+        return (AI_GENERATED if generated else AI_EDITED), Confidence.HIGH
+    if relation == "parentOf":
+        return (AI_GENERATED if generated else AI_EDITED), Confidence.MEDIUM
+    return AI_EDITED, Confidence.MEDIUM
+
+
+def _source_type(
+    manifest: Manifest, action: Action, depth: int, relation: str, where: str
+) -> Iterator[Evidence]:
+    term, cls, words = classify(action.source_type)
+    details = _details(manifest, action=action.action, source_type=action.source_type,
+                       software_agent=action.agent, field=action.source_field)  # fmt: skip
+    agent = f" by {action.agent}" if action.agent else ""
+    if cls in (SourceClass.AI_GENERATED, SourceClass.AI_COMPOSITE):
+        generated = cls is SourceClass.AI_GENERATED and action.action in _WHOLE
+        rule, confidence = _ai_rule(generated, depth, relation)
+        if term == "compositeSynthetic":
+            confidence = Confidence.MEDIUM
+        message = f"{action.action}{agent} declares {term} ({words}) in {where}"
+        yield Evidence(rule.code, message, key=action.source_field, value=action.source_type,
+                       confidence=confidence, details=details)  # fmt: skip
+    elif cls is not SourceClass.CAPTURE:
+        yield Evidence(NON_GENERATIVE.code, f"{action.action}{agent} declares {term} ({words})",
+                       key=action.source_field, value=action.source_type,
+                       details=details)  # fmt: skip
+
+
+def _named_tools(manifest: Manifest, depth: int, relation: str, where: str) -> Iterator[Evidence]:
+    """Generative tools named by a manifest that declares no source type at all."""
+    names = [("claim_generator", manifest.claim_generator, True)]
+    names += [(f"softwareAgent ({a.action})", a.agent, a.action in _WHOLE)
+              for a in manifest.actions if a.agent]  # fmt: skip
+    names += [(label, _assertion_text(data), True) for label, data in manifest.assertions
+              if label in _GENAI_ASSERTIONS]  # fmt: skip
+    for key, text, creates in names:
+        found = match_tool(text)
+        if found is None:
+            continue
+        rule, confidence = _ai_rule(creates, depth, relation)
+        rule = TOOL_CREATOR if rule is AI_GENERATED else TOOL_EDIT
+        confidence = min(confidence, found.tool.confidence, key=lambda c: c.rank)
+        message = f"{key} names {found.tool.name} ({found.tool.vendor}) in {where}"
+        yield Evidence(rule.code, message, key=key, value=text, confidence=confidence,
+                       details=_details(manifest, tool=found.tool.name))  # fmt: skip
+
+
+def _assertion_text(data: object) -> str:
+    if isinstance(data, dict):
+        return " ".join(str(v) for v in data.values() if isinstance(v, str)) or "generative AI"
+    return "generative AI"
+
+
+def _capture(active: Manifest) -> Iterator[Evidence]:
+    for action in active.actions:
+        term, cls, words = classify(action.source_type)
+        if cls is SourceClass.CAPTURE and action.action in _WHOLE:
+            yield Evidence(CAPTURE.code, f"{action.action} declares {term} ({words})",
+                           key="digitalSourceType", value=action.source_type,
+                           details=_details(active, source_type=action.source_type))  # fmt: skip
+            return

@@ -1,0 +1,304 @@
+"""Read a C2PA manifest store with c2pa-python, offline, into plain typed values.
+
+The Reader runs with remote manifest fetch and OCSP off, so a file never makes the
+scanner touch the network; a remote manifest comes back as an error naming its URL.
+Trust settings come from the run's Settings (``--trust-anchors`` and friends).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+import c2pa
+
+from scanner.asset import Asset
+from scanner.extract.c2pa_probe import Embedded, probe
+from scanner.extract.xmp import xmp
+from scanner.model import Settings
+
+MAX_DEPTH = 32  # ingredient chains deeper than this are reported, not followed
+
+
+class ReadOutcome(StrEnum):
+    """What happened when the store was read."""
+
+    ABSENT = "absent"  # no manifest (headers said so, or the Reader found none)
+    READ = "read"
+    REMOTE = "remote"  # only a reference to a manifest stored elsewhere (not fetched)
+    UNREADABLE = "unreadable"  # manifest bytes present but the SDK could not read them
+    UNSUPPORTED = "unsupported"  # the SDK does not read this format
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One action of a manifest (c2pa.actions / c2pa.actions.v2)."""
+
+    action: str
+    source_type: str = ""  # digitalSourceType (URI), or a vendor field's value
+    source_field: str = ""  # where the source type came from
+    agent: str = ""  # softwareAgent name (and version)
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ingredient:
+    """An ingredient reference; ``manifest`` is the label of its own manifest, if any."""
+
+    title: str
+    relationship: str
+    manifest: str = ""
+    instance_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The parts of one manifest provscan reasons about."""
+
+    label: str
+    claim_generator: str
+    title: str
+    instance_id: str
+    signer: str  # certificate common name
+    issuer: str
+    signed_at: str
+    alg: str
+    actions: tuple[Action, ...]
+    ingredients: tuple[Ingredient, ...]
+    assertion_labels: tuple[str, ...]
+    assertions: tuple[tuple[str, Any], ...]  # (label, data) for rights and vendor assertions
+
+
+@dataclass(frozen=True, slots=True)
+class StoreRead:
+    """The result of reading one file's manifest store."""
+
+    outcome: ReadOutcome
+    detail: str = ""  # error text or remote URL
+    state: str = ""  # Valid / Invalid / Trusted
+    active: str = ""
+    manifests: dict[str, Manifest] = field(default_factory=dict)
+    failures: tuple[tuple[str, str, str], ...] = ()  # (code, explanation, scope)
+    embedded: bool = True
+
+    @property
+    def active_manifest(self) -> Manifest | None:
+        """The active manifest, when the store was read."""
+        return self.manifests.get(self.active)
+
+
+def read_store(asset: Asset) -> StoreRead:
+    """The asset's manifest store (cached view); the Reader runs only when headers allow."""
+    return asset.view("c2pa_store", _read)
+
+
+def _read(asset: Asset) -> StoreRead:
+    embedded = probe(asset)
+    pointer = xmp(asset).first("dcterms:provenance")
+    if embedded is Embedded.NO and not pointer:
+        return StoreRead(ReadOutcome.ABSENT)
+    mime = "application/c2pa" if asset.format == "c2pa" else asset.mime
+    try:
+        with asset.open() as stream:
+            reader = c2pa.Reader.try_create(mime, stream, context=context(asset.settings))
+            if reader is None:
+                return StoreRead(ReadOutcome.ABSENT)
+            with reader:
+                store = json.loads(reader.json())
+                remote = reader.get_remote_url() or ""
+                is_embedded = bool(reader.is_embedded())
+    except c2pa.C2paError as exc:
+        return _from_error(exc, embedded)
+    return _parse(store, remote, is_embedded)
+
+
+def _from_error(exc: Exception, embedded: Embedded) -> StoreRead:
+    text = str(exc).strip()
+    if text.startswith("Remote:"):
+        url = text.split("url", 1)[-1].strip() if "url" in text else text
+        return StoreRead(ReadOutcome.REMOTE, url, embedded=False)
+    if text.startswith("NotSupported") or type(exc).__name__.endswith("NotSupported"):
+        return StoreRead(ReadOutcome.UNSUPPORTED, text)
+    if embedded is Embedded.YES:
+        return StoreRead(ReadOutcome.UNREADABLE, text)
+    # Headers could not confirm manifest bytes: the error is about the container, which
+    # the integrity check judges; there is no evidence of a manifest to report.
+    return StoreRead(ReadOutcome.ABSENT, text)
+
+
+@lru_cache(maxsize=8)
+def _context(anchors: str | None, allowed: str | None, config: str | None) -> Any:
+    settings: dict[str, Any] = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
+    trust = {
+        key: value
+        for key, value in (
+            ("trust_anchors", anchors),
+            ("allowed_list", allowed),
+            ("trust_config", config),
+        )
+        if value
+    }
+    if trust:
+        settings["trust"] = trust
+    return c2pa.Context.from_dict(settings)
+
+
+def context(settings: Settings) -> Any:
+    """An offline Reader context for the run's trust settings (built once, then reused)."""
+    return _context(settings.trust_anchors, settings.allowed_list, settings.trust_config)
+
+
+def _parse(store: dict[str, Any], remote: str, embedded: bool) -> StoreRead:
+    manifests = {
+        label: _manifest(label, data)
+        for label, data in (store.get("manifests") or {}).items()
+        if isinstance(data, dict)
+    }
+    return StoreRead(
+        ReadOutcome.READ,
+        remote,
+        state=str(store.get("validation_state") or ""),
+        active=str(store.get("active_manifest") or ""),
+        manifests=manifests,
+        failures=tuple(_failures(store)),
+        embedded=embedded,
+    )
+
+
+def _failures(store: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Failure codes of the active manifest and of ingredients, without duplicates."""
+    results = store.get("validation_results") or {}
+    found: list[tuple[str, str, str]] = []
+    for item in (results.get("activeManifest") or {}).get("failure") or []:
+        found.append((str(item.get("code")), str(item.get("explanation", "")), "active manifest"))
+    for delta in results.get("ingredientDeltas") or []:
+        for item in (delta.get("validationDeltas") or {}).get("failure") or []:
+            found.append((str(item.get("code")), str(item.get("explanation", "")), "ingredient"))
+    if not results:  # older store JSON: a flat list of failures
+        for item in store.get("validation_status") or []:
+            found.append((str(item.get("code")), str(item.get("explanation", "")), "store"))
+    return list(dict.fromkeys(found))
+
+
+def _manifest(label: str, data: dict[str, Any]) -> Manifest:
+    sig = data.get("signature_info") or {}
+    assertions = [a for a in data.get("assertions") or [] if isinstance(a, dict)]
+    return Manifest(
+        label=label,
+        claim_generator=_claim_generator(data),
+        title=str(data.get("title") or ""),
+        instance_id=str(data.get("instance_id") or ""),
+        signer=str(sig.get("common_name") or ""),
+        issuer=str(sig.get("issuer") or ""),
+        signed_at=str(sig.get("time") or ""),
+        alg=str(sig.get("alg") or ""),
+        actions=tuple(a for x in assertions for a in _actions(x)),
+        ingredients=tuple(
+            _ingredient(i) for i in data.get("ingredients") or [] if isinstance(i, dict)
+        ),
+        assertion_labels=tuple(str(a.get("label", "")) for a in assertions),
+        assertions=tuple(
+            (str(a.get("label", "")), a.get("data"))
+            for a in assertions
+            if not str(a.get("label", "")).startswith("c2pa.actions")
+        ),
+    )
+
+
+def _claim_generator(data: dict[str, Any]) -> str:
+    if data.get("claim_generator"):
+        return str(data["claim_generator"])
+    infos = data.get("claim_generator_info") or []
+    names = [
+        " ".join(str(i.get(k, "")) for k in ("name", "version") if i.get(k))
+        for i in infos
+        if isinstance(i, dict)
+    ]
+    return "; ".join(n for n in names if n)
+
+
+def _actions(assertion: dict[str, Any]) -> list[Action]:
+    if not str(assertion.get("label", "")).startswith("c2pa.actions"):
+        return []
+    data = assertion.get("data") or {}
+    items = data.get("actions") if isinstance(data, dict) else None
+    return [_action(a) for a in items or [] if isinstance(a, dict)]
+
+
+def _action(raw: dict[str, Any]) -> Action:
+    source, where = str(raw.get("digitalSourceType") or ""), "digitalSourceType"
+    if not source:
+        source, where = _vendor_source_type(raw.get("parameters"))
+    return Action(
+        action=str(raw.get("action") or ""),
+        source_type=source,
+        source_field=where if source else "",
+        agent=_agent(raw.get("softwareAgent")),
+        description=str(raw.get("description") or ""),
+    )
+
+
+def _vendor_source_type(params: Any, depth: int = 0) -> tuple[str, str]:
+    """A vendor field such as ``com.adobe.digitalSourceType`` inside action parameters."""
+    if not isinstance(params, dict) or depth > 4:
+        return "", ""
+    for key, value in params.items():
+        if str(key).lower().endswith("digitalsourcetype") and isinstance(value, str):
+            return value, str(key)
+        nested = _vendor_source_type(value, depth + 1)
+        if nested[0]:
+            return nested
+    return "", ""
+
+
+def _agent(raw: Any) -> str:
+    if isinstance(raw, dict):
+        return " ".join(str(raw[k]) for k in ("name", "version") if raw.get(k))
+    return str(raw or "")
+
+
+def _ingredient(raw: dict[str, Any]) -> Ingredient:
+    return Ingredient(
+        title=str(raw.get("title") or ""),
+        relationship=str(raw.get("relationship") or ""),
+        manifest=str(raw.get("active_manifest") or ""),
+        instance_id=str(raw.get("instance_id") or ""),
+    )
+
+
+def iter_chain(read: StoreRead) -> list[tuple[int, Manifest, Ingredient | None]]:
+    """The active manifest then its ingredients' manifests, depth-first: (depth, manifest, via)."""
+    out: list[tuple[int, Manifest, Ingredient | None]] = []
+    seen: set[str] = set()
+
+    def walk(label: str, depth: int, via: Ingredient | None) -> None:
+        manifest = read.manifests.get(label)
+        if manifest is None or label in seen or depth > MAX_DEPTH:
+            return
+        seen.add(label)
+        out.append((depth, manifest, via))
+        for ingredient in manifest.ingredients:
+            walk(ingredient.manifest, depth + 1, ingredient)
+
+    walk(read.active, 0, None)
+    for label in read.manifests:  # manifests no ingredient points at (still in the store)
+        walk(label, 1, None)
+    return out
+
+
+_TRAINING = ("c2pa.training-mining", "cawg.training-mining")
+
+
+def training_entries(manifest: Manifest) -> list[tuple[str, str]]:
+    """(permission, use) pairs of the manifest's training-and-data-mining assertions."""
+    pairs: list[tuple[str, str]] = []
+    for label, data in manifest.assertions:
+        entries = data.get("entries") if isinstance(data, dict) else None
+        if label.split("__")[0] in _TRAINING and isinstance(entries, dict):
+            for name, entry in entries.items():
+                use = entry.get("use") if isinstance(entry, dict) else entry
+                pairs.append((str(name), str(use)))
+    return pairs
