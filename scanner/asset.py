@@ -61,7 +61,7 @@ class Asset:
 
     def open(self) -> BinaryIO:
         """Open the file for reading only; the scanner never writes to a scanned file."""
-        return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+        return open(self.path, "rb")  # the caller closes it
 
     def head(self, size: int = HEAD_SIZE) -> bytes:
         """The first ``size`` bytes (at most 64 KiB, read once and cached)."""
