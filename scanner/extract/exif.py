@@ -15,6 +15,7 @@ from typing import Any
 import exifread
 
 from scanner.asset import Asset
+from scanner.extract.containers import StructureError, iter_riff_chunks
 from scanner.extract.pngtext import png_text
 
 logging.getLogger("exifread").setLevel(logging.CRITICAL)  # it logs "no EXIF" for every PNG
@@ -83,6 +84,11 @@ def _process(asset: Asset) -> dict[str, Any]:
         if not payload:
             return {}
         stream: Any = io.BytesIO(payload)
+    elif asset.format == "webp":  # exifread 3.5 misreads spec WebP EXIF; see _webp_exif
+        payload = _webp_exif(asset)
+        if not payload:
+            return {}
+        stream = io.BytesIO(payload)
     else:
         stream = asset.open()
     with stream:
@@ -90,6 +96,24 @@ def _process(asset: Asset) -> dict[str, Any]:
             stream, details=True, extract_thumbnail=False, strict=False
         )
         return found
+
+
+def _webp_exif(asset: Asset) -> bytes:
+    """The TIFF bytes of a WebP 'EXIF' chunk, with or without an ``Exif\\0\\0`` prefix.
+
+    The WebP container spec (and Pillow, piexif, so A1111) put the TIFF header first;
+    exifread 3.5 always skips 6 bytes, reading nothing. Some writers add the JPEG-style
+    prefix (corpus Pillow flower.webp), so both are accepted.
+    """
+    try:
+        with asset.open() as f:
+            for chunk in iter_riff_chunks(f, skip=frozenset({b"VP8 ", b"VP8L", b"ANMF"})):
+                if chunk.tag == b"EXIF":
+                    data = chunk.data
+                    return data[6:] if data.startswith(b"Exif\x00\x00") else data
+    except StructureError:
+        return b""
+    return b""
 
 
 def decode_tag(name: str, tag: Any) -> str:

@@ -1,0 +1,130 @@
+"""EXIF signals: a generator in Software, a generator named in free text, camera identity.
+
+Generation parameters in UserComment / ImageDescription and ComfyUI's JSON in WebP
+Make/Model belong to :mod:`detectors.generator` (one fact, one finding), so this family
+skips those values. Camera Make/Model is reported for information only: unsigned EXIF is
+trivially written by anyone and is not capture provenance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from detectors.generator_parsers import clip, parse_parameters
+from detectors.known_tools import match_tool
+from scanner.asset import Asset
+from scanner.extract.exif import exif
+from scanner.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
+
+NAME = "exif"
+KINDS = frozenset({MediaKind.IMAGE})
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "EXF001",
+        "exif-generative-software",
+        Severity.ERROR,
+        "EXIF Software names a generative-AI tool.",
+        Signal.AI_GENERATED,
+    ),
+    Rule(
+        "EXF002",
+        "exif-generator-in-free-text",
+        Severity.WARNING,
+        "An EXIF free-text field names a generative-AI tool (a hint, not proof).",
+        Signal.AI_HINT,
+    ),
+    Rule(
+        "EXF003",
+        "exif-camera-identity",
+        Severity.INFO,
+        "EXIF names a camera make/model (unsigned: not capture provenance).",
+        Signal.NONE,
+    ),
+)
+
+# Tool field (CIPA DC-008 Software: "name and version of the software used").
+_TOOL_TAGS = ("Software",)
+# Free text: anyone types anything here; a generator's name is a hint only.
+_FREE_TAGS = ("ImageDescription", "UserComment", "Artist", "XPComment", "XPSubject", "XPKeywords")
+# ComfyUI SaveAnimatedWEBP writes JSON into Make ("workflow:") and Model ("prompt:").
+_COMFY_PREFIXES = ("workflow:", "prompt:")
+# Tags the generator family parses for full parameters (A1111 writes UserComment).
+_PARAMETER_TAGS = frozenset({"UserComment", "ImageDescription"})
+
+
+def detect(asset: Asset) -> Iterator[Evidence]:
+    """Yield EXF001/EXF002 for generator names and EXF003 for camera identity."""
+    tags = exif(asset).tags
+    yield from _tool(tags)
+    yield from _free_text(tags)
+    camera = camera_identity(tags)
+    if camera:
+        yield Evidence(
+            "EXF003",
+            f"camera make/model: {camera}",
+            key="Make/Model",
+            value=clip(camera),
+            confidence=Confidence.HIGH,
+            details={"make": clip(tags.get("Make", "")), "model": clip(tags.get("Model", ""))},
+        )
+
+
+def describe(asset: Asset) -> Iterator[Section]:
+    """An "EXIF" section with the text tags read (long values clipped) and problems."""
+    found = exif(asset)
+    lines = [Line(name, clip(" ".join(value.split()))) for name, value in found.tags.items()]
+    lines.extend(Line("problem", p) for p in found.problems)
+    if lines:
+        yield Section("EXIF", tuple(lines))
+
+
+def camera_identity(tags: dict[str, str]) -> str:
+    """``Make Model`` when both look like a device name (not ComfyUI JSON), else empty."""
+    parts = [tags.get("Make", "").strip(), tags.get("Model", "").strip()]
+    if any(p.startswith(_COMFY_PREFIXES) or "{" in p for p in parts):
+        return ""
+    return " ".join(p for p in parts if p)
+
+
+def _tool(tags: dict[str, str]) -> Iterator[Evidence]:
+    for tag in _TOOL_TAGS:
+        match = match_tool(tags.get(tag, ""))
+        if match is None:
+            continue
+        yield Evidence(
+            "EXF001",
+            f"EXIF {tag} names {match.tool.name} ({match.tool.vendor})",
+            key=tag,
+            value=clip(tags[tag]),
+            confidence=_cap(match.tool.confidence),
+            details={
+                "tool": match.tool.name,
+                "vendor": match.tool.vendor,
+                "matched": match.matched,
+            },
+        )
+
+
+def _free_text(tags: dict[str, str]) -> Iterator[Evidence]:
+    """One EXF002 at most: the first free-text tag naming a generator."""
+    for tag in _FREE_TAGS:
+        value = tags.get(tag, "")
+        if not value or (tag in _PARAMETER_TAGS and parse_parameters(value) is not None):
+            continue
+        match = match_tool(value)
+        if match is not None:
+            yield Evidence(
+                "EXF002",
+                f"EXIF {tag} mentions {match.tool.name}: {clip(' '.join(value.split()), 80)}",
+                key=tag,
+                value=clip(value),
+                confidence=Confidence.LOW,
+                details={"tool": match.tool.name, "vendor": match.tool.vendor},
+            )
+            return
+
+
+def _cap(confidence: Confidence) -> Confidence:
+    """A bare tool name is at most MEDIUM: it says which tool saved, not what it made."""
+    return Confidence.MEDIUM if confidence.rank > Confidence.MEDIUM.rank else confidence
