@@ -31,6 +31,6 @@ class Detector(Protocol):
 
 
 # Imported after the protocol so detector modules may import it for type hints.
-from detectors import c2pa_manifest, integrity  # noqa: E402
+from detectors import c2pa_manifest, exif_tags, generator, integrity, xmp_iptc  # noqa: E402
 
-DETECTORS: tuple[Detector, ...] = (integrity, c2pa_manifest)
+DETECTORS: tuple[Detector, ...] = (integrity, generator, exif_tags, c2pa_manifest, xmp_iptc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -140,12 +141,12 @@ def test_rules_lists_every_rule() -> None:
 
 
 def test_rule_codes_are_unique_and_well_formed() -> None:
-    """Every rule code is 3 letters + 3 digits and defined once."""
+    """Every rule code is a 3-character family (letter first) + 3 digits, defined once."""
     from scanner.rules import all_rules, by_code
 
     codes = [r.code for r in all_rules()]
     assert len(codes) == len(set(codes)) == len(by_code())
-    assert all(len(c) == 6 and c[:3].isalpha() and c[3:].isdigit() for c in codes)
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9]{2}\d{3}", c) for c in codes), codes
 
 
 def test_engine_is_what_cli_calls() -> None:
