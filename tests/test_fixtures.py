@@ -1,0 +1,83 @@
+"""fixtures/expected.toml pins the verdict and rule codes of every generated fixture."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from fixtures import make
+from scanner.engine import scan
+from scanner.model import FileResult, Settings
+from tests.conftest import FIXTURES
+
+EXPECTED: dict[str, dict[str, object]] = tomllib.loads(
+    (FIXTURES / "expected.toml").read_text(encoding="utf-8")
+)["files"]
+TRUST = Path("c2pa") / "trust"
+
+
+def _results(root: Path) -> dict[str, FileResult]:
+    anchors = (root / TRUST / "root_ca.pem").read_text()
+    report = scan(root, Settings(trust_anchors=anchors))
+    return {r.path: r for r in report.files if not r.path.startswith(TRUST.as_posix())}
+
+
+def _outcome(result: FileResult) -> tuple[str, list[str]]:
+    return result.verdict.value, sorted({f.rule.code for f in result.findings})
+
+
+@pytest.fixture(scope="module")
+def committed() -> dict[str, FileResult]:
+    """The committed fixtures under fixtures/files, scanned with the test CA trusted."""
+    return _results(FIXTURES / "files")
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh run of fixtures/make.py into a temporary folder."""
+    out = tmp_path_factory.mktemp("regen")
+    make.build(out)
+    return out
+
+
+@pytest.mark.parametrize("rel", sorted(EXPECTED))
+def test_fixture_matches_expectation(committed: dict[str, FileResult], rel: str) -> None:
+    """Each fixture gets exactly the verdict and rule codes expected.toml states."""
+    want = EXPECTED[rel]
+    assert _outcome(committed[rel]) == (want["verdict"], sorted(want["rules"]))  # type: ignore[call-overload]
+
+
+def test_every_fixture_has_an_expectation(committed: dict[str, FileResult]) -> None:
+    """No generated fixture goes unpinned, and no expectation names a missing file."""
+    assert sorted(committed) == sorted(EXPECTED)
+
+
+def test_regenerated_fixtures_give_the_same_results(
+    committed: dict[str, FileResult], regenerated: Path
+) -> None:
+    """make.py reproduces the committed fixtures: same verdicts and rules for every file."""
+    fresh = _results(regenerated / "files")
+    assert {k: _outcome(v) for k, v in fresh.items()} == {
+        k: _outcome(v) for k, v in committed.items()
+    }
+
+
+def test_unsigned_fixtures_are_byte_identical(regenerated: Path) -> None:
+    """Every fixture except C2PA-signed media (random manifest labels) is byte-for-byte stable."""
+    differing = []
+    for path in sorted((FIXTURES / "files").rglob("*")):
+        rel = path.relative_to(FIXTURES / "files")
+        if path.is_file() and rel.parts[0] != "c2pa":
+            fresh = regenerated / "files" / rel
+            if (
+                hashlib.sha256(path.read_bytes()).digest()
+                != hashlib.sha256(fresh.read_bytes()).digest()
+            ):
+                differing.append(rel.as_posix())
+    assert differing == []
+    assert (regenerated / "files" / TRUST / "root_ca.pem").read_bytes() == (
+        FIXTURES / "files" / TRUST / "root_ca.pem"
+    ).read_bytes()
