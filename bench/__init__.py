@@ -1,0 +1,1 @@
+"""Benchmarks of provscan against the tools a user would otherwise run (not shipped)."""
