@@ -84,6 +84,10 @@ def camera_identity(tags: dict[str, str]) -> str:
     parts = [tags.get("Make", "").strip(), tags.get("Model", "").strip()]
     if any(p.startswith(_COMFY_PREFIXES) or "{" in p for p in parts):
         return ""
+    make, model = parts
+    # Many vendors repeat the make in Model ("Canon" + "Canon EOS R5"); say it once.
+    if make and model.lower().startswith(make.lower()):
+        return model
     return " ".join(p for p in parts if p)
 
 

@@ -148,11 +148,20 @@ def _sniff_text(head: bytes, name: str) -> Sniffed | None:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if not text.startswith(b"<"):
         return None
-    if b"<x:xmpmeta" in head or b"<?xpacket" in head or name.lower().endswith(".xmp"):
-        return Sniffed(MediaKind.SIDECAR, "xmp", "application/rdf+xml")
-    if b"<svg" in text or name.lower().endswith(".svg"):
+    # An SVG may embed an XMP packet in <metadata>; the element that comes first decides.
+    svg_at = _first(text, (b"<svg",))
+    xmp_at = _first(text, (b"<x:xmpmeta", b"<?xpacket", b"<rdf:rdf"))
+    if svg_at < xmp_at or (svg_at == xmp_at and name.lower().endswith(".svg")):
         return Sniffed(MediaKind.IMAGE, "svg", "image/svg+xml")
+    if xmp_at < svg_at or name.lower().endswith(".xmp"):
+        return Sniffed(MediaKind.SIDECAR, "xmp", "application/rdf+xml")
     return Sniffed(MediaKind.OTHER, "xml", "application/xml")
+
+
+def _first(text: bytes, needles: tuple[bytes, ...]) -> int:
+    """Offset of the earliest needle in ``text``, or a value past its end when none occurs."""
+    found = [at for at in (text.find(n) for n in needles) if at >= 0]
+    return min(found, default=len(text) + 1)
 
 
 def _sniff_plain_text(head: bytes) -> Sniffed | None:

@@ -83,6 +83,12 @@ def test_camera_identity_is_info(tmp_path: Path) -> None:
     assert rule.signal is Signal.NONE and analyse(asset).verdict is Verdict.NO_AI_MARKERS
 
 
+def test_camera_identity_names_the_make_once() -> None:
+    """A Model that already starts with the Make is not prefixed with it again."""
+    assert exif_tags.camera_identity({"Make": "Canon", "Model": "Canon EOS R5"}) == "Canon EOS R5"
+    assert exif_tags.camera_identity({"Make": "SONY", "Model": "ILCE-7M4"}) == "SONY ILCE-7M4"
+
+
 def test_comfyui_make_model_is_not_a_camera(tmp_path: Path) -> None:
     """ComfyUI's ``workflow:``/``prompt:`` JSON in Make/Model is not reported as a camera."""
     graph = {"1": {"class_type": "LoadImage", "inputs": {}}}

@@ -31,6 +31,16 @@ CASES = [
     (b"\x00\x00\x00\x20jumb\x00\x00\x00\x1ejumd", "c2pa", MediaKind.SIDECAR),
     (b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta', "xmp", MediaKind.SIDECAR),
     (b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">', "svg", MediaKind.IMAGE),
+    (
+        b'<svg><metadata><?xpacket begin=""?><x:xmpmeta xmlns:x="adobe:ns:meta/">',
+        "svg",
+        MediaKind.IMAGE,
+    ),
+    (
+        b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf',
+        "xmp",
+        MediaKind.SIDECAR,
+    ),
 ]
 
 
