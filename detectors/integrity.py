@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from PIL import Image, UnidentifiedImageError
 
 from scanner.asset import Asset
+from scanner.extract.apng import apng_problem
 from scanner.extract.containers import StructureError, iter_jpeg_segments, iter_riff_chunks
 from scanner.extract.pngtext import png_text
+from scanner.extract.psd import psd_header_problem
 from scanner.extract.tiff import check_tiff
 from scanner.model import Evidence, Line, MediaKind, Rule, Section
 from scanner.scanrules import UNREADABLE
@@ -50,7 +52,10 @@ def iter_problems(asset: Asset) -> Iterator[str]:
 def _problems(asset: Asset) -> list[str]:
     if asset.size == 0:
         return ["the file is empty (0 bytes)"]
-    checks = {"jpeg": _jpeg, "png": _png, "webp": _riff, "wav": _riff, "avi": _riff, "tiff": _tiff}
+    checks = {
+        "jpeg": _jpeg, "png": _png, "webp": _riff, "wav": _riff, "avi": _riff, "tiff": _tiff,
+        "psd": _psd,
+    }  # fmt: skip
     problems: list[str] = []
     check = checks.get(asset.format) or (_bmff if asset.format in _BMFF_FORMATS else None)
     if check is not None:
@@ -73,8 +78,11 @@ def _jpeg(asset: Asset) -> list[str]:
 
 
 def _png(asset: Asset) -> list[str]:
-    error = png_text(asset).structure_error
-    return [f"PNG structure is broken: {error}"] if error else []
+    text = png_text(asset)
+    if text.structure_error:
+        return [f"PNG structure is broken: {text.structure_error}"]
+    animation = apng_problem(text.chunks, text.actl)
+    return [f"PNG animation is broken: {animation}"] if animation else []
 
 
 def _riff(asset: Asset) -> list[str]:
@@ -90,6 +98,11 @@ def _riff(asset: Asset) -> list[str]:
 def _tiff(asset: Asset) -> list[str]:
     with asset.open() as f:
         problem = check_tiff(f, asset.size)
+    return [problem] if problem else []
+
+
+def _psd(asset: Asset) -> list[str]:
+    problem = psd_header_problem(asset.head(26))
     return [problem] if problem else []
 
 

@@ -29,6 +29,23 @@ NOT_AI_LABELS = (
 EXCEPTIONS: dict[str, str] = {}
 
 
+# Rows the catalog marks CORRUPT/MALFORMED that provscan reads, with the proof from bytes.
+CORRUPT_EXCEPTIONS: dict[str, str] = {
+    # The catalog's check wants FF D9 as the last two bytes; these files carry a documented
+    # trailer after the end-of-image marker, which sits within the last 4 KiB.
+    "exiftool/t/images/ExifTool.jpg": "EOI 674 bytes from the end, before an Android "
+    "camera JSON trailer",
+    "exiftool/t/images/PhotoMechanic.jpg": "EOI 77 bytes from the end, before a Photo Mechanic "
+    "trailer ('cbipcbbl')",
+    "exiftool/t/images/AFCP.jpg": "EOI 861 bytes from the end, before an AFCP trailer ('AXS!')",
+    "exiftool/t/images/FotoStation.jpg": "EOI 4,071 bytes from the end, before a FotoStation "
+    "trailer",
+    # IFD0 is an OJPEG (Compression 6) preview of 26 bytes; every IFD and strip lies inside
+    # the file. Only a pixel decode could tell, and provscan reads structure, not pixels.
+    "exiftool/t/images/CanonRaw.cr2": "compressed strips inside the file; pixels not decoded",
+}
+
+
 def _label(row: dict[str, str]) -> str:
     return row["expected_signals"].lstrip('"').split(" ||")[0]
 
@@ -101,3 +118,28 @@ def test_exceptions_are_still_needed(
         if (verdict in AI) == is_ai_label and not (not is_ai_label and verdict in FLAGGED):
             stale.append(path)
     assert stale == []
+
+
+def test_corrupt_rows_are_unreadable(
+    results: dict[str, FileResult], catalog: list[dict[str, str]]
+) -> None:
+    """Every row the catalog marks CORRUPT/MALFORMED is unreadable, with its reason (SCN001)."""
+    wrong = {
+        row["local_path"]: results[row["local_path"]].verdict.value
+        for row in catalog
+        if "CORRUPT/MALFORMED" in row["expected_signals"]
+        and row["local_path"] not in CORRUPT_EXCEPTIONS
+        and not _unreadable_with_reason(results[row["local_path"]])
+    }
+    assert wrong == {}
+
+
+def test_corrupt_exceptions_are_still_needed(results: dict[str, FileResult]) -> None:
+    """Every corrupt-row exception is still read (no stale exceptions)."""
+    assert [p for p in CORRUPT_EXCEPTIONS if results[p].verdict is Verdict.UNREADABLE] == []
+
+
+def _unreadable_with_reason(result: FileResult) -> bool:
+    return result.verdict is Verdict.UNREADABLE and any(
+        f.rule.code == "SCN001" and f.evidence.message for f in result.findings
+    )

@@ -72,3 +72,23 @@ def test_huge_entry_count() -> None:
     ifd = struct.unpack("<I", data[4:8])[0]
     data[ifd : ifd + 2] = struct.pack("<H", 61457)
     assert "declares 61457 entries" in _check(data)
+
+
+def _set_strip_byte_count(data: bytearray, value: int) -> None:
+    ifd = struct.unpack("<I", data[4:8])[0]
+    count = struct.unpack("<H", data[ifd : ifd + 2])[0]
+    for i in range(count):
+        at = ifd + 2 + i * 12
+        tag, ftype, n = struct.unpack("<HHI", data[at : at + 8])
+        if tag == 279 and n == 1:
+            code = {3: "<H", 4: "<I"}[ftype]
+            data[at + 8 : at + 8 + struct.calcsize(code)] = struct.pack(code, value)
+            return
+    raise AssertionError("no single StripByteCounts entry")
+
+
+def test_uncompressed_strips_shorter_than_header() -> None:
+    """Uncompressed strips that hold fewer bytes than width x height x samples are reported."""
+    data = _tiff()
+    _set_strip_byte_count(data, 18)
+    assert "holds 18 bytes" in _check(data) and "8x8" in _check(data) and "192" in _check(data)

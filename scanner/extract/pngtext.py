@@ -23,6 +23,7 @@ class PngText:
     text: dict[str, str] = field(default_factory=dict)
     chunks: list[bytes] = field(default_factory=list)  # every chunk type, in order
     exif: bytes = b""  # eXIf payload
+    actl: bytes = b""  # APNG animation control payload
     problems: list[str] = field(default_factory=list)
     structure_error: str = ""  # why the chunk walk stopped early (truncated, corrupt)
     text_after_idat: bool = False
@@ -45,6 +46,8 @@ def _read_png_text(asset: Asset) -> PngText:
                 seen_idat = seen_idat or chunk.tag == b"IDAT"
                 if chunk.tag == b"eXIf":
                     result.exif = chunk.data
+                elif chunk.tag == b"acTL":
+                    result.actl = chunk.data
                 decoded = _decode_text(chunk.tag, chunk.data, result.problems)
                 if decoded is not None:
                     key, value = decoded

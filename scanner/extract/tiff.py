@@ -21,6 +21,11 @@ MAX_IFDS = 64  # multi-page TIFFs rarely exceed a few dozen pages; fuzzers chain
 MAX_ENTRIES = 4096
 _OFFSET_TAGS = {273: 279, 324: 325}  # StripOffsets -> StripByteCounts, TileOffsets -> Counts
 _SUB_IFD_TAGS = (330, 34665, 34853, 40965)  # SubIFDs, Exif, GPS, Interop
+# ImageWidth, ImageLength, BitsPerSample, Compression, SamplesPerPixel: enough to know how
+# many bytes an uncompressed image needs.
+_GEOMETRY_TAGS = (256, 257, 258, 259, 277)
+_UNCOMPRESSED = 1
+_WANTED_TAGS = frozenset({*_OFFSET_TAGS, *_OFFSET_TAGS.values(), *_SUB_IFD_TAGS, *_GEOMETRY_TAGS})
 
 
 class TiffProblem(ValueError):
@@ -108,7 +113,12 @@ class _Walker:
                         f"TIFF {name} tag {tag} declares {length} bytes at offset {where}, "
                         f"past the end of the file ({self.size} bytes)"
                     )
-            if tag in _OFFSET_TAGS or tag in _OFFSET_TAGS.values() or tag in _SUB_IFD_TAGS:
+            if (
+                tag in _OFFSET_TAGS
+                or tag in _OFFSET_TAGS.values()
+                or tag in _SUB_IFD_TAGS
+                or tag in _GEOMETRY_TAGS
+            ):
                 yield tag, self._integers(ftype, n, value, length)
 
     def _integers(self, ftype: int, n: int, inline_value: bytes, length: int) -> list[int]:
@@ -133,3 +143,21 @@ class _Walker:
                         f"TIFF {name} image data at offset {start} ({length} bytes) "
                         "lies past the end of the file"
                     )
+        self._check_uncompressed_size(entries, name)
+
+    def _check_uncompressed_size(self, entries: dict[int, list[int]], name: str) -> None:
+        """Uncompressed strips must hold every row the header declares (TIFF 6.0, p. 39)."""
+        compression = entries.get(259, [_UNCOMPRESSED])
+        width, height = entries.get(256, [0]), entries.get(257, [0])
+        counts = entries.get(279, [])
+        if compression[:1] != [_UNCOMPRESSED] or not counts or not width[:1] or not height[:1]:
+            return
+        bits = entries.get(258) or [1]
+        if len(bits) == 1:  # one value may stand for every sample
+            bits = bits * (entries.get(277) or [1])[0]
+        needed = (width[0] * sum(bits) + 7) // 8 * height[0]
+        if sum(counts) < needed:
+            raise TiffProblem(
+                f"TIFF {name} uncompressed image data holds {sum(counts)} bytes; "
+                f"its {width[0]}x{height[0]} header needs {needed}"
+            )
