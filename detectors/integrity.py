@@ -8,6 +8,7 @@ formats it knows. A file that fails is reported as unreadable, so the gate fails
 from __future__ import annotations
 
 import struct
+import sys
 import warnings
 from collections.abc import Iterator
 
@@ -15,7 +16,8 @@ from PIL import Image, UnidentifiedImageError
 
 from scanner.asset import Asset
 from scanner.extract.apng import apng_problem
-from scanner.extract.containers import StructureError, iter_jpeg_segments, iter_riff_chunks
+from scanner.extract.containers import StructureError, iter_riff_chunks
+from scanner.extract.jpeg import frame_problem, jpeg_walk
 from scanner.extract.pngtext import png_text
 from scanner.extract.psd import psd_header_problem
 from scanner.extract.tiff import check_tiff
@@ -26,7 +28,8 @@ NAME = "integrity"
 KINDS = frozenset(MediaKind)
 RULES: tuple[Rule, ...] = ()  # raises the scanner's own SCN001, defined in scanner.scanrules
 
-_PILLOW_FORMATS = frozenset({"jpeg", "png", "gif", "tiff", "webp", "bmp", "psd"})
+# JPEG is absent: its own walk checks the frame header (Pillow would walk the segments again)
+_PILLOW_FORMATS = frozenset({"png", "gif", "tiff", "webp", "bmp", "psd"})
 _BMFF_FORMATS = frozenset({"mp4", "mov", "m4a", "heif", "avif", "cr3"})
 MAX_BOXES = 10_000
 
@@ -66,12 +69,13 @@ def _problems(asset: Asset) -> list[str]:
 
 
 def _jpeg(asset: Asset) -> list[str]:
-    try:
-        with asset.open() as f:
-            for _ in iter_jpeg_segments(f, want=frozenset()):
-                pass
-    except StructureError as exc:
-        return [f"JPEG structure is broken: {exc}"]
+    """Segments, frame header and end marker: what Pillow's header parse would check, once."""
+    walk = jpeg_walk(asset)
+    if walk.error:
+        return [f"JPEG structure is broken: {walk.error}"]
+    frame = frame_problem(walk, 2 * (Image.MAX_IMAGE_PIXELS or 0) or sys.maxsize)
+    if frame:
+        return [frame]
     if b"\xff\xd9" not in asset.tail(4096):
         return ["JPEG is truncated: no end-of-image marker at the end of the file"]
     return []

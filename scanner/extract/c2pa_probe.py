@@ -16,7 +16,8 @@ import struct
 from enum import StrEnum
 
 from scanner.asset import Asset
-from scanner.extract.containers import StructureError, iter_jpeg_segments, iter_riff_chunks
+from scanner.extract.containers import StructureError, iter_riff_chunks
+from scanner.extract.jpeg import APP11, jpeg_walk
 from scanner.extract.pngtext import png_text
 
 C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")  # BMFF 'uuid' box user type
@@ -70,10 +71,11 @@ def _yes_if(found: bool) -> Embedded:
 
 def _jpeg(asset: Asset) -> Embedded:
     """APP11 segments carrying JUMBF (JPEG XT boxes: 'JP' + box with type 'jumb')."""
-    with asset.open() as f:
-        for seg in iter_jpeg_segments(f, want=frozenset({0xEB})):
-            if b"jumb" in seg.data[:64]:
-                return Embedded.YES
+    walk = jpeg_walk(asset)
+    if any(b"jumb" in data[:64] for data in walk.payloads(APP11)):
+        return Embedded.YES
+    if walk.error:
+        raise StructureError(walk.error)
     return Embedded.NO
 
 

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from scanner.asset import Asset
-from scanner.extract.containers import StructureError, iter_jpeg_segments
+from scanner.extract.containers import StructureError
+from scanner.extract.jpeg import APP13, jpeg_walk
 from scanner.extract.pngtext import png_text
 from scanner.extract.xmp_locate import tiff_tag_bytes
 
@@ -111,14 +112,11 @@ def _jpeg_irb(asset: Asset, problems: list[str]) -> bytes:
     """APP13 payloads joined: Photoshop continues one block across consecutive segments."""
     parts: list[bytes] = []
     size = 0
-    try:
-        with asset.open() as f:
-            for seg in iter_jpeg_segments(f, want=frozenset({0xED})):
-                if seg.data.startswith(_APP13) and size <= MAX_IRB:
-                    parts.append(seg.data[len(_APP13) :])
-                    size += seg.size
-    except StructureError:
-        pass  # keep what came before the break; the integrity detector reports the break
+    # After a break we keep what came before it; the integrity detector reports the break.
+    for data in jpeg_walk(asset).payloads(APP13):
+        if data.startswith(_APP13) and size <= MAX_IRB:
+            parts.append(data[len(_APP13) :])
+            size += len(data)
     return b"".join(parts)[:MAX_IRB]
 
 

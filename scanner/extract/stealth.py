@@ -30,6 +30,7 @@ _ALPHA_SIGNATURES = {b"stealth_pnginfo": False, b"stealth_pngcomp": True}
 _RGB_SIGNATURES = {b"stealth_rgbinfo": False, b"stealth_rgbcomp": True}
 _SIG_BITS = 15 * 8
 _LEN_BITS = 32
+_PROBE_ROWS = 8  # 8 alpha bits, 24 RGB bits: enough to reject a PNG without "stealth_"
 MAX_PIXELS = 25_000_000  # above this we do not decode pixels just to look for hidden text
 MAX_PAYLOAD_BITS = 8 * 1024 * 1024 * 8  # 8 MiB of hidden payload at most
 MAX_TEXT = 8 * 1024 * 1024  # inflated size cap (a gzip bomb in the alpha channel)
@@ -72,22 +73,31 @@ def _png_may_carry(asset: Asset) -> bool:
     """False when the first pixels of column 0 prove there is no signature; True if unsure.
 
     With PNG filters, the first pixel of a row depends only on the first pixel of the row
-    above (its left and upper-left neighbours are zero), so inflating the first 120 rows is
-    enough to read the signature bits: most PNGs are rejected without a full decode.
+    above (its left and upper-left neighbours are zero), so the signature bits come from
+    inflating a prefix of the image. Every signature starts "stealth_", so 8 rows (one
+    alpha byte, three RGB bytes) reject almost every PNG; only a match reads all 120 rows.
     """
-    try:
-        column = _png_first_column(asset, _SIG_BITS)
-    except (OSError, StructureError, zlib.error):
-        return True  # let the full decoder (and its error handling) decide
-    if column is None:
+    for rows in (_PROBE_ROWS, _SIG_BITS):
+        try:
+            column = _png_first_column(asset, rows)
+        except (OSError, StructureError, zlib.error):
+            return True  # let the full decoder (and its error handling) decide
+        if column is None:
+            return True
+        if not _column_matches(column):
+            return False
+    return True
+
+
+def _column_matches(column: NDArray[np.uint8]) -> bool:
+    """Whether column-0 LSBs agree with some signature for as many bits as the column holds."""
+    rgb = np.packbits((column[: _SIG_BITS // 3, :3] & 1).astype(np.uint8).reshape(-1)).tobytes()
+    if any(sig.startswith(rgb) for sig in _RGB_SIGNATURES):
         return True
-    rgb_bits = (column[: _SIG_BITS // 3, :3] & 1).astype(np.uint8).reshape(-1)
-    if np.packbits(rgb_bits).tobytes() in _RGB_SIGNATURES:
-        return True
-    alpha = (
-        np.packbits((column[:, 3] & 1).astype(np.uint8)).tobytes() if column.shape[1] == 4 else b""
-    )
-    return alpha in _ALPHA_SIGNATURES
+    if column.shape[1] != 4:
+        return False
+    alpha = np.packbits((column[:, 3] & 1).astype(np.uint8)).tobytes()
+    return any(sig.startswith(alpha) for sig in _ALPHA_SIGNATURES)
 
 
 def _png_first_column(asset: Asset, rows: int) -> NDArray[np.uint8] | None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from scanner.asset import Asset
-from scanner.extract.containers import StructureError, iter_jpeg_segments, iter_riff_chunks
+from scanner.extract.containers import StructureError, iter_riff_chunks
+from scanner.extract.jpeg import APP1, jpeg_walk
 from scanner.extract.pngtext import png_text
 
 MAX_PACKET = 16 * 1024 * 1024
@@ -63,21 +64,20 @@ def _jpeg(asset: Asset, problems: list[str], notes: list[str]) -> list[Packet]:
     chunks: dict[bytes, dict[int, bytes]] = {}
     totals: dict[bytes, int] = {}
     kept = 0
-    try:
-        with asset.open() as f:
-            for seg in iter_jpeg_segments(f, want=frozenset({0xE1})):
-                if seg.data.startswith(_JPEG_XMP):
-                    standard.append(Packet("JPEG APP1 XMP", seg.data[len(_JPEG_XMP) :]))
-                elif seg.data.startswith(_JPEG_EXT_XMP) and kept <= MAX_PACKET:
-                    body = seg.data[len(_JPEG_EXT_XMP) :]
-                    if len(body) < 40:  # GUID, full length, offset: a chunk has no less
-                        problems.append("an ExtendedXMP segment is too short to hold a chunk")
-                        continue
-                    guid, (total, offset) = body[:32], struct.unpack(">II", body[32:40])
-                    chunks.setdefault(guid, {})[offset] = body[40:]
-                    totals[guid], kept = total, kept + len(body)
-    except StructureError as exc:
-        notes.append(f"JPEG structure is broken ({exc}); searched the bytes for XMP")
+    walk = jpeg_walk(asset)
+    for data in walk.payloads(APP1):
+        if data.startswith(_JPEG_XMP):
+            standard.append(Packet("JPEG APP1 XMP", data[len(_JPEG_XMP) :]))
+        elif data.startswith(_JPEG_EXT_XMP) and kept <= MAX_PACKET:
+            body = data[len(_JPEG_EXT_XMP) :]
+            if len(body) < 40:  # GUID, full length, offset: a chunk has no less
+                problems.append("an ExtendedXMP segment is too short to hold a chunk")
+                continue
+            guid, (total, offset) = body[:32], struct.unpack(">II", body[32:40])
+            chunks.setdefault(guid, {})[offset] = body[40:]
+            totals[guid], kept = total, kept + len(body)
+    if walk.error:
+        notes.append(f"JPEG structure is broken ({walk.error}); searched the bytes for XMP")
         seen = {strip_wrapper(p.data) for p in standard}
         standard += [p for p in _scan(asset) if strip_wrapper(p.data) not in seen]
     wanted = {m.group(1).upper() for p in standard for m in _HAS_EXTENDED.finditer(p.data)}
