@@ -24,7 +24,6 @@ from detectors.known_tools import match_tool
 from scanner.asset import Asset
 from scanner.extract.exif import exif
 from scanner.extract.pngtext import png_text
-from scanner.extract.stealth import stealth_info
 from scanner.extract.xmp import xmp
 from scanner.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
 
@@ -141,8 +140,16 @@ def _drawthings(asset: Asset) -> Iterator[tuple[str, Generation]]:
             return
 
 
+STEALTH_FORMATS = frozenset({"png", "webp"})  # lossless carriers; JPEG destroys LSBs
+
+
 def _stealth(asset: Asset) -> dict[str, Evidence]:
     """GEN005 from pixel LSBs; the hidden text is parsed as A1111 infotext or NovelAI JSON."""
+    if asset.format not in STEALTH_FORMATS:
+        return {}
+    # Imported here: numpy costs ~100 ms at start-up, and only PNG/WebP pixels need it.
+    from scanner.extract.stealth import stealth_info
+
     hidden = stealth_info(asset)
     if hidden is None:
         return {}
