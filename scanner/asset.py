@@ -19,7 +19,7 @@ T = TypeVar("T")
 
 HEAD_SIZE = 64 * 1024
 # Identity of the bytes for fingerprints without hashing every byte: size + head + tail.
-_QUICK_SPAN = 64 * 1024
+_QUICK_SPAN = 16 * 1024  # metadata lives in the head; the tail catches appended data
 
 
 class Asset:
@@ -93,7 +93,10 @@ class Asset:
         return self.view("sha256", _sha256)
 
     def quick_id(self) -> str:
-        """A cheap identity of the bytes: size plus a hash of the first and last 64 KiB."""
+        """A cheap identity of the bytes: size plus a hash of the first and last 16 KiB.
+
+        Not a content hash: an edit deep inside the pixel data keeps it; use sha256() there.
+        """
         return self.view("quick_id", _quick_id)
 
 
