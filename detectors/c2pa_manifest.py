@@ -119,7 +119,7 @@ def detect(asset: Asset) -> Iterator[Evidence]:
     """Evidence from the asset's manifest store (nothing when there is none)."""
     read = read_store(asset)
     if read.outcome is ReadOutcome.READ:
-        yield from _dedupe(_read_evidence(read))
+        yield from _read_evidence(read)
     elif read.outcome is ReadOutcome.REMOTE:
         yield Evidence(REMOTE.code, f"manifest is remote, at {read.detail} (not fetched)",
                        key="remote_manifest", value=read.detail)  # fmt: skip
@@ -134,14 +134,6 @@ def detect(asset: Asset) -> Iterator[Evidence]:
 def describe(asset: Asset) -> Iterator[Section]:
     """The manifest chain, validation and rights, for ``provscan inspect``."""
     yield from c2pa_describe.sections(read_store(asset))
-
-
-def _dedupe(items: Iterator[Evidence]) -> Iterator[Evidence]:
-    seen: set[tuple[str, str, str]] = set()
-    for ev in items:
-        if (ev.rule, ev.key, ev.value) not in seen:
-            seen.add((ev.rule, ev.key, ev.value))
-            yield ev
 
 
 def _read_evidence(read: StoreRead) -> Iterator[Evidence]:

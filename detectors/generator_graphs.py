@@ -11,7 +11,7 @@ import itertools
 import shlex
 from typing import Any
 
-from detectors.generator_parsers import Generation, load_json, text_of
+from detectors.generator_parsers import Generation, from_keys, load_json, text_of
 
 _MAX_HOPS = 12  # conditioning chains (ControlNet, combine, concat) are a few nodes deep
 
@@ -190,19 +190,15 @@ def parse_dream(text: str) -> Generation | None:
 
 # Draw Things (iOS/macOS) writes XMP: CreatorTool "Draw Things" and exif:UserComment JSON
 # with c (prompt), uc (negative), model, sampler, steps, scale, seed, size.
+_DRAWTHINGS_KEYS = {
+    "prompt": "c", "negative": "uc", "model": "model", "sampler": "sampler",
+    "steps": "steps", "cfg": "scale", "seed": "seed", "size": "size",
+}  # fmt: skip
+
+
 def parse_drawthings(text: str) -> Generation | None:
     """Draw Things ``exif:UserComment`` JSON from its XMP packet."""
     data = load_json(text)
     if not isinstance(data, dict) or "c" not in data or not ({"sampler", "scale"} & data.keys()):
         return None
-    return Generation(
-        "Draw Things",
-        prompt=text_of(data.get("c")),
-        negative=text_of(data.get("uc")),
-        model=text_of(data.get("model")),
-        sampler=text_of(data.get("sampler")),
-        steps=text_of(data.get("steps")),
-        cfg=text_of(data.get("scale")),
-        seed=text_of(data.get("seed")),
-        size=text_of(data.get("size")),
-    )
+    return from_keys("Draw Things", data, _DRAWTHINGS_KEYS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 MAX_JSON = 4 * 1024 * 1024  # longer "JSON" is not parsed (a real workflow is far smaller)
 MAX_PROMPT = 2000  # prompts are kept for reviewers, not archived
@@ -48,6 +49,23 @@ def clip(value: object, limit: int | None = None) -> str:
     text = value if isinstance(value, str) else json.dumps(value) if value is not None else ""
     limit = limit or MAX_VALUE
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Generation field -> the tool's JSON key, for tools that write flat JSON.
+_FOOOCUS_KEYS = {
+    "prompt": "prompt", "negative": "negative_prompt", "model": "base_model",
+    "sampler": "sampler", "steps": "steps", "cfg": "guidance_scale", "seed": "seed",
+}  # fmt: skip
+_SWARM_KEYS = {
+    "prompt": "prompt", "negative": "negativeprompt", "model": "model",
+    "sampler": "sampler", "steps": "steps", "cfg": "cfgscale", "seed": "seed",
+}  # fmt: skip
+
+
+def from_keys(tool: str, data: dict[str, Any], keys: dict[str, str], **fixed: Any) -> Generation:
+    """A Generation whose fields are read from ``data`` under the tool's own key names."""
+    fields: dict[str, Any] = {name: text_of(data.get(key)) for name, key in keys.items()}
+    return Generation(tool, **fields, **fixed)
 
 
 def load_json(text: str) -> object:
@@ -110,17 +128,11 @@ def parse_fooocus(text: str) -> Generation | None:
     data = load_json(text)
     if not isinstance(data, dict) or not ({"base_model", "guidance_scale"} & data.keys()):
         return None
-    width_height = text_of(data.get("resolution")).strip("()").replace(", ", "x")
-    return Generation(
+    return from_keys(
         "Fooocus",
-        prompt=text_of(data.get("prompt")),
-        negative=text_of(data.get("negative_prompt")),
-        model=text_of(data.get("base_model")),
-        sampler=text_of(data.get("sampler")),
-        steps=text_of(data.get("steps")),
-        cfg=text_of(data.get("guidance_scale")),
-        seed=text_of(data.get("seed")),
-        size=width_height,
+        data,
+        _FOOOCUS_KEYS,
+        size=text_of(data.get("resolution")).strip("()").replace(", ", "x"),
         extra={"version": text_of(data.get("version"))},
     )
 
@@ -133,15 +145,10 @@ def parse_swarmui(text: str) -> Generation | None:
     if not isinstance(params, dict):
         return None
     width, height = text_of(params.get("width")), text_of(params.get("height"))
-    return Generation(
+    return from_keys(
         "SwarmUI",
-        prompt=text_of(params.get("prompt")),
-        negative=text_of(params.get("negativeprompt")),
-        model=text_of(params.get("model")),
-        sampler=text_of(params.get("sampler")),
-        steps=text_of(params.get("steps")),
-        cfg=text_of(params.get("cfgscale")),
-        seed=text_of(params.get("seed")),
+        params,
+        _SWARM_KEYS,
         size=f"{width}x{height}" if width and height else "",
         extra={"version": text_of(params.get("swarm_version"))},
     )

@@ -47,11 +47,7 @@ def detect(asset: Asset) -> Iterator[Evidence]:
         _pointers(asset, data),
         _data_mining(data),
     )
-    seen: set[tuple[str, str, str]] = set()
-    for ev in found:
-        if (ev.rule, ev.key, ev.value) not in seen:
-            seen.add((ev.rule, ev.key, ev.value))
-            yield ev
+    yield from found  # the engine keeps one finding per (rule, key, value)
 
 
 def describe(asset: Asset) -> Iterator[Section]:

@@ -73,7 +73,7 @@ def analyse(asset: Asset) -> FileResult:
             evidence.extend(_run(detector, asset))
             if asset.settings.describe:
                 sections.extend(_describe(detector, asset))
-    findings = tuple(_finding(ev, asset.quick_id()) for ev in evidence)
+    findings = tuple(_finding(ev, asset.quick_id()) for ev in _first_of_each(evidence))
     verdict, deciding = decide(findings)
     return FileResult(
         path=asset.rel,
@@ -86,6 +86,17 @@ def analyse(asset: Asset) -> FileResult:
         deciding=deciding,
         sections=tuple(sections),
     )
+
+
+def _first_of_each(evidence: list[Evidence]) -> list[Evidence]:
+    """One finding per (rule, key, value): the fingerprint must identify a single finding."""
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for ev in evidence:
+        if (ev.rule, ev.key, ev.value) not in seen:
+            seen.add((ev.rule, ev.key, ev.value))
+            unique.append(ev)
+    return unique
 
 
 def _scanner_evidence(asset: Asset) -> Iterator[Evidence]:

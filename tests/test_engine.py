@@ -91,3 +91,22 @@ def test_describe_only_when_asked(tmp_path: Path) -> None:
     described = engine.scan(tmp_path, Settings(describe=True)).files[0]
     assert plain.sections == ()
     assert any(s.title == "Integrity" for s in described.sections)
+
+
+def test_same_fact_twice_is_one_finding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Evidence repeated with the same rule, key and value gives one finding (one fingerprint)."""
+
+    def detect(asset: Asset) -> Iterator[Evidence]:
+        yield Evidence("EXF001", "first", key="Software", value="Midjourney")
+        yield Evidence("EXF001", "again", key="Software", value="Midjourney")
+        yield Evidence("EXF001", "other", key="Software", value="DALL-E")
+
+    repeater = SimpleNamespace(
+        NAME="repeater", KINDS=frozenset(MediaKind), RULES=(), detect=detect,
+        describe=lambda asset: iter(()),
+    )  # fmt: skip
+    (tmp_path / "a.jpg").write_bytes(JPEG)
+    monkeypatch.setattr(engine, "DETECTORS", (repeater,))
+    (result,) = engine.scan(tmp_path).files
+    assert [f.evidence.message for f in result.findings] == ["first", "other"]
+    assert len({f.fingerprint for f in result.findings}) == 2
