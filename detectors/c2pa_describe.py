@@ -51,7 +51,8 @@ def _manifest_lines(m: Manifest, depth: int, *, active: bool) -> Iterator[Line]:
     if m.instance_id:
         yield Line("instance id", m.instance_id, depth + 1)
     signer = ", ".join(x for x in (m.signer, m.issuer) if x) or "(unknown)"
-    yield Line("signed by", f"{signer}" + (f" at {m.signed_at}" if m.signed_at else ""), depth + 1)
+    when = f" at {m.signed_at}" if m.signed_at else " (no timestamp: signing time unknown)"
+    yield Line("signed by", f"{signer}{when}", depth + 1)
     for action in m.actions:
         yield Line("action", _action_text(action.action, action.source_type, action.agent),
                    depth + 1)  # fmt: skip
