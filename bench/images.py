@@ -38,13 +38,12 @@ from PIL import Image, ImageChops
 from PIL.PngImagePlugin import PngInfo
 
 from bench import common
-from bench.signing import CAPTURE, TRAINED, BenchSigner, make_test_ca, manifest
+from bench.signing import CAPTURE, TRAINED, BenchSigner, manifest
 
 GENERATOR_VERSION = 1  # bump when the generated content changes, to invalidate caches
 DEFAULT_JPEGS, DEFAULT_PNGS, DEFAULT_SEED = 2000, 200, 20261125
 SIGN_EVERY = 20  # one file in 20 (5%) carries a C2PA manifest
 TARGET_RATIO = 3.0
-CERT_DIR = common.OUT_DIR / "certs"
 
 CAMERAS = (
     ("Canon", "Canon EOS R5", "Firmware Version 1.8.2"),
@@ -124,10 +123,10 @@ class Made:
 _SIGNER: BenchSigner | None = None
 
 
-def _init_worker(certdir: str) -> None:
+def _init_worker() -> None:
     """Pool initializer: one c2pa signer per worker process."""
     global _SIGNER
-    _SIGNER = BenchSigner(Path(certdir))
+    _SIGNER = BenchSigner()
 
 
 def _sign(data: bytes, mime: str, title: str, ai: bool) -> bytes:
@@ -244,14 +243,13 @@ def ensure_folder(folder: Path, jpegs: int, pngs: int, seed: int, workers: int) 
     for day in range((jpegs + 249) // 250):
         (folder / "jpeg" / f"day{day + 1:02d}").mkdir(parents=True, exist_ok=True)
     (folder / "png").mkdir(parents=True, exist_ok=True)
-    certdir = make_test_ca(CERT_DIR)
     tasks = [("jpeg", str(folder), i, seed) for i in range(jpegs)]
     tasks += [("png", str(folder), i, seed) for i in range(pngs)]
     print(f"generating {jpegs} JPEGs + {pngs} PNGs in {folder} with {workers} workers ...")
     start = time.perf_counter()
     made: list[Made] = []
     ctx = multiprocessing.get_context("spawn")  # c2pa native state must not be forked
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(str(certdir),)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker) as pool:
         for item in pool.imap_unordered(_make, tasks, chunksize=8):
             made.append(item)
             if len(made) % 250 == 0:
@@ -270,7 +268,12 @@ def ensure_folder(folder: Path, jpegs: int, pngs: int, seed: int, workers: int) 
     assert (count, total) == (shape["files"], shape["bytes"]), "generated folder does not add up"
     common.write_json(
         _stamp_path(folder),
-        {"params": params, "shape": shape, "generated": common.now_utc(), "root_ca": str(certdir)},
+        {
+            "params": params,
+            "shape": shape,
+            "generated": common.now_utc(),
+            "signer": "fixtures/testca.py",
+        },
     )
     print(f"generated in {time.perf_counter() - start:.0f} s")
     return shape

@@ -11,7 +11,7 @@ import itertools
 import shlex
 from typing import Any
 
-from detectors.generator_parsers import Generation, from_keys, load_json, text_of
+from detectors.generator_parsers import Generation, from_keys, load_json, size_of, text_of
 
 _MAX_HOPS = 12  # conditioning chains (ControlNet, combine, concat) are a few nodes deep
 
@@ -86,9 +86,9 @@ def _latent_size(graph: dict[Any, Any]) -> str:
     for node in graph.values():
         inputs = node.get("inputs") if isinstance(node, dict) else None
         if isinstance(inputs, dict) and "Latent" in str(node.get("class_type")):
-            width, height = text_of(inputs.get("width")), text_of(inputs.get("height"))
-            if width and height:
-                return f"{width}x{height}"
+            size = size_of(inputs)
+            if size:
+                return size
     return ""
 
 
@@ -113,6 +113,14 @@ def parse_comfy_workflow(text: str) -> Generation | None:
 
 
 # InvokeAI 3+ (invokeai/app/invocations/metadata.py CoreMetadataInvocation).
+_INVOKE_KEYS = {
+    "prompt": "positive_prompt", "negative": "negative_prompt", "sampler": "scheduler",
+    "steps": "steps", "cfg": "cfg_scale", "seed": "seed",
+}  # fmt: skip
+# InvokeAI 2.x keeps its settings in an "image" dict.
+_SD_METADATA_KEYS = {"sampler": "sampler", "steps": "steps", "cfg": "cfg_scale", "seed": "seed"}
+
+
 def parse_invokeai_metadata(text: str) -> Generation | None:
     """InvokeAI ``invokeai_metadata`` JSON (positive_prompt, model.model_name, cfg_scale...)."""
     data = load_json(text)
@@ -120,17 +128,12 @@ def parse_invokeai_metadata(text: str) -> Generation | None:
         return None
     model = data.get("model")
     name = model.get("model_name") or model.get("name") if isinstance(model, dict) else model
-    width, height = text_of(data.get("width")), text_of(data.get("height"))
-    return Generation(
+    return from_keys(
         "InvokeAI",
-        prompt=text_of(data.get("positive_prompt")),
-        negative=text_of(data.get("negative_prompt")),
+        data,
+        _INVOKE_KEYS,
         model=text_of(name),
-        sampler=text_of(data.get("scheduler")),
-        steps=text_of(data.get("steps")),
-        cfg=text_of(data.get("cfg_scale")),
-        seed=text_of(data.get("seed")),
-        size=f"{width}x{height}" if width and height else "",
+        size=size_of(data),
         extra={"mode": text_of(data.get("generation_mode"))},
     )
 
@@ -154,16 +157,13 @@ def parse_sd_metadata(text: str) -> Generation | None:
     prompt = image.get("prompt")
     if isinstance(prompt, list):  # weighted sub-prompts: [{"prompt": .., "weight": ..}]
         prompt = " ".join(text_of(p.get("prompt")) for p in prompt[:20] if isinstance(p, dict))
-    width, height = text_of(image.get("width")), text_of(image.get("height"))
-    return Generation(
+    return from_keys(
         "InvokeAI",
+        image,
+        _SD_METADATA_KEYS,
         prompt=text_of(prompt),
         model=text_of(data.get("model_weights")),
-        sampler=text_of(image.get("sampler")),
-        steps=text_of(image.get("steps")),
-        cfg=text_of(image.get("cfg_scale")),
-        seed=text_of(image.get("seed")),
-        size=f"{width}x{height}" if width and height else "",
+        size=size_of(image),
         extra={"version": text_of(data.get("app_version"))},
     )
 

@@ -62,6 +62,12 @@ _SWARM_KEYS = {
 }  # fmt: skip
 
 
+def size_of(data: dict[str, Any]) -> str:
+    """``WxH`` from ``width`` and ``height`` keys, or empty when either is missing."""
+    width, height = text_of(data.get("width")), text_of(data.get("height"))
+    return f"{width}x{height}" if width and height else ""
+
+
 def from_keys(tool: str, data: dict[str, Any], keys: dict[str, str], **fixed: Any) -> Generation:
     """A Generation whose fields are read from ``data`` under the tool's own key names."""
     fields: dict[str, Any] = {name: text_of(data.get(key)) for name, key in keys.items()}
@@ -144,12 +150,11 @@ def parse_swarmui(text: str) -> Generation | None:
     params = data.get("sui_image_params") if isinstance(data, dict) else None
     if not isinstance(params, dict):
         return None
-    width, height = text_of(params.get("width")), text_of(params.get("height"))
     return from_keys(
         "SwarmUI",
         params,
         _SWARM_KEYS,
-        size=f"{width}x{height}" if width and height else "",
+        size=size_of(params),
         extra={"version": text_of(params.get("swarm_version"))},
     )
 
@@ -157,23 +162,28 @@ def parse_swarmui(text: str) -> Generation | None:
 # NovelAI: tEXt Software=NovelAI, Description=prompt, Source=model, Comment=JSON with
 # steps, sampler, seed, scale, uc (the negative prompt). Its stealth payload is the same
 # chunks as one JSON object.
+_NOVELAI_KEYS = {
+    "negative": "uc",
+    "sampler": "sampler",
+    "steps": "steps",
+    "cfg": "scale",
+    "seed": "seed",
+}
+
+
 def parse_novelai(chunks: dict[str, str]) -> Generation | None:
     """NovelAI's text chunks (or its stealth JSON, keyed the same way)."""
     if chunks.get("Software", "").strip() != "NovelAI":
         return None
     comment = load_json(chunks.get("Comment", ""))
     data = comment if isinstance(comment, dict) else {}
-    width, height = text_of(data.get("width")), text_of(data.get("height"))
-    return Generation(
+    return from_keys(
         "NovelAI",
+        data,
+        _NOVELAI_KEYS,
         prompt=chunks.get("Description", "") or text_of(data.get("prompt")),
-        negative=text_of(data.get("uc")),
         model=chunks.get("Source", ""),
-        sampler=text_of(data.get("sampler")),
-        steps=text_of(data.get("steps")),
-        cfg=text_of(data.get("scale")),
-        seed=text_of(data.get("seed")),
-        size=f"{width}x{height}" if width and height else "",
+        size=size_of(data),
     )
 
 
