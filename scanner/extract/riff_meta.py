@@ -1,0 +1,116 @@
+"""Text metadata of RIFF files (WAV, Broadcast WAV, AVI): ``LIST``/``INFO``, ``bext``, ``iXML``.
+
+- ``LIST``/``INFO`` subchunks (RIFF 1991 spec): ``ISFT`` software, ``ICMT`` comment,
+  ``INAM`` title, ``IART`` artist, ``IENG`` engineer, ``ICRD`` date ... zero-terminated text.
+- ``bext`` (EBU Tech 3285 v2): fixed-width ASCII fields then free ``CodingHistory`` lines
+  whose ``T=`` part names the device or software at each step of the signal chain.
+- ``iXML`` (iXML spec 2.x): production-sound XML (project, scene, take, note, recorder),
+  parsed with defusedxml only.
+Only LIST chunks of type INFO are read; ``movi`` and ``data`` payloads are never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+from xml.etree.ElementTree import Element
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
+
+from scanner.extract.containers import iter_riff_chunks
+
+MAX_TEXT_CHUNK = 1 << 20  # INFO, bext and iXML are a few KiB; more is not metadata
+MAX_XML_FIELDS = 200
+_BULK = frozenset({b"data", b"movi", b"idx1", b"LIST", b"JUNK", b"PAD ", b"fmt "})
+# bext fields: (name, offset, width) per EBU Tech 3285 v2 (602-byte fixed part)
+_BEXT_FIELDS = (
+    ("Description", 0, 256),
+    ("Originator", 256, 32),
+    ("OriginatorReference", 288, 32),
+    ("OriginationDate", 320, 10),
+    ("OriginationTime", 330, 8),
+)
+_BEXT_CODING_HISTORY = 602
+
+Triple = tuple[str, str, str]  # (source, key, value)
+
+
+def riff_tags(f: BinaryIO) -> list[Triple]:
+    """Every INFO, bext and iXML text field of the RIFF file open in ``f``."""
+    out: list[Triple] = []
+    for chunk in iter_riff_chunks(f, skip=_BULK):
+        if chunk.tag == b"LIST":
+            out.extend(_list_info(f, chunk.offset, chunk.size))
+        elif chunk.tag == b"bext":
+            out.extend(_bext(chunk.data))
+        elif chunk.tag == b"iXML":
+            out.extend(_ixml(chunk.data))
+    return out
+
+
+def _list_info(f: BinaryIO, offset: int, size: int) -> list[Triple]:
+    f.seek(offset)
+    if size < 4 or f.read(4) != b"INFO" or size > MAX_TEXT_CHUNK:
+        return []
+    body = f.read(size - 4)
+    return [("RIFF INFO", key, value) for key, value in _subchunks(body)]
+
+
+def _subchunks(body: bytes) -> Iterator[tuple[str, str]]:
+    pos = 0
+    while pos + 8 <= len(body):
+        tag, length = body[pos : pos + 4], int.from_bytes(body[pos + 4 : pos + 8], "little")
+        value = _text(body[pos + 8 : pos + 8 + length])
+        if value and tag.isalnum() and tag != b"LIST":  # nested LISTs: a RIFF bomb, not text
+            yield tag.decode("latin-1"), value
+        pos += 8 + length + (length & 1)
+
+
+def _bext(data: bytes) -> list[Triple]:
+    out = [("bext", name, _text(data[at : at + width])) for name, at, width in _BEXT_FIELDS]
+    history = _text(data[_BEXT_CODING_HISTORY:])
+    if history:
+        out.append(("bext", "CodingHistory", history))
+    return [t for t in out if t[2]]
+
+
+def coding_history_tools(history: str) -> list[str]:
+    """The ``T=`` (free text: device or software) part of each CodingHistory line."""
+    tools = []
+    for line in history.replace("\r", "\n").split("\n"):
+        for part in line.split(","):
+            if part.strip().upper().startswith("T="):
+                tools.append(part.strip()[2:].strip())
+    return [t for t in tools if t]
+
+
+def _ixml(data: bytes) -> list[Triple]:
+    try:
+        root = fromstring(data.split(b"\x00", 1)[0], forbid_dtd=True)
+    except (ParseError, DefusedXmlException, ValueError):
+        return [("iXML", "problem", "iXML chunk is not well-formed (or declares a DTD)")]
+    return [("iXML", key, value) for key, value in _leaves(root, "")][:MAX_XML_FIELDS]
+
+
+def _leaves(node: Element, path: str) -> Iterator[tuple[str, str]]:
+    """``PARENT/CHILD`` paths of elements that hold text (iXML nests a few levels only)."""
+    stack = [(node, path)]
+    while stack:
+        current, where = stack.pop(0)
+        for child in current:
+            key = f"{where}/{child.tag}" if where else str(child.tag)
+            text = (child.text or "").strip()
+            if text:
+                yield key, text
+            if len(stack) < MAX_XML_FIELDS:
+                stack.append((child, key))
+
+
+def _text(data: bytes) -> str:
+    """Zero-terminated text: UTF-8 where valid, Latin-1 otherwise (older writers)."""
+    raw = data.split(b"\x00", 1)[0].strip()
+    try:
+        return raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return raw.decode("latin-1").strip()
