@@ -31,6 +31,22 @@ class Detector(Protocol):
 
 
 # Imported after the protocol so detector modules may import it for type hints.
-from detectors import c2pa_manifest, exif_tags, generator, integrity, xmp_iptc  # noqa: E402
+from detectors import (  # noqa: E402
+    aigc_label,
+    c2pa_manifest,
+    exif_tags,
+    generator,
+    integrity,
+    media_meta,
+    xmp_iptc,
+)
 
-DETECTORS: tuple[Detector, ...] = (integrity, generator, exif_tags, c2pa_manifest, xmp_iptc)
+DETECTORS: tuple[Detector, ...] = (
+    integrity,
+    generator,
+    exif_tags,
+    media_meta,
+    c2pa_manifest,
+    xmp_iptc,
+    aigc_label,
+)

@@ -20,6 +20,7 @@ from detectors.known_tools import match_tool
 from detectors.source_types import SourceClass, classify
 from scanner.asset import Asset
 from scanner.extract.c2pa_store import (
+    NO_C2PA_FORMATS,
     Action,
     Manifest,
     ReadOutcome,
@@ -127,8 +128,14 @@ def detect(asset: Asset) -> Iterator[Evidence]:
         yield Evidence(UNREADABLE.code, f"C2PA manifest present but unreadable: {read.detail}",
                        key="c2pa", value=read.detail[:200])  # fmt: skip
     elif read.outcome is ReadOutcome.UNSUPPORTED:
-        yield Evidence(UNSUPPORTED.code, f"C2PA SDK cannot read {asset.format.upper()} files",
-                       key="format", value=asset.format)  # fmt: skip
+        yield Evidence(UNSUPPORTED.code, _unsupported(asset.format), key="format",
+                       value=asset.format)  # fmt: skip
+
+
+def _unsupported(fmt: str) -> str:
+    if fmt in NO_C2PA_FORMATS:
+        return f"no C2PA support exists for {fmt.upper()}: no manifest can be embedded or checked"
+    return f"the C2PA SDK cannot read {fmt.upper()} files, so no manifest could be checked"
 
 
 def describe(asset: Asset) -> Iterator[Section]:

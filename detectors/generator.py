@@ -19,16 +19,18 @@ from detectors.generator_graphs import (
     parse_invokeai_metadata,
     parse_sd_metadata,
 )
+from detectors.generator_media import media_generations
 from detectors.generator_parsers import Generation, clip, load_json, parse_novelai, parse_parameters
 from detectors.known_tools import match_tool
 from scanner.asset import Asset
 from scanner.extract.exif import exif
+from scanner.extract.media_tags import media_tags
 from scanner.extract.pngtext import png_text
 from scanner.extract.xmp import xmp
 from scanner.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
 
 NAME = "generator"
-KINDS = frozenset({MediaKind.IMAGE})
+KINDS = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO})
 
 _E, _W, _GEN = Severity.ERROR, Severity.WARNING, Signal.AI_GENERATED
 RULES: tuple[Rule, ...] = (
@@ -110,7 +112,10 @@ def _collect(asset: Asset) -> list[Evidence]:
 
 
 def _iter_generations(asset: Asset) -> Iterator[tuple[str, Generation]]:
-    """Every (field, parsed parameters) pair in text chunks, EXIF and XMP."""
+    """Every (field, parsed parameters) pair in text chunks, EXIF, XMP and media tags."""
+    if asset.kind in (MediaKind.VIDEO, MediaKind.AUDIO):
+        yield from media_generations(media_tags(asset).tags)
+        return
     text = png_text(asset).text
     novelai = parse_novelai(text)
     if novelai is not None:

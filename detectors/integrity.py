@@ -10,14 +10,24 @@ from __future__ import annotations
 import struct
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
 
 from scanner.asset import Asset
 from scanner.extract.apng import apng_problem
-from scanner.extract.containers import StructureError, iter_riff_chunks
+from scanner.extract.av_structure import (
+    aiff_problem,
+    bmff_problem,
+    ebml_problem,
+    flac_problem,
+    id3_problem,
+    ogg_problem,
+    riff_problem,
+)
 from scanner.extract.jpeg import frame_problem, jpeg_walk
+from scanner.extract.media_tags import mxf_info
 from scanner.extract.pngtext import png_text
 from scanner.extract.psd import psd_header_problem
 from scanner.extract.tiff import check_tiff
@@ -30,8 +40,13 @@ RULES: tuple[Rule, ...] = ()  # raises the scanner's own SCN001, defined in scan
 
 # JPEG is absent: its own walk checks the frame header (Pillow would walk the segments again)
 _PILLOW_FORMATS = frozenset({"png", "gif", "tiff", "webp", "bmp", "psd"})
-_BMFF_FORMATS = frozenset({"mp4", "mov", "m4a", "heif", "avif", "cr3"})
-MAX_BOXES = 10_000
+# Container walks for video, audio and the RIFF/BMFF image formats (WebP, HEIF, AVIF, CR3).
+_STREAM_CHECKS: dict[str, Callable[[BinaryIO, int], str | None]] = {
+    "mp4": bmff_problem, "mov": bmff_problem, "m4a": bmff_problem, "heif": bmff_problem,
+    "avif": bmff_problem, "cr3": bmff_problem, "wav": riff_problem, "avi": riff_problem,
+    "webp": riff_problem, "flac": flac_problem, "ogg": ogg_problem, "matroska": ebml_problem,
+    "aiff": aiff_problem,
+}  # fmt: skip
 
 
 def detect(asset: Asset) -> Iterator[Evidence]:
@@ -56,13 +71,14 @@ def _problems(asset: Asset) -> list[str]:
     if asset.size == 0:
         return ["the file is empty (0 bytes)"]
     checks = {
-        "jpeg": _jpeg, "png": _png, "webp": _riff, "wav": _riff, "avi": _riff, "tiff": _tiff,
-        "psd": _psd,
+        "jpeg": _jpeg, "png": _png, "tiff": _tiff, "psd": _psd, "mp3": _id3, "mxf": _mxf,
     }  # fmt: skip
     problems: list[str] = []
-    check = checks.get(asset.format) or (_bmff if asset.format in _BMFF_FORMATS else None)
+    check = checks.get(asset.format)
     if check is not None:
         problems.extend(check(asset))
+    elif asset.format in _STREAM_CHECKS:
+        problems.extend(_stream_check(asset, _STREAM_CHECKS[asset.format]))
     if asset.format in _PILLOW_FORMATS and not problems:
         problems.extend(_pillow_header(asset))
     return problems
@@ -89,16 +105,6 @@ def _png(asset: Asset) -> list[str]:
     return [f"PNG animation is broken: {animation}"] if animation else []
 
 
-def _riff(asset: Asset) -> list[str]:
-    try:
-        with asset.open() as f:
-            for _ in iter_riff_chunks(f, skip=frozenset({b"data", b"movi", b"LIST", b"VP8 "})):
-                pass
-    except StructureError as exc:
-        return [f"RIFF structure is broken: {exc}"]
-    return []
-
-
 def _tiff(asset: Asset) -> list[str]:
     with asset.open() as f:
         problem = check_tiff(f, asset.size)
@@ -110,28 +116,21 @@ def _psd(asset: Asset) -> list[str]:
     return [problem] if problem else []
 
 
-def _bmff(asset: Asset) -> list[str]:
-    """Walk top-level ISO BMFF boxes: every declared size must fit inside the file."""
-    pos, count = 0, 0
+def _stream_check(asset: Asset, check: Callable[[BinaryIO, int], str | None]) -> list[str]:
+    """A container walk from scanner.extract.av_structure (boxes, chunks, pages, elements)."""
     with asset.open() as f:
-        while pos < asset.size:
-            count += 1
-            if count > MAX_BOXES:
-                return ["ISO BMFF file has too many top-level boxes"]
-            f.seek(pos)
-            header = f.read(16)
-            if len(header) < 8:
-                return ["ISO BMFF box header truncated at the end of the file"]
-            size, box = struct.unpack(">I4s", header[:8])
-            if size == 1:
-                size = struct.unpack(">Q", header[8:16])[0] if len(header) == 16 else 0
-            elif size == 0:
-                size = asset.size - pos  # box runs to the end of the file
-            if size < 8 or pos + size > asset.size:
-                name = box.decode("latin-1", "replace")
-                return [f"ISO BMFF box {name!r} at offset {pos} runs past the end (truncated)"]
-            pos += size
-    return []
+        problem = check(f, asset.size)
+    return [problem] if problem else []
+
+
+def _id3(asset: Asset) -> list[str]:
+    problem = id3_problem(asset.head())
+    return [problem] if problem else []
+
+
+def _mxf(asset: Asset) -> list[str]:
+    problem = mxf_info(asset).problem
+    return [f"MXF structure is broken: {problem}"] if problem else []
 
 
 def _pillow_header(asset: Asset) -> list[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from scanner.model import MediaKind, Settings
-from scanner.sniff import Sniffed, sniff
+from scanner.sniff import Sniffed, id3_end, sniff
 
 T = TypeVar("T")
 
@@ -42,7 +42,9 @@ class Asset:
         self.mtime_ns = stat.st_mtime_ns
         self._views: dict[str, object] = {}
         self._head: bytes | None = None
-        self.sniffed: Sniffed = sniff(self.head(512), path.name)
+        tag_end = id3_end(self.head(10))
+        after_id3 = self.read_at(tag_end, 4) if tag_end else b""
+        self.sniffed: Sniffed = sniff(self.head(512), path.name, after_id3)
 
     @property
     def kind(self) -> MediaKind:

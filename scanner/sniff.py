@@ -110,10 +110,26 @@ _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
 )
 
 
-def sniff(head: bytes, name: str = "") -> Sniffed:
-    """Decide kind, format and MIME type from the first bytes of a file (64 bytes suffice)."""
+def id3_end(head: bytes) -> int:
+    """Where a leading ID3v2 tag ends (header + synchsafe size + footer), 0 when none."""
+    if len(head) < 10 or not head.startswith(b"ID3"):
+        return 0
+    size = 0
+    for byte in head[6:10]:
+        size = (size << 7) | (byte & 0x7F)
+    return 10 + size + (10 if head[5] & 0x10 else 0)
+
+
+def sniff(head: bytes, name: str = "", after_id3: bytes = b"") -> Sniffed:
+    """Decide kind, format and MIME type from the first bytes of a file (64 bytes suffice).
+
+    ``after_id3``: the bytes after a leading ID3v2 tag, when there is one; FLAC files may
+    start with an ID3 tag (c2pa-rs and many taggers write one), so the tag alone is no MP3.
+    """
     if not head:
         return EMPTY
+    if head.startswith(b"ID3") and after_id3.startswith(b"fLaC"):
+        return Sniffed(MediaKind.AUDIO, "flac", "audio/flac")
     for magic, simple in _SIMPLE:
         if head.startswith(magic):
             return simple

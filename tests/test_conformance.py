@@ -143,3 +143,27 @@ def _unreadable_with_reason(result: FileResult) -> bool:
     return result.verdict is Verdict.UNREADABLE and any(
         f.rule.code == "SCN001" and f.evidence.message for f in result.findings
     )
+
+
+# Video/audio rows whose bytes are broken: c2pa-rs robustness fixtures, and exiftool test
+# files cut short after their metadata (exiftool keeps tags and drops the media).
+UNREADABLE_AV: dict[str, str] = {
+    "c2pa-rs/sdk/tests/fixtures/nested_moov_1000.mp4": "1,000 moov boxes nested in each other",
+    "c2pa-rs/sdk/tests/fixtures/riff_bomb_1000.wav": "LIST chunks nested ~1,000 deep",
+    "c2pa-rs/sdk/tests/fixtures/sample3.invalid.wav": "RIFF size 1,441,174; file 441,180 bytes",
+    "c2pa-rs/sdk/tests/fixtures/id3v23_compression_underflow.mp3": "TIT2 flagged compressed "
+    "with 3 bytes, too short for its 4-byte size field",
+    "exiftool/t/images/Pentax.avi": "RIFF size 117,324,624; file 1,672 bytes",
+    "exiftool/t/images/RIFF.avi": "RIFF size 2,767,798; file 1,262 bytes",
+    "exiftool/t/images/Matroska.mkv": "Segment declares 17,890,863 bytes; file 507 bytes",
+    "exiftool/t/images/Vorbis.ogg": "Ogg page 3's segment table runs past the end of the file",
+}
+
+
+def test_video_audio_unreadable_exactly_where_broken(
+    results: dict[str, FileResult], catalog: list[dict[str, str]]
+) -> None:
+    """Video/audio rows are unreadable (SCN001 with a reason) exactly when listed as broken."""
+    rows = [r["local_path"] for r in catalog if r["media_kind"] in ("video", "audio")]
+    unreadable = {p for p in rows if _unreadable_with_reason(results[p])}
+    assert unreadable == set(UNREADABLE_AV)

@@ -95,7 +95,14 @@ def read_store(asset: Asset) -> StoreRead:
     return asset.view("c2pa_store", _read)
 
 
+# Video/audio containers for which neither the C2PA specification nor c2pa-rs defines an
+# embedding (FIELD-NOTES: MKV/WebM, MXF, ...): a manifest can be neither embedded nor checked.
+NO_C2PA_FORMATS = frozenset({"matroska", "mxf", "ogg", "aiff", "aac", "asf", "flv", "mpegts"})
+
+
 def _read(asset: Asset) -> StoreRead:
+    if asset.format in NO_C2PA_FORMATS:
+        return StoreRead(ReadOutcome.UNSUPPORTED, "no C2PA embedding is defined for this format")
     embedded = probe(asset)
     pointer = xmp(asset).first("dcterms:provenance")
     if embedded is Embedded.NO and not pointer:

@@ -63,6 +63,7 @@ NAMESPACES = {
     "http://ns.google.com/photos/1.0/camera/": "GCamera",
     "http://ns.adobe.com/xmp/note/": "xmpNote",
     "http://c2pa.org/": "c2pa",
+    "http://www.tc260.org.cn/ns/AIGC/1.0/": "TC260",  # GB 45438-2025 implicit AI label
 }
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 _CONTAINERS = {_RDF + "Seq", _RDF + "Bag", _RDF + "Alt"}
