@@ -70,7 +70,7 @@ def test_unsigned_fixtures_are_byte_identical(regenerated: Path) -> None:
     differing = []
     for path in sorted((FIXTURES / "files").rglob("*")):
         rel = path.relative_to(FIXTURES / "files")
-        if path.is_file() and rel.parts[0] != "c2pa":
+        if path.is_file() and rel.parts[0] != "c2pa" and not rel.name.startswith("c2pa_"):
             fresh = regenerated / "files" / rel
             if (
                 hashlib.sha256(path.read_bytes()).digest()
