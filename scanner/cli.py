@@ -1,11 +1,12 @@
-"""The command line: ``provscan scan``, ``inspect`` and ``rules``; thin on purpose.
+"""The command line: ``provscan scan``, ``inspect``, ``log check|init`` and ``rules``; thin.
 
-Exit codes: 0 nothing at or above ``--fail-on``; 1 at least one violation; 2 usage,
-root or configuration error; 3 internal error; 130 interrupted.
+Exit codes: 0 the gate passes at the ``--fail-on`` level; 1 it fails; 2 usage, root, log or
+policy error; 3 internal error; 130 interrupted.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
 from enum import StrEnum
@@ -14,9 +15,13 @@ from typing import Annotated
 
 import typer
 
+from scanner.ailog.draft import render_draft
+from scanner.ailog.load import AiLog, LogError, load_log
 from scanner.engine import scan as run_scan
-from scanner.model import Report, Settings, Severity
-from scanner.report import to_inspect, to_json, to_text
+from scanner.gate import apply_gate
+from scanner.model import Gate, Report, Settings
+from scanner.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
+from scanner.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
 from scanner.rules import all_rules
 
 app = typer.Typer(
@@ -33,17 +38,28 @@ class OutputFormat(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    CSV = "csv"
 
 
 class FailOn(StrEnum):
     """What makes ``scan`` exit 1."""
 
-    VIOLATION = "violation"  # any error-severity finding (AI material, unreadable file)
-    WARNING = "warning"  # any warning or error
+    VIOLATION = "violation"  # a file or log finding the policy calls a violation (gate fail)
+    WARNING = "warning"  # a violation or a warning (gate warn)
     NONE = "none"  # never (report only)
 
 
 TargetArg = Annotated[Path, typer.Argument(help="A deliverable folder, or one file.")]
+LogOpt = Annotated[
+    Path | None,
+    typer.Option("--log", help="The production's AI-use log (.toml or .csv) to check against."),
+]
+PolicyOpt = Annotated[
+    Path | None,
+    typer.Option("--policy", help="Policy file (TOML): final-content globs and rule levels."),
+]
 TrustOpt = Annotated[
     Path | None,
     typer.Option("--trust-anchors", help="PEM file of C2PA trust anchors (root certificates)."),
@@ -96,6 +112,8 @@ def _check_target(target: Path) -> None:
 @app.command()
 def scan(
     target: TargetArg,
+    log: LogOpt = None,
+    policy: PolicyOpt = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="Report format.")
     ] = OutputFormat.TEXT,
@@ -109,13 +127,48 @@ def scan(
     allowed_list: AllowedOpt = None,
     trust_config: TrustCfgOpt = None,
 ) -> None:
-    """Scan a folder or a file; print per-file markers and verdicts, then a summary."""
+    """Scan a folder or a file, check AI material against the AI-use log and the policy."""
     _check_target(target)
+    ai_log, rules = _load_log(log), _load_policy(policy)
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=False)
-    report = run_scan(target, settings)
-    text = (to_json if output_format is OutputFormat.JSON else to_text).render(report)
+    report = apply_gate(run_scan(target, settings), target, ai_log, rules, dt.date.today())
+    text = RENDERERS[output_format](report)
+    if output_format is OutputFormat.CSV:
+        text = "\ufeff" + text  # the BOM tells spreadsheet programs the CSV is UTF-8
     _write(text, output)
     raise typer.Exit(exit_code(report, fail_on))
+
+
+RENDERERS = {
+    OutputFormat.TEXT: to_text.render,
+    OutputFormat.JSON: to_json.render,
+    OutputFormat.JUNIT: to_junit.render,
+    OutputFormat.SARIF: to_sarif.render,
+    OutputFormat.CSV: to_csv.render,
+}
+
+
+def _load_log(path: Path | None) -> AiLog | None:
+    return None if path is None else _load_log_file(path)
+
+
+def _load_log_file(path: Path) -> AiLog:
+    """The validated log, or every problem printed on its own line and exit 2."""
+    try:
+        return load_log(path)
+    except LogError as exc:
+        for line in exc.errors:
+            typer.echo(f"provscan: {line}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _load_policy(path: Path | None) -> Policy:
+    if path is None:
+        return DEFAULT_POLICY
+    try:
+        return load_policy(path)
+    except PolicyError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -129,12 +182,11 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:
-    """1 when any finding reaches the ``--fail-on`` level, else 0."""
+    """1 when the delivery's gate reaches the ``--fail-on`` level, else 0."""
     if fail_on is FailOn.NONE:
         return EXIT_OK
-    floor = Severity.ERROR if fail_on is FailOn.VIOLATION else Severity.WARNING
-    failing = any(f.rule.severity.rank >= floor.rank for r in report.files for f in r.findings)
-    return EXIT_FAIL if failing else EXIT_OK
+    floor = Gate.FAIL if fail_on is FailOn.VIOLATION else Gate.WARN
+    return EXIT_FAIL if report.gate.rank >= floor.rank else EXIT_OK
 
 
 @app.command()
@@ -151,6 +203,30 @@ def inspect(
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=True)
     report = run_scan(target, settings)
     sys.stdout.write(to_inspect.render(report.files[0]))
+
+
+log_app = typer.Typer(no_args_is_help=True, help="Check or draft the production's AI-use log.")
+app.add_typer(log_app, name="log")
+
+
+@log_app.command("check")
+def log_check(
+    log_file: Annotated[Path, typer.Argument(help="The AI-use log (.toml or .csv).")],
+) -> None:
+    """Validate an AI-use log: every problem on its own line (file, row or table, field)."""
+    ai_log = _load_log_file(log_file)
+    typer.echo(f"{log_file}: OK, {len(ai_log.entries)} entries")
+
+
+@log_app.command("init")
+def log_init(
+    target: TargetArg,
+    trust_anchors: TrustOpt = None,
+) -> None:
+    """Draft an AI-use log (TOML, on stdout) with one entry per file carrying AI evidence."""
+    _check_target(target)
+    settings = _settings(trust_anchors, None, None, describe=False)
+    sys.stdout.write(render_draft(run_scan(target, settings), target, dt.date.today()))
 
 
 @app.command()

@@ -76,6 +76,22 @@ class Verdict(StrEnum):
     UNREADABLE = "unreadable"
 
 
+class Gate(StrEnum):
+    """The QC gate's outcome for a file or a delivery, decided by the policy and the AI-use log."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+
+    @property
+    def rank(self) -> int:
+        """Order for comparisons: pass < warn < fail."""
+        return _GATE_RANK[self]
+
+
+_GATE_RANK = {Gate.PASS: 0, Gate.WARN: 1, Gate.FAIL: 2}
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A check with a stable code (3-letter family + 3 digits), never renamed or reused."""
@@ -114,6 +130,8 @@ class Finding:
     rule: Rule
     evidence: Evidence
     fingerprint: str
+    approval: str | None = None  # id of the AI-use log entry whose written approval covers it
+    gate: Gate | None = None  # set on policy findings (POL/LOG): what the policy decided
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +164,19 @@ class FileResult:
     findings: tuple[Finding, ...]
     deciding: tuple[int, ...] = ()  # indexes into findings of the evidence that decided the verdict
     sections: tuple[Section, ...] = ()  # filled only when a description was asked for (inspect)
+    gate: Gate = Gate.PASS  # the policy's outcome for this file
+    approval: str | None = None  # id of the log entry covering the file's AI material, if any
+    matched_by: str = ""  # the strongest key that matched that entry (sha256, c2pa_instance_id...)
+    final: bool = True  # whether the policy counts the file as final content
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A configuration file the run used (AI-use log or policy): where, its hash, a summary."""
+
+    path: str  # "" for the built-in default policy
+    sha256: str
+    summary: str  # e.g. "12 entries" or "final: **"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +189,15 @@ class Report:
     started: str  # ISO 8601 UTC
     duration_s: float
     options: Mapping[str, object] = field(default_factory=dict)
+    log: Source | None = None  # the AI-use log checked against, if one was given
+    policy: Source | None = None  # the policy applied (path "" = built-in default)
+    log_findings: tuple[Finding, ...] = ()  # log hygiene: stale, expired, weak, unapproved entries
+
+    @property
+    def gate(self) -> Gate:
+        """The delivery's outcome: the worst of its files and of the log's own findings."""
+        gates = [f.gate for f in self.files] + [f.gate or Gate.PASS for f in self.log_findings]
+        return max(gates, key=lambda g: g.rank, default=Gate.PASS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,16 +5,17 @@ from __future__ import annotations
 from functools import cache
 
 from detectors import DETECTORS
-from scanner import scanrules
+from scanner import policyrules, scanrules
 from scanner.model import Rule
 
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule, scanner rules first, then each detector's in registry order."""
+    """Every rule: the scanner's, each detector's in registry order, then the policy's."""
     rules = list(scanrules.RULES)
     for detector in DETECTORS:
         rules.extend(detector.RULES)
+    rules.extend(policyrules.RULES)
     return tuple(rules)
 
 

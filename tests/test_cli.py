@@ -42,11 +42,18 @@ def test_unreadable_file_fails_gate(tmp_path: Path) -> None:
     assert relaxed.exit_code == 0
 
 
-def test_warning_gate(tmp_path: Path) -> None:
-    """--fail-on warning fails on a warning-severity finding (extension mismatch)."""
-    (tmp_path / "photo.png").write_bytes(JPEG)
-    assert runner.invoke(cli.app, ["scan", str(tmp_path)]).exit_code == 0
-    assert runner.invoke(cli.app, ["scan", str(tmp_path), "--fail-on", "warning"]).exit_code == 1
+def test_misnamed_file_fails_and_policy_can_relax_it(tmp_path: Path) -> None:
+    """A misnamed file fails the gate (POL007); a policy level 'warning' makes it a warning,
+    which only --fail-on warning turns into exit 1."""
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    (folder / "photo.png").write_bytes(JPEG)
+    assert runner.invoke(cli.app, ["scan", str(folder)]).exit_code == 1
+    policy = tmp_path / "policy.toml"
+    policy.write_text('version = 1\n[levels]\nunverified-file-in-final = "warning"\n')
+    relaxed = ["scan", str(folder), "--policy", str(policy)]
+    assert runner.invoke(cli.app, relaxed).exit_code == 0
+    assert runner.invoke(cli.app, [*relaxed, "--fail-on", "warning"]).exit_code == 1
 
 
 def test_json_report_matches_schema(tmp_path: Path) -> None:
@@ -58,7 +65,7 @@ def test_json_report_matches_schema(tmp_path: Path) -> None:
     runner.invoke(cli.app, ["scan", str(tmp_path), "--format", "json", "--output", str(out)])
     data = json.loads(out.read_text())
     jsonschema.validate(data, SCHEMA)
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"
     assert [f["path"] for f in data["files"]] == ["a.jpg", "sub/b.png"]
     assert {f["path"]: f["verdict"] for f in data["files"]}["sub/b.png"] == "unreadable"
 

@@ -11,9 +11,9 @@ import json
 from collections import Counter
 from typing import Any
 
-from scanner.model import FileResult, Finding, Report, Verdict
+from scanner.model import FileResult, Finding, Gate, Report, Source, Verdict
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1 added the gate: gate, approval, matched_by, final, log, policy
 
 
 def to_dict(report: Report) -> dict[str, Any]:
@@ -25,19 +25,32 @@ def to_dict(report: Report) -> dict[str, Any]:
         "root": report.root,
         "started": report.started,
         "duration_s": report.duration_s,
+        "gate": report.gate.value,
+        "log": source_dict(report.log),
+        "policy": source_dict(report.policy),
         "summary": summary(report),
         "files": files,
+        "log_findings": [finding_dict(f) for f in report.log_findings],
     }
+
+
+def source_dict(source: Source | None) -> dict[str, Any] | None:
+    """The AI-use log or policy file a run used (path, sha256, summary), or None."""
+    if source is None:
+        return None
+    return {"path": source.path, "sha256": source.sha256, "summary": source.summary}
 
 
 def summary(report: Report) -> dict[str, Any]:
     """Counts by verdict and by severity of findings."""
     verdicts = Counter(f.verdict.value for f in report.files)
     severities = Counter(x.rule.severity.value for f in report.files for x in f.findings)
+    gates = Counter(f.gate.value for f in report.files)
     return {
         "files": len(report.files),
         "by_verdict": {v.value: verdicts.get(v.value, 0) for v in Verdict},
         "by_severity": {s: severities.get(s, 0) for s in ("error", "warning", "info")},
+        "by_gate": {g.value: gates.get(g.value, 0) for g in Gate},
     }
 
 
@@ -50,6 +63,10 @@ def file_dict(result: FileResult) -> dict[str, Any]:
         "mime": result.mime,
         "size": result.size,
         "verdict": result.verdict.value,
+        "gate": result.gate.value,
+        "final": result.final,
+        "approval": result.approval,
+        "matched_by": result.matched_by or None,
         "decided_by": [result.findings[i].rule.code for i in result.deciding],
         "findings": [finding_dict(f) for f in result.findings],
     }
@@ -68,6 +85,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "confidence": ev.confidence.value,
         "details": dict(ev.details),
         "fingerprint": finding.fingerprint,
+        "approval": finding.approval,
+        "gate": finding.gate.value if finding.gate else None,
     }
 
 

@@ -1,0 +1,81 @@
+"""One AI-use log entry, as the production recorded it, and the vocabulary it uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+SCOPES = ("final", "temp", "previs", "marketing", "internal")
+STATUSES = ("approved", "pending", "denied")
+# The guideline flags (Netflix partner guidance on generative AI); all default to false.
+RISK_FLAGS = (
+    "third_party_ip",
+    "talent_likeness",
+    "private_data",
+    "replaces_talent_or_union_work",
+    "tool_trains_on_inputs",
+)
+CONSENT_FLAGS = ("talent_consent",)
+# Risks a written approval can explicitly accept (the entry lists them in approved_exceptions).
+EXCEPTIONS = ("tool_trains_on_inputs", "non_enterprise_environment")
+# Match keys from strongest to weakest: the report names the strongest that matched.
+MATCH_KEYS = ("sha256", "c2pa_instance_id", "phash", "path")
+DEFAULT_PHASH_DISTANCE = 8
+MAX_PHASH_DISTANCE = 32
+# What `provscan log init` writes where people must decide; `log check` refuses it.
+PLACEHOLDER = "TO BE COMPLETED"
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """A registered generative-AI use, its written approval, and the keys that find its files."""
+
+    id: str
+    place: str  # where it was written, for messages: '[[entry]] #3' or 'row 4'
+    tool: str = ""
+    vendor: str = ""
+    purpose: str = ""
+    scope: tuple[str, ...] = ()
+    third_party_ip: bool = False
+    talent_likeness: bool = False
+    private_data: bool = False
+    replaces_talent_or_union_work: bool = False
+    talent_consent: bool = False
+    tool_trains_on_inputs: bool = False
+    enterprise_environment: bool | None = None  # None: not declared
+    approved_by: str = ""
+    approved_on: dt.date | None = None
+    approval_ref: str = ""
+    status: str = "pending"
+    expires: dt.date | None = None
+    approved_exceptions: tuple[str, ...] = ()
+    c2pa_instance_id: str = ""
+    sha256: str = ""
+    phash: str = ""
+    phash_max_distance: int = DEFAULT_PHASH_DISTANCE
+    path: str = ""
+    notes: str = ""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The match keys this entry gives, strongest first."""
+        return tuple(k for k in MATCH_KEYS if getattr(self, k))
+
+    @property
+    def has_written_approval(self) -> bool:
+        """Approved, with who, when and the approving document all recorded."""
+        return (
+            self.status == "approved"
+            and bool(self.approved_by)
+            and self.approved_on is not None
+            and bool(self.approval_ref)
+        )
+
+    def expired(self, today: dt.date) -> bool:
+        """Whether the approval's expiry date has passed."""
+        return self.expires is not None and self.expires < today
+
+    @property
+    def risks(self) -> tuple[str, ...]:
+        """The guideline flags this entry raises."""
+        return tuple(f for f in RISK_FLAGS if getattr(self, f))

@@ -1,0 +1,157 @@
+"""Load an AI-use log from TOML (``version = 1`` + ``[[entry]]`` tables) or CSV (header row).
+
+All or nothing: every problem in the file is collected, and any problem means no log at all
+(:class:`LogError`), so a half-read log can never approve anything.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.ailog.entry import LogEntry
+from scanner.ailog.fields import build_entry
+
+MAX_LOG_BYTES = 32 * 1024 * 1024
+SUPPORTED_VERSIONS = (1,)
+
+
+class LogError(ValueError):
+    """The log cannot be used; ``errors`` holds one line per problem, each naming the place."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(errors[0] if errors else "invalid AI-use log")
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class AiLog:
+    """A validated log: its entries in file order, and the file's identity for reports."""
+
+    path: str
+    sha256: str
+    entries: tuple[LogEntry, ...]
+
+    @property
+    def needs_sha256(self) -> bool:
+        """Whether any entry matches on sha256 (only then are files hashed in full)."""
+        return any(e.sha256 for e in self.entries)
+
+    @property
+    def needs_phash(self) -> bool:
+        """Whether any entry matches on a perceptual hash."""
+        return any(e.phash for e in self.entries)
+
+
+def load_log(path: Path) -> AiLog:
+    """Read and validate the log at ``path``; raise LogError listing every problem."""
+    name = str(path)
+    data = _read_bytes(path)
+    text = _decode(name, data)
+    rows = _toml_rows(name, text) if path.suffix.lower() == ".toml" else _csv_rows(name, text)
+    entries, errors = _entries(name, rows)
+    if errors:
+        raise LogError(errors)
+    return AiLog(name, hashlib.sha256(data).hexdigest(), tuple(entries))
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.suffix.lower() not in (".toml", ".csv"):
+        raise LogError([f"{path}: not a .toml or .csv file (the AI-use log formats)"])
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_LOG_BYTES + 1)
+    except OSError as exc:
+        raise LogError([f"{path}: cannot be read ({exc.strerror})"]) from None
+    if len(data) > MAX_LOG_BYTES:
+        raise LogError([f"{path}: larger than {MAX_LOG_BYTES // (1024 * 1024)} MiB"])
+    return data
+
+
+def _decode(name: str, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")  # spreadsheet exports often start with a BOM
+    except UnicodeDecodeError as exc:
+        raise LogError([f"{name}: byte {exc.start}: not UTF-8 text (save it as UTF-8)"]) from None
+
+
+def _toml_rows(name: str, text: str) -> list[tuple[str, Mapping[str, object]]]:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LogError([f"{name}: TOML syntax error: {exc}"]) from None
+    errors = []
+    version = doc.get("version")
+    if version not in SUPPORTED_VERSIONS:
+        errors.append(f"{name}: top level, field version: {version!r} is not a supported "
+                      f"version (use version = 1)")  # fmt: skip
+    errors.extend(f"{name}: top level, field {k}: unknown (only version and [[entry]] tables)"
+                  for k in doc if k not in ("version", "entry"))  # fmt: skip
+    tables = doc.get("entry", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        errors.append(f"{name}: 'entry' must be [[entry]] tables")
+        tables = []
+    if errors:
+        raise LogError(errors)
+    return [(f"[[entry]] #{n}", table) for n, table in enumerate(tables, 1)]
+
+
+def _csv_rows(name: str, text: str) -> list[tuple[str, Mapping[str, object]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise LogError([f"{name}: row {reader.line_num}: CSV error: {exc}"]) from None
+    if not rows:
+        raise LogError([f"{name}: empty file (expected a header row of field names)"])
+    header = [h.strip() for h in rows[0]]
+    errors = [f"{name}: row 1, column {i}: duplicate column {h!r}"
+              for i, h in enumerate(header, 1) if h and header.index(h) != i - 1]  # fmt: skip
+    if errors:
+        raise LogError(errors)
+    return list(_csv_records(name, header, rows[1:]))
+
+
+def _csv_records(
+    name: str, header: list[str], rows: list[list[str]]
+) -> Iterator[tuple[str, Mapping[str, object]]]:
+    for number, row in enumerate(rows, 2):
+        if not any(cell.strip() for cell in row):
+            continue  # blank lines in a spreadsheet export
+        if len(row) > len(header):
+            raise LogError([f"{name}: row {number}: {len(row)} cells but the header has "
+                            f"{len(header)} columns"])  # fmt: skip
+        record = {h: cell for h, cell in zip(header, row, strict=False) if h}
+        yield f"row {number}", record
+
+
+def _entries(
+    name: str, rows: list[tuple[str, Mapping[str, object]]]
+) -> tuple[list[LogEntry], list[str]]:
+    entries: list[LogEntry] = []
+    errors: list[str] = []
+    seen: dict[str, str] = {}
+    for place, raw in rows:
+        entry, problems = build_entry(place, raw)
+        where = _where(place, raw.get("id"))
+        errors.extend(f"{name}: {where}, {p}" for p in problems)
+        if entry is None:
+            continue
+        if entry.id in seen:
+            errors.append(
+                f"{name}: {where}, field id: duplicate id (first used in {seen[entry.id]})"
+            )
+        seen.setdefault(entry.id, place)
+        entries.append(entry)
+    return entries, errors
+
+
+def _where(place: str, entry_id: object) -> str:
+    if isinstance(entry_id, str | int) and str(entry_id).strip():
+        return f"{place} (id {str(entry_id).strip()!r})"
+    return place

@@ -1,0 +1,253 @@
+"""The QC gate: the AI-use log and the policy applied to a scan's results.
+
+For each file: is it final content, which log entries cover it (every key agreeing), and
+what the guidelines then say: unapproved AI material in final content fails; sensitive
+uses and unsafe tools fail without the written approval they need; weak evidence and
+untrustworthy provenance are flagged for review; an unreadable file fails closed. Then the
+log itself is checked: entries that matched nothing, expired, weak or unapproved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from scanner import policyrules as pol
+from scanner.ailog.entry import LogEntry
+from scanner.ailog.load import AiLog
+from scanner.ailog.match import FileFacts, matched_key
+from scanner.asset import Asset
+from scanner.engine import fingerprint
+from scanner.model import (
+    Evidence,
+    FileResult,
+    Finding,
+    Gate,
+    MediaKind,
+    Report,
+    Rule,
+    Signal,
+    Source,
+    Verdict,
+)
+from scanner.policy import Policy
+
+AI_MATERIAL = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED})
+CANDIDATES = AI_MATERIAL | {Verdict.AI_SUSPECTED}
+_UNVERIFIED = frozenset({"SCN003", "SCN004", "SCN005"})  # misnamed, unsupported, special file
+_AI_SIGNALS = frozenset({Signal.AI_GENERATED, Signal.AI_EDITED, Signal.AI_HINT})
+_SENSITIVE = {
+    "third_party_ip": "third-party IP",
+    "talent_likeness": "a talent's likeness",
+    "private_data": "private data",
+    "replaces_talent_or_union_work": "replacing talent or union work",
+}
+G_FINAL = "keep AI material out of final content unless approved in writing"
+G_SENSITIVE = "third-party IP, talent likeness and private data need written approval"
+G_TALENT = "never replace talent or union work without consent"
+G_TOOLS = "avoid tools that train on production data; use enterprise-secure environments"
+G_REVIEW = "declare generative-AI use (weak evidence needs a person to look)"
+G_PROVENANCE = "provenance of final content must be verifiable"
+G_READ = "every file of a delivery must be checked (fail closed)"
+
+
+@dataclass(slots=True)
+class _Usage:
+    """Which entries matched which files, for the log's own hygiene findings."""
+
+    keys: dict[str, str] = field(default_factory=dict)  # entry id -> key of its first match
+
+
+def apply_gate(
+    report: Report, root: Path, log: AiLog | None, policy: Policy, today: dt.date
+) -> Report:
+    """The report with each file's gate, approval and policy findings, plus log findings."""
+    entries = log.entries if log else ()
+    usage = _Usage()
+    files = tuple(_judge(r, root, log, entries, policy, today, usage) for r in report.files)
+    log_findings = tuple(_hygiene(entries, usage, policy, today)) if log else ()
+    return replace(
+        report,
+        files=files,
+        log=Source(log.path, log.sha256, f"{len(entries)} entries") if log else None,
+        policy=Source(policy.path, policy.sha256, policy.summary),
+        log_findings=log_findings,
+    )
+
+
+def _judge(
+    result: FileResult,
+    root: Path,
+    log: AiLog | None,
+    entries: Sequence[LogEntry],
+    policy: Policy,
+    today: dt.date,
+    usage: _Usage,
+) -> FileResult:
+    final = policy.is_final(result.path)
+    matches: list[tuple[LogEntry, str]] = []
+    if log is not None and result.verdict in CANDIDATES:
+        facts = _facts(root, result, log)
+        matches = [(e, k) for e in entries if (k := matched_key(e, facts)) is not None]
+        for entry, key in matches:
+            usage.keys.setdefault(entry.id, key)
+    cover = next((e for e, _ in matches if _covers(e, final, today)), None)
+    decided = list(_decisions(result, final, matches, cover, today))
+    identity = "|".join(f.fingerprint for f in result.findings) or result.path
+    policy_findings = [
+        Finding(rule, ev, fingerprint(rule, ev, identity), gate=policy.level(rule))
+        for rule, ev in decided
+        if policy.level(rule) is not Gate.PASS
+    ]
+    findings = [_approved(f, cover) for f in result.findings] + policy_findings
+    gate = max((f.gate or Gate.PASS for f in policy_findings), key=lambda g: g.rank,
+               default=Gate.PASS)  # fmt: skip
+    return replace(
+        result,
+        findings=tuple(findings),
+        gate=gate,
+        final=final,
+        approval=cover.id if cover else None,
+        matched_by=next((k for e, k in matches if cover and e.id == cover.id), ""),
+    )
+
+
+def _facts(root: Path, result: FileResult, log: AiLog) -> FileFacts:
+    """The identities the log's keys need; full-file hashes only when an entry asks for one."""
+    ids = frozenset(
+        str(f.evidence.details["instance_id"])
+        for f in result.findings
+        if f.evidence.details.get("instance_id")
+    )
+    sha, phash = "", ""
+    if log.needs_sha256 or (log.needs_phash and result.kind is MediaKind.IMAGE):
+        try:
+            asset = Asset(root if root.is_file() else root / result.path, result.path)
+            sha = asset.sha256() if log.needs_sha256 else ""
+            if log.needs_phash and result.kind is MediaKind.IMAGE:
+                from scanner.extract.phash import phash_of  # numpy: loaded only when needed
+
+                phash = phash_of(asset) or ""
+        except OSError:
+            pass  # vanished since the scan: no identity, so no key-based match
+    return FileFacts(result.path, sha, phash, ids)
+
+
+def _covers(entry: LogEntry, final: bool, today: dt.date) -> bool:
+    """A written, current approval whose scope includes where the file is used."""
+    if not entry.has_written_approval or entry.expired(today):
+        return False
+    return "final" in entry.scope if final else True
+
+
+def _approved(finding: Finding, cover: LogEntry | None) -> Finding:
+    if cover is None or finding.rule.signal not in _AI_SIGNALS:
+        return finding
+    return replace(finding, approval=cover.id)
+
+
+def _decisions(
+    result: FileResult,
+    final: bool,
+    matches: list[tuple[LogEntry, str]],
+    cover: LogEntry | None,
+    today: dt.date,
+) -> Iterator[tuple[Rule, Evidence]]:
+    if final and _unreadable(result):
+        reason = next((f.evidence.message for f in result.findings
+                       if f.rule.signal is Signal.UNREADABLE), "unreadable")  # fmt: skip
+        yield pol.UNREADABLE_FINAL, _ev(pol.UNREADABLE_FINAL, f"cannot be cleared: {reason}",
+                                        G_READ, None)  # fmt: skip
+    unverified = [f for f in result.findings if f.rule.code in _UNVERIFIED]
+    if final and unverified and not _unreadable(result):
+        yield pol.UNVERIFIED_FINAL, _ev(pol.UNVERIFIED_FINAL, unverified[0].evidence.message,
+                                        G_READ, None)  # fmt: skip
+    if final and result.verdict in AI_MATERIAL and cover is None:
+        reason = _why_not(matches, today)
+        yield pol.UNAPPROVED_AI, _ev(pol.UNAPPROVED_AI, f"{result.verdict.value} material in "
+                                     f"final content: {reason}", G_FINAL,
+                                     matches[0][0] if matches else None)  # fmt: skip
+    if final and result.verdict is Verdict.AI_SUSPECTED and not matches:
+        message = "weak AI evidence and no AI-use log entry: review it, then log it or clear it"
+        yield pol.SUSPECTED_AI, _ev(pol.SUSPECTED_AI, message, G_REVIEW, None)
+    for entry in dict.fromkeys(e for e, _ in matches):
+        yield from _entry_decisions(entry)
+    if final and any(f.rule.code in ("C2P005", "C2P010") for f in result.findings):
+        message = "the C2PA manifest is invalid, unreadable, or the file changed after signing"
+        yield pol.UNTRUSTED_PROVENANCE, _ev(pol.UNTRUSTED_PROVENANCE, message, G_PROVENANCE, None)
+
+
+def _unreadable(result: FileResult) -> bool:
+    return result.verdict is Verdict.UNREADABLE or any(
+        f.rule.signal is Signal.UNREADABLE for f in result.findings
+    )
+
+
+def _why_not(matches: list[tuple[LogEntry, str]], today: dt.date) -> str:
+    """Why no matching entry covers the file, in a producer's words."""
+    if not matches:
+        return "no entry in the AI-use log matches it"
+    entry = matches[0][0]
+    if entry.status != "approved":
+        return f"log entry {entry.id} is {entry.status}, not approved"
+    if not entry.has_written_approval:
+        return f"log entry {entry.id} has no written approval (approved_by, approved_on, ref)"
+    if entry.expired(today):
+        return f"log entry {entry.id}'s approval expired on {entry.expires}"
+    return f"log entry {entry.id} approves it for {', '.join(entry.scope)} only, not final"
+
+
+def _entry_decisions(entry: LogEntry) -> Iterator[tuple[Rule, Evidence]]:
+    sensitive = [words for flag, words in _SENSITIVE.items() if getattr(entry, flag)]
+    if sensitive and not entry.has_written_approval:
+        yield pol.SENSITIVE_USE, _ev(pol.SENSITIVE_USE, f"log entry {entry.id} involves "
+                                     f"{', '.join(sensitive)} without a written approval",
+                                     G_SENSITIVE, entry)  # fmt: skip
+    if entry.replaces_talent_or_union_work and not entry.talent_consent:
+        yield pol.SENSITIVE_USE, _ev(pol.SENSITIVE_USE, f"log entry {entry.id} replaces talent "
+                                     "or union work without recorded consent (talent_consent)",
+                                     G_TALENT, entry)  # fmt: skip
+    for risk, exception, words in (
+        (entry.tool_trains_on_inputs, "tool_trains_on_inputs", "trains on production inputs"),
+        (entry.enterprise_environment is False, "non_enterprise_environment",
+         "was used outside an enterprise environment"),
+    ):  # fmt: skip
+        if risk and not (entry.has_written_approval and exception in entry.approved_exceptions):
+            tool = entry.tool or "the tool"
+            message = f"log entry {entry.id}: {tool} {words}, with no written approval for that"
+            yield pol.UNSAFE_TOOL, _ev(pol.UNSAFE_TOOL, message, G_TOOLS, entry)
+
+
+def _ev(rule: Rule, message: str, guideline: str, entry: LogEntry | None) -> Evidence:
+    return Evidence(
+        rule.code,
+        message,
+        key=entry.id if entry else "ai-use-log",
+        value=entry.place if entry else "",
+        details={"guideline": guideline, "entry": entry.id if entry else None},
+    )
+
+
+def _hygiene(
+    entries: Sequence[LogEntry], usage: _Usage, policy: Policy, today: dt.date
+) -> Iterator[Finding]:
+    for entry in entries:
+        for rule, message in _entry_problems(entry, usage, today):
+            level = policy.level(rule)
+            if level is not Gate.PASS:
+                ev = _ev(rule, message, "keep the AI-use log accurate", entry)
+                yield Finding(rule, ev, fingerprint(rule, ev, entry.id), gate=level)
+
+
+def _entry_problems(entry: LogEntry, usage: _Usage, today: dt.date) -> Iterator[tuple[Rule, str]]:
+    where = f"log entry {entry.id} ({entry.place})"
+    if entry.id not in usage.keys:
+        yield pol.STALE_ENTRY, f"{where} matched no file with AI evidence"
+    if entry.expired(today):
+        yield pol.EXPIRED_ENTRY, f"{where} expired on {entry.expires}"
+    if entry.id in usage.keys and entry.keys == ("path",):
+        yield pol.WEAK_MATCH, f"{where} matched by path alone ({entry.path}); add sha256 or phash"
+    if entry.status in ("pending", "denied"):
+        yield pol.NOT_APPROVED, f"{where} is {entry.status}"

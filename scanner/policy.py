@@ -1,0 +1,124 @@
+"""The policy: which paths are final content and how hard each guideline rule bites.
+
+A policy file is TOML::
+
+    version = 1
+    final = ["final/**", "deliverables/**"]   # globs relative to the scan root; default "**"
+    not_final = ["**/previs/**"]               # carve-outs from final (optional)
+    [levels]                                   # violation | warning | off, by rule name
+    suspected-ai-for-review = "violation"
+
+With no file, the built-in default applies: everything scanned is final content and each
+POL/LOG rule has the level its severity gives (errors are violations, warnings warnings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scanner.ailog.match import glob_matches
+from scanner.model import Gate, Rule, Severity
+from scanner.policyrules import RULES
+
+LEVELS = {"violation": Gate.FAIL, "warning": Gate.WARN, "off": Gate.PASS}
+_BY_NAME = {rule.name: rule for rule in RULES}
+MAX_POLICY_BYTES = 1024 * 1024
+
+
+class PolicyError(ValueError):
+    """The policy cannot be used; the message names the file, the table and the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Final-content globs and the level of each policy rule."""
+
+    final: tuple[str, ...] = ("**",)
+    not_final: tuple[str, ...] = ()
+    levels: dict[str, Gate] = field(default_factory=dict)  # rule code -> level
+    path: str = ""  # "" for the built-in default
+    sha256: str = ""
+
+    def is_final(self, path: str) -> bool:
+        """Whether the file at this root-relative POSIX path is final content."""
+        if any(glob_matches(g, path) for g in self.not_final):
+            return False
+        return any(glob_matches(g, path) for g in self.final)
+
+    def level(self, rule: Rule) -> Gate:
+        """The gate outcome a finding of ``rule`` gives under this policy."""
+        if rule.code in self.levels:
+            return self.levels[rule.code]
+        return Gate.FAIL if rule.severity is Severity.ERROR else Gate.WARN
+
+    @property
+    def summary(self) -> str:
+        """One line for reports: the final globs and any changed levels."""
+        text = "final: " + ", ".join(self.final)
+        if self.not_final:
+            text += "; not final: " + ", ".join(self.not_final)
+        changed = [f"{code}={gate.value}" for code, gate in sorted(self.levels.items())]
+        return text + (f"; levels: {', '.join(changed)}" if changed else "")
+
+
+DEFAULT_POLICY = Policy(sha256=hashlib.sha256(b"provscan default policy 1").hexdigest())
+
+
+def load_policy(path: Path) -> Policy:
+    """Read and validate a policy file; raise PolicyError naming the place of the problem."""
+    try:
+        data = path.read_bytes()[: MAX_POLICY_BYTES + 1]
+        doc = tomllib.loads(data.decode("utf-8-sig"))
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise PolicyError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"{path}: TOML syntax error: {exc}") from None
+    return Policy(
+        final=_globs(path, doc, "final", ("**",)),
+        not_final=_globs(path, doc, "not_final", ()),
+        levels=_levels(path, doc),
+        path=str(path),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _check_top(path: Path, doc: dict[str, object]) -> None:
+    if doc.get("version") != 1:
+        raise PolicyError(f"{path}: top level, field version: {doc.get('version')!r} is not "
+                          "a supported version (use version = 1)")  # fmt: skip
+    for key in doc:
+        if key not in ("version", "final", "not_final", "levels"):
+            raise PolicyError(f"{path}: top level, field {key}: unknown (known: version, "
+                              "final, not_final, [levels])")  # fmt: skip
+
+
+def _globs(
+    path: Path, doc: dict[str, object], name: str, default: tuple[str, ...]
+) -> tuple[str, ...]:
+    _check_top(path, doc)
+    value = doc.get(name, list(default))
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise PolicyError(f"{path}: top level, field {name}: must be a list of path globs")
+    return tuple(v.strip() for v in value)
+
+
+def _levels(path: Path, doc: dict[str, object]) -> dict[str, Gate]:
+    table = doc.get("levels", {})
+    if not isinstance(table, dict):
+        raise PolicyError(f"{path}: [levels]: must be a table of rule = level")
+    out: dict[str, Gate] = {}
+    for name, level in table.items():
+        rule = _BY_NAME.get(name) or next((r for r in RULES if r.code == name), None)
+        if rule is None:
+            raise PolicyError(f"{path}: [levels], field {name}: unknown rule (known: "
+                              f"{', '.join(sorted(_BY_NAME))})")  # fmt: skip
+        if level not in LEVELS:
+            raise PolicyError(f"{path}: [levels], field {name}: {level!r} is not a level "
+                              "(use violation, warning or off)")  # fmt: skip
+        out[rule.code] = LEVELS[str(level)]
+    return out

@@ -1,0 +1,247 @@
+"""The QC gate: each guideline rule, scope and expiry, log hygiene, the CLI, and the sample."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scanner import cli
+from scanner.ailog.load import load_log
+from scanner.engine import scan
+from scanner.gate import apply_gate
+from scanner.model import Gate, Report, Settings
+from scanner.policy import DEFAULT_POLICY, load_policy
+from tests.conftest import FIXTURES
+
+FILES = FIXTURES / "files"
+TODAY = dt.date(2026, 11, 25)
+APPROVED = (
+    'status = "approved"\napproved_by = "Legal"\napproved_on = 2026-09-01\napproval_ref = "L-1"\n'
+)
+runner = CliRunner()
+
+
+@pytest.fixture()
+def delivery(tmp_path: Path) -> Path:
+    """A delivery with one AI still (A1111 PNG), one camera JPEG and one misnamed-free AI WAV."""
+    root = tmp_path / "delivery"
+    (root / "stills").mkdir(parents=True)
+    shutil.copy(FILES / "generators" / "a1111.png", root / "stills" / "archival.png")
+    shutil.copy(FILES / "generators" / "camera.jpg", root / "stills" / "camera.jpg")
+    return root
+
+
+def _gate(root: Path, tmp_path: Path, entry: str, policy: str = "") -> Report:
+    log_path = tmp_path / "ai-use.toml"
+    log_path.write_text(f'version = 1\n[[entry]]\nid = "AI-1"\n{entry}', encoding="utf-8")
+    rules = DEFAULT_POLICY
+    if policy:
+        (tmp_path / "policy.toml").write_text(policy, encoding="utf-8")
+        rules = load_policy(tmp_path / "policy.toml")
+    return apply_gate(scan(root, Settings()), root, load_log(log_path), rules, TODAY)
+
+
+def _file(report: Report, path: str) -> tuple[str, str | None, list[str]]:
+    result = next(r for r in report.files if r.path == path)
+    codes = [f.rule.code for f in result.findings if f.rule.code[:3] == "POL"]
+    return result.gate.value, result.approval, codes
+
+
+def _log_codes(report: Report) -> list[str]:
+    return sorted(f.rule.code for f in report.log_findings)
+
+
+PATH = 'path = "stills/archival.png"\n'
+
+
+@pytest.mark.parametrize(
+    ("entry", "gate", "approval", "codes", "log_codes"),
+    [
+        # guideline 1: written approval for final, current, scope final
+        ('scope = ["final"]\n' + APPROVED + PATH, "pass", "AI-1", [], ["LOG003"]),
+        ('scope = ["temp"]\n' + APPROVED + PATH, "fail", None, ["POL001"], ["LOG003"]),
+        ('scope = ["final"]\nstatus = "pending"\n' + PATH, "fail", None, ["POL001"],
+         ["LOG003", "LOG004"]),
+        ('scope = ["final"]\nstatus = "denied"\n' + PATH, "fail", None, ["POL001"],
+         ["LOG003", "LOG004"]),
+        ('scope = ["final"]\nexpires = 2026-11-24\n' + APPROVED + PATH, "fail", None, ["POL001"],
+         ["LOG002", "LOG003"]),
+        ('scope = ["final"]\nexpires = 2026-11-25\n' + APPROVED + PATH, "pass", "AI-1", [],
+         ["LOG003"]),
+        # no entry matches: stale entry, violation on the file
+        ('scope = ["final"]\n' + APPROVED + 'path = "other/*.png"\n', "fail", None, ["POL001"],
+         ["LOG001"]),
+        # guideline 2: sensitive uses need written approval; replacing talent needs consent
+        ('scope = ["final"]\ntalent_likeness = true\nstatus = "pending"\n' + PATH, "fail", None,
+         ["POL001", "POL002"], ["LOG003", "LOG004"]),
+        ('scope = ["temp"]\nthird_party_ip = true\nstatus = "pending"\n' + PATH, "fail", None,
+         ["POL001", "POL002"], ["LOG003", "LOG004"]),
+        ('scope = ["final"]\nreplaces_talent_or_union_work = true\n' + APPROVED + PATH, "fail",
+         "AI-1", ["POL002"], ["LOG003"]),
+        ('scope = ["final"]\nreplaces_talent_or_union_work = true\ntalent_consent = true\n'
+         + APPROVED + PATH, "pass", "AI-1", [], ["LOG003"]),
+        # guideline 3: training tools and non-enterprise use need an explicit exception
+        ('scope = ["final"]\ntool_trains_on_inputs = true\n' + APPROVED + PATH, "fail", "AI-1",
+         ["POL003"], ["LOG003"]),
+        ('scope = ["final"]\ntool_trains_on_inputs = true\napproved_exceptions = '
+         '["tool_trains_on_inputs"]\n' + APPROVED + PATH, "pass", "AI-1", [], ["LOG003"]),
+        ('scope = ["final"]\nenterprise_environment = false\n' + APPROVED + PATH, "fail", "AI-1",
+         ["POL003"], ["LOG003"]),
+    ],
+)  # fmt: skip
+def test_guidelines(
+    delivery: Path,
+    tmp_path: Path,
+    entry: str,
+    gate: str,
+    approval: str | None,
+    codes: list[str],
+    log_codes: list[str],
+) -> None:
+    """Each guideline decides the AI still's gate, approval and policy findings as documented."""
+    report = _gate(delivery, tmp_path, entry)
+    assert _file(report, "stills/archival.png") == (gate, approval, codes)
+    assert _file(report, "stills/camera.jpg") == ("pass", None, [])
+    assert _log_codes(report) == log_codes
+
+
+def test_sha256_match_is_named_and_not_weak(delivery: Path, tmp_path: Path) -> None:
+    """A sha256 entry approves the file, is reported as the match key, and is not 'path only'."""
+    sha = __import__("hashlib").sha256((delivery / "stills/archival.png").read_bytes()).hexdigest()
+    report = _gate(delivery, tmp_path, f'scope = ["final"]\n{APPROVED}sha256 = "{sha}"\n')
+    result = next(r for r in report.files if r.path == "stills/archival.png")
+    assert (result.gate, result.approval, result.matched_by) == (Gate.PASS, "AI-1", "sha256")
+    assert all(f.approval == "AI-1" for f in result.findings if f.rule.code == "GEN001")
+    assert report.log_findings == ()
+
+
+def test_not_final_content_needs_no_final_approval(delivery: Path, tmp_path: Path) -> None:
+    """With a policy that leaves stills/ out of final content, temp approval is enough."""
+    policy = 'version = 1\nfinal = ["**"]\nnot_final = ["stills/**"]\n'
+    report = _gate(delivery, tmp_path, 'scope = ["temp"]\n' + APPROVED + PATH, policy)
+    assert _file(report, "stills/archival.png") == ("pass", "AI-1", [])
+
+
+def test_policy_levels_change_the_gate(delivery: Path, tmp_path: Path) -> None:
+    """A policy may lower a violation to a warning or switch a log rule off."""
+    policy = (
+        'version = 1\n[levels]\nai-in-final-without-approval = "warning"\n'
+        'log-entry-unused = "off"\n'
+    )
+    report = _gate(delivery, tmp_path, 'scope = ["final"]\n' + APPROVED + 'path = "x"\n', policy)
+    assert _file(report, "stills/archival.png") == ("warn", None, ["POL001"])
+    assert report.log_findings == () and report.gate is Gate.WARN
+
+
+def test_suspected_ai_without_entry_is_a_warning(tmp_path: Path) -> None:
+    """An ai-suspected file (a generator named in free text) with no entry is a POL004 warning."""
+    root = tmp_path / "d"
+    root.mkdir()
+    shutil.copy(FILES / "generators" / "description_mention.jpg", root / "still.jpg")
+    report = apply_gate(scan(root, Settings()), root, None, DEFAULT_POLICY, TODAY)
+    assert _file(report, "still.jpg") == ("warn", None, ["POL004"])
+
+
+def test_tampered_manifest_in_final_is_a_warning(tmp_path: Path) -> None:
+    """An invalid C2PA manifest in final content adds a POL005 warning whatever it claims."""
+    root = tmp_path / "d"
+    root.mkdir()
+    shutil.copy(FILES / "c2pa" / "tampered.jpg", root / "t.jpg")
+    report = apply_gate(scan(root, Settings()), root, None, DEFAULT_POLICY, TODAY)
+    assert "POL005" in _file(report, "t.jpg")[2]
+
+
+def test_unreadable_file_fails_closed(tmp_path: Path) -> None:
+    """An empty file in final content fails the gate (POL006) even with no log."""
+    root = tmp_path / "d"
+    root.mkdir()
+    (root / "empty.jpg").write_bytes(b"")
+    report = apply_gate(scan(root, Settings()), root, None, DEFAULT_POLICY, TODAY)
+    assert _file(report, "empty.jpg") == ("fail", None, ["POL006"])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("version = 2\n", "top level, field version: 2 is not a supported version"),
+        ("version = 1\nfinal = 'x'\n", "top level, field final: must be a list of path globs"),
+        ("version = 1\n[levels]\nnope = 'warning'\n", "[levels], field nope: unknown rule"),
+        ("version = 1\n[levels]\nPOL001 = 'loud'\n", "[levels], field POL001: 'loud' is not"),
+        ("version = 1\ncolour = 1\n", "top level, field colour: unknown"),
+        ("version = [\n", "TOML syntax error"),
+    ],
+)
+def test_policy_errors_exit_2_with_one_line(tmp_path: Path, text: str, message: str) -> None:
+    """A bad policy is one line on stderr naming the file, table and field, and exit 2."""
+    (tmp_path / "p.toml").write_text(text)
+    (tmp_path / "d").mkdir()
+    result = runner.invoke(
+        cli.app, ["scan", str(tmp_path / "d"), "--policy", str(tmp_path / "p.toml")]
+    )
+    assert result.exit_code == 2
+    assert message in result.output and str(tmp_path / "p.toml") in result.output
+
+
+def test_bad_log_exits_2_and_lists_every_problem(tmp_path: Path) -> None:
+    """scan --log and log check both refuse a bad log with exit 2, one line per problem."""
+    log = tmp_path / "ai-use.csv"
+    log.write_text("id,scope,status,sha256\nA,final,approved,abc\nB,tv,pending,\n")
+    (tmp_path / "d").mkdir()
+    checked = runner.invoke(cli.app, ["log", "check", str(log)])
+    scanned = runner.invoke(cli.app, ["scan", str(tmp_path / "d"), "--log", str(log)])
+    assert checked.exit_code == scanned.exit_code == 2
+    lines = [ln for ln in checked.output.splitlines() if ln.startswith("provscan: ")]
+    assert len(lines) == 6
+    assert f"provscan: {log}: row 2 (id 'A'), field sha256: 'abc' is not 64 hexadecimal" in lines[0]
+
+
+def test_log_init_drafts_entries_that_check_refuses(delivery: Path, tmp_path: Path) -> None:
+    """log init drafts one entry per AI file with its keys; log check refuses the placeholders,
+    and the completed draft approves the file by sha256."""
+    drafted = runner.invoke(cli.app, ["log", "init", str(delivery)])
+    assert drafted.exit_code == 0
+    draft = tmp_path / "draft.toml"
+    draft.write_text(drafted.output)
+    assert drafted.output.count("[[entry]]") == 1
+    assert 'path = "stills/archival.png"' in drafted.output and "sha256 = " in drafted.output
+    refused = runner.invoke(cli.app, ["log", "check", str(draft)])
+    assert refused.exit_code == 2 and "still 'TO BE COMPLETED'" in refused.output
+    kept = [ln for ln in drafted.output.splitlines() if "TO BE COMPLETED" not in ln]
+    draft.write_text("\n".join(kept) + '\nscope = ["final"]\n' + APPROVED)
+    assert runner.invoke(cli.app, ["log", "check", str(draft)]).exit_code == 0
+    report = apply_gate(
+        scan(delivery, Settings()), delivery, load_log(draft), DEFAULT_POLICY, TODAY
+    )
+    result = next(r for r in report.files if r.path == "stills/archival.png")
+    assert (result.gate, result.approval, result.matched_by) == (Gate.PASS, "AI-001", "sha256")
+
+
+# The sample delivery's pinned outcome: path -> (gate, approval, policy findings).
+SAMPLE = {
+    "audio/boom_take3.wav": ("pass", None, []),
+    "audio/narration_vo.wav": ("fail", "AI-006", ["POL002"]),
+    "stills/archival_photo_1987.png": ("fail", None, ["POL001"]),
+    "stills/archival_photo_1989.jpg": ("fail", None, ["POL001"]),
+    "stills/interview_frame.jpg": ("pass", None, []),
+    "stills/layout_with_ai_element.jpg": ("fail", None, ["POL001"]),
+    "stills/location_photo.jpg": ("pass", None, []),
+    "stills/poster_background.jpg": ("pass", "AI-002", []),
+    "stills/press_still.jpg": ("pass", "AI-004", []),
+    "stills/title_card.jpg": ("pass", "AI-001", []),
+    "video/broll_city.mp4": ("pass", "AI-007", []),
+    "video/interview_cam_a.mov": ("pass", None, []),
+}
+
+
+def test_sample_delivery_outcome_is_pinned() -> None:
+    """The README's main command: four violations, four approvals, log hygiene, exit 1."""
+    root, log = FIXTURES / "sample" / "delivery", FIXTURES / "sample" / "ai-use.toml"
+    report = apply_gate(scan(root, Settings()), root, load_log(log), DEFAULT_POLICY, TODAY)
+    assert {r.path: _file(report, r.path) for r in report.files} == SAMPLE
+    assert _log_codes(report) == ["LOG001", "LOG003", "LOG003", "LOG004"]
+    result = runner.invoke(cli.app, ["scan", str(root), "--log", str(log)])
+    assert result.exit_code == 1 and "gate: FAIL (4 fail, 0 warn, 8 pass)" in result.output
