@@ -22,7 +22,7 @@ MAX_TAG_VALUE = 4 * 1024 * 1024  # a ComfyUI workflow is far smaller; longer val
 # ``skip_frame=all`` reaches the decoders find_stream_info opens: without it FFmpeg decodes
 # the first H.264 frames to learn the pixel format (53 ms -> 4.7 ms on a 1080p clip; the
 # pixel format is the only fact lost, and provscan does not report it).
-_OPTIONS = {"probesize": "2000000", "analyzeduration": "2000000", "skip_frame": "all"}
+_OPTIONS = {"probesize": "131072", "analyzeduration": "200000", "skip_frame": "all"}
 
 
 @dataclass(frozen=True, slots=True)
