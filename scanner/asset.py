@@ -6,8 +6,10 @@ view computed for one detector (the XMP packets, the EXIF tags) is reused by the
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TypeVar
@@ -18,6 +20,9 @@ from scanner.sniff import Sniffed, id3_end, sniff
 T = TypeVar("T")
 
 HEAD_SIZE = 64 * 1024
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 # Identity of the bytes for fingerprints without hashing every byte: size + head + tail.
 _QUICK_SPAN = 16 * 1024  # metadata lives in the head; the tail catches appended data
 
@@ -62,8 +67,20 @@ class Asset:
         return self.sniffed.mime
 
     def open(self) -> BinaryIO:
-        """Open the file for reading only; the scanner never writes to a scanned file."""
-        return open(self.path, "rb")  # the caller closes it
+        """Open the file for reading only; the scanner never writes to a scanned file.
+
+        The path was a regular file when walked; if it has since been swapped for a symlink
+        or a FIFO, O_NOFOLLOW refuses the link and O_NONBLOCK keeps a FIFO from blocking,
+        and the type check refuses anything that is not a regular file.
+        """
+        fd = os.open(self.path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "no longer a regular file")
+            return os.fdopen(fd, "rb")  # the caller closes it
+        except BaseException:
+            os.close(fd)
+            raise
 
     def head(self, size: int = HEAD_SIZE) -> bytes:
         """The first ``size`` bytes (at most 64 KiB, read once and cached)."""

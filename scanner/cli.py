@@ -15,10 +15,12 @@ from typing import Annotated
 
 import typer
 
+from scanner import isolate
 from scanner.ailog.draft import render_draft
 from scanner.ailog.load import AiLog, LogError, load_log
 from scanner.engine import scan as run_scan
 from scanner.gate import apply_gate
+from scanner.isolate import DEFAULT_TIMEOUT_S, Limits
 from scanner.model import Gate, Report, Settings
 from scanner.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from scanner.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
@@ -55,6 +57,14 @@ TargetArg = Annotated[Path, typer.Argument(help="A deliverable folder, or one fi
 LogOpt = Annotated[
     Path | None,
     typer.Option("--log", help="The production's AI-use log (.toml or .csv) to check against."),
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=0.1,
+        help="Per-file time limit in seconds; a file that exceeds it becomes a finding (SCN008).",
+    ),
 ]
 PolicyOpt = Annotated[
     Path | None,
@@ -126,12 +136,14 @@ def scan(
     trust_anchors: TrustOpt = None,
     allowed_list: AllowedOpt = None,
     trust_config: TrustCfgOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
 ) -> None:
     """Scan a folder or a file, check AI material against the AI-use log and the policy."""
     _check_target(target)
     ai_log, rules = _load_log(log), _load_policy(policy)
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=False)
-    report = apply_gate(run_scan(target, settings), target, ai_log, rules, dt.date.today())
+    scanned = run_scan(target, settings, Limits(timeout_s=timeout))
+    report = apply_gate(scanned, target, ai_log, rules, dt.date.today())
     text = RENDERERS[output_format](report)
     if output_format is OutputFormat.CSV:
         text = "\ufeff" + text  # the BOM tells spreadsheet programs the CSV is UTF-8
@@ -201,7 +213,7 @@ def inspect(
     if not target.is_file():
         raise _fail(f"{target}: inspect takes one file (use 'provscan scan' for a folder)")
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=True)
-    report = run_scan(target, settings)
+    report = run_scan(target, settings, Limits())
     sys.stdout.write(to_inspect.render(report.files[0]))
 
 
@@ -226,7 +238,8 @@ def log_init(
     """Draft an AI-use log (TOML, on stdout) with one entry per file carrying AI evidence."""
     _check_target(target)
     settings = _settings(trust_anchors, None, None, describe=False)
-    sys.stdout.write(render_draft(run_scan(target, settings), target, dt.date.today()))
+    report = run_scan(target, settings, Limits())
+    sys.stdout.write(render_draft(report, target, dt.date.today()))
 
 
 @app.command()
@@ -236,12 +249,20 @@ def rules() -> None:
         typer.echo(f"{rule.code}  {rule.name:<34} {rule.severity.value:<8} {rule.summary}")
 
 
-def main() -> None:
-    """Console entry point: maps interrupts to 130 and uncaught errors to 3 (not Python's 1)."""
-    # Libraries log their complaints about hostile files (Pillow's TIFF plugin, exifread);
-    # provscan reports those as findings, so their log lines would only be noise on stderr.
+def quiet_libraries() -> None:
+    """Silence library loggers (also in scan workers).
+
+    Libraries log their complaints about hostile files (Pillow's TIFF plugin, exifread);
+    provscan reports those as findings, so their log lines would only be noise on stderr.
+    """
     logging.getLogger().setLevel(logging.CRITICAL)
     logging.getLogger("PIL").setLevel(logging.CRITICAL)
+
+
+def main() -> None:
+    """Console entry point: maps interrupts to 130 and uncaught errors to 3 (not Python's 1)."""
+    quiet_libraries()
+    isolate.fork_is_safe = True  # the process entry point: no native threads have started
     try:
         code = app(standalone_mode=False)
     except KeyboardInterrupt:
@@ -269,3 +290,7 @@ def _is_usage_error(exc: Exception) -> bool:
             sys.stderr.write(f"provscan: {exc}\n")
         return True
     return isinstance(exc, typer.Abort)
+
+
+if __name__ == "__main__":
+    main()

@@ -7,14 +7,17 @@ raises, a name that lies about the format, all become findings on that file.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from detectors import DETECTORS, Detector
 from scanner import __version__, scanrules
 from scanner.asset import Asset, find_sidecar
+from scanner.isolate import Limits, iter_isolated
 from scanner.model import (
     Evidence,
     FileResult,
@@ -32,12 +35,19 @@ from scanner.verdict import decide
 from scanner.walk import Entry, iter_entries
 
 
-def scan(root: Path, settings: Settings | None = None) -> Report:
-    """Scan a folder (or one file) and return the whole report."""
+def scan(root: Path, settings: Settings | None = None, limits: Limits | None = None) -> Report:
+    """Scan a folder (or one file) and return the whole report.
+
+    With ``limits`` each file is analysed in a worker process under a time and memory limit
+    (the CLI's default); without, in this process (the library default, and tests').
+    """
     settings = settings or Settings()
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    files = tuple(iter_results(root, settings))
+    if limits is None:
+        files = tuple(iter_results(root, settings))
+    else:
+        files = tuple(iter_isolated(iter_entries(root), settings, limits))
     return Report(
         root=str(root),
         files=files,
@@ -56,12 +66,41 @@ def iter_results(root: Path, settings: Settings) -> Iterator[FileResult]:
 def scan_entry(entry: Entry, settings: Settings) -> FileResult:
     """Everything the scanner concludes about one walked entry."""
     if entry.problem and entry.rule is not None:
-        return _problem_result(entry.rel, entry.rule, entry.problem)
+        return problem_result(entry.rel, entry.rule.code, entry.problem)
     try:
         asset = Asset(entry.path, entry.rel, sidecar=find_sidecar(entry.path), settings=settings)
+    except FileNotFoundError:
+        return problem_result(
+            entry.rel, scanrules.CHANGED.code, "the file vanished during the scan"
+        )
     except OSError as exc:
-        return _problem_result(entry.rel, scanrules.UNREADABLE, f"cannot be opened: {exc.strerror}")
-    return analyse(asset)
+        return problem_result(entry.rel, scanrules.UNREADABLE.code,
+                              f"cannot be opened: {exc.strerror or exc}")  # fmt: skip
+    result = analyse(asset)
+    change = _changed(asset)
+    if change:
+        return _with_finding(result, Evidence(scanrules.CHANGED.code, change, key="path"), asset)
+    return result
+
+
+def _changed(asset: Asset) -> str:
+    """Why the file is not what was analysed (size or mtime moved, or it vanished), or ''."""
+    try:
+        now = os.stat(asset.path, follow_symlinks=False)
+    except FileNotFoundError:
+        return "the file vanished during the scan"
+    except OSError as exc:
+        return f"the file could not be examined again after the scan: {exc.strerror}"
+    if (now.st_size, now.st_mtime_ns) != (asset.size, asset.mtime_ns):
+        return (f"the file changed during the scan (size {asset.size:,} -> {now.st_size:,} "
+                "bytes, or its modification time moved)")  # fmt: skip
+    return ""
+
+
+def _with_finding(result: FileResult, evidence: Evidence, asset: Asset) -> FileResult:
+    findings = (*result.findings, _finding(evidence, asset.quick_id()))
+    verdict, deciding = decide(findings)
+    return replace(result, findings=findings, verdict=verdict, deciding=deciding)
 
 
 def analyse(asset: Asset) -> FileResult:
@@ -146,8 +185,10 @@ def fingerprint(rule: Rule, evidence: Evidence, identity: str) -> str:
     return digest.hexdigest()
 
 
-def _problem_result(rel: str, rule: Rule, message: str) -> FileResult:
-    """A result for an entry that could not be opened at all (special file, permissions...)."""
+def problem_result(rel: str, code: str, message: str) -> FileResult:
+    """A result for an entry that could not be analysed at all (special file, permissions,
+    a crash or a time-out in its worker)."""
+    rule = by_code()[code]
     evidence = Evidence(rule.code, message, key="path")
     findings = (Finding(rule, evidence, fingerprint(rule, evidence, message)),)
     verdict, deciding = decide(findings)

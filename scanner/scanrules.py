@@ -48,6 +48,27 @@ SYMLINK = Rule(
     "A symbolic link was not followed (it leaves the scan root, or its target is scanned).",
 )
 
+CRASHED = Rule(
+    "SCN007",
+    "analysis-crashed",
+    Severity.ERROR,
+    "Analysing the file crashed its worker process (native code); the scan went on.",
+    Signal.UNREADABLE,
+)
+TIMED_OUT = Rule(
+    "SCN008",
+    "analysis-timed-out",
+    Severity.ERROR,
+    "Analysing the file exceeded the per-file time limit and was stopped.",
+    Signal.UNREADABLE,
+)
+CHANGED = Rule(
+    "SCN009",
+    "changed-during-scan",
+    Severity.ERROR,
+    "The file changed or vanished while it was being scanned; its findings may not hold.",
+    Signal.UNREADABLE,
+)
 RULES: tuple[Rule, ...] = (
     UNREADABLE,
     DETECTOR_FAILED,
@@ -55,4 +76,7 @@ RULES: tuple[Rule, ...] = (
     UNSUPPORTED,
     NOT_REGULAR,
     SYMLINK,
+    CRASHED,
+    TIMED_OUT,
+    CHANGED,
 )

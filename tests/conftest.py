@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
+
+# The test process has run c2pa-rs and FFmpeg threads by the time a CLI test forks a scan
+# worker; a plain fork would copy them broken, so tests always use the fork server.
+os.environ.setdefault("PROVSCAN_START_METHOD", "forkserver")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"

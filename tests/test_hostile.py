@@ -1,0 +1,213 @@
+"""Hostile input: every file gets an answer, crashes and hangs are contained, nothing is
+written, the walk is safe, and no network is touched."""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from scanner import cli, engine
+from scanner.asset import Asset
+from scanner.engine import scan
+from scanner.isolate import Limits
+from scanner.model import Evidence, MediaKind, Settings
+from tests.builders import jpeg_bytes
+from tests.conftest import FIXTURES
+
+runner = CliRunner()
+JPEG = jpeg_bytes()
+
+
+class _Hostile:
+    """A detector that misbehaves on files whose name says so (crash, abort, hang, grow)."""
+
+    NAME = "hostile"
+    KINDS = frozenset(MediaKind)
+    RULES = ()
+
+    @staticmethod
+    def detect(asset: Asset) -> Iterator[Evidence]:
+        name = asset.path.name
+        if name.startswith("segv"):
+            ctypes.string_at(0)  # a NULL read in native code: SIGSEGV
+        if name.startswith("abort"):
+            os.abort()
+        if name.startswith("hang"):
+            time.sleep(3600)
+        if name.startswith("grow"):
+            bytearray(64 * 1024**3)  # far past the worker's address-space limit
+        if name.startswith("change"):
+            with open(asset.path, "ab") as f:
+                f.write(b"appended while scanning")
+        if name.startswith("vanish"):
+            asset.path.unlink()
+        return iter(())
+
+    @staticmethod
+    def describe(asset: Asset) -> Iterator[object]:
+        return iter(())
+
+
+@pytest.fixture()
+def hostile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Put the misbehaving detector first; workers are forked so they inherit it."""
+    monkeypatch.setattr(engine, "DETECTORS", (_Hostile, *engine.DETECTORS))
+    # Forked from this process: the files below are plain JPEGs, so no c2pa-rs or FFmpeg
+    # thread is involved in the children.
+    monkeypatch.setenv("PROVSCAN_START_METHOD", "fork")
+
+
+def _codes(report_files: object) -> dict[str, list[str]]:
+    return {
+        r.path: sorted({f.rule.code for f in r.findings if f.rule.code.startswith("SCN")})
+        for r in report_files  # type: ignore[attr-defined]
+    }
+
+
+def test_native_crashes_and_hangs_are_contained(hostile: None, tmp_path: Path) -> None:
+    """A segfault, an abort, a hang and a memory bomb each become a finding on that file only;
+    every other file is scanned and every file gets exactly one result."""
+    names = ["a.jpg", "segv.jpg", "b.jpg", "abort.jpg", "hang.jpg", "grow.jpg", "c.jpg"]
+    for name in names:
+        (tmp_path / name).write_bytes(JPEG)
+    started = time.monotonic()
+    report = scan(tmp_path, Settings(), Limits(timeout_s=2, memory_mb=1024))
+    assert time.monotonic() - started < 60  # generous: the hang is cut at 2 s
+    assert [r.path for r in report.files] == sorted(names)
+    codes = _codes(report.files)
+    assert codes["segv.jpg"] == ["SCN007"] and "SIGSEGV" in _message(report, "segv.jpg")
+    assert codes["abort.jpg"] == ["SCN007"] and "SIGABRT" in _message(report, "abort.jpg")
+    assert codes["hang.jpg"] == ["SCN008"]
+    assert codes["grow.jpg"] in (["SCN002"], ["SCN007"])  # MemoryError, or killed
+    assert codes["a.jpg"] == codes["b.jpg"] == codes["c.jpg"] == []
+
+
+def _message(report: object, path: str) -> str:
+    result = next(r for r in report.files if r.path == path)  # type: ignore[attr-defined]
+    return " ".join(f.evidence.message for f in result.findings)
+
+
+def test_files_changed_or_vanished_during_the_scan(hostile: None, tmp_path: Path) -> None:
+    """A file that grows or disappears while it is analysed gets SCN009, not stale findings."""
+    (tmp_path / "change.jpg").write_bytes(JPEG)
+    (tmp_path / "vanish.jpg").write_bytes(JPEG)
+    codes = _codes(scan(tmp_path, Settings()).files)
+    assert codes["change.jpg"] == ["SCN009"]
+    assert "SCN009" in codes["vanish.jpg"]  # readers that ran after it vanished: SCN002 too
+
+
+def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
+    out = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            out[str(path.relative_to(root))] = (
+                hashlib.sha256(path.read_bytes()).hexdigest(),
+                path.stat().st_mtime_ns,
+            )
+    return out
+
+
+def test_nothing_is_written(tmp_path: Path) -> None:
+    """Scanning a tree in every report format, inspecting, and drafting a log leaves every
+    file's bytes and mtime unchanged and adds no file beside the media."""
+    tree = tmp_path / "tree"
+    shutil.copytree(FIXTURES / "files", tree)
+    shutil.copytree(FIXTURES / "sample" / "delivery", tree / "delivery")
+    before = _snapshot(tree)
+    log = FIXTURES / "sample" / "ai-use.toml"
+    for fmt in ("text", "json", "junit", "sarif", "csv"):
+        result = runner.invoke(cli.app, ["scan", str(tree), "--log", str(log), "--format", fmt])
+        assert result.exit_code in (0, 1), result.output
+    assert runner.invoke(cli.app, ["log", "init", str(tree)]).exit_code == 0
+    assert runner.invoke(cli.app, ["inspect", str(tree / "media" / "c2pa_ai.mp4")]).exit_code == 0
+    assert _snapshot(tree) == before
+
+
+def test_every_walked_entry_gets_one_result(tmp_path: Path) -> None:
+    """Regular files, empty files, a FIFO, a socket, symlinks in and out of the root and a
+    loop, and a name that is not UTF-8: one result each, in walk order, nothing blocks."""
+    (tmp_path / "a.jpg").write_bytes(JPEG)
+    (tmp_path / "empty.png").write_bytes(b"")
+    os.mkfifo(tmp_path / "pipe")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(tmp_path / "sock"))
+    (tmp_path / "in_root").symlink_to(tmp_path / "a.jpg")
+    (tmp_path / "escape").symlink_to("/etc/passwd")
+    (tmp_path / "loop").symlink_to(tmp_path)
+    odd = os.fsencode(str(tmp_path)) + b"/caf\xe9.jpg"
+    with open(odd, "wb") as f:
+        f.write(JPEG)
+    try:
+        report = scan(tmp_path, Settings(), Limits(timeout_s=5))
+    finally:
+        sock.close()
+    paths = [r.path for r in report.files]
+    assert len(paths) == 8 and len(set(paths)) == 8
+    codes = _codes(report.files)
+    assert codes["pipe"] == codes["sock"] == ["SCN005"]
+    assert codes["escape"] == codes["loop"] == codes["in_root"] == ["SCN006"]
+    assert codes["empty.png"] == ["SCN001"]
+    assert codes["caf\udce9.jpg"] == []  # the byte kept as a surrogate escape, scanned
+    data = json.loads(runner.invoke(cli.app, ["scan", str(tmp_path), "-f", "json"]).output)
+    assert "caf\udce9.jpg" in [f["path"] for f in data["files"]]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to another user")
+def test_permission_denied_is_a_finding(tmp_path: Path) -> None:
+    """As an unprivileged user, an unreadable file and an unlistable folder are findings and
+    the scan exits 1 (fail closed), never a crash."""
+    root = Path(os.environ.get("TMPDIR", "/tmp")) / f"provscan-perm-{os.getpid()}"
+    root.mkdir(mode=0o755)
+    try:
+        (root / "ok.jpg").write_bytes(JPEG)
+        (root / "secret.jpg").write_bytes(JPEG)
+        (root / "secret.jpg").chmod(0o000)
+        (root / "locked").mkdir(mode=0o000)
+        command = [sys.executable, "-m", "scanner.cli", "scan", str(root), "-f", "json"]
+        done = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command],
+            capture_output=True, text=True, timeout=120, cwd=Path(cli.__file__).parents[1],
+            env={k: v for k, v in os.environ.items() if k != "PROVSCAN_START_METHOD"},
+        )  # fmt: skip
+        assert done.returncode == 1, done.stderr
+        codes = {
+            f["path"]: [x["rule"] for x in f["findings"]] for f in json.loads(done.stdout)["files"]
+        }
+        assert "SCN001" in codes["secret.jpg"] and "SCN001" in codes["locked"]
+        assert not [c for c in codes["ok.jpg"] if c.startswith("SCN")]
+    finally:
+        (root / "locked").chmod(0o755)
+        shutil.rmtree(root)
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="unshare(1) is not available")
+def test_no_network_even_for_remote_manifests(corpus: Path, tmp_path: Path) -> None:
+    """With networking removed (a new network namespace), files whose manifest is remote are
+    scanned completely and report the URL instead of fetching it."""
+    for name in ("cloud.jpg", "libpng-test_with_url.png"):
+        shutil.copy(corpus / "c2pa-rs/sdk/tests/fixtures" / name, tmp_path / name)
+    command = [sys.executable, "-m", "scanner.cli", "scan", str(tmp_path), "-f", "json"]
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("this kernel refuses unprivileged network namespaces")
+    done = subprocess.run(
+        ["unshare", "-rn", *command], capture_output=True, text=True, timeout=120,
+        cwd=Path(cli.__file__).parents[1],
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    files = {f["path"]: f for f in json.loads(done.stdout)["files"]}
+    for name in ("cloud.jpg", "libpng-test_with_url.png"):
+        messages = [x["message"] for x in files[name]["findings"]]
+        assert any("http" in m and "not fetched" in m for m in messages), messages
