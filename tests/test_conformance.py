@@ -167,3 +167,21 @@ def test_video_audio_unreadable_exactly_where_broken(
     rows = [r["local_path"] for r in catalog if r["media_kind"] in ("video", "audio")]
     unreadable = {p for p in rows if _unreadable_with_reason(results[p])}
     assert unreadable == set(UNREADABLE_AV)
+
+
+def test_isolated_corpus_scan_has_no_crash_or_timeout(
+    corpus: Path, results: dict[str, FileResult]
+) -> None:
+    """The whole corpus (RIFF bombs, nested boxes, TIFF/GIF bombs, fuzz and timeout files)
+    scanned in workers under the default limits: one result per file, no crash, no time-out."""
+    from scanner.isolate import Limits
+
+    isolated = scan(corpus, Settings(), Limits())
+    failed = {
+        r.path: f.evidence.message
+        for r in isolated.files
+        for f in r.findings
+        if f.rule.code in ("SCN007", "SCN008")
+    }
+    assert failed == {}
+    assert sorted(r.path for r in isolated.files) == sorted(results)

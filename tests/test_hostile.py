@@ -9,9 +9,11 @@ import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -211,3 +213,43 @@ def test_no_network_even_for_remote_manifests(corpus: Path, tmp_path: Path) -> N
     for name in ("cloud.jpg", "libpng-test_with_url.png"):
         messages = [x["message"] for x in files[name]["findings"]]
         assert any("http" in m and "not fetched" in m for m in messages), messages
+
+
+def _chunk(tag: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(tag + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", crc)
+
+
+def _png(width: int, height: int, *extra: bytes) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * (1 + 3 * min(width, 16)))
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + b"".join(extra)
+            + _chunk(b"IDAT", idat) + _chunk(b"IEND", b""))  # fmt: skip
+
+
+def _attacks() -> dict[str, tuple[bytes, str]]:
+    """name -> (bytes, the rule that must report it): XML, decompression and size bombs."""
+    ztxt = zlib.compress(b"A" * (200 * 1024 * 1024), 9)  # 200 MiB of text in ~200 KiB
+    giant_xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/">' + b" " * (20 * 1024 * 1024)
+                 + b"</x:xmpmeta>")  # fmt: skip
+    return {
+        "xxe.xmp": ((FIXTURES / "files/xmp/xxe.xmp").read_bytes(), "XMP010"),
+        "billion_laughs.jpg": ((FIXTURES / "files/xmp/billion_laughs.jpg").read_bytes(), "XMP010"),
+        "giant_packet.xmp": (giant_xmp, "XMP010"),
+        "ztxt_bomb.png": (_png(16, 16, _chunk(b"zTXt", b"Comment\x00\x00" + ztxt)), "SCN001"),
+        "huge_png.png": (_png(200_000, 200_000), "SCN001"),
+        "huge_gif.gif": (b"GIF89a" + struct.pack("<HH", 65535, 65535) + b"\x00\x00\x00;", "SCN001"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_attacks()))
+def test_attack_files_are_findings_within_the_limit(name: str, tmp_path: Path) -> None:
+    """XXE, entity expansion, a 20 MiB packet, a 200 MiB zTXt bomb and images declaring
+    billions of pixels are scanned in a worker under the default limits: a finding, no
+    crash, no time-out."""
+    data, code = _attacks()[name]
+    (tmp_path / name).write_bytes(data)
+    result = scan(tmp_path, Settings(), Limits()).files[0]
+    codes = [f.rule.code for f in result.findings]
+    assert "SCN007" not in codes and "SCN008" not in codes
+    assert code in codes, [f"{f.rule.code} {f.evidence.message}" for f in result.findings]
