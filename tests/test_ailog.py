@@ -189,6 +189,12 @@ def test_matching_keys(keys: dict[str, object], expected: str | None) -> None:
     assert matched_key(_entry(**keys), FACTS) == expected
 
 
+def test_flat_picture_hash_never_matches() -> None:
+    """A flat picture's hash (almost no bits set) matches nothing, not even itself."""
+    flat = FileFacts("a.jpg", phash="8000000000000000")
+    assert matched_key(_entry(phash="8000000000000000"), flat) is None
+
+
 def test_uncomputed_identity_never_matches() -> None:
     """A sha256 or phash entry does not match a file whose identity was not computed."""
     bare = FileFacts("stills/photo.jpg")

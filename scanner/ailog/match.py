@@ -41,8 +41,21 @@ def _agrees(key: str, entry: LogEntry, facts: FileFacts) -> bool:
     if key == "c2pa_instance_id":
         return entry.c2pa_instance_id in facts.instance_ids
     if key == "phash":
-        return bool(facts.phash) and _bits(facts.phash, entry.phash) <= entry.phash_max_distance
+        if not (facts.phash and is_distinctive(facts.phash)):
+            return False
+        return _bits(facts.phash, entry.phash) <= entry.phash_max_distance
     return glob_matches(entry.path, facts.path)
+
+
+MIN_PHASH_BITS = 4  # of 64: fewer (or as few unset) means a flat picture
+
+
+def is_distinctive(phash: str) -> bool:
+    """Whether a perceptual hash can identify a picture: a flat or nearly flat picture has
+    no low-frequency structure, its hash is almost all zeros (or ones), and every such
+    picture hashes alike, so matching on it would approve the wrong files."""
+    ones = int(phash, 16).bit_count()
+    return MIN_PHASH_BITS <= ones <= 64 - MIN_PHASH_BITS
 
 
 def _bits(a: str, b: str) -> int:
