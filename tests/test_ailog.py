@@ -79,6 +79,8 @@ def _fields(entry: LogEntry) -> dict[str, object]:
          "marketing, internal)"),
         ('sha256 = "abc"', "field sha256: 'abc' is not 64 hexadecimal characters"),
         ('phash = "xyz"', "field phash: 'xyz' is not a 64-bit perceptual hash (16 hex characters)"),
+        ('phash = "8000000000000000"', "field phash: '8000000000000000' is the hash of a flat "
+         "picture"),
         ("phash_max_distance = 40", "field phash_max_distance: 40 is outside 0..32 (bits of 64)"),
         ('status = "ok"', "field status: 'ok' is not a status (use: approved, pending, denied)"),
         ('talent_consent = "maybe"', "field talent_consent: 'maybe' is not true or false"),

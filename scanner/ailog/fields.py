@@ -22,6 +22,7 @@ from scanner.ailog.entry import (
     STATUSES,
     LogEntry,
 )
+from scanner.ailog.match import is_distinctive
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _HEX16 = re.compile(r"[0-9a-fA-F]{16}")
@@ -119,6 +120,9 @@ def _phash(value: object) -> str:
     text = _text(value)
     if text and not _HEX16.fullmatch(text):
         raise FieldError(f"{text[:80]!r} is not a 64-bit perceptual hash (16 hex characters)")
+    if text and not is_distinctive(text):
+        raise FieldError(f"{text!r} is the hash of a flat picture: it would match any flat "
+                         "picture (use sha256 or path)")  # fmt: skip
     return text.lower()
 
 
