@@ -253,3 +253,10 @@ def test_attack_files_are_findings_within_the_limit(name: str, tmp_path: Path) -
     codes = [f.rule.code for f in result.findings]
     assert "SCN007" not in codes and "SCN008" not in codes
     assert code in codes, [f"{f.rule.code} {f.evidence.message}" for f in result.findings]
+
+
+def test_terminal_escapes_in_names_and_tags_are_shown_not_obeyed(tmp_path: Path) -> None:
+    """An ESC sequence in a file name prints as visible text in the terminal report."""
+    (tmp_path / "evil\x1b[2Jname.jpg").write_bytes(JPEG)
+    output = runner.invoke(cli.app, ["scan", str(tmp_path)]).output
+    assert "\x1b" not in output and "evil\\x1b[2Jname.jpg" in output

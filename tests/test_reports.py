@@ -130,9 +130,10 @@ def make_report() -> Report:
 
 
 def check_golden(name: str, text: str) -> None:
-    """Compare ``text`` (as UTF-8) with tests/golden/<name>, or rewrite it when regenerating."""
+    """Compare ``text`` (as UTF-8; undecodable file-name bytes written back as they were, as
+    the CLI does) with tests/golden/<name>, or rewrite it when regenerating."""
     path = GOLDEN / name
-    data = text.encode("utf-8")
+    data = text.encode("utf-8", "surrogateescape")
     if REGEN:
         GOLDEN.mkdir(exist_ok=True)
         path.write_bytes(data)
@@ -170,6 +171,25 @@ def test_sarif_matches_golden() -> None:
 def test_csv_matches_golden() -> None:
     """The CSV of the sample report is byte-for-byte the golden file."""
     check_golden("report.csv", to_csv.render(make_report()))
+
+
+def test_json_matches_golden_and_schema() -> None:
+    """The JSON report of the same hand-built report matches its golden file and the schema."""
+    import jsonschema
+
+    from scanner.report import to_json
+
+    text = to_json.render(make_report())
+    check_golden("report.json", text)
+    schema = json.loads((Path(to_json.__file__).parent / "schema.json").read_text())
+    jsonschema.validate(json.loads(text), schema)
+
+
+def test_text_matches_golden() -> None:
+    """The terminal report of the same hand-built report matches its golden file."""
+    from scanner.report import to_text
+
+    check_golden("report.txt", to_text.render(make_report()))
 
 
 def test_sarif_validates_against_the_schema() -> None:

@@ -25,7 +25,8 @@ can a bit still differ. Real photographs and video frames are unaffected.
 ``phash_of`` hashes the file as stored, like ``imagehash.phash(Image.open(path))``: the EXIF
 orientation is *not* applied (a JPEG rotated by its Orientation tag hashes as its stored
 pixels, as imagehash does) and an animated file hashes its first frame; it decodes in full,
-so it equals imagehash. ``phash_draft_of`` decodes JPEGs in Pillow's draft mode (``draft("L", (256, 256))``: libjpeg's DCT scaling to 1/2-1/8, luma only),
+so it equals imagehash. ``phash_draft_of`` decodes JPEGs in Pillow's draft mode
+(``draft("L", (256, 256))``: libjpeg's DCT scaling to 1/2-1/8, luma only),
 about 3-6x faster: a 1080p JPEG takes ~2-7 ms instead of ~14-20 ms, a 12 MP one ~23 ms
 instead of ~100 ms. The price is drift from the full-decode (imagehash) value, measured on
 334 JPEGs (the corpus's, q90 re-encodes and 3x upscales of its images, synthetic 1080p):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scanner.model import FileResult, Section
-from scanner.report.to_text import _VERDICT_WORDS
+from scanner.report.to_text import _VERDICT_WORDS, safe
 
 _WIDTH = 100
 
@@ -11,7 +11,7 @@ _WIDTH = 100
 def render(result: FileResult) -> str:
     """The file's identity, each detector's description, then the verdict and its evidence."""
     lines = [
-        f"File: {result.path}",
+        f"File: {safe(result.path)}",
         f"Format: {result.format} ({result.mime}), {result.kind.value}, {result.size:,} bytes",
         "",
     ]
@@ -51,5 +51,5 @@ def _verdict_lines(result: FileResult) -> list[str]:
 
 def _clip(text: str) -> str:
     """Keep one logical line per fact: newlines shown as ⏎, very long values shortened."""
-    text = text.replace("\r", "").replace("\n", " ⏎ ")
+    text = safe(text.replace("\r", "").replace("\n", " ⏎ "))
     return text if len(text) <= 4 * _WIDTH else text[: 4 * _WIDTH - 1] + "…"

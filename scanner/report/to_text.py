@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from scanner.model import Report
@@ -18,6 +19,15 @@ _VERDICT_WORDS = {
 
 
 _GATE_WORDS = {"pass": "pass", "warn": "WARN", "fail": "FAIL"}
+
+
+def safe(text: str) -> str:
+    """Control characters made visible: a file name or a tag value must not drive the
+    terminal (an ESC sequence in a name could rewrite what the reviewer sees)."""
+    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def render(report: Report) -> str:
@@ -40,7 +50,7 @@ def _file_lines(entry: dict[str, Any]) -> list[str]:
         gate += f" (approved: log entry {entry['approval']}, matched by {entry['matched_by']})"
     elif not entry["final"]:
         gate += " (not final content)"
-    lines = [f"{entry['path']}  [{entry['format']}]  {verdict}  gate: {gate}"]
+    lines = [f"{safe(entry['path'])}  [{entry['format']}]  {verdict}  gate: {gate}"]
     lines.extend(_finding_line(f) for f in entry["findings"])
     return lines
 
@@ -52,7 +62,7 @@ def _finding_line(finding: dict[str, Any]) -> str:
         mark = {"error": "x", "warning": "!", "info": "-"}[finding["severity"]]
     conf = "" if finding["confidence"] == "high" else f" ({finding['confidence']} confidence)"
     approved = f" [approved: {finding['approval']}]" if finding["approval"] else ""
-    return f"  {mark} {finding['rule']} {finding['message']}{conf}{approved}"
+    return f"  {mark} {finding['rule']} {safe(finding['message'])}{conf}{approved}"
 
 
 def _summary_lines(data: dict[str, Any]) -> list[str]:
