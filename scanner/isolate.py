@@ -25,6 +25,7 @@ from scanner.walk import Entry
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MEMORY_MB = 4096
+BYTES_PER_EXTRA_SECOND = 100 * 1024 * 1024  # well under hashing speed (~1.4 GB/s measured)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,16 @@ def iter_isolated(
             worker.close()
 
 
+def file_limit(timeout_s: float, entry: Entry) -> float:
+    """The time allowed for one file: the base limit plus 1 s per 100 MiB, because the C2PA
+    SDK validates a signed file's hash over every byte (a 20 GB signed master needs it)."""
+    try:
+        size = os.stat(entry.path, follow_symlinks=False).st_size
+    except OSError:
+        size = 0
+    return timeout_s + size / BYTES_PER_EXTRA_SECOND
+
+
 def _local(entry: Entry, settings: Settings) -> FileResult:
     from scanner.engine import scan_entry
 
@@ -87,13 +98,14 @@ class _Worker:
 
     def scan(self, entry: Entry) -> FileResult | None:
         """The entry's result, or None (with ``failure`` set) when the worker crashed or hung."""
+        limit = file_limit(self.limits.timeout_s, entry)
         try:
             self.conn.send(entry)
-            if self.conn.poll(self.limits.timeout_s):
+            if self.conn.poll(limit):
                 result: FileResult = self.conn.recv()
                 return result
-            self.failure = ("SCN008", f"analysis took longer than {self.limits.timeout_s:g} s "
-                            "and was stopped (per-file time limit)")  # fmt: skip
+            self.failure = ("SCN008", f"analysis took longer than {limit:.1f} s and was "
+                            "stopped (per-file time limit)")  # fmt: skip
         except (EOFError, OSError, BrokenPipeError):
             self.failure = ("SCN007", self._death())
         return None
