@@ -223,10 +223,10 @@ def _entry_decisions(entry: LogEntry) -> Iterator[tuple[Rule, Evidence]]:
 def _ev(rule: Rule, message: str, guideline: str, entry: LogEntry | None) -> Evidence:
     return Evidence(
         rule.code,
-        message,
+        f"{message} (guideline: {guideline})" if guideline else message,
         key=entry.id if entry else "ai-use-log",
         value=entry.place if entry else "",
-        details={"guideline": guideline, "entry": entry.id if entry else None},
+        details={"guideline": guideline or None, "entry": entry.id if entry else None},
     )
 
 
@@ -237,7 +237,7 @@ def _hygiene(
         for rule, message in _entry_problems(entry, usage, today):
             level = policy.level(rule)
             if level is not Gate.PASS:
-                ev = _ev(rule, message, "keep the AI-use log accurate", entry)
+                ev = _ev(rule, message, "", entry)
                 yield Finding(rule, ev, fingerprint(rule, ev, entry.id), gate=level)
 
 

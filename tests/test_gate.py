@@ -243,5 +243,9 @@ def test_sample_delivery_outcome_is_pinned() -> None:
     report = apply_gate(scan(root, Settings()), root, load_log(log), DEFAULT_POLICY, TODAY)
     assert {r.path: _file(report, r.path) for r in report.files} == SAMPLE
     assert _log_codes(report) == ["LOG001", "LOG003", "LOG003", "LOG004"]
+    policy_findings = [f for r in report.files for f in r.findings if f.rule.code[:3] == "POL"]
+    assert all("(guideline: " in f.evidence.message for f in policy_findings)
+    assert {f.evidence.details["entry"] for f in policy_findings} == {None, "AI-003", "AI-005",
+                                                                         "AI-006"}  # fmt: skip
     result = runner.invoke(cli.app, ["scan", str(root), "--log", str(log)])
     assert result.exit_code == 1 and "gate: FAIL (4 fail, 0 warn, 8 pass)" in result.output

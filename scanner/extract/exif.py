@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 import exifread
 
@@ -22,6 +22,10 @@ logging.getLogger("exifread").setLevel(logging.CRITICAL)  # it logs "no EXIF" fo
 
 _EXIF_FORMATS = frozenset({"jpeg", "tiff", "webp", "heif", "avif", "png", "cr3", "jxl"})
 MAX_VALUE = 1024 * 1024  # longest text kept per tag (a ComfyUI workflow can be large)
+# exifread reads one value per read() call and trusts declared counts: a MakerNote declaring
+# 4 billion values in a 1 KiB file loops for hours reading past the end (found by fuzzing).
+# The most any corpus file needs is 125,000 reads (a fuzzed TIFF; real cameras < 45,000).
+MAX_READS = 300_000
 
 # Tags worth keeping, by exifread's "IFD Name" key; others are camera settings we don't judge.
 _WANTED = (
@@ -93,9 +97,33 @@ def _process(asset: Asset) -> dict[str, Any]:
         stream = asset.open()
     with stream:
         found: dict[str, Any] = exifread.process_file(
-            stream, details=True, extract_thumbnail=False, strict=False
+            _ReadBudget(stream), details=True, extract_thumbnail=False, strict=False
         )
         return found
+
+
+class ExifReadBudgetError(Exception):
+    """exifread asked for more reads than any real EXIF block needs (a hostile count)."""
+
+
+class _ReadBudget:
+    """The file as exifread sees it: read/seek/tell, with at most MAX_READS read() calls."""
+
+    def __init__(self, f: IO[bytes]) -> None:
+        self._f = f
+        self._left = MAX_READS
+
+    def read(self, size: int = -1) -> bytes:
+        self._left -= 1
+        if self._left < 0:
+            raise ExifReadBudgetError(f"gave up after {MAX_READS:,} reads (impossible counts)")
+        return self._f.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._f.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._f.tell()
 
 
 def _webp_exif(asset: Asset) -> bytes:
