@@ -123,3 +123,20 @@ def test_same_value_from_two_readers_is_kept_once(corpus: Path) -> None:
     path = "exiftool/t/images/RIFF.avi"
     tags = media_tags(Asset(corpus / path, path)).tags
     assert [t.source for t in tags if t.value == "CanonMVI01"] == ["RIFF INFO"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["c2pa-rs/sdk/tests/fixtures/video1.mp4", "c2pa-rs/sdk/tests/fixtures/legacy.mp4"],
+)
+def test_mp4_xmp_agrees_with_ffmpeg_export_xmp(corpus: Path, path: str) -> None:
+    """The XMP our box walk finds in an MP4 is the packet FFmpeg exports with export_xmp."""
+    import av
+
+    from scanner.extract.xmp import iter_embedded_packets
+
+    with av.open(str(corpus / path), options={"export_xmp": "1"}) as container:
+        exported = container.metadata["xmp"]
+    ours = [data for _, data in iter_embedded_packets(Asset(corpus / path, path))]
+    assert len(ours) == 1
+    assert ours[0].decode("utf-8").strip("\x00 \n") == exported.strip("\x00 \n")
