@@ -127,8 +127,13 @@ def _phash(value: object) -> str:
 
 
 def _distance(value: object) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    # isdecimal, not isdigit: int() refuses digits such as superscript two, and more than
+    # 4,300 digits (both raised ValueError out of load_log); that long is out of range anyway.
+    if isinstance(value, str) and value.strip().isdecimal():
+        digits = value.strip().lstrip("0") or "0"
+        if len(digits) > len(str(MAX_PHASH_DISTANCE)):
+            raise FieldError(f"{_shown(value)} is outside 0..{MAX_PHASH_DISTANCE} (bits of 64)")
+        value = int(digits)
     if isinstance(value, bool) or not isinstance(value, int):
         raise FieldError(f"{_shown(value)} is not a whole number")
     if not 0 <= value <= MAX_PHASH_DISTANCE:

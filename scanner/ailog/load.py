@@ -85,6 +85,15 @@ def _toml_rows(name: str, text: str) -> list[tuple[str, Mapping[str, object]]]:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LogError([f"{name}: TOML syntax error: {exc}"]) from None
+    # tomllib recurses once per nesting level and hands digit strings to int(): ~1,000 nested
+    # arrays raised RecursionError and a 5,000-digit integer ValueError, out of load_log.
+    except RecursionError:
+        raise LogError([f"{name}: TOML syntax error: arrays or tables nest too deeply"]) from None
+    except ValueError:
+        raise LogError([f"{name}: TOML syntax error: an integer has too many digits"]) from None
+    huge = _out_of_range_integer(doc)
+    if huge is not None:
+        raise LogError([f"{name}: TOML syntax error: {huge}"])
     errors = []
     version = doc.get("version")
     if version not in SUPPORTED_VERSIONS:
@@ -99,6 +108,27 @@ def _toml_rows(name: str, text: str) -> list[tuple[str, Mapping[str, object]]]:
     if errors:
         raise LogError(errors)
     return [(f"[[entry]] #{n}", table) for n, table in enumerate(tables, 1)]
+
+
+INT64 = range(-(2**63), 2**63)  # TOML integers are 64-bit (TOML 1.0, Integer)
+
+
+def _out_of_range_integer(doc: Mapping[str, object]) -> str | None:
+    """Words for the first integer TOML 1.0 does not allow (beyond 64 bits), or None.
+
+    tomllib accepts any size; a 5,000-digit hex id then broke every message that shows it
+    (Python refuses to print integers over 4,300 digits). Walked without recursion.
+    """
+    stack: list[object] = [doc]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+            return "an integer outside the signed 64-bit range TOML allows"
+    return None
 
 
 def _csv_rows(name: str, text: str) -> list[tuple[str, Mapping[str, object]]]:

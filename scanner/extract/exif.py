@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, BinaryIO, cast
 
 import exifread
 
@@ -97,7 +97,11 @@ def _process(asset: Asset) -> dict[str, Any]:
         stream = asset.open()
     with stream:
         found: dict[str, Any] = exifread.process_file(
-            _ReadBudget(stream), details=True, extract_thumbnail=False, strict=False
+            # exifread only calls read, seek and tell on its handle
+            cast(BinaryIO, _ReadBudget(stream)),
+            details=True,
+            extract_thumbnail=False,
+            strict=False,
         )
         return found
 

@@ -14,6 +14,10 @@ from scanner.asset import Asset
 from scanner.extract.containers import StructureError, iter_png_chunks
 
 MAX_TEXT = 8 * 1024 * 1024  # inflated size cap per chunk
+# ... and for all chunks of a file together: each zTXt bomb under a new keyword was kept, so
+# a 320 KB PNG of 40 such chunks held 320 MiB of text (a 25 MB one would hold 25 GiB).
+MAX_TEXT_TOTAL = 32 * 1024 * 1024
+_MIB = 1024 * 1024
 
 
 @dataclass(slots=True)
@@ -39,6 +43,7 @@ def _read_png_text(asset: Asset) -> PngText:
     if asset.format != "png":
         return result
     seen_idat = False
+    budget = _Budget()
     try:
         with asset.open() as f:
             for chunk in iter_png_chunks(f):
@@ -48,7 +53,7 @@ def _read_png_text(asset: Asset) -> PngText:
                     result.exif = chunk.data
                 elif chunk.tag == b"acTL":
                     result.actl = chunk.data
-                decoded = _decode_text(chunk.tag, chunk.data, result.problems)
+                decoded = _decode_text(chunk.tag, chunk.data, result.problems, budget)
                 if decoded is not None:
                     key, value = decoded
                     result.text.setdefault(key, value)
@@ -58,7 +63,17 @@ def _read_png_text(asset: Asset) -> PngText:
     return result
 
 
-def _decode_text(tag: bytes, data: bytes, problems: list[str]) -> tuple[str, str] | None:
+@dataclass(slots=True)
+class _Budget:
+    """Inflated bytes a file's text chunks may still produce, all chunks together."""
+
+    left: int = MAX_TEXT_TOTAL
+    spent_noted: bool = False
+
+
+def _decode_text(
+    tag: bytes, data: bytes, problems: list[str], budget: _Budget
+) -> tuple[str, str] | None:
     """Decode one tEXt/zTXt/iTXt payload into (keyword, text), or None for other chunks."""
     if tag not in (b"tEXt", b"zTXt", b"iTXt") or b"\x00" not in data:
         return None
@@ -67,7 +82,7 @@ def _decode_text(tag: bytes, data: bytes, problems: list[str]) -> tuple[str, str
     if tag == b"tEXt":
         return key, rest.decode("latin-1")
     if tag == b"zTXt":
-        return key, _inflate(rest[1:], key, problems).decode("latin-1")
+        return key, _inflate(rest[1:], key, problems, budget).decode("latin-1")
     # iTXt: compression flag, method, language\0, translated keyword\0, text (UTF-8)
     if len(rest) < 2:
         return None
@@ -75,21 +90,39 @@ def _decode_text(tag: bytes, data: bytes, problems: list[str]) -> tuple[str, str
     parts = body.split(b"\x00", 2)
     if len(parts) < 3:
         return None
-    text = _inflate(parts[2], key, problems) if compressed else parts[2]
+    text = _inflate(parts[2], key, problems, budget) if compressed else parts[2]
     return key, text.decode("utf-8", "replace")
 
 
-def _inflate(data: bytes, key: str, problems: list[str]) -> bytes:
-    """Inflate at most MAX_TEXT bytes; record a problem when the stream wants more or is bad."""
+def _inflate(data: bytes, key: str, problems: list[str], budget: _Budget) -> bytes:
+    """Inflate at most MAX_TEXT bytes (less when the file's budget is nearly spent); record a
+    problem when the stream wants more or is bad."""
+    limit = min(MAX_TEXT, budget.left)
+    if limit <= 0:
+        _note_spent(key, problems, budget)
+        return b""
     inflater = zlib.decompressobj()
     try:
-        out = inflater.decompress(data, MAX_TEXT)
+        out = inflater.decompress(data, limit)
     except zlib.error as exc:
         problems.append(f"text chunk {key!r} is not valid zlib data ({exc})")
         return b""
-    if inflater.unconsumed_tail:
+    budget.left -= len(out)
+    if inflater.unconsumed_tail and limit < MAX_TEXT:
+        _note_spent(key, problems, budget)
+    elif inflater.unconsumed_tail:
         problems.append(
-            f"text chunk {key!r} inflates past {MAX_TEXT // (1024 * 1024)} MiB "
+            f"text chunk {key!r} inflates past {MAX_TEXT // _MIB} MiB "
             "(decompression bomb); truncated"
         )
     return out
+
+
+def _note_spent(key: str, problems: list[str], budget: _Budget) -> None:
+    """Say once that the file's text budget ran out, naming the first chunk it cut."""
+    if not budget.spent_noted:
+        budget.spent_noted = True
+        problems.append(
+            f"text chunk {key!r} and later ones cut: all text chunks together inflate past "
+            f"{MAX_TEXT_TOTAL // _MIB} MiB (decompression bombs)"
+        )

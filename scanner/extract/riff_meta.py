@@ -11,7 +11,9 @@ Only LIST chunks of type INFO are read; ``movi`` and ``data`` payloads are never
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
+from itertools import islice
 from typing import BinaryIO
 from xml.etree.ElementTree import Element
 
@@ -22,6 +24,12 @@ from scanner.extract.containers import iter_riff_chunks
 
 MAX_TEXT_CHUNK = 1 << 20  # INFO, bext and iXML are a few KiB; more is not metadata
 MAX_XML_FIELDS = 200
+# iXML nests 3-4 levels (BWFXML/TRACK_LIST/TRACK/NAME). Without these caps a 1 MiB chunk of
+# nested elements built a key per element as long as its whole path: quadratic time and
+# memory (20,000 levels took 1.4 s and 400 MB; a 1 MiB chunk would take minutes and GiB).
+MAX_XML_DEPTH = 16
+MAX_XML_ELEMENTS = 10_000
+MAX_XML_NAME = 128  # characters of one element name kept in a key
 _BULK = frozenset({b"data", b"movi", b"idx1", b"LIST", b"JUNK", b"PAD ", b"fmt "})
 # bext fields: (name, offset, width) per EBU Tech 3285 v2 (602-byte fixed part)
 _BEXT_FIELDS = (
@@ -86,25 +94,35 @@ def coding_history_tools(history: str) -> list[str]:
 
 
 def _ixml(data: bytes) -> list[Triple]:
+    body = data.split(b"\x00", 1)[0]
+    if len(body) > MAX_TEXT_CHUNK:
+        return [("iXML", "problem", f"iXML chunk is larger than {MAX_TEXT_CHUNK:,} bytes")]
     try:
-        root = fromstring(data.split(b"\x00", 1)[0], forbid_dtd=True)
-    except (ParseError, DefusedXmlException, ValueError):
+        root = fromstring(body, forbid_dtd=True)
+    # LookupError: an XML declaration naming an unknown encoding ("UTF-6", found by fuzzing)
+    except (ParseError, DefusedXmlException, ValueError, LookupError):
         return [("iXML", "problem", "iXML chunk is not well-formed (or declares a DTD)")]
-    return [("iXML", key, value) for key, value in _leaves(root, "")][:MAX_XML_FIELDS]
+    return [("iXML", key, value) for key, value in islice(_leaves(root), MAX_XML_FIELDS)]
 
 
-def _leaves(node: Element, path: str) -> Iterator[tuple[str, str]]:
-    """``PARENT/CHILD`` paths of elements that hold text (iXML nests a few levels only)."""
-    stack = [(node, path)]
-    while stack:
-        current, where = stack.pop(0)
+def _leaves(root: Element) -> Iterator[tuple[str, str]]:
+    """``PARENT/CHILD`` paths of elements that hold text, breadth first, bounded in depth
+    and in elements visited (iXML nests a few levels only)."""
+    queue: deque[tuple[Element, str, int]] = deque([(root, "", 0)])
+    visited = 0
+    while queue:
+        current, where, depth = queue.popleft()
         for child in current:
-            key = f"{where}/{child.tag}" if where else str(child.tag)
+            visited += 1
+            if visited > MAX_XML_ELEMENTS:
+                return
+            name = str(child.tag)[:MAX_XML_NAME]
+            key = f"{where}/{name}" if where else name
             text = (child.text or "").strip()
             if text:
                 yield key, text
-            if len(stack) < MAX_XML_FIELDS:
-                stack.append((child, key))
+            if depth + 1 < MAX_XML_DEPTH and len(queue) < MAX_XML_FIELDS:
+                queue.append((child, key, depth + 1))
 
 
 def _text(data: bytes) -> str:

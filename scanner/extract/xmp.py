@@ -187,7 +187,8 @@ def _parse(body: bytes, into: Xmp, source: str) -> Element | None:
     except DefusedXmlException as exc:
         why = _DEFUSED_WORDS.get(type(exc).__name__, type(exc).__name__)
         into.problems.append(f"XMP in {source} refused: {why}; nothing was expanded or fetched")
-    except (ParseError, ValueError) as exc:
+    # LookupError: the XML declaration names an encoding Python lacks ("UTF-6"; fuzzing).
+    except (ParseError, ValueError, LookupError) as exc:
         into.problems.append(f"XMP in {source} is not well-formed XML ({exc})")
     return None
 

@@ -1,0 +1,240 @@
+"""Fuzz regressions: every saved finding and a few hand-written hostile inputs, replayed.
+
+Each file in ``tests/fuzz/crashes/<target>/`` (written there by ``python -m tests.fuzz.run``)
+goes through its target's ``one_input``, which must return: the bug it exposed is fixed.
+The replay needs no atheris; only ``test_target_runs_under_atheris`` does, and it skips
+when atheris is not installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import os
+import struct
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from scanner.ailog.load import LogError, load_log
+from scanner.extract.exif import exif
+from scanner.extract.pngtext import MAX_TEXT_TOTAL, png_text
+from scanner.extract.riff_meta import riff_tags
+from scanner.extract.xmp import Xmp, parse_packet
+from tests.fuzz import (
+    fuzz_ailog,
+    fuzz_container_tags,
+    fuzz_exif,
+    fuzz_pngtext,
+    fuzz_xmp,
+)
+from tests.fuzz._common import make_asset
+from tests.fuzz.run import ARTIFACT_KINDS, CRASHES, TARGETS
+
+REPO = Path(__file__).resolve().parents[1]
+REPLAY_SECONDS = 5.0  # a saved timeout input must now finish far inside libFuzzer's 10 s
+
+# What each saved finding pinned, by "<target>/<file>": a new artifact must be added here
+# once its bug is fixed, so the suite says what every input guards against.
+FINDINGS: dict[str, str] = {
+    "fuzz_container_tags/crash-d6f3d07a91835356682b4c69dc1f1c0721a9ae36": (
+        "iXML declaring encoding='UTF-6' raised LookupError out of riff_tags/media_tags"
+    ),
+    "fuzz_container_tags/minimized-crash-d6f3d07a": (
+        "minimised: a WAV whose only chunk is iXML with an unknown XML encoding"
+    ),
+    "fuzz_xmp/crash-2f3c10020dfdbf7caf29e072ac02024c41707f17": (
+        "XMP whose XML declaration names encoding 'Uault' raised LookupError out of parse_packet"
+    ),
+    "fuzz_xmp/crash-c108333337b1cae88707b71b9d6792df3ad40502": (
+        "the same LookupError through encoding 'UTF616' (found again before the fix landed)"
+    ),
+    "fuzz_exif/timeout-f5f775bcbc8c9dfb74f93d38f346bdf978773b75": (
+        "EXIF MakerNote declaring ~4 billion values made exifread read past EOF for hours"
+    ),
+}
+
+
+def _artifacts() -> list[Path]:
+    if not CRASHES.is_dir():
+        return []
+    return sorted(
+        p
+        for p in CRASHES.glob("*/*")
+        if p.is_file() and p.name.startswith((*ARTIFACT_KINDS, "minimized-"))
+    )
+
+
+def _module(target: str) -> ModuleType:
+    return importlib.import_module(f"tests.fuzz.{target}")
+
+
+def _key(path: Path) -> str:
+    return f"{path.parent.name}/{path.name}"
+
+
+@pytest.mark.parametrize("path", _artifacts(), ids=_key)
+def test_saved_finding_is_fixed(path: Path) -> None:
+    """A saved fuzz finding (crash, timeout or oom input) now runs through its target."""
+    assert _key(path) in FINDINGS, f"describe {_key(path)} in FINDINGS once its bug is fixed"
+    module = _module(path.parent.name)
+    started = time.monotonic()
+    module.one_input(path.read_bytes())
+    assert time.monotonic() - started < REPLAY_SECONDS
+
+
+def test_every_finding_has_its_file() -> None:
+    """FINDINGS lists no artifact that is missing from tests/fuzz/crashes."""
+    assert sorted(FINDINGS) == sorted(_key(p) for p in _artifacts())
+
+
+def test_each_target_exposes_one_input_and_main() -> None:
+    """Every target named by the runner exists with one_input, main and seeds."""
+    for target in TARGETS:
+        module = _module(target)
+        assert callable(module.one_input) and callable(module.main) and callable(module.seeds)
+
+
+@pytest.mark.parametrize(
+    "module", [fuzz_xmp, fuzz_pngtext, fuzz_exif, fuzz_container_tags, fuzz_ailog]
+)
+def test_extra_seeds_and_trivial_inputs_pass(module: ModuleType) -> None:
+    """Built-in seeds, empty input and a few bytes of each selector run cleanly."""
+    for data in [*module.EXTRA_SEEDS, b"", *(bytes([k]) * 9 for k in range(12))]:
+        module.one_input(data)
+
+
+# --- hand-written hostile inputs -----------------------------------------------------------
+
+
+def _riff_chunk(tag: bytes, payload: bytes) -> bytes:
+    return tag + struct.pack("<I", len(payload)) + payload + b"\x00" * (len(payload) & 1)
+
+
+def _wav_input(*chunks: bytes) -> bytes:
+    """A fuzz_container_tags input: selector 1 (RIFF WAVE) followed by ``chunks``."""
+    return b"\x01" + _riff_chunk(b"fmt ", bytes(16)) + b"".join(chunks)
+
+
+def test_ixml_with_an_unknown_encoding_is_a_problem() -> None:
+    """iXML naming an encoding Python lacks is reported as not well-formed, not raised."""
+    xml = b'<?xml version="1.0" encoding="UTF-6"?><BWFXML><NOTE>n</NOTE></BWFXML>'
+    fuzz_container_tags.one_input(_wav_input(_riff_chunk(b"iXML", xml)))
+    wav = fuzz_container_tags.build(_wav_input(_riff_chunk(b"iXML", xml)))[0]
+    assert riff_tags(io.BytesIO(wav)) == [
+        ("iXML", "problem", "iXML chunk is not well-formed (or declares a DTD)")
+    ]
+
+
+def test_deeply_nested_ixml_is_walked_in_bounded_time() -> None:
+    """100,000 nested iXML elements (700 KB) are walked to a capped depth, not quadratically."""
+    depth = 100_000
+    xml = b"<BWFXML>" + b"<A>x" * depth + b"</A>" * depth + b"</BWFXML>"
+    started = time.monotonic()
+    wav = fuzz_container_tags.build(_wav_input(_riff_chunk(b"iXML", xml)))[0]
+    tags = riff_tags(io.BytesIO(wav))
+    assert time.monotonic() - started < 2.0
+    assert 0 < len(tags) <= 16 and all(len(key) < 100 for _, key, _ in tags)
+
+
+def test_many_ztxt_bombs_are_bounded_per_file() -> None:
+    """40 zTXt bombs (8 MiB each, distinct keywords) keep at most MAX_TEXT_TOTAL of text."""
+    bomb = zlib.compress(b"\x00" * (8 * 1024 * 1024), 9)
+    chunks = b"".join(fuzz_pngtext.chunk(b"zTXt", b"k%d\x00\x00" % i + bomb) for i in range(40))
+    data = fuzz_pngtext._IHDR + chunks + fuzz_pngtext._IDAT + fuzz_pngtext._IEND
+    started = time.monotonic()
+    fuzz_pngtext.one_input(data)
+    text = png_text(make_asset(fuzz_pngtext.SIGNATURE + data, "bomb.png"))
+    assert time.monotonic() - started < 10.0
+    assert sum(len(v) for v in text.text.values()) <= MAX_TEXT_TOTAL
+    assert any("all text chunks together" in p for p in text.problems)
+
+
+def test_makernote_with_an_impossible_count_gives_up() -> None:
+    """A 44-byte TIFF whose MakerNote declares 0xFFFFFFFF values is refused in well under 5 s."""
+    entry = struct.pack("<HHII", 0x927C, 7, 0xFFFFFFFF, 8)  # MakerNote, UNDEFINED
+    exif_ifd = struct.pack("<H", 1) + entry + b"\x00" * 4
+    ifd0 = struct.pack("<H", 1) + struct.pack("<HHII", 0x8769, 4, 1, 26) + b"\x00" * 4
+    tiff = b"II*\x00" + struct.pack("<I", 8) + ifd0 + exif_ifd
+    started = time.monotonic()
+    fuzz_exif.one_input(b"\x06" + tiff)
+    found = exif(make_asset(*fuzz_exif.build(b"\x06" + tiff)))
+    assert time.monotonic() - started < REPLAY_SECONDS
+    assert any("ExifReadBudgetError" in p for p in found.problems)
+
+
+def test_xmp_declaring_an_unknown_encoding_is_a_problem() -> None:
+    """An XMP packet whose XML declaration names an unknown encoding is a problem string."""
+    packet = b'<?xml version="1.0" encoding="UTF-6"?><x:xmpmeta xmlns:x="adobe:ns:meta/"/>'
+    fuzz_xmp.one_input(packet)
+    into = Xmp()
+    parse_packet(packet, into, "test")
+    assert into.packets == 0 and "not well-formed" in into.problems[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("nested.toml", "a = " + "[" * 1000 + "]" * 1000),
+        ("inline.toml", "a = " + "{b = " * 1000 + "1" + "}" * 1000),
+        ("decimal.toml", "version = " + "1" * 5000),
+        (
+            "hex-id.toml",
+            "version = 1\n[[entry]]\nid = 0x" + "f" * 5000 + '\nscope = "final"\n'
+            'status = "pending"\npath = "a"\n',
+        ),
+        (
+            "hex-distance.toml",
+            'version = 1\n[[entry]]\nid = "A"\nscope = "final"\n'
+            'status = "pending"\npath = "a"\nphash_max_distance = 0x' + "f" * 5000 + "\n",
+        ),
+        ("int64.toml", "version = 9223372036854775808\n"),
+        ("superscript.csv", "id,scope,status,path,phash_max_distance\nA,final,pending,a,\u00b2\n"),
+        ("digits.csv", "id,scope,status,path,phash_max_distance\nA,final,pending,a," + "1" * 5000),
+    ],
+)
+def test_hostile_log_is_a_log_error(tmp_path: Path, name: str, text: str) -> None:
+    """Deep TOML nesting, integers past 64 bits and odd CSV digits are LogErrors, not crashes."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LogError) as refused:
+        load_log(path)
+    assert refused.value.errors and all(len(e) < 500 for e in refused.value.errors)
+    fuzz_ailog.one_input((b"\x01" if name.endswith(".csv") else b"\x00") + text.encode())
+
+
+# --- the running part (needs atheris) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_target_runs_under_atheris(tmp_path: Path, target: str) -> None:
+    """Each target starts under atheris and runs 50 mutated inputs without a finding."""
+    pytest.importorskip("atheris")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n, seed in enumerate(_module(target).EXTRA_SEEDS):
+        (corpus / f"seed{n}").write_bytes(seed)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            f"tests.fuzz.{target}",
+            str(corpus),
+            "-runs=50",
+            "-seed=1",
+            "-timeout=10",
+            f"-artifact_prefix={tmp_path}/",
+        ],
+        cwd=REPO,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Done 50 runs" in proc.stderr
