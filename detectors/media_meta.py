@@ -153,8 +153,9 @@ def _writers(tags: Sequence[Tag]) -> Iterator[Evidence]:
             text = " ".join(value.split())
             if text and text.lower() not in seen and match_tool(text) is None:
                 seen.add(text.lower())
-                yield Evidence(WRITER.code, f"written by {clip(text, 80)} ({tag.source} {tag.key})",
-                               key=f"{tag.source} {tag.key}", value=clip(text))  # fmt: skip
+                where = f"{tag.source} {tag.key}"
+                message = f"writing software {clip(text, 80)} ({where})"
+                yield Evidence(WRITER.code, message, key=where, value=clip(text))
             if len(seen) >= MAX_WRITERS:
                 return
 
