@@ -45,6 +45,7 @@ class Asset:
         stat = path.stat()
         self.size = stat.st_size
         self.mtime_ns = stat.st_mtime_ns
+        self.inode = (stat.st_dev, stat.st_ino)  # a file swapped in by rename keeps neither
         self._views: dict[str, object] = {}
         self._head: bytes | None = None
         tag_end = id3_end(self.head(10))

@@ -84,13 +84,16 @@ def scan_entry(entry: Entry, settings: Settings) -> FileResult:
 
 
 def _changed(asset: Asset) -> str:
-    """Why the file is not what was analysed (size or mtime moved, or it vanished), or ''."""
+    """Why the file is not what was analysed (replaced, size or mtime moved, or it vanished),
+    or ''."""
     try:
         now = os.stat(asset.path, follow_symlinks=False)
     except FileNotFoundError:
         return "the file vanished during the scan"
     except OSError as exc:
         return f"the file could not be examined again after the scan: {exc.strerror}"
+    if (now.st_dev, now.st_ino) != asset.inode:
+        return "the file was replaced by another during the scan (renamed over)"
     if (now.st_size, now.st_mtime_ns) != (asset.size, asset.mtime_ns):
         return (f"the file changed during the scan (size {asset.size:,} -> {now.st_size:,} "
                 "bytes, or its modification time moved)")  # fmt: skip

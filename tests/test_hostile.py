@@ -55,6 +55,10 @@ class _Hostile:
                 f.write(b"appended while scanning")
         if name.startswith("vanish"):
             asset.path.unlink()
+        if name.startswith("swap"):  # same bytes and mtime, another file renamed over it
+            twin = asset.path.with_name("twin.tmp")
+            shutil.copy2(asset.path, twin)
+            os.replace(twin, asset.path)
         return iter(())
 
     @staticmethod
@@ -102,11 +106,12 @@ def _message(report: object, path: str) -> str:
 
 
 def test_files_changed_or_vanished_during_the_scan(hostile: None, tmp_path: Path) -> None:
-    """A file that grows or disappears while it is analysed gets SCN009, not stale findings."""
-    (tmp_path / "change.jpg").write_bytes(JPEG)
-    (tmp_path / "vanish.jpg").write_bytes(JPEG)
+    """A file that grows, disappears or is renamed over (same bytes and mtime) while it is
+    analysed gets SCN009, not stale findings."""
+    for name in ("change.jpg", "vanish.jpg", "swap.jpg"):
+        (tmp_path / name).write_bytes(JPEG)
     codes = _codes(scan(tmp_path, Settings()).files)
-    assert codes["change.jpg"] == ["SCN009"]
+    assert codes["change.jpg"] == codes["swap.jpg"] == ["SCN009"]
     assert "SCN009" in codes["vanish.jpg"]  # readers that ran after it vanished: SCN002 too
 
 
