@@ -9,9 +9,9 @@ folder (not inside it: every file in the folder is scanned).
 
 Run::
 
-    /work/.venv/bin/python -m bench.images            # generate once, then 5 rounds
-    /work/.venv/bin/python -m bench.images --rounds 9 --no-profile
-    /work/.venv/bin/python -m bench.images --jpegs 100 --pngs 20 --rounds 1   # smoke run
+    .venv/bin/python -m bench.images            # generate once, then 5 rounds
+    .venv/bin/python -m bench.images --rounds 9 --no-profile
+    .venv/bin/python -m bench.images --jpegs 100 --pngs 20 --rounds 1   # smoke run
 
 Target: provscan at least 3x exiftool's files per second, both single-process.
 """

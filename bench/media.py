@@ -17,9 +17,9 @@ c2pa-rs) alike; memory-mapped reads are not counted. Linux only; elsewhere it is
 
 Run::
 
-    /work/.venv/bin/python -m bench.media                 # generate once, then 5 rounds
-    /work/.venv/bin/python -m bench.media --rounds 9 --no-profile
-    /work/.venv/bin/python -m bench.media --clips 4 --wavs 2 --mp3s 2 --rounds 1  # smoke run
+    .venv/bin/python -m bench.media                 # generate once, then 5 rounds
+    .venv/bin/python -m bench.media --rounds 9 --no-profile
+    .venv/bin/python -m bench.media --clips 4 --wavs 2 --mp3s 2 --rounds 1  # smoke run
 
 Target: metadata + C2PA for a video file in at most 20 ms (median, in-process, warm page
 cache) without decoding a frame: an unsigned clip must not be read in full.
