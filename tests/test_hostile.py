@@ -42,6 +42,10 @@ class _Hostile:
     @staticmethod
     def detect(asset: Asset) -> Iterator[Evidence]:
         name = asset.path.name
+        trace = os.environ.get("PROVSCAN_TEST_TRACE")
+        if trace:  # one line per analysis, kept outside the scanned tree
+            with open(trace, "a", encoding="utf-8") as f:
+                f.write(name + "\n")
         if name.startswith("segv"):
             ctypes.string_at(0)  # a NULL read in native code: SIGSEGV
         if name.startswith("abort"):
@@ -98,6 +102,34 @@ def test_native_crashes_and_hangs_are_contained(hostile: None, tmp_path: Path) -
     assert codes["hang.jpg"] == ["SCN008"]
     assert codes["grow.jpg"] in (["SCN002"], ["SCN007"])  # MemoryError, or killed
     assert codes["a.jpg"] == codes["b.jpg"] == codes["c.jpg"] == []
+
+
+def test_queued_files_survive_a_crash_behind_them(
+    hostile: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files queued to a worker that crashes or hangs on an earlier file are re-sent to its
+    replacement: 43 entries (more than the pipeline holds, symlinks among them) give 43
+    results in walk order, each analysed once."""
+    trace = tmp_path / "analysed.txt"
+    monkeypatch.setenv("PROVSCAN_TEST_TRACE", str(trace))
+    tmp_path = tmp_path / "tree"
+    tmp_path.mkdir()
+    plain = [
+        f"{p}{n:02d}.jpg" for p, count in (("a", 10), ("m", 18), ("z", 10)) for n in range(count)
+    ]
+    names = [*plain, "hang.jpg", "segv.jpg"]  # sorted: a.., hang, m.., segv, z..
+    for name in names:
+        (tmp_path / name).write_bytes(JPEG)
+    links = ["a05link", "m03link", "z01link"]
+    for link in links:
+        (tmp_path / link).symlink_to(tmp_path / "a00.jpg")
+    report = scan(tmp_path, Settings(), Limits(timeout_s=2))
+    assert [r.path for r in report.files] == sorted([*names, *links])
+    codes = _codes(report.files)
+    assert codes.pop("segv.jpg") == ["SCN007"] and codes.pop("hang.jpg") == ["SCN008"]
+    assert [codes.pop(link) for link in links] == [["SCN006"]] * 3
+    assert set(map(tuple, codes.values())) == {()}
+    assert sorted(trace.read_text(encoding="utf-8").split()) == sorted(names)
 
 
 def _message(report: object, path: str) -> str:
