@@ -6,6 +6,7 @@ disagrees, the disagreement is listed in EXCEPTIONS with the reason proven from 
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -173,9 +174,11 @@ def test_isolated_corpus_scan_has_no_crash_or_timeout(
     corpus: Path, results: dict[str, FileResult]
 ) -> None:
     """The whole corpus (RIFF bombs, nested boxes, TIFF/GIF bombs, fuzz and timeout files)
-    scanned in workers under the default limits: one result per file, no crash, no time-out."""
+    scanned in workers under the default limits: one result per file, no crash, no time-out,
+    and every file's bytes and modification time as they were."""
     from scanner.isolate import Limits
 
+    before = _snapshot(corpus)
     isolated = scan(corpus, Settings(), Limits())
     failed = {
         r.path: f.evidence.message
@@ -185,3 +188,13 @@ def test_isolated_corpus_scan_has_no_crash_or_timeout(
     }
     assert failed == {}
     assert sorted(r.path for r in isolated.files) == sorted(results)
+    assert _snapshot(corpus) == before
+
+
+def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
+    """sha256 and mtime of every file under ``root``."""
+    return {
+        str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
