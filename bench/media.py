@@ -491,12 +491,25 @@ class Scope:
         return common.median_ratio(self.timings, "provscan", "exiftool")
 
 
+def replicate(folder: Path, copies: int) -> Path:
+    """``copies`` hard-linked copies of ``folder`` beside it (no extra bytes on disk), so a
+    folder ten times larger shows the per-file cost once start-up no longer dominates."""
+    into = folder.with_name(f"{folder.name}-x{copies}")
+    shutil.rmtree(into, ignore_errors=True)
+    for n in range(copies):
+        shutil.copytree(folder, into / f"copy{n:02d}", copy_function=os.link)
+    return into
+
+
 def time_scopes(
-    folder: Path, exiftool: str | None, rounds: int, say: Callable[[str], None]
+    folder: Path, exiftool: str | None, rounds: int, say: Callable[[str], None], copies: int = 0
 ) -> list[Scope]:
-    """Alternating rounds on the folder, on video/ and audio/ when present, and on nothing."""
+    """Alternating rounds on the folder, on video/ and audio/ when present, on ``copies``
+    hard-linked copies of it (when > 1), and on nothing."""
     scopes: list[tuple[str, Path]] = [("all", folder)]
     scopes += [(sub, folder / sub) for sub in ("video", "audio") if (folder / sub).is_dir()]
+    if copies > 1:
+        scopes.append((f"all x{copies} (hard links)", replicate(folder, copies)))
     out: list[Scope] = []
     with tempfile.TemporaryDirectory(prefix="provscan-bench-empty-") as empty:
         for name, path in [*scopes, ("empty folder (start-up)", Path(empty))]:
@@ -914,6 +927,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--wavs", type=int, default=DEFAULT_WAVS)
     parser.add_argument("--mp3s", type=int, default=DEFAULT_MP3S)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--copies", type=int, default=10, help="also time this many hard-linked copies (0: not)"
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="for generation")
     parser.add_argument("--exiftool", help="exiftool executable (default: $EXIFTOOL, PATH)")
     parser.add_argument("--no-exiftool", action="store_true", help="time provscan alone")
@@ -975,7 +991,7 @@ def main(argv: list[str] | None = None) -> int:
     detectors = common.registered_detectors()
     names = "provscan and exiftool" if exiftool else "provscan"
     print(f"timing {names} on {files} files, {args.rounds} rounds")
-    scopes = time_scopes(folder, exiftool, args.rounds, lambda m: print("  " + m))
+    scopes = time_scopes(folder, exiftool, args.rounds, lambda m: print("  " + m), args.copies)
 
     print(f"per-file cost, in-process, {args.reps} warm passes ...")
     rows = per_file_costs(folder, args.reps, made)

@@ -148,13 +148,16 @@ def test_files_changed_or_vanished_during_the_scan(hostile: None, tmp_path: Path
 
 
 def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
+    """sha256 and mtime of every regular file under ``root`` (links and loops not followed)."""
     out = {}
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            out[str(path.relative_to(root))] = (
-                hashlib.sha256(path.read_bytes()).hexdigest(),
-                path.stat().st_mtime_ns,
-            )
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = Path(folder) / name
+            if path.is_file() and not path.is_symlink():
+                out[str(path.relative_to(root))] = (
+                    hashlib.sha256(path.read_bytes()).hexdigest(),
+                    path.stat().st_mtime_ns,
+                )
     return out
 
 
@@ -176,7 +179,8 @@ def test_nothing_is_written(tmp_path: Path) -> None:
 
 def test_every_walked_entry_gets_one_result(tmp_path: Path) -> None:
     """Regular files, empty files, a FIFO, a socket, symlinks in and out of the root and a
-    loop, and a name that is not UTF-8: one result each, in walk order, nothing blocks."""
+    loop, and a name that is not UTF-8: one result each, in walk order, nothing blocks and
+    no file changes."""
     (tmp_path / "a.jpg").write_bytes(JPEG)
     (tmp_path / "empty.png").write_bytes(b"")
     os.mkfifo(tmp_path / "pipe")
@@ -188,10 +192,12 @@ def test_every_walked_entry_gets_one_result(tmp_path: Path) -> None:
     odd = os.fsencode(str(tmp_path)) + b"/caf\xe9.jpg"
     with open(odd, "wb") as f:
         f.write(JPEG)
+    before = _snapshot(tmp_path)
     try:
         report = scan(tmp_path, Settings(), Limits(timeout_s=5))
     finally:
         sock.close()
+    assert _snapshot(tmp_path) == before
     paths = [r.path for r in report.files]
     assert len(paths) == 8 and len(set(paths)) == 8
     codes = _codes(report.files)
@@ -285,10 +291,12 @@ def _attacks() -> dict[str, tuple[bytes, str]]:
 def test_attack_files_are_findings_within_the_limit(name: str, tmp_path: Path) -> None:
     """XXE, entity expansion, a 20 MiB packet, a 200 MiB zTXt bomb and images declaring
     billions of pixels are scanned in a worker under the default limits: a finding, no
-    crash, no time-out."""
+    crash, no time-out, the file unchanged."""
     data, code = _attacks()[name]
     (tmp_path / name).write_bytes(data)
+    before = _snapshot(tmp_path)
     result = scan(tmp_path, Settings(), Limits()).files[0]
+    assert _snapshot(tmp_path) == before
     codes = [f.rule.code for f in result.findings]
     assert "SCN007" not in codes and "SCN008" not in codes
     assert code in codes, [f"{f.rule.code} {f.evidence.message}" for f in result.findings]
