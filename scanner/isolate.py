@@ -187,7 +187,7 @@ class _Worker:
                 self.started_at = time.monotonic()  # the worker moves on to the next one
                 return result
             self.failure = ("SCN008", f"analysis took longer than {limit:.1f} s and was "
-                            "stopped (per-file time limit)")  # fmt: skip
+                            "stopped (per-file time limit; --timeout raises it)")  # fmt: skip
         except (EOFError, OSError):
             self.failure = ("SCN007", self._death())
         return None
