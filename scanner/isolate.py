@@ -67,7 +67,6 @@ class _Pipeline:
         self.settings, self.limits = settings, limits
         self.worker: _Worker | None = None
         self.window: deque[Entry] = deque()  # walked, result not yet handed back
-        self.in_flight = 0  # entries of the window sent to the current worker
 
     def run(self, entries: Iterator[Entry]) -> Iterator[FileResult]:
         """Results for ``entries`` in order; a crash or overrun costs only its own file."""
@@ -86,7 +85,8 @@ class _Pipeline:
     def _room(self) -> bool:
         """Whether to walk on: the worker has fewer than PIPELINE_DEPTH entries queued and
         the window (which also holds entries reported without a worker) stays small."""
-        return self.in_flight < PIPELINE_DEPTH and len(self.window) < 4 * PIPELINE_DEPTH
+        queued = self.worker.outstanding if self.worker else 0
+        return queued < PIPELINE_DEPTH and len(self.window) < 4 * PIPELINE_DEPTH
 
     def _admit(self, entry: Entry) -> None:
         self.window.append(entry)
@@ -96,14 +96,12 @@ class _Pipeline:
     def _send(self, entry: Entry) -> None:
         self.worker = self.worker or _Worker(self.settings, self.limits)
         self.worker.send(entry)
-        self.in_flight += 1
 
     def _next_result(self) -> FileResult:
         entry = self.window.popleft()
         if entry.problem:
             return _local(entry, self.settings)
         assert self.worker is not None  # every sent entry has its worker
-        self.in_flight -= 1
         result = self.worker.receive(entry)
         if result is not None:
             return result
@@ -115,7 +113,7 @@ class _Pipeline:
         """The worker crashed or hung: entries it was sent but never finished go to a new one."""
         assert self.worker is not None
         self.worker.close()
-        self.worker, self.in_flight = None, 0
+        self.worker = None
         for entry in self.window:
             if not entry.problem:
                 self._send(entry)
