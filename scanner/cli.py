@@ -19,9 +19,9 @@ from scanner import isolate
 from scanner.ailog.draft import render_draft
 from scanner.ailog.load import AiLog, LogError, load_log
 from scanner.engine import scan as run_scan
-from scanner.gate import apply_gate
 from scanner.isolate import DEFAULT_TIMEOUT_S, Limits
 from scanner.model import Gate, Report, Settings
+from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from scanner.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
 from scanner.rules import all_rules
@@ -45,6 +45,13 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
+class TraceFormat(StrEnum):
+    """Output formats of ``trace``."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
 class FailOn(StrEnum):
     """What makes ``scan`` exit 1."""
 
@@ -64,6 +71,21 @@ TimeoutOpt = Annotated[
         "--timeout",
         min=0.1,
         help="Per-file time limit in seconds; a file that exceeds it becomes a finding (SCN008).",
+    ),
+]
+SourcesOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--sources",
+        help="Project media folder (repeatable): scanned too; its stills with AI evidence are "
+        "searched for in the deliverable's videos and stills.",
+    ),
+]
+NoTraceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-trace",
+        help="Do not search videos and stills for AI stills (references) by their pixels.",
     ),
 ]
 PolicyOpt = Annotated[
@@ -137,13 +159,20 @@ def scan(
     allowed_list: AllowedOpt = None,
     trust_config: TrustCfgOpt = None,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
+    sources: SourcesOpt = None,
+    no_trace: NoTraceOpt = False,
 ) -> None:
     """Scan a folder or a file, check AI material against the AI-use log and the policy."""
     _check_target(target)
+    for folder in sources or ():
+        if not folder.is_dir():
+            raise _fail(f"{folder}: --sources: not a folder")
     ai_log, rules = _load_log(log), _load_policy(policy)
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=False)
-    scanned = run_scan(target, settings, Limits(timeout_s=timeout))
-    report = apply_gate(scanned, target, ai_log, rules, dt.date.today())
+    report = check_delivery(
+        target, sources=sources or (), log=ai_log, policy=rules, settings=settings,
+        limits=Limits(timeout_s=timeout), today=dt.date.today(), trace=not no_trace,
+    )  # fmt: skip
     text = RENDERERS[output_format](report)
     if output_format is OutputFormat.CSV:
         text = "\ufeff" + text  # the BOM tells spreadsheet programs the CSV is UTF-8
@@ -240,6 +269,29 @@ def log_init(
     settings = _settings(trust_anchors, None, None, describe=False)
     report = run_scan(target, settings, Limits())
     sys.stdout.write(render_draft(report, target, dt.date.today()))
+
+
+@app.command()
+def trace(
+    video: Annotated[Path, typer.Argument(help="The video to search.")],
+    reference: Annotated[
+        list[Path], typer.Option("--reference", "-r", help="A still to look for (repeatable).")
+    ],
+    output_format: Annotated[
+        TraceFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TraceFormat.TEXT,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
+) -> None:
+    """Find where stills appear in a video, with timecodes (exit 1 when one is found)."""
+    from scanner.trace.command import run_trace
+
+    _check_target(video)
+    for still in reference:
+        if not still.is_file():
+            raise _fail(f"{still}: --reference: no such file")
+    text, found = run_trace(video, reference, Limits(timeout_s=timeout), output_format.value)
+    sys.stdout.write(text)
+    raise typer.Exit(EXIT_FAIL if found else EXIT_OK)
 
 
 @app.command()

@@ -21,6 +21,7 @@ from scanner.ailog.match import FileFacts, matched_key
 from scanner.asset import Asset
 from scanner.engine import fingerprint
 from scanner.model import (
+    Confidence,
     Evidence,
     FileResult,
     Finding,
@@ -33,9 +34,12 @@ from scanner.model import (
     Verdict,
 )
 from scanner.policy import Policy
+from scanner.sources import SOURCE, locate
+from scanner.verdict import decide
 
 AI_MATERIAL = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED})
 CANDIDATES = AI_MATERIAL | {Verdict.AI_SUSPECTED}
+TRACED = frozenset({"TRC001", "TRC002", "TRC003"})  # approved by the still's entry, not the file's
 _UNVERIFIED = frozenset({"SCN003", "SCN004", "SCN005"})  # misnamed, unsupported, special file
 _AI_SIGNALS = frozenset({Signal.AI_GENERATED, Signal.AI_EDITED, Signal.AI_HINT})
 _SENSITIVE = {
@@ -66,7 +70,11 @@ def apply_gate(
     """The report with each file's gate, approval and policy findings, plus log findings."""
     entries = log.entries if log else ()
     usage = _Usage()
-    files = tuple(_judge(r, root, log, entries, policy, today, usage) for r in report.files)
+    # Every file's matching entries first: a trace hit on a video is approved (or not) by the
+    # entries of the still it shows, which may come later in the report.
+    matched = {r.path: _matches(r, report, log, entries, usage) for r in report.files}
+    context = _Context(matched, {e.id: e for e in entries}, policy, today, usage)
+    files = tuple(_judge(r, context) for r in report.files)
     log_findings = tuple(_hygiene(entries, usage, policy, today)) if log else ()
     return replace(
         report,
@@ -77,44 +85,127 @@ def apply_gate(
     )
 
 
-def _judge(
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What judging one file needs to know about the others and the run."""
+
+    matched: dict[str, list[tuple[LogEntry, str]]]  # report path -> entries matching it
+    by_id: dict[str, LogEntry]
+    policy: Policy
+    today: dt.date
+    usage: _Usage
+
+
+def _matches(
     result: FileResult,
-    root: Path,
+    report: Report,
     log: AiLog | None,
     entries: Sequence[LogEntry],
-    policy: Policy,
-    today: dt.date,
     usage: _Usage,
-) -> FileResult:
-    final = policy.is_final(result.path)
-    matches: list[tuple[LogEntry, str]] = []
-    if log is not None and result.verdict in CANDIDATES:
-        facts = _facts(root, result, log)
-        matches = [(e, k) for e in entries if (k := matched_key(e, facts)) is not None]
-        for entry, key in matches:
-            usage.keys.setdefault(entry.id, key)
-    cover = next((e for e, _ in matches if _covers(e, final, today)), None)
-    decided = list(_decisions(result, final, matches, cover, today))
+) -> list[tuple[LogEntry, str]]:
+    """The log entries whose keys all agree with this file (files with AI evidence only)."""
+    if log is None or _own_verdict(result) not in CANDIDATES:
+        return []
+    facts = _facts(report, result, log)
+    matches = [(e, k) for e in entries if (k := matched_key(e, facts)) is not None]
+    for entry, key in matches:
+        usage.keys.setdefault(entry.id, key)
+    return matches
+
+
+def _own_verdict(result: FileResult) -> Verdict:
+    """The verdict from what the file itself carries (trace hits left out)."""
+    if not any(f.rule.code in TRACED for f in result.findings):
+        return result.verdict
+    return decide([f for f in result.findings if f.rule.code not in TRACED])[0]
+
+
+def _judge(result: FileResult, ctx: _Context) -> FileResult:
+    final = ctx.policy.is_final(result.path) and result.role != SOURCE
+    matches = ctx.matched.get(result.path, [])
+    cover = next((e for e, _ in matches if _covers(e, final, ctx.today)), None)
+    traced = {f.fingerprint: _trace_cover(f, final, ctx) for f in result.findings
+              if f.rule.code in TRACED}  # fmt: skip
+    decided = list(_decisions(result, final, matches, cover, ctx.today))
+    decided += list(_trace_decisions(result, final, traced, ctx.today))
     identity = "|".join(f.fingerprint for f in result.findings) or result.path
     policy_findings = [
-        Finding(rule, ev, fingerprint(rule, ev, identity), gate=policy.level(rule))
+        Finding(rule, ev, fingerprint(rule, ev, identity), gate=ctx.policy.level(rule))
         for rule, ev in decided
-        if policy.level(rule) is not Gate.PASS
+        if ctx.policy.level(rule) is not Gate.PASS
     ]
-    findings = [_approved(f, cover) for f in result.findings] + policy_findings
+    findings = [
+        _approved(f, traced[f.fingerprint][0] if f.fingerprint in traced else cover)
+        for f in result.findings
+    ] + policy_findings
     gate = max((f.gate or Gate.PASS for f in policy_findings), key=lambda g: g.rank,
                default=Gate.PASS)  # fmt: skip
+    approval, key = _file_approval(matches, cover, traced)
     return replace(
-        result,
-        findings=tuple(findings),
-        gate=gate,
-        final=final,
-        approval=cover.id if cover else None,
-        matched_by=next((k for e, k in matches if cover and e.id == cover.id), ""),
-    )
+        result, findings=tuple(findings), gate=gate, final=final, approval=approval,
+        matched_by=key,
+    )  # fmt: skip
 
 
-def _facts(root: Path, result: FileResult, log: AiLog) -> FileFacts:
+def _file_approval(
+    matches: list[tuple[LogEntry, str]],
+    cover: LogEntry | None,
+    traced: dict[str, tuple[LogEntry | None, list[tuple[LogEntry, str]]]],
+) -> tuple[str | None, str]:
+    """The entry named as the file's approval: its own, else the one covering its trace hits."""
+    if cover is not None:
+        return cover.id, next((k for e, k in matches if e.id == cover.id), "")
+    covers = [(c, m) for c, m in traced.values() if c is not None]
+    if covers and len(covers) == len(traced):
+        entry, found = covers[0]
+        key = next((k for e, k in found if e.id == entry.id), "")
+        return entry.id, f"trace ({key} of the still)" if key else "trace"
+    return None, ""
+
+
+def _trace_cover(
+    finding: Finding, final: bool, ctx: _Context
+) -> tuple[LogEntry | None, list[tuple[LogEntry, str]]]:
+    """The entry approving a trace hit (the still's entry, or the log entry whose pHash was
+    found), and every entry that matched that still."""
+    details = finding.evidence.details
+    entry_id = details.get("entry")
+    if isinstance(entry_id, str) and entry_id in ctx.by_id:
+        entry = ctx.by_id[entry_id]
+        ctx.usage.keys.setdefault(entry.id, "phash")
+        found = [(entry, "phash")]
+    else:
+        found = ctx.matched.get(str(details.get("reference", "")), [])
+    cover = next((e for e, _ in found if _covers(e, final, ctx.today)), None)
+    return cover, found
+
+
+def _trace_decisions(
+    result: FileResult,
+    final: bool,
+    traced: dict[str, tuple[LogEntry | None, list[tuple[LogEntry, str]]]],
+    today: dt.date,
+) -> Iterator[tuple[Rule, Evidence]]:
+    """POL001 (or POL004 for weak hits) per trace hit in final content that no entry covers."""
+    if not final:
+        return
+    for finding in result.findings:
+        if finding.fingerprint not in traced or traced[finding.fingerprint][0] is not None:
+            continue
+        found = traced[finding.fingerprint][1]
+        entry = found[0][0] if found else None
+        where = finding.evidence.message.split(" (found by")[0]
+        if finding.evidence.confidence is Confidence.LOW and not found:
+            rule, guideline = pol.SUSPECTED_AI, G_REVIEW
+            message = f"{where}: weak AI evidence on the still and no log entry: review it"
+        else:
+            rule, guideline = pol.UNAPPROVED_AI, G_FINAL
+            message = f"{where}: {_why_not(found, today)}"
+        ev = _ev(rule, message, guideline, entry)
+        yield rule, replace(ev, value=finding.evidence.value)
+
+
+def _facts(report: Report, result: FileResult, log: AiLog) -> FileFacts:
     """The identities the log's keys need; full-file hashes only when an entry asks for one."""
     ids = frozenset(
         str(f.evidence.details["instance_id"])
@@ -124,7 +215,7 @@ def _facts(root: Path, result: FileResult, log: AiLog) -> FileFacts:
     sha, phash = "", ""
     if log.needs_sha256 or (log.needs_phash and result.kind is MediaKind.IMAGE):
         try:
-            asset = Asset(root if root.is_file() else root / result.path, result.path)
+            asset = Asset(locate(report, result), result.path)
             sha = asset.sha256() if log.needs_sha256 else ""
             if log.needs_phash and result.kind is MediaKind.IMAGE:
                 from scanner.extract.phash import phash_of  # numpy: loaded only when needed
@@ -164,12 +255,13 @@ def _decisions(
     if final and unverified and not _unreadable(result):
         yield pol.UNVERIFIED_FINAL, _ev(pol.UNVERIFIED_FINAL, unverified[0].evidence.message,
                                         G_READ, None)  # fmt: skip
-    if final and result.verdict in AI_MATERIAL and cover is None:
+    own = _own_verdict(result)
+    if final and own in AI_MATERIAL and cover is None:
         reason = _why_not(matches, today)
-        yield pol.UNAPPROVED_AI, _ev(pol.UNAPPROVED_AI, f"{result.verdict.value} material in "
+        yield pol.UNAPPROVED_AI, _ev(pol.UNAPPROVED_AI, f"{own.value} material in "
                                      f"final content: {reason}", G_FINAL,
                                      matches[0][0] if matches else None)  # fmt: skip
-    if final and result.verdict is Verdict.AI_SUSPECTED and not matches:
+    if final and own is Verdict.AI_SUSPECTED and not matches:
         message = "weak AI evidence and no AI-use log entry: review it, then log it or clear it"
         yield pol.SUSPECTED_AI, _ev(pol.SUSPECTED_AI, message, G_REVIEW, None)
     for entry in dict.fromkeys(e for e, _ in matches):

@@ -168,6 +168,7 @@ class FileResult:
     approval: str | None = None  # id of the log entry covering the file's AI material, if any
     matched_by: str = ""  # the strongest key that matched that entry (sha256, c2pa_instance_id...)
     final: bool = True  # whether the policy counts the file as final content
+    role: str = "deliverable"  # or "source": project media scanned for references (--sources)
 
 
 @dataclass(frozen=True, slots=True)

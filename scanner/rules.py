@@ -7,14 +7,16 @@ from functools import cache
 from detectors import DETECTORS
 from scanner import policyrules, scanrules
 from scanner.model import Rule
+from scanner.trace import rules as tracerules
 
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule: the scanner's, each detector's in registry order, then the policy's."""
+    """Every rule: the scanner's, each detector's in registry order, the trace's, the policy's."""
     rules = list(scanrules.RULES)
     for detector in DETECTORS:
         rules.extend(detector.RULES)
+    rules.extend(tracerules.RULES)
     rules.extend(policyrules.RULES)
     return tuple(rules)
 

@@ -109,7 +109,7 @@ def test_internal_error_exits_three(
     def explode(*_: object, **__: object) -> None:
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(cli, "run_scan", explode)
+    monkeypatch.setattr(cli, "check_delivery", explode)
     assert _run_main(monkeypatch, "scan", str(tmp_path)) == 3
     assert "internal error: RuntimeError: kaput" in capsys.readouterr().err
 
@@ -120,7 +120,7 @@ def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     def interrupt(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "run_scan", interrupt)
+    monkeypatch.setattr(cli, "check_delivery", interrupt)
     assert _run_main(monkeypatch, "scan", str(tmp_path)) == 130
 
 
@@ -157,5 +157,8 @@ def test_rule_codes_are_unique_and_well_formed() -> None:
 
 
 def test_engine_is_what_cli_calls() -> None:
-    """The CLI delegates to the engine (kept thin)."""
+    """The CLI delegates to the engine and the delivery pipeline (kept thin)."""
+    from scanner import pipeline
+
     assert cli.run_scan is engine.scan
+    assert cli.check_delivery is pipeline.check_delivery

@@ -13,7 +13,9 @@ from scanner import cli
 from scanner.ailog.load import load_log
 from scanner.engine import scan
 from scanner.gate import apply_gate
+from scanner.isolate import Limits
 from scanner.model import Gate, Report, Settings
+from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY, load_policy
 from tests.conftest import FIXTURES
 
@@ -227,25 +229,42 @@ SAMPLE = {
     "stills/archival_photo_1987.png": ("fail", None, ["POL001"]),
     "stills/archival_photo_1989.jpg": ("fail", None, ["POL001"]),
     "stills/interview_frame.jpg": ("pass", None, []),
+    "stills/key_art.jpg": ("fail", None, ["POL001"]),
     "stills/layout_with_ai_element.jpg": ("fail", None, ["POL001"]),
     "stills/location_photo.jpg": ("pass", None, []),
     "stills/poster_background.jpg": ("pass", "AI-002", []),
     "stills/press_still.jpg": ("pass", "AI-004", []),
     "stills/title_card.jpg": ("pass", "AI-001", []),
     "video/broll_city.mp4": ("pass", "AI-007", []),
+    "video/final_cut.mp4": ("fail", None, ["POL001"]),
     "video/interview_cam_a.mov": ("pass", None, []),
+    "project_media/stills/harbour_street_1987_sd.png": ("pass", "AI-009", []),
 }
+SAMPLE_DIR = FIXTURES / "sample"
+SAMPLE_ARGS = ["--sources", str(SAMPLE_DIR / "project_media"), "--log",
+               str(SAMPLE_DIR / "ai-use.toml")]  # fmt: skip
 
 
 def test_sample_delivery_outcome_is_pinned() -> None:
-    """The README's main command: four violations, four approvals, log hygiene, exit 1."""
-    root, log = FIXTURES / "sample" / "delivery", FIXTURES / "sample" / "ai-use.toml"
-    report = apply_gate(scan(root, Settings()), root, load_log(log), DEFAULT_POLICY, TODAY)
+    """The README's main command: six violations (two of them traced: the AI photo in the
+    final cut and its key-art copy), five approvals, log hygiene, exit 1."""
+    root = SAMPLE_DIR / "delivery"
+    report = check_delivery(
+        root, sources=[SAMPLE_DIR / "project_media"], log=load_log(SAMPLE_DIR / "ai-use.toml"),
+        policy=DEFAULT_POLICY, settings=Settings(), limits=Limits(), today=TODAY,
+    )  # fmt: skip
     assert {r.path: _file(report, r.path) for r in report.files} == SAMPLE
     assert _log_codes(report) == ["LOG001", "LOG003", "LOG003", "LOG004"]
     policy_findings = [f for r in report.files for f in r.findings if f.rule.code[:3] == "POL"]
     assert all("(guideline: " in f.evidence.message for f in policy_findings)
-    assert {f.evidence.details["entry"] for f in policy_findings} == {None, "AI-003", "AI-005",
-                                                                         "AI-006"}  # fmt: skip
-    result = runner.invoke(cli.app, ["scan", str(root), "--log", str(log)])
-    assert result.exit_code == 1 and "gate: FAIL (4 fail, 0 warn, 8 pass)" in result.output
+    entries = {f.evidence.details["entry"] for f in policy_findings}
+    assert entries == {None, "AI-003", "AI-005", "AI-006", "AI-009"}
+    cut = next(r for r in report.files if r.path == "video/final_cut.mp4")
+    hit = next(f for f in cut.findings if f.rule.code == "TRC001")
+    assert hit.evidence.details["reference"] == "project_media/stills/harbour_street_1987_sd.png"
+    (span,) = hit.evidence.details["ranges"]  # type: ignore[misc]
+    assert abs(span["start"] - 4.0) <= 0.5 and abs(span["end"] - 9.0) <= 0.5
+    assert span["start_tc"] == "00:00:04:00"
+    result = runner.invoke(cli.app, ["scan", str(root), *SAMPLE_ARGS])
+    assert result.exit_code == 1 and "gate: FAIL (6 fail, 0 warn, 9 pass)" in result.output
+    assert "appears at 00:00:04:00-00:00:09:0" in result.output

@@ -13,7 +13,8 @@ from typing import Any
 
 from scanner.model import FileResult, Finding, Gate, Report, Source, Verdict
 
-SCHEMA_VERSION = "1.1"  # 1.1 added the gate: gate, approval, matched_by, final, log, policy
+SCHEMA_VERSION = "1.2"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
+# 1.2 added files[].role, options (sources, trace summary) and the trace findings (TRC)
 
 
 def to_dict(report: Report) -> dict[str, Any]:
@@ -28,10 +29,16 @@ def to_dict(report: Report) -> dict[str, Any]:
         "gate": report.gate.value,
         "log": source_dict(report.log),
         "policy": source_dict(report.policy),
+        "options": _options(report),
         "summary": summary(report),
         "files": files,
         "log_findings": [finding_dict(f) for f in report.log_findings],
     }
+
+
+def _options(report: Report) -> dict[str, Any]:
+    """Run options worth recording: the sources folders and what the trace searched."""
+    return {k: v for k, v in report.options.items() if k in ("sources", "trace")}
 
 
 def source_dict(source: Source | None) -> dict[str, Any] | None:
@@ -65,6 +72,7 @@ def file_dict(result: FileResult) -> dict[str, Any]:
         "verdict": result.verdict.value,
         "gate": result.gate.value,
         "final": result.final,
+        "role": result.role,
         "approval": result.approval,
         "matched_by": result.matched_by or None,
         "decided_by": [result.findings[i].rule.code for i in result.deciding],

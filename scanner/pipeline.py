@@ -1,0 +1,38 @@
+"""The whole check of a delivery, as ``provscan scan`` runs it: scan the deliverable and its
+sources, trace AI stills into videos and stills, then apply the AI-use log and the policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from scanner.ailog.load import AiLog
+from scanner.engine import scan
+from scanner.gate import apply_gate
+from scanner.isolate import Limits
+from scanner.model import Report, Settings
+from scanner.policy import Policy
+from scanner.sources import scan_sources
+
+
+def check_delivery(
+    target: Path,
+    *,
+    sources: Sequence[Path] = (),
+    log: AiLog | None,
+    policy: Policy,
+    settings: Settings,
+    limits: Limits,
+    today: dt.date,
+    trace: bool = True,
+) -> Report:
+    """The gated report of a deliverable folder (or file)."""
+    report = scan(target, settings, limits)
+    if sources:
+        report = scan_sources(report, sources, settings, limits)
+    if trace:
+        from scanner.trace.stage import apply_trace  # numpy/OpenCV only load in its worker
+
+        report = apply_trace(report, log, limits)
+    return apply_gate(report, target, log, policy, today)

@@ -1,0 +1,165 @@
+"""Is a reference in this picture? Descriptor votes propose, a similarity transform confirms.
+
+1. Propose: every descriptor of the picture finds its nearest descriptor among all
+   references' (Hamming distance, through a multi-index hash: ``index``); one that is close
+   and clearly better than the runner-up (Lowe's ratio test) votes for its reference.
+   References with enough votes are candidates.
+2. Confirm: each candidate's own neighbours are ratio-tested again, within that reference,
+   and RANSAC fits a similarity transform (scale, rotation, shift: what editing software
+   does to a still: fit, crop, pan and zoom, letterbox, picture-in-picture) from the still
+   to the picture. A reference is present when enough matches agree with one plausible
+   transform: at least ``MIN_INLIERS`` corners within ``_REPROJECTION_PX`` pixels, spread
+   over part of the picture, at a sensible scale and a small rotation.
+
+Random or merely similar pictures (another street, another typed page) share descriptors by
+chance, but not a dozen corners in the same geometric arrangement; that is what keeps the
+false matches out. This replaces the usual first stage of whole-frame perceptual hashes,
+which cannot propose a still that is zoomed, cropped or inset (``bench/trace_eval`` measures
+both).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from scanner.trace.features import Features
+from scanner.trace.index import DescriptorIndex, Pairs, best_two
+from scanner.trace.reference import Reference
+
+MIN_INLIERS = 12  # corners agreeing with one transform; chance agreement stays below ~6
+MIN_INLIER_SHARE = 0.2  # of the ratio-tested matches to the confirmed reference
+MIN_VOTES = 8  # proposal votes before a reference is worth confirming
+MAX_CANDIDATES = 4  # references confirmed per picture (more than four stills at once is rare)
+_MAX_HAMMING = 64  # of 256 bits: beyond, two ORB descriptors are unrelated
+_RATIO = 0.8  # Lowe's ratio test
+_REPROJECTION_PX = 3.0  # at analysis size (640 px on the long side)
+_SCALE_RANGE = (0.15, 8.0)  # still-to-frame scale: a small inset to a strong zoom
+_MAX_ROTATION_DEG = 20.0  # editors tilt stills a little; more is a coincidence, not an edit
+_MIN_SPREAD = 0.015  # the inliers' bounding box covers at least 1.5% of the picture
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A confirmed reference: which one, how strongly, and where it lies in the picture."""
+
+    reference: int  # index into the matcher's references
+    inliers: int
+    scale: float  # still (analysis size) -> picture (analysis size)
+    rotation_deg: float
+    box: tuple[float, float, float, float]  # the still's outline in the picture: x0 y0 x1 y1
+
+
+class Matcher:
+    """The references held in memory as one descriptor index, ready for many pictures."""
+
+    def __init__(self, references: Sequence[Reference]) -> None:
+        self.references = tuple(references)
+        rows = [(i, r.features) for i, r in enumerate(self.references) if r.features]
+        self._owner = np.concatenate(
+            [np.full(f.count, i, np.int64) for i, f in rows] or [np.zeros(0, np.int64)]
+        )
+        self._first_row = np.zeros(len(self.references), np.int64)
+        offset = 0
+        for i, f in rows:
+            self._first_row[i] = offset
+            offset += f.count
+        train = np.vstack([f.descriptors for _, f in rows]) if rows else np.zeros((0, 32), np.uint8)
+        self._index = DescriptorIndex(train)
+
+    @property
+    def has_pixel_references(self) -> bool:
+        """Whether any reference can be confirmed by local features."""
+        return self._index.size > 0
+
+    def find(self, picture: Features) -> list[Match]:
+        """Every reference confirmed in ``picture``, strongest first."""
+        if picture.count < MIN_INLIERS or not self.has_pixel_references:
+            return []
+        pairs = self._index.candidates(picture.descriptors)
+        found = []
+        for index in self._proposed(pairs, picture.count):
+            match = self._confirm(pairs, picture, index)
+            if match is not None:
+                found.append(match)
+        return sorted(found, key=lambda m: -m.inliers)
+
+    def confirm(self, picture: Features, index: int) -> Match | None:
+        """The match of reference ``index`` in ``picture``, or None when it is not there."""
+        if picture.count < MIN_INLIERS or self.references[index].features is None:
+            return None
+        return self._confirm(self._index.candidates(picture.descriptors), picture, index)
+
+    def _proposed(self, pairs: Pairs, rows: int) -> list[int]:
+        """References with enough votes (nearest neighbours passing the ratio test)."""
+        nearest, first, second = best_two(pairs, rows)
+        good = (nearest >= 0) & (first <= _MAX_HAMMING) & (first < _RATIO * second)
+        votes = np.bincount(self._owner[nearest[good]], minlength=len(self.references))
+        ranked = np.argsort(-votes, kind="stable")[:MAX_CANDIDATES]
+        return [int(i) for i in ranked if votes[i] >= MIN_VOTES]
+
+    def _confirm(self, pairs: Pairs, picture: Features, index: int) -> Match | None:
+        still = self.references[index].features
+        assert still is not None
+        mine = self._owner[pairs.train] == index
+        own = Pairs(pairs.query[mine], pairs.train[mine], pairs.distance[mine])
+        nearest, first, second = best_two(own, picture.count)
+        good = np.flatnonzero((nearest >= 0) & (first <= _MAX_HAMMING) & (first < _RATIO * second))
+        if good.size < MIN_INLIERS:
+            return None
+        source = still.points[nearest[good] - self._first_row[index]]
+        return _verify(index, source, picture.points[good], still, picture)
+
+
+def _verify(
+    index: int,
+    source: NDArray[np.float32],
+    target: NDArray[np.float32],
+    still: Features,
+    picture: Features,
+) -> Match | None:
+    """RANSAC similarity from the still to the picture, judged for plausibility."""
+    transform, mask = cv2.estimateAffinePartial2D(
+        source, target, method=cv2.RANSAC, ransacReprojThreshold=_REPROJECTION_PX,
+        maxIters=2000, confidence=0.995, refineIters=10,
+    )  # fmt: skip
+    if transform is None or mask is None:
+        return None
+    inliers = mask.ravel().astype(bool)
+    count = int(inliers.sum())
+    if count < MIN_INLIERS or count < MIN_INLIER_SHARE * len(source):
+        return None
+    a, b = float(transform[0, 0]), float(transform[1, 0])
+    scale, rotation = math.hypot(a, b), math.degrees(math.atan2(b, a))
+    if not (_SCALE_RANGE[0] <= scale <= _SCALE_RANGE[1]) or abs(rotation) > _MAX_ROTATION_DEG:
+        return None
+    spread = _box_area(target[inliers]) / float(picture.width * picture.height)
+    if spread < _MIN_SPREAD:
+        return None
+    outline = _outline(np.asarray(transform, np.float64), still)
+    return Match(index, count, round(scale, 3), round(rotation, 1), outline)
+
+
+def _box_area(points: NDArray[np.float32]) -> float:
+    low, high = points.min(axis=0), points.max(axis=0)
+    return float((high[0] - low[0]) * (high[1] - low[1]))
+
+
+def _outline(transform: NDArray[np.float64], still: Features) -> tuple[float, float, float, float]:
+    corners = np.array(
+        [[0, 0, 1], [still.width, 0, 1], [0, still.height, 1], [still.width, still.height, 1]],
+        dtype=np.float64,
+    )
+    mapped = corners @ transform.T
+    low, high = mapped.min(axis=0), mapped.max(axis=0)
+    return (
+        round(float(low[0]), 1),
+        round(float(low[1]), 1),
+        round(float(high[0]), 1),
+        round(float(high[1]), 1),
+    )

@@ -1,0 +1,38 @@
+"""Rules the trace raises (TRC): AI stills found by their pixels where their markers are gone."""
+
+from __future__ import annotations
+
+from scanner.model import Rule, Severity, Signal
+
+STILL_IN_VIDEO = Rule(
+    "TRC001", "ai-still-in-video", Severity.ERROR,
+    "A still with AI evidence appears in this video (found by its pixels: the render dropped "
+    "its markers); the evidence gives the still, its provenance and the time ranges.",
+    Signal.AI_EDITED,
+)  # fmt: skip
+COPY_OF_AI_STILL = Rule(
+    "TRC002", "copy-of-ai-generated-still", Severity.ERROR,
+    "This still is a re-encoded, resized or cropped copy of an AI-generated still, with the "
+    "markers stripped.",
+    Signal.AI_GENERATED,
+)  # fmt: skip
+COPY_OF_AI_EDITED_STILL = Rule(
+    "TRC003", "copy-of-ai-edited-still", Severity.ERROR,
+    "This still is a re-encoded, resized or cropped copy of a still made partly with "
+    "generative AI, with the markers stripped.",
+    Signal.AI_EDITED,
+)  # fmt: skip
+TRACE_FAILED = Rule(
+    "TRC004", "trace-incomplete", Severity.ERROR,
+    "This video could not be searched (fully) for AI stills: it would not decode, or the "
+    "search crashed or ran out of time. It cannot be cleared.",
+    Signal.UNREADABLE,
+)  # fmt: skip
+UNUSABLE_REFERENCE = Rule(
+    "TRC005", "reference-not-searchable", Severity.INFO,
+    "A still with AI evidence could not be used as a reference (too flat or too small to be "
+    "recognised, or it would not decode): videos were not searched for it.",
+)  # fmt: skip
+
+RULES = (STILL_IN_VIDEO, COPY_OF_AI_STILL, COPY_OF_AI_EDITED_STILL, TRACE_FAILED,
+         UNUSABLE_REFERENCE)  # fmt: skip

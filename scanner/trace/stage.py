@@ -1,0 +1,203 @@
+"""The trace stage of a scan: references from the report, searches, findings on the files.
+
+References are the scanned stills with AI evidence (the deliverable's and the sources') and
+the AI-use log's ``phash`` entries. Every readable video of the deliverable is searched for
+them, and every still of the deliverable without AI evidence is checked for being a copy.
+Hits become TRC findings on the file searched, so the verdict and then the gate treat them
+as any AI material: a still that was never approved for final content fails the delivery
+even though the rendered file carries no marker at all.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+from scanner.ailog.load import AiLog
+from scanner.ailog.match import is_distinctive
+from scanner.asset import Asset
+from scanner.engine import fingerprint
+from scanner.isolate import Limits
+from scanner.model import (
+    Confidence,
+    Evidence,
+    FileResult,
+    Finding,
+    MediaKind,
+    Report,
+    Rule,
+    Verdict,
+)
+from scanner.sources import SOURCE, locate
+from scanner.trace import rules
+from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
+from scanner.verdict import decide
+
+AI_REFERENCE = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})
+_SEARCHABLE = frozenset({MediaKind.VIDEO, MediaKind.IMAGE})
+MAX_LISTED_RANGES = 4  # in the message; the evidence lists them all
+
+
+def apply_trace(report: Report, log: AiLog | None, limits: Limits) -> Report:
+    """The report with trace findings on its videos and stills (unchanged without references
+    or without anything to search)."""
+    clock = time.perf_counter()
+    files = list(report.files)
+    specs = list(_still_specs(report)) + list(_log_specs(log))
+    jobs = list(_jobs(report, {s.name for s in specs}))
+    summary: dict[str, Any] = {"references": len(specs), "searched": len(jobs)}
+    if specs and jobs:
+        refused, outcomes = run_jobs(specs, jobs, limits)
+        where = {f.path: i for i, f in enumerate(files)}
+        for name, why in refused.items():
+            if name in where:
+                files[where[name]] = _add(files[where[name]], _refused(why), report)
+        for outcome in outcomes:
+            index = where[outcome.job.rel]
+            files[index] = _add(files[index], list(_evidence(outcome, files, where)), report)
+        summary["unusable_references"] = len(refused)
+    summary["seconds"] = round(time.perf_counter() - clock, 3)
+    return replace(
+        report,
+        files=tuple(files),
+        duration_s=round(report.duration_s + summary["seconds"], 3),
+        options={**report.options, "trace": summary},
+    )
+
+
+def _still_specs(report: Report) -> Iterator[ReferenceSpec]:
+    for result in report.files:
+        if result.kind is MediaKind.IMAGE and result.verdict in AI_REFERENCE:
+            yield ReferenceSpec(result.path, path=str(locate(report, result)))
+
+
+def _log_specs(log: AiLog | None) -> Iterator[ReferenceSpec]:
+    for entry in log.entries if log else ():
+        if entry.phash and is_distinctive(entry.phash):
+            yield ReferenceSpec(f"log entry {entry.id}", phash=entry.phash.lower(),
+                                phash_max_distance=entry.phash_max_distance,
+                                entry=entry.id)  # fmt: skip
+
+
+def _jobs(report: Report, references: set[str]) -> Iterator[Job]:
+    """Deliverable videos (all readable ones) and deliverable stills that are not references."""
+    for result in report.files:
+        if result.role == SOURCE or result.kind not in _SEARCHABLE:
+            continue
+        if result.verdict is Verdict.UNREADABLE or result.path in references:
+            continue
+        kind = "video" if result.kind is MediaKind.VIDEO else "still"
+        yield Job(kind, str(locate(report, result)), result.path)
+
+
+def _add(result: FileResult, evidence: list[Evidence], report: Report) -> FileResult:
+    if not evidence:
+        return result
+    identity = _identity(report, result)
+    new = tuple(Finding(r, ev, fingerprint(r, ev, identity)) for ev in evidence
+                if (r := _rule(ev.rule)))  # fmt: skip
+    findings = (*result.findings, *new)
+    verdict, deciding = decide(findings)
+    return replace(result, findings=findings, verdict=verdict, deciding=deciding)
+
+
+def _identity(report: Report, result: FileResult) -> str:
+    try:
+        return Asset(locate(report, result), result.path).quick_id()
+    except OSError:
+        return result.path
+
+
+def _rule(code: str) -> Rule:
+    return next(r for r in rules.RULES if r.code == code)
+
+
+def _refused(why: str) -> list[Evidence]:
+    return [Evidence(rules.UNUSABLE_REFERENCE.code, f"not searched for in videos: {why}",
+                     key="reference")]  # fmt: skip
+
+
+def _evidence(
+    outcome: Outcome, files: list[FileResult], where: dict[str, int]
+) -> Iterator[Evidence]:
+    if outcome.error:
+        yield Evidence(rules.TRACE_FAILED.code, outcome.error, key="trace")
+        return
+    if outcome.job.kind == "still":
+        for match in outcome.result:
+            yield _still_evidence(match, _reference(files, where, match.reference))
+        return
+    result = outcome.result
+    for hit in result.hits:
+        yield _video_evidence(hit, result.facts, _reference(files, where, hit.reference))
+    if result.stats.errors:
+        first = result.stats.errors[0]
+        yield Evidence(rules.TRACE_FAILED.code, f"parts of the video did not decode ({first}; "
+                       f"{len(result.stats.errors)} errors): a still there could be missed",
+                       key="trace", confidence=Confidence.MEDIUM)  # fmt: skip
+
+
+def _reference(files: list[FileResult], where: dict[str, int], name: str) -> FileResult | None:
+    index = where.get(name)
+    return files[index] if index is not None else None
+
+
+def _provenance(reference: FileResult | None) -> tuple[str, list[str], Confidence]:
+    """The reference's verdict, the evidence that decided it, and how sure a hit on it is."""
+    if reference is None:  # a log entry's pHash
+        return "ai-generated", [], Confidence.MEDIUM
+    reasons = [reference.findings[i].evidence.message for i in reference.deciding][:3]
+    sure = Confidence.LOW if reference.verdict is Verdict.AI_SUSPECTED else Confidence.HIGH
+    return reference.verdict.value, reasons, sure
+
+
+def _video_evidence(hit: Any, facts: Any, reference: FileResult | None) -> Evidence:
+    from scanner.trace.timecode import to_timecode
+
+    verdict, reasons, confidence = _provenance(reference)
+    if hit.method == "phash":
+        confidence = min(confidence, Confidence.MEDIUM, key=lambda c: c.rank)
+
+    def tc(seconds: float) -> str:
+        return to_timecode(seconds, facts.rate, facts.start_frames)
+
+    ranges = [{"start": r.start, "end": r.end, "start_tc": tc(r.start), "end_tc": tc(r.end)}
+              for r in hit.ranges]  # fmt: skip
+    listed = ", ".join(f"{r['start_tc']}-{r['end_tc']}" for r in ranges[:MAX_LISTED_RANGES])
+    if len(ranges) > MAX_LISTED_RANGES:
+        listed += f" and {len(ranges) - MAX_LISTED_RANGES} more"
+    how = "its pixels" if hit.method == "features" else "whole-frame perceptual hash only"
+    message = (f"AI still {hit.reference} ({verdict}) appears at {listed} "
+               f"(found by {how}; the render carries none of its markers)")  # fmt: skip
+    details = {
+        "reference": hit.reference,
+        "reference_verdict": verdict,
+        "reference_evidence": reasons,
+        "ranges": ranges,
+        "method": hit.method,
+        "inliers": hit.inliers,
+        "scale": hit.scale,
+        "best_time": hit.best_time,
+        "best_tc": tc(hit.best_time),
+        "frame_rate": f"{facts.rate.numerator}/{facts.rate.denominator}",
+        "start_timecode": facts.start_timecode or None,
+        "entry": hit.entry or None,
+    }
+    return Evidence(rules.STILL_IN_VIDEO.code, message, key="reference", value=hit.reference,
+                    confidence=confidence, details=details)  # fmt: skip
+
+
+def _still_evidence(match: Any, reference: FileResult | None) -> Evidence:
+    verdict, reasons, confidence = _provenance(reference)
+    copy = verdict == "ai-generated" and match.coverage >= 0.6
+    rule = rules.COPY_OF_AI_STILL if copy else rules.COPY_OF_AI_EDITED_STILL
+    what = "a copy of" if match.coverage >= 0.6 else "contains part of"
+    message = (f"{what} AI still {match.reference} ({verdict}), metadata stripped "
+               f"({match.coverage:.0%} of this picture)")  # fmt: skip
+    details = {"reference": match.reference, "reference_verdict": verdict,
+               "reference_evidence": reasons, "inliers": match.inliers, "scale": match.scale,
+               "coverage": match.coverage}  # fmt: skip
+    return Evidence(rule.code, message, key="reference", value=match.reference,
+                    confidence=confidence, details=details)  # fmt: skip
