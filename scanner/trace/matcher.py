@@ -1,15 +1,15 @@
 """Is a reference in this picture? Descriptor votes propose, a similarity transform confirms.
 
-1. Propose: every descriptor of the picture finds its nearest descriptor among all
-   references' (Hamming distance, through a multi-index hash: ``index``); one that is close
-   and clearly better than the runner-up (Lowe's ratio test) votes for its reference.
+1. Propose: every descriptor of the picture finds its nearest descriptors in each reference
+   (Hamming distance, through a multi-index hash: ``index``); one that is close and clearly
+   better than the runner-up in the same reference (Lowe's ratio test) votes for it.
    References with enough votes are candidates.
-2. Confirm: each candidate's own neighbours are ratio-tested again, within that reference,
-   and RANSAC fits a similarity transform (scale, rotation, shift: what editing software
-   does to a still: fit, crop, pan and zoom, letterbox, picture-in-picture) from the still
-   to the picture. A reference is present when enough matches agree with one plausible
-   transform: at least ``MIN_INLIERS`` corners within ``_REPROJECTION_PX`` pixels, spread
-   over part of the picture, at a sensible scale and a small rotation.
+2. Confirm: for each candidate, RANSAC fits a similarity transform (scale, rotation, shift:
+   what editing software does to a still: fit, crop, pan and zoom, letterbox,
+   picture-in-picture) to its ratio-tested matches, from the still to the picture. A
+   reference is present when enough matches agree with one plausible transform: at least
+   ``MIN_INLIERS`` corners within ``_REPROJECTION_PX`` pixels, spread over part of the
+   picture, at a sensible scale and a small rotation.
 
 Random or merely similar pictures (another street, another typed page) share descriptors by
 chance, but not a dozen corners in the same geometric arrangement; that is what keeps the
@@ -71,6 +71,7 @@ class Matcher:
             offset += f.count
         train = np.vstack([f.descriptors for _, f in rows]) if rows else np.zeros((0, 32), np.uint8)
         self._index = DescriptorIndex(train)
+        self._nearest = np.zeros((0, 0), np.int64)  # of the last picture: see _good_matches
 
     @property
     def has_pixel_references(self) -> bool:
@@ -81,10 +82,12 @@ class Matcher:
         """Every reference confirmed in ``picture``, strongest first."""
         if picture.count < MIN_INLIERS or not self.has_pixel_references:
             return []
-        pairs = self._index.candidates(picture.descriptors)
+        good = self._good_matches(picture)
+        votes = good.sum(axis=0)
+        ranked = np.argsort(-votes, kind="stable")[:MAX_CANDIDATES]
         found = []
-        for index in self._proposed(pairs, picture.count):
-            match = self._confirm(pairs, picture, index)
+        for index in (int(i) for i in ranked if votes[i] >= MIN_VOTES):
+            match = self._confirm(good, picture, index)
             if match is not None:
                 found.append(match)
         return sorted(found, key=lambda m: -m.inliers)
@@ -93,27 +96,30 @@ class Matcher:
         """The match of reference ``index`` in ``picture``, or None when it is not there."""
         if picture.count < MIN_INLIERS or self.references[index].features is None:
             return None
-        return self._confirm(self._index.candidates(picture.descriptors), picture, index)
+        return self._confirm(self._good_matches(picture), picture, index)
 
-    def _proposed(self, pairs: Pairs, rows: int) -> list[int]:
-        """References with enough votes (nearest neighbours passing the ratio test)."""
-        nearest, first, second = best_two(pairs, rows)
+    def _good_matches(self, picture: Features) -> NDArray[np.bool_]:
+        """Per picture corner and reference: does its nearest corner in that reference pass
+        the ratio test against the runner-up *in the same reference*? (Against all references
+        at once, two copies of one still would make every match ambiguous.) Also keeps the
+        nearest rows in ``self._nearest`` for ``_confirm``."""
+        pairs = self._index.candidates(picture.descriptors)
+        count = len(self.references)
+        grouped = Pairs(pairs.query * count + self._owner[pairs.train], pairs.train,
+                        pairs.distance)  # fmt: skip
+        nearest, first, second = best_two(grouped, picture.count * count)
         good = (nearest >= 0) & (first <= _MAX_HAMMING) & (first < _RATIO * second)
-        votes = np.bincount(self._owner[nearest[good]], minlength=len(self.references))
-        ranked = np.argsort(-votes, kind="stable")[:MAX_CANDIDATES]
-        return [int(i) for i in ranked if votes[i] >= MIN_VOTES]
+        self._nearest = nearest.reshape(picture.count, count)
+        return good.reshape(picture.count, count)
 
-    def _confirm(self, pairs: Pairs, picture: Features, index: int) -> Match | None:
+    def _confirm(self, good: NDArray[np.bool_], picture: Features, index: int) -> Match | None:
         still = self.references[index].features
         assert still is not None
-        mine = self._owner[pairs.train] == index
-        own = Pairs(pairs.query[mine], pairs.train[mine], pairs.distance[mine])
-        nearest, first, second = best_two(own, picture.count)
-        good = np.flatnonzero((nearest >= 0) & (first <= _MAX_HAMMING) & (first < _RATIO * second))
-        if good.size < MIN_INLIERS:
+        rows = np.flatnonzero(good[:, index])
+        if rows.size < MIN_INLIERS:
             return None
-        source = still.points[nearest[good] - self._first_row[index]]
-        return _verify(index, source, picture.points[good], still, picture)
+        source = still.points[self._nearest[rows, index] - self._first_row[index]]
+        return _verify(index, source, picture.points[rows], still, picture)
 
 
 def _verify(

@@ -1,0 +1,321 @@
+"""The trace: AI stills found inside rendered cuts and stripped copies, with in/out points."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from fixtures.trace_media import Shot, encode_h264, render, scene
+from scanner import cli
+from scanner.isolate import Limits
+from scanner.trace.features import FRAME_FEATURES, describe, to_analysis_size
+from scanner.trace.index import DescriptorIndex, best_two
+from scanner.trace.matcher import Matcher
+from scanner.trace.reference import UnusableReference, reference_from_gray
+from scanner.trace.timecode import parse_timecode, to_timecode
+from scanner.trace.tracer import trace_video
+from scanner.trace.worker import Job, ReferenceSpec, run_jobs
+
+FPS = 25
+TRUTH = (1.0, 3.0)  # the still is on screen from 1 s to 3 s of every test clip
+TOLERANCE_S = 0.5  # the issue's in/out target
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def still() -> np.ndarray:
+    """The AI 'archival photo' every clip uses (800 x 600, sepia)."""
+    return scene(1987, 800, 600)
+
+
+@pytest.fixture(scope="module")
+def still_png(tmp_path_factory: pytest.TempPathFactory, still: np.ndarray) -> Path:
+    """The still saved as a PNG, as a project would keep it."""
+    from PIL import Image
+
+    path = tmp_path_factory.mktemp("still") / "ai_photo.png"
+    Image.fromarray(still[:, :, ::-1]).save(path)
+    return path
+
+
+def _gray(picture: np.ndarray) -> np.ndarray:
+    return np.asarray(picture.mean(axis=2), dtype=np.uint8)
+
+
+def _clip(tmp: Path, shot: Shot, size: tuple[int, int] = (640, 360), **encode: object) -> Path:
+    """Footage 0-1 s, the shot 1-3 s, footage 3-4 s; a dissolve shot blends across its cuts."""
+    lead = Shot(1.0, seed=3, dissolve=shot.dissolve)
+    shots = [lead, shot, Shot(1.0, seed=4)]
+    path = tmp / "clip.mp4"
+    encode_h264(render(shots, size[0], size[1], FPS), path, size[0], size[1], FPS, **encode)  # type: ignore[arg-type]
+    return path
+
+
+def _ranges(path: Path, still: np.ndarray) -> list[tuple[float, float]]:
+    reference = reference_from_gray(_gray(still), "ai_photo.png")
+    result = trace_video(path, [reference])
+    return [(r.start, r.end) for hit in result.hits for r in hit.ranges]
+
+
+def _assert_found(ranges: list[tuple[float, float]]) -> None:
+    assert len(ranges) == 1, ranges
+    start, end = ranges[0]
+    assert abs(start - TRUTH[0]) <= TOLERANCE_S and abs(end - TRUTH[1]) <= TOLERANCE_S, ranges
+
+
+TRANSFORMS = {
+    "fill": {},
+    "letterbox-pillarbox": {"fit": "fit"},
+    "crop-25pct": {"crop": 0.75},
+    "pan-zoom-1.5x": {"zoom": (1.0, 1.5), "pan": (-1.0, 1.0)},
+    "warm-grade": {"grade": "warm"},
+    "dark-grade": {"grade": "dark"},
+    "flat-contrast": {"grade": "flat"},
+    "black-and-white": {"grade": "bw"},
+    "film-grain": {"grain": 10.0},
+    "picture-in-picture-half": {"pip": 0.5},
+    "dissolve-in-out": {"dissolve": 0.8},
+    "combined": {"crop": 0.8, "zoom": (1.1, 1.45), "grade": "bw", "grain": 8.0, "dissolve": 0.6},
+}
+
+
+@pytest.mark.parametrize("name", sorted(TRANSFORMS))
+def test_still_is_found_through_each_edit(tmp_path: Path, still: np.ndarray, name: str) -> None:
+    """Each documentary edit, alone (and one combination), still finds the still at 1-3 s
+    with in and out within half a second."""
+    shot = Shot(2.0, still=still, **TRANSFORMS[name])  # type: ignore[arg-type]
+    _assert_found(_ranges(_clip(tmp_path, shot), still))
+
+
+def test_low_quality_720p_delivery_is_searched(tmp_path: Path, still: np.ndarray) -> None:
+    """H.264 at CRF 30 in 720p with a push-in still finds the still."""
+    shot = Shot(2.0, still=still, zoom=(1.0, 1.3))
+    _assert_found(_ranges(_clip(tmp_path, shot, (1280, 720), crf=30), still))
+
+
+def test_short_gops_decode_only_keyframes(tmp_path: Path, still: np.ndarray) -> None:
+    """With keyframes every second, only keyframes are decoded in the first pass (no GOP is
+    decoded in full) and the refinement still puts in/out within half a second."""
+    path = _clip(tmp_path, Shot(2.0, still=still, zoom=(1.0, 1.2)), keyint=FPS)
+    reference = reference_from_gray(_gray(still), "ai_photo.png")
+    result = trace_video(path, [reference])
+    assert result.stats.dense_gops == 0 and result.stats.decoded < 100 // 2
+    _assert_found([(r.start, r.end) for hit in result.hits for r in hit.ranges])
+
+
+def test_other_stills_and_footage_are_not_matched(tmp_path: Path, still: np.ndarray) -> None:
+    """A different photo of the same kind of scene, and moving footage, match nothing."""
+    other = scene(4242, 800, 600)
+    path = _clip(tmp_path, Shot(2.0, still=other, zoom=(1.0, 1.3)))
+    assert _ranges(path, still) == []
+
+
+def test_multi_index_hash_finds_near_descriptors() -> None:
+    """A descriptor a few bits away from a train descriptor is found, with its distance, and
+    the ratio test's runner-up is the next nearest."""
+    rng = np.random.default_rng(1)
+    train = rng.integers(0, 256, (500, 32), dtype=np.uint8)
+    query = train[[7, 99]].copy()
+    query[0, 0] ^= 0b1011  # 3 bits away from row 7
+    pairs = DescriptorIndex(train).candidates(query)
+    nearest, first, _second = best_two(pairs, 2)
+    assert nearest.tolist() == [7, 99] and first.tolist() == [3, 0]
+
+
+def test_flat_still_cannot_be_a_reference() -> None:
+    """A flat picture has no corners to recognise: UnusableReference, not a silent miss."""
+    with pytest.raises(UnusableReference, match="distinctive corners"):
+        reference_from_gray(np.full((300, 400), 128, np.uint8), "flat.png")
+
+
+def test_matcher_reports_scale_and_outline(still: np.ndarray) -> None:
+    """A half-size inset is confirmed with its scale (~0.5) and where it sits in the frame."""
+    reference = reference_from_gray(_gray(still), "ai_photo.png")
+    frame = np.full((360, 640), 40, np.uint8)
+    inset = to_analysis_size(_gray(still), 320)  # 320 x 240
+    frame[60:300, 160:480] = inset
+    (match,) = Matcher([reference]).find(describe(frame, FRAME_FEATURES))
+    assert 0.45 <= match.scale <= 0.55
+    x0, y0, x1, y1 = match.box
+    assert abs(x0 - 160) < 8 and abs(y0 - 60) < 8 and abs(x1 - 480) < 8 and abs(y1 - 300) < 8
+
+
+@pytest.mark.parametrize(
+    ("seconds", "rate", "start", "label"),
+    [
+        (4.0, Fraction(25), 0, "00:00:04:00"),
+        (4.52, Fraction(25), 0, "00:00:04:13"),
+        (3600.0, Fraction(24), 0, "01:00:00:00"),
+        (float(1800 / Fraction(30000, 1001)), Fraction(30000, 1001), 0, "00:01:00;02"),
+        (60.0, Fraction(30000, 1001), 0, "00:00:59;28"),
+        (600.0, Fraction(30000, 1001), 0, "00:10:00;00"),
+        (1.0, Fraction(25), 90000, "01:00:01:00"),
+    ],
+)
+def test_timecodes(seconds: float, rate: Fraction, start: int, label: str) -> None:
+    """SMPTE labels: plain at integer rates, drop-frame (;) at 29.97, offset by the file's
+    start timecode; parsing a label gives its frame count back."""
+    assert to_timecode(seconds, rate, start) == label
+    assert parse_timecode(label, rate) == round(seconds * rate) + start
+
+
+def test_parse_timecode_refuses_nonsense() -> None:
+    """A label that is not HH:MM:SS:FF at the rate is refused (None), never guessed."""
+    assert parse_timecode("00:00:00:25", Fraction(25)) is None
+    assert parse_timecode("1:2:3", Fraction(25)) is None
+    assert parse_timecode("aa:bb:cc:dd", Fraction(25)) is None
+
+
+def test_worker_reports_undecodable_video_and_unusable_reference(
+    tmp_path: Path, still_png: Path
+) -> None:
+    """In the isolated worker a broken video is an error outcome and a flat still a refused
+    reference, each with a reason; the other references still load."""
+    from PIL import Image
+
+    flat = tmp_path / "flat.png"
+    Image.new("L", (200, 200), 90).save(flat)
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\xff" * 4000)
+    specs = [ReferenceSpec("ai.png", path=str(still_png)), ReferenceSpec("flat.png", str(flat))]
+    refused, outcomes = run_jobs(specs, [Job("video", str(broken), "broken.mp4")], Limits())
+    assert list(refused) == ["flat.png"] and "corners" in refused["flat.png"]
+    (outcome,) = list(outcomes)
+    assert outcome.error.startswith("cannot be decoded for the search")
+
+
+def test_trace_command_prints_timecodes_and_exits_one(still_png: Path, tmp_path: Path) -> None:
+    """`provscan trace` on the sample's final cut names the still with its in/out timecode
+    (a second copy of the same picture too: copies must not hide each other), reports another
+    photo as not found, and exits 1; JSON gives the same ranges in seconds."""
+    from PIL import Image
+
+    from tests.conftest import FIXTURES
+
+    cut = FIXTURES / "files" / "trace" / "final_cut.mp4"
+    source = FIXTURES / "files" / "trace" / "ai_archival_1987.png"
+    other = tmp_path / "other.png"
+    Image.fromarray(scene(4242, 800, 600)).save(other)
+    refs = ["-r", str(source), "-r", str(still_png), "-r", str(other)]
+    text = runner.invoke(cli.app, ["trace", str(cut), *refs])
+    assert text.exit_code == 1
+    assert text.output.count("FOUND") == 2 and "00:00:04:00 - 00:00:09:0" in text.output
+    assert f"{other.as_posix()}: not found" in text.output
+    data = json.loads(
+        runner.invoke(cli.app, ["trace", str(cut), "-r", str(source), "-f", "json"]).output
+    )
+    (hit,) = data["hits"]
+    (span,) = hit["ranges"]
+    assert abs(span["start"] - 4.0) <= TOLERANCE_S and abs(span["end"] - 9.0) <= TOLERANCE_S
+
+
+def test_trace_command_refuses_missing_reference(tmp_path: Path) -> None:
+    """A --reference that does not exist is a usage error (exit 2) naming the option."""
+    from tests.conftest import FIXTURES
+
+    cut = FIXTURES / "files" / "trace" / "final_cut.mp4"
+    result = runner.invoke(cli.app, ["trace", str(cut), "-r", str(tmp_path / "none.png")])
+    assert result.exit_code == 2 and "--reference: no such file" in result.output
+
+
+APPROVED_FINAL = """
+[[entry]]
+id = "AI-100"
+tool = "Stable Diffusion"
+scope = ["final"]
+status = "approved"
+approved_by = "J. Okafor (Head of Legal)"
+approved_on = 2026-09-02
+approval_ref = "LEGAL-2026-200"
+{key}
+"""
+
+
+def _delivery(tmp_path: Path, shot: Shot) -> tuple[Path, Path]:
+    """A deliverable with one cut showing the still, and a project-media folder holding it
+    with its generator's parameters (an AUTOMATIC1111 PNG)."""
+    from fixtures.trace_media import save_sd_png
+
+    delivery, media = tmp_path / "delivery", tmp_path / "media"
+    delivery.mkdir()
+    media.mkdir()
+    save_sd_png(shot.still, media / "ai_photo.png")  # type: ignore[arg-type]
+    clip = _clip(tmp_path, shot)
+    clip.rename(delivery / "cut.mp4")
+    return delivery, media
+
+
+def _check(delivery: Path, media: Path | None, log_text: str, tmp_path: Path) -> dict[str, object]:
+    from scanner.ailog.load import load_log
+    from scanner.model import Settings
+    from scanner.pipeline import check_delivery
+    from scanner.policy import DEFAULT_POLICY
+    from tests.test_gate import TODAY
+
+    log = tmp_path / "ai-use.toml"
+    log.write_text("version = 1\n" + log_text)
+    report = check_delivery(
+        delivery, sources=[media] if media else [], log=load_log(log), policy=DEFAULT_POLICY,
+        settings=Settings(), limits=Limits(), today=TODAY,
+    )  # fmt: skip
+    cut = next(r for r in report.files if r.path == "cut.mp4")
+    return {
+        "gate": cut.gate.value,
+        "approval": cut.approval,
+        "matched_by": cut.matched_by,
+        "codes": sorted(f.rule.code for f in cut.findings),
+        "log": sorted(f.rule.code for f in report.log_findings),
+    }
+
+
+def test_hit_is_approved_by_the_still_entry(tmp_path: Path, still: np.ndarray) -> None:
+    """A trace hit passes the gate when the still's own log entry approves final use (the
+    cut itself matches no entry), and the report names that entry."""
+    import hashlib
+
+    delivery, media = _delivery(tmp_path, Shot(2.0, still=still, zoom=(1.0, 1.2)))
+    sha = hashlib.sha256((media / "ai_photo.png").read_bytes()).hexdigest()
+    outcome = _check(delivery, media, APPROVED_FINAL.format(key=f'sha256 = "{sha}"'), tmp_path)
+    assert outcome == {"gate": "pass", "approval": "AI-100", "matched_by":
+                       "trace (sha256 of the still)", "codes": ["MED005", "TRC001"],
+                       "log": []}  # fmt: skip
+
+
+def test_log_phash_is_a_reference_without_the_still(tmp_path: Path, still: np.ndarray) -> None:
+    """A log entry's pHash alone finds the still shown whole (pillarboxed) in a cut, and the
+    hit is approved by that entry; no sources folder is needed."""
+    from scanner.extract.phash import phash_gray
+
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    _clip(tmp_path, Shot(2.0, still=still, fit="fit")).rename(delivery / "cut.mp4")
+    digest = phash_gray(to_analysis_size(_gray(still)))
+    key = f'phash = "{digest}"\nphash_max_distance = 10'
+    outcome = _check(delivery, None, APPROVED_FINAL.format(key=key), tmp_path)
+    assert outcome["codes"] == ["MED005", "TRC001"] and outcome["approval"] == "AI-100"
+    assert outcome["log"] == []
+
+
+def test_unapproved_hit_fails_and_failed_search_fails_closed(
+    tmp_path: Path, still: np.ndarray
+) -> None:
+    """With no entry for the still the hit is POL001; a search that could not finish is a
+    TRC004 finding, which the policy treats as an unreadable file in final content."""
+    from scanner.model import Verdict
+    from scanner.trace.stage import _evidence
+    from scanner.trace.worker import Outcome
+
+    delivery, media = _delivery(tmp_path, Shot(2.0, still=still))
+    outcome = _check(delivery, media, "", tmp_path)
+    assert outcome["gate"] == "fail" and outcome["codes"] == ["MED005", "POL001", "TRC001"]
+    failed = Outcome(Job("video", "/x.mp4", "x.mp4"), error="the search took longer than 10 s")
+    (evidence,) = _evidence(failed, [], {})
+    assert evidence.rule == "TRC004"
+    from scanner.trace.rules import TRACE_FAILED
+
+    assert TRACE_FAILED.signal.value == Verdict.UNREADABLE.value
