@@ -319,3 +319,28 @@ def test_unapproved_hit_fails_and_failed_search_fails_closed(
     from scanner.trace.rules import TRACE_FAILED
 
     assert TRACE_FAILED.signal.value == Verdict.UNREADABLE.value
+
+
+def test_intra_only_video_is_sampled_and_decoded_small(tmp_path: Path, still: np.ndarray) -> None:
+    """A Motion JPEG cut (every frame a keyframe) is decoded a few frames a second, at half
+    size inside the decoder, and the still is still found with its in/out points."""
+    import av
+
+    from scanner.trace.sampler import lowres_level
+
+    path = tmp_path / "cut.mov"
+    shots = [Shot(1.0, seed=3), Shot(2.0, still=still, zoom=(1.0, 1.2)), Shot(1.0, seed=4)]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("mjpeg", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = 1280, 720, "yuvj420p"
+        for picture in render(shots, 1280, 720, FPS):
+            frame = av.VideoFrame.from_ndarray(picture[:, :, ::-1].copy(), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    assert lowres_level("mjpeg", 1280, 720) == 1 and lowres_level("h264", 3840, 2160) == 0
+    reference = reference_from_gray(_gray(still), "ai_photo.png")
+    result = trace_video(path, [reference])
+    assert result.stats.decoded <= 4 * 4  # 4 s at one keyframe per 0.4 s (+ a few)
+    _assert_found([(r.start, r.end) for hit in result.hits for r in hit.ranges])

@@ -140,10 +140,30 @@ def _reason(exc: Exception) -> str:
     return str(text).split(": <")[0].strip() or type(exc).__name__
 
 
+# Decoders that can scale down while decoding (FFmpeg's ``lowres``: the inverse DCT at 1/2,
+# 1/4 or 1/8 size): JPEG 2000 (IMF masters), Motion JPEG, MPEG-1/2/4 part 2.
+_LOWRES_CODECS = frozenset({"jpeg2000", "mjpeg", "mpeg4", "mpeg2video", "mpeg1video"})
+
+
 def _prepare_decoder(stream: Any, skip_nonref: bool) -> None:
     stream.thread_type = "AUTO"  # frame and slice threads: both cores on one stream
+    ctx = stream.codec_context
     if skip_nonref:
-        stream.codec_context.skip_frame = "NONREF"
+        ctx.skip_frame = "NONREF"
+    level = lowres_level(str(ctx.name), int(ctx.width or 0), int(ctx.height or 0))
+    if level:
+        ctx.options = {**dict(ctx.options or {}), "lowres": str(level)}
+
+
+def lowres_level(codec: str, width: int, height: int) -> int:
+    """How many halvings the decoder itself may do and still leave at least the analysis
+    size (0 for codecs that cannot, like H.264, HEVC and ProRes)."""
+    if codec not in _LOWRES_CODECS:
+        return 0
+    level, side = 0, max(width, height)
+    while level < 3 and side >> (level + 1) >= ANALYSIS_SIDE:
+        level += 1
+    return level
 
 
 def iter_samples(
