@@ -8,8 +8,9 @@
    what editing software does to a still: fit, crop, pan and zoom, letterbox,
    picture-in-picture) to its ratio-tested matches, from the still to the picture. A
    reference is present when enough matches agree with one plausible transform: at least
-   ``MIN_INLIERS`` corners within ``_REPROJECTION_PX`` pixels, spread over part of the
-   picture, at a sensible scale and a small rotation.
+   ``FIND.inliers`` corners within ``_REPROJECTION_PX`` pixels, spread over the picture and
+   over most of the still's visible texture, at a sensible scale and a small rotation. A
+   reference already found is followed with the looser ``FOLLOW`` thresholds.
 
 Random or merely similar pictures (another street, another typed page) share descriptors by
 chance, but not a dozen corners in the same geometric arrangement; that is what keeps the
@@ -32,8 +33,21 @@ from scanner.trace.features import Features
 from scanner.trace.index import DescriptorIndex, Pairs, best_two
 from scanner.trace.reference import Reference
 
-MIN_INLIERS = 12  # corners agreeing with one transform; chance agreement stays below ~6
-MIN_INLIER_SHARE = 0.2  # of the ratio-tested matches to the confirmed reference
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """How much agreement confirms a reference."""
+
+    inliers: int  # corners agreeing with one transform (chance agreement stays below ~6)
+    share: float  # of the ratio-tested matches to that reference
+    coverage: float  # of the still's visible textured cells that hold agreeing corners
+
+
+# To find a reference: strict. To follow one already found from frame to frame (the push-in
+# reaching a plain corner of the still, a dissolve thinning it out): looser, as detection
+# then tracking systems do; a still must first pass the strict test to be followed at all.
+FIND = Thresholds(inliers=12, share=0.2, coverage=0.6)
+FOLLOW = Thresholds(inliers=8, share=0.15, coverage=0.3)
 MIN_VOTES = 8  # proposal votes before a reference is worth confirming
 MAX_CANDIDATES = 4  # references confirmed per picture (more than four stills at once is rare)
 _MAX_HAMMING = 64  # of 256 bits: beyond, two ORB descriptors are unrelated
@@ -42,6 +56,8 @@ _REPROJECTION_PX = 3.0  # at analysis size (640 px on the long side)
 _SCALE_RANGE = (0.15, 8.0)  # still-to-frame scale: a small inset to a strong zoom
 _MAX_ROTATION_DEG = 20.0  # editors tilt stills a little; more is a coincidence, not an edit
 _MIN_SPREAD = 0.015  # the inliers' bounding box covers at least 1.5% of the picture
+_GRID = 4  # cells per side of the still for that count
+_TEXTURED = 4  # reference corners that make a cell textured
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +96,7 @@ class Matcher:
 
     def find(self, picture: Features) -> list[Match]:
         """Every reference confirmed in ``picture``, strongest first."""
-        if picture.count < MIN_INLIERS or not self.has_pixel_references:
+        if picture.count < FIND.inliers or not self.has_pixel_references:
             return []
         good = self._good_matches(picture)
         votes = good.sum(axis=0)
@@ -92,11 +108,11 @@ class Matcher:
                 found.append(match)
         return sorted(found, key=lambda m: -m.inliers)
 
-    def confirm(self, picture: Features, index: int) -> Match | None:
+    def confirm(self, picture: Features, index: int, thresholds: Thresholds = FIND) -> Match | None:
         """The match of reference ``index`` in ``picture``, or None when it is not there."""
-        if picture.count < MIN_INLIERS or self.references[index].features is None:
+        if picture.count < thresholds.inliers or self.references[index].features is None:
             return None
-        return self._confirm(self._good_matches(picture), picture, index)
+        return self._confirm(self._good_matches(picture), picture, index, thresholds)
 
     def _good_matches(self, picture: Features) -> NDArray[np.bool_]:
         """Per picture corner and reference: does its nearest corner in that reference pass
@@ -112,14 +128,20 @@ class Matcher:
         self._nearest = nearest.reshape(picture.count, count)
         return good.reshape(picture.count, count)
 
-    def _confirm(self, good: NDArray[np.bool_], picture: Features, index: int) -> Match | None:
+    def _confirm(
+        self,
+        good: NDArray[np.bool_],
+        picture: Features,
+        index: int,
+        thresholds: Thresholds = FIND,
+    ) -> Match | None:
         still = self.references[index].features
         assert still is not None
         rows = np.flatnonzero(good[:, index])
-        if rows.size < MIN_INLIERS:
+        if rows.size < thresholds.inliers:
             return None
         source = still.points[self._nearest[rows, index] - self._first_row[index]]
-        return _verify(index, source, picture.points[rows], still, picture)
+        return _verify(index, source, picture.points[rows], still, picture, thresholds)
 
 
 def _verify(
@@ -128,27 +150,74 @@ def _verify(
     target: NDArray[np.float32],
     still: Features,
     picture: Features,
+    thresholds: Thresholds,
 ) -> Match | None:
     """RANSAC similarity from the still to the picture, judged for plausibility."""
-    transform, mask = cv2.estimateAffinePartial2D(
+    fitted, mask = cv2.estimateAffinePartial2D(
         source, target, method=cv2.RANSAC, ransacReprojThreshold=_REPROJECTION_PX,
         maxIters=2000, confidence=0.995, refineIters=10,
     )  # fmt: skip
-    if transform is None or mask is None:
+    if fitted is None or mask is None:
         return None
+    transform: NDArray[np.float64] = np.asarray(fitted, np.float64)
     inliers = mask.ravel().astype(bool)
     count = int(inliers.sum())
-    if count < MIN_INLIERS or count < MIN_INLIER_SHARE * len(source):
+    if count < thresholds.inliers or count < thresholds.share * len(source):
         return None
     a, b = float(transform[0, 0]), float(transform[1, 0])
     scale, rotation = math.hypot(a, b), math.degrees(math.atan2(b, a))
     if not (_SCALE_RANGE[0] <= scale <= _SCALE_RANGE[1]) or abs(rotation) > _MAX_ROTATION_DEG:
         return None
     spread = _box_area(target[inliers]) / float(picture.width * picture.height)
-    if spread < _MIN_SPREAD:
+    if spread < _MIN_SPREAD or _share_of_visible(source[inliers], transform, still, picture) < (
+        thresholds.coverage
+    ):
         return None
-    outline = _outline(np.asarray(transform, np.float64), still)
+    outline = _outline(transform, still)
     return Match(index, count, round(scale, 3), round(rotation, 1), outline)
+
+
+def _share_of_visible(
+    points: NDArray[np.float32], transform: NDArray[np.float64], still: Features, picture: Features
+) -> float:
+    """Of the still's textured cells that are in the picture, the share holding agreeing
+    corners (a 4 x 4 grid over the still; a cell is textured with >= 4 of its corners).
+
+    Two different pictures can share a patch exactly: the letterhead and stamp of two memos
+    from one office, a logo, a stock silhouette. Corners then agree only inside that patch,
+    while the rest of the still (the memo's own text) shows corners that match nothing. The
+    still itself, through any of the edits, shows agreeing corners across most of its
+    visible texture.
+    """
+    side = _GRID
+    cell_w, cell_h = still.width / side, still.height / side
+    own = _cells(still.points, cell_w, cell_h, side)
+    textured = np.bincount(own, minlength=side * side) >= _TEXTURED
+    centres = np.array(
+        [[(c % side + 0.5) * cell_w, (c // side + 0.5) * cell_h, 1.0] for c in range(side**2)]
+    )
+    mapped = centres @ transform.T
+    inside = (
+        (mapped[:, 0] >= 0)
+        & (mapped[:, 0] < picture.width)
+        & (mapped[:, 1] >= 0)
+        & (mapped[:, 1] < picture.height)
+    )
+    candidates = textured & inside
+    if not candidates.any():
+        return 0.0
+    covered = np.zeros(side * side, bool)
+    covered[_cells(points, cell_w, cell_h, side)] = True
+    return float((covered & candidates).sum() / candidates.sum())
+
+
+def _cells(
+    points: NDArray[np.float32], cell_w: float, cell_h: float, side: int
+) -> NDArray[np.intp]:
+    cols = np.clip((points[:, 0] / cell_w).astype(np.intp), 0, side - 1)
+    rows = np.clip((points[:, 1] / cell_h).astype(np.intp), 0, side - 1)
+    cells: NDArray[np.intp] = rows * side + cols
+    return cells
 
 
 def _box_area(points: NDArray[np.float32]) -> float:

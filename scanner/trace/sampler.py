@@ -37,6 +37,7 @@ import numpy as np
 from scanner.trace.features import ANALYSIS_SIDE, GrayImage
 from scanner.trace.timecode import parse_timecode
 
+MAX_PENDING = 48  # decoded frames kept between two samples (~2 s at 25 fps without B-frames)
 OPEN_TIMEOUT_S = 10.0  # FFmpeg's interrupt callback: a stalled read or probe gives up
 DEFAULT_RATE = Fraction(25)  # used only when the container states no frame rate
 _EIGHT_BIT_YUV = ("yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12",
@@ -64,10 +65,32 @@ class VideoFacts:
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """One decoded frame at analysis size, and when it is shown."""
+    """One decoded frame at analysis size, and when it is shown; ``earlier`` holds the
+    frames decoded since the previous sample (inside long GOPs), so an edge found between
+    two samples can be placed without decoding anything again."""
 
     time: float  # seconds from the first frame
     gray: GrayImage
+    earlier: tuple[Pending, ...] = ()
+
+
+class Pending:
+    """A decoded frame kept as the decoder gave it; reduced to analysis size only if the
+    search for an edge looks at it (most are never looked at)."""
+
+    __slots__ = ("_aspect", "_frame", "_gray", "time")
+
+    def __init__(self, time: float, frame: Any, aspect: float) -> None:
+        self.time, self._frame, self._aspect = time, frame, aspect
+        self._gray: GrayImage | None = None
+
+    @property
+    def gray(self) -> GrayImage:
+        """The frame at analysis size (computed once)."""
+        if self._gray is None:
+            self._gray = analysis_gray(self._frame, self._aspect)
+            self._frame = None
+        return self._gray
 
 
 @dataclass(slots=True)
@@ -206,6 +229,7 @@ class _GopPlan:
         self.gop_start = -1e9
         self.last_key = -1e9
         self.last_sample = -1e9
+        self.pending: list[Pending] = []  # decoded since the last sample (long GOPs only)
 
     def take(self, packet: Any) -> Iterator[Frame]:
         """Frames to look at that this packet makes available."""
@@ -250,10 +274,13 @@ class _GopPlan:
         at = float(frame.pts) * self.tb - self.origin
         keyish = bool(getattr(frame, "key_frame", False))
         if not keyish and at - self.last_sample < self.step:
+            if len(self.pending) < MAX_PENDING:
+                self.pending.append(Pending(round(at, 6), frame, self.aspect))
             return
         self.last_sample = at
         self.stats.sampled += 1
-        yield Frame(round(at, 6), analysis_gray(frame, self.aspect))
+        earlier, self.pending = tuple(self.pending), []
+        yield Frame(round(at, 6), analysis_gray(frame, self.aspect), earlier)
 
     def finish(self) -> Iterator[Frame]:
         """Frames the decoder still holds (frame threads delay them)."""
@@ -312,7 +339,7 @@ def frames_between(path: Path, start: float, end: float, stats: DecodeStats) -> 
     stats.refined_spans += 1
     try:
         with open_video(path) as (container, stream, _):
-            _prepare_decoder(stream, skip_nonref=False)
+            _prepare_decoder(stream, skip_nonref=True)  # every other frame is precise enough
             tb = float(stream.time_base or Fraction(1, 90000))
             origin, aspect = _origin(stream, tb), pixel_aspect(stream)
             target = int((start + origin) / tb)

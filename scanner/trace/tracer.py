@@ -16,13 +16,18 @@ its length.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
 
 from scanner.extract.phash import hamming, phash_gray
 from scanner.trace.features import FRAME_FEATURES, Features, GrayImage, describe
-from scanner.trace.matcher import Match, Matcher
+from scanner.trace.matcher import FOLLOW, Match, Matcher
 from scanner.trace.reference import Reference
 from scanner.trace.sampler import (
     DecodeStats,
@@ -33,6 +38,7 @@ from scanner.trace.sampler import (
     open_video,
 )
 
+_F = TypeVar("_F", bound="_Shown")
 MERGE_GAP_S = 0.5  # two appearances closer than this are one (a flash, a fast move)
 _BAR_LEVEL = 24  # luma of letterbox bars (black is 16 in video range)
 
@@ -79,27 +85,52 @@ class _Run:
     after: float | None = None  # the sample just after, which did not
     best: Match | None = None
     best_time: float = 0.0
+    start: float | None = None  # the in point, when the frames before ``first`` were at hand
+    end: float | None = None  # the out point, likewise
+    anchor: _Anchor | None = None  # the last frame that showed it, as a thumbnail
 
 
-@dataclass(slots=True)
 class _Tracks:
-    """Open and closed runs per reference, updated sample by sample."""
+    """Open and closed runs per reference, updated sample by sample; an edge between two
+    samples is placed at once when the frames between them were decoded anyway."""
 
-    open: dict[int, _Run] = field(default_factory=dict)
-    closed: dict[int, list[_Run]] = field(default_factory=dict)
+    def __init__(self, matcher: Matcher, frame_s: float) -> None:
+        self.matcher, self.frame_s = matcher, frame_s
+        self.open: dict[int, _Run] = {}
+        self.closed: dict[int, list[_Run]] = {}
+        self.previous: Frame | None = None
 
-    def update(self, at: float, previous: float | None, seen: dict[int, Match | None]) -> None:
+    def update(self, frame: Frame, seen: dict[int, Match | None]) -> None:
+        """Take one sample and the references it shows."""
+        before = self.previous.time if self.previous else None
         for index in [i for i in self.open if i not in seen]:
-            run = self.open.pop(index)
-            run.after = at
+            run = self.open[index]
+            if run.anchor is not None and _continues(run.anchor, frame):
+                run.last = frame.time  # the same picture, unconfirmed here: keep following
+                continue
+            del self.open[index]
+            run.after = frame.time
+            if frame.earlier and self.previous is not None:
+                span: list[_Shown] = [self.previous, *frame.earlier]
+                last = _last_true(span, _predicate(self.matcher, index))
+                run.end = (last.time if last else run.last) + self.frame_s
             self.closed.setdefault(index, []).append(run)
         for index, match in seen.items():
-            run = self.open.setdefault(index, _Run(at, at, previous))
-            run.last = at
+            if index not in self.open:
+                run = self.open[index] = _Run(frame.time, frame.time, before)
+                if frame.earlier:
+                    span = [*frame.earlier, frame]
+                    first = _first_true(span, _predicate(self.matcher, index))
+                    run.start = first.time if first else frame.time
+            run = self.open[index]
+            run.last = frame.time
+            run.anchor = _Anchor.of(frame)
             if match is not None and (run.best is None or match.inliers > run.best.inliers):
-                run.best, run.best_time = match, at
+                run.best, run.best_time = match, frame.time
+        self.previous = frame
 
     def finish(self) -> dict[int, list[_Run]]:
+        """Every run, per reference (the open ones closed at the end of the video)."""
         for index, run in self.open.items():
             self.closed.setdefault(index, []).append(run)
         self.open.clear()
@@ -117,23 +148,28 @@ def trace_video(path: Path, references: Sequence[Reference]) -> TraceResult:
         pass
     matcher = Matcher(references)
     stats = DecodeStats()
-    tracks = _Tracks()
-    previous: float | None = None
+    tracks = _Tracks(matcher, float(1 / facts.rate))
     for frame in iter_samples(path, stats):
-        tracks.update(frame.time, previous, _seen(frame, matcher))
-        previous = frame.time
+        tracks.update(frame, _seen(frame, matcher, tracks.open))
     runs = tracks.finish()
     hits = [_hit(path, matcher, i, r, facts, stats) for i, r in sorted(runs.items())]
     return TraceResult(facts, tuple(h for h in hits if h.ranges), stats,
                        round(time.perf_counter() - clock, 3))  # fmt: skip
 
 
-def _seen(frame: Frame, matcher: Matcher) -> dict[int, Match | None]:
-    """The references this frame shows (pHash-only references map to None)."""
+def _seen(frame: Frame, matcher: Matcher, following: Iterable[int]) -> dict[int, Match | None]:
+    """The references this frame shows (pHash-only references map to None): those found
+    anew, and those already on screen that it still shows (looser thresholds)."""
     seen: dict[int, Match | None] = {}
     if matcher.has_pixel_references:
-        for match in matcher.find(describe(frame.gray, FRAME_FEATURES)):
+        features = describe(frame.gray, FRAME_FEATURES)
+        for match in matcher.find(features):
             seen[match.reference] = match
+        for index in following:
+            if index not in seen and matcher.references[index].has_pixels:
+                kept = matcher.confirm(features, index, FOLLOW)
+                if kept is not None:
+                    seen[index] = kept
     hashed = [i for i, r in enumerate(matcher.references) if not r.has_pixels]
     if hashed:
         digest = phash_gray(without_bars(frame.gray))
@@ -177,35 +213,40 @@ def _hit(
     )
 
 
-def _predicate(matcher: Matcher, index: int) -> Callable[[Frame], bool]:
+def _predicate(matcher: Matcher, index: int) -> Callable[[_Shown], bool]:
     ref = matcher.references[index]
-    if ref.has_pixels:
-        return lambda f: matcher.confirm(_features(f), index) is not None
+    if ref.has_pixels:  # edges of a run already found: the following thresholds
+        return lambda f: matcher.confirm(_features(f), index, FOLLOW) is not None
     return lambda f: hamming(phash_gray(without_bars(f.gray)), ref.phash) <= ref.phash_max_distance
 
 
-def _features(frame: Frame) -> Features:
+def _features(frame: _Shown) -> Features:
     return describe(frame.gray, FRAME_FEATURES)
 
 
 def _refine(
     path: Path,
     run: _Run,
-    shows: Callable[[Frame], bool],
+    shows: Callable[[_Shown], bool],
     facts: VideoFacts,
     stats: DecodeStats,
     frame_s: float,
 ) -> TimeRange:
-    """The run's in and out points to the frame, where the spans can be decoded."""
+    """The run's in and out points: placed during the pass, or by decoding the span between
+    the samples around each edge (keyframe-only stretches)."""
     start, end = run.first, run.last + frame_s
     low = run.before if run.before is not None else 0.0
-    if run.first - low > 1.5 * frame_s:
+    if run.start is not None:
+        start = run.start
+    elif run.first - low > 1.5 * frame_s:
         frames = frames_between(path, low, run.first, stats)
         first = _first_true(frames, shows)
         if first is not None:
             start = first.time
     high = run.after if run.after is not None else max(facts.duration, run.last)
-    if high - run.last > 1.5 * frame_s:
+    if run.end is not None:
+        end = run.end
+    elif high - run.last > 1.5 * frame_s:
         frames = frames_between(path, run.last, high, stats)
         last = _last_true(frames, shows)
         if last is not None:
@@ -213,23 +254,89 @@ def _refine(
     return TimeRange(round(start, 3), round(end, 3))
 
 
-def _first_true(frames: list[Frame], shows: Callable[[Frame], bool]) -> Frame | None:
-    """The first frame that shows the reference, by binary search (it fades in once)."""
+class _Shown(Protocol):
+    """A frame the edge search can look at (a sample, or a decoded frame kept lazily)."""
+
+    @property
+    def time(self) -> float: ...
+
+    @property
+    def gray(self) -> GrayImage: ...
+
+
+def _first_true(frames: Sequence[_F], shows: Callable[[_Shown], bool]) -> _F | None:
+    """The first frame of the shot in which the reference appears.
+
+    A binary search finds the first frame that shows it (it fades or cuts in once in the
+    span); frames just before it that continue the same picture (the confirmation can fail
+    on a frame where the zoom has reached a plain corner of the still) are added back."""
+    index = _first_index(frames, shows)
+    if index is None:
+        return None
+    anchor = _Anchor.of(frames[index])
+    while index > 0 and _continues(anchor, frames[index - 1]):
+        index -= 1
+    return frames[index]
+
+
+def _last_true(frames: Sequence[_F], shows: Callable[[_Shown], bool]) -> _F | None:
+    """The last frame of the shot in which the reference appears (see ``_first_true``)."""
+    return _first_true(frames[::-1], shows)
+
+
+def _first_index(frames: Sequence[_F], shows: Callable[[_Shown], bool]) -> int | None:
+    """Binary search for the first frame that shows it; the last frame is the sample that
+    showed it (or continued its picture), so it counts as showing without a test."""
     low, high = 0, len(frames) - 1
-    if high < 0 or not shows(frames[high]):
-        return None  # the span did not decode as expected: keep the sample's time
+    if high < 0:
+        return None  # the span did not decode: keep the sample's time
     while low < high:
         middle = (low + high) // 2
         if shows(frames[middle]):
             high = middle
         else:
             low = middle + 1
-    return frames[low]
+    return low
 
 
-def _last_true(frames: list[Frame], shows: Callable[[Frame], bool]) -> Frame | None:
-    """The last frame that shows the reference, by binary search (it fades out once)."""
-    return _first_true(frames[::-1], shows)
+_THUMB = (32, 18)
+_CONTINUITY = 10.0  # mean grey-level change (of 255) a shot's own motion stays under
+
+
+@dataclass(frozen=True, slots=True)
+class _Anchor:
+    """A frame known to show the reference, as a thumbnail of its picture area (letterbox
+    and pillarbox bars left out: two different stills in the same bars look alike)."""
+
+    box: tuple[int, int, int, int]  # rows and columns of the picture inside the bars
+    thumb: NDArray[np.float32]
+
+    @classmethod
+    def of(cls, frame: _Shown) -> _Anchor:
+        """The anchor for ``frame``."""
+        rows, cols = _content(frame.gray)
+        box = (rows[0], rows[1], cols[0], cols[1])
+        return cls(box, _thumbnail(frame.gray, box))
+
+
+def _content(gray: GrayImage) -> tuple[tuple[int, int], tuple[int, int]]:
+    rows = (gray.max(axis=1) > _BAR_LEVEL).nonzero()[0]
+    cols = (gray.max(axis=0) > _BAR_LEVEL).nonzero()[0]
+    if rows.size < 8 or cols.size < 8:
+        return (0, gray.shape[0]), (0, gray.shape[1])
+    return (int(rows[0]), int(rows[-1]) + 1), (int(cols[0]), int(cols[-1]) + 1)
+
+
+def _thumbnail(gray: GrayImage, box: tuple[int, int, int, int]) -> NDArray[np.float32]:
+    top, bottom, left, right = box
+    small = cv2.resize(gray[top:bottom, left:right], _THUMB, interpolation=cv2.INTER_AREA)
+    return np.asarray(small, np.float32)
+
+
+def _continues(anchor: _Anchor, frame: _Shown) -> bool:
+    """Whether ``frame`` still shows the anchor's picture: a cut or the far half of a
+    dissolve changes a 32 x 18 thumbnail of it by far more than a push-in or a pan does."""
+    return float(np.abs(_thumbnail(frame.gray, anchor.box) - anchor.thumb).mean()) < _CONTINUITY
 
 
 def _merge(ranges: list[TimeRange]) -> list[TimeRange]:
