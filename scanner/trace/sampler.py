@@ -72,6 +72,7 @@ class Frame:
     time: float  # seconds from the first frame
     gray: GrayImage
     earlier: tuple[Pending, ...] = ()
+    cut: bool = False  # a keyframe the encoder put at a scene cut (it came before its GOP's end)
 
 
 class Pending:
@@ -230,6 +231,8 @@ class _GopPlan:
         self.last_key = -1e9
         self.last_sample = -1e9
         self.pending: list[Pending] = []  # decoded since the last sample (long GOPs only)
+        self.longest_gop = 0.0
+        self.cuts: list[float] = []  # packet times of the latest scene-cut keyframes
 
     def take(self, packet: Any) -> Iterator[Frame]:
         """Frames to look at that this packet makes available."""
@@ -250,6 +253,14 @@ class _GopPlan:
                 self.buffer.clear()
 
     def _keyframe(self, packet: Any, when: float) -> Iterator[Frame]:
+        # Encoders close a GOP early at a scene cut (x264's scenecut resets its GOP count):
+        # a GOP shorter than the longest seen so far ends on a cut.
+        ended = when - self.gop_start
+        if self.stats.keyframes >= 2 and ended < 0.9 * self.longest_gop:
+            self.cuts.append(round(when, 6))
+            del self.cuts[:-8]
+        if self.stats.keyframes >= 1:
+            self.longest_gop = max(self.longest_gop, ended)
         self.buffer.clear()
         self.dense = False
         self.gop_start = when
@@ -280,7 +291,8 @@ class _GopPlan:
         self.last_sample = at
         self.stats.sampled += 1
         earlier, self.pending = tuple(self.pending), []
-        yield Frame(round(at, 6), analysis_gray(frame, self.aspect), earlier)
+        cut = keyish and any(abs(at + self.origin - c) < 1e-3 for c in self.cuts)
+        yield Frame(round(at, 6), analysis_gray(frame, self.aspect), earlier, cut)
 
     def finish(self) -> Iterator[Frame]:
         """Frames the decoder still holds (frame threads delay them)."""

@@ -118,7 +118,9 @@ class _Tracks:
         for index, match in seen.items():
             if index not in self.open:
                 run = self.open[index] = _Run(frame.time, frame.time, before)
-                if frame.earlier:
+                if frame.cut:  # a hard cut: the shot, and so the still, starts right here
+                    run.start = frame.time
+                elif frame.earlier:
                     span = [*frame.earlier, frame]
                     first = _first_true(span, _predicate(self.matcher, index))
                     run.start = first.time if first else frame.time
