@@ -46,7 +46,7 @@ class Thresholds:
 # To find a reference: strict. To follow one already found from frame to frame (the push-in
 # reaching a plain corner of the still, a dissolve thinning it out): looser, as detection
 # then tracking systems do; a still must first pass the strict test to be followed at all.
-FIND = Thresholds(inliers=12, share=0.2, coverage=0.6)
+FIND = Thresholds(inliers=12, share=0.2, coverage=0.7)
 FOLLOW = Thresholds(inliers=8, share=0.15, coverage=0.3)
 MIN_VOTES = 8  # proposal votes before a reference is worth confirming
 MAX_CANDIDATES = 4  # references confirmed per picture (more than four stills at once is rare)

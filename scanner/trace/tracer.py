@@ -303,6 +303,7 @@ def _first_index(frames: Sequence[_F], shows: Callable[[_Shown], bool]) -> int |
 
 _THUMB = (32, 18)
 _CONTINUITY = 10.0  # mean grey-level change (of 255) a shot's own motion stays under
+_SAME_PATTERN = 0.8  # correlation of the thumbnails a shot's own motion stays above
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,8 +338,14 @@ def _thumbnail(gray: GrayImage, box: tuple[int, int, int, int]) -> NDArray[np.fl
 
 def _continues(anchor: _Anchor, frame: _Shown) -> bool:
     """Whether ``frame`` still shows the anchor's picture: a cut or the far half of a
-    dissolve changes a 32 x 18 thumbnail of it by far more than a push-in or a pan does."""
-    return float(np.abs(_thumbnail(frame.gray, anchor.box) - anchor.thumb).mean()) < _CONTINUITY
+    dissolve changes a 32 x 18 thumbnail of it by far more than a push-in or a pan does,
+    both in grey level and in pattern (two pages of text differ little in grey level)."""
+    thumb = _thumbnail(frame.gray, anchor.box)
+    if float(np.abs(thumb - anchor.thumb).mean()) >= _CONTINUITY:
+        return False
+    a, b = thumb - thumb.mean(), anchor.thumb - anchor.thumb.mean()
+    spread = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return spread < 1e-3 or float((a * b).sum()) / spread >= _SAME_PATTERN
 
 
 def _merge(ranges: list[TimeRange]) -> list[TimeRange]:
