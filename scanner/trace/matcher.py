@@ -46,11 +46,13 @@ class Thresholds:
 # To find a reference: strict. To follow one already found from frame to frame (the push-in
 # reaching a plain corner of the still, a dissolve thinning it out): looser, as detection
 # then tracking systems do; a still must first pass the strict test to be followed at all.
-FIND = Thresholds(inliers=12, share=0.2, coverage=0.7)
+FIND = Thresholds(inliers=12, share=0.2, coverage=0.6)
 FOLLOW = Thresholds(inliers=8, share=0.15, coverage=0.3)
 MIN_VOTES = 8  # proposal votes before a reference is worth confirming
 MAX_CANDIDATES = 4  # references confirmed per picture (more than four stills at once is rare)
 _MAX_HAMMING = 64  # of 256 bits: beyond, two ORB descriptors are unrelated
+_SHARED_HAMMING = 24  # two references' corners this close are the same printed detail
+_COPY_SHARE = 0.3  # references sharing this share of corners are copies of one picture
 _RATIO = 0.8  # Lowe's ratio test
 _REPROJECTION_PX = 3.0  # at analysis size (640 px on the long side)
 _SCALE_RANGE = (0.15, 8.0)  # still-to-frame scale: a small inset to a strong zoom
@@ -88,6 +90,31 @@ class Matcher:
         train = np.vstack([f.descriptors for _, f in rows]) if rows else np.zeros((0, 32), np.uint8)
         self._index = DescriptorIndex(train)
         self._nearest = np.zeros((0, 0), np.int64)  # of the last picture: see _good_matches
+        self._shared = self._shared_corners(train)
+
+    def _shared_corners(self, train: NDArray[np.uint8]) -> NDArray[np.bool_]:
+        """Corners that another, different reference has too (near-identical descriptors).
+
+        A letterhead, a form's printed labels, a stamp or a stock silhouette recur across
+        pictures made from one template; a corner found in two references identifies
+        neither, so it neither votes nor confirms (as common words weigh little in text
+        search). Two references that share most of their corners are copies of one picture
+        (a PNG and its JPEG): they do not cancel each other.
+        """
+        shared = np.zeros(train.shape[0], bool)
+        if len(self.references) < 2 or train.shape[0] == 0:
+            return shared
+        pairs = self._index.candidates(train)
+        owners_q, owners_t = self._owner[pairs.query], self._owner[pairs.train]
+        close = (pairs.distance <= _SHARED_HAMMING) & (owners_q != owners_t)
+        q, t = pairs.query[close], owners_t[close]
+        count = len(self.references)
+        per_pair = np.bincount(self._owner[q] * count + t, minlength=count * count)
+        sizes = np.bincount(self._owner, minlength=count)
+        copies = per_pair.reshape(count, count) >= _COPY_SHARE * np.maximum(sizes, 1)[:, None]
+        keep = ~copies[self._owner[q], t]
+        shared[q[keep]] = True
+        return shared
 
     @property
     def has_pixel_references(self) -> bool:
@@ -125,6 +152,7 @@ class Matcher:
                         pairs.distance)  # fmt: skip
         nearest, first, second = best_two(grouped, picture.count * count)
         good = (nearest >= 0) & (first <= _MAX_HAMMING) & (first < _RATIO * second)
+        good &= ~self._shared[np.maximum(nearest, 0)]
         self._nearest = nearest.reshape(picture.count, count)
         return good.reshape(picture.count, count)
 
