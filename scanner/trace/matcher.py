@@ -53,6 +53,7 @@ MAX_CANDIDATES = 4  # references confirmed per picture (more than four stills at
 _MAX_HAMMING = 64  # of 256 bits: beyond, two ORB descriptors are unrelated
 _SHARED_HAMMING = 24  # two references' corners this close are the same printed detail
 _COPY_SHARE = 0.3  # references sharing this share of corners are copies of one picture
+_CHUNK = 2048  # reference corners compared at a time when looking for shared ones
 _RATIO = 0.8  # Lowe's ratio test
 _REPROJECTION_PX = 3.0  # at analysis size (640 px on the long side)
 _SCALE_RANGE = (0.15, 8.0)  # still-to-frame scale: a small inset to a strong zoom
@@ -104,16 +105,21 @@ class Matcher:
         shared = np.zeros(train.shape[0], bool)
         if len(self.references) < 2 or train.shape[0] == 0:
             return shared
-        pairs = self._index.candidates(train)
-        owners_q, owners_t = self._owner[pairs.query], self._owner[pairs.train]
-        close = (pairs.distance <= _SHARED_HAMMING) & (owners_q != owners_t)
-        q, t = pairs.query[close], owners_t[close]
         count = len(self.references)
-        per_pair = np.bincount(self._owner[q] * count + t, minlength=count * count)
+        per_pair = np.zeros(count * count, np.int64)
+        close_rows: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
+        for start in range(0, train.shape[0], _CHUNK):  # chunks: memory stays small
+            pairs = self._index.candidates(train[start : start + _CHUNK])
+            query = pairs.query + start
+            other = self._owner[pairs.train]
+            close = (pairs.distance <= _SHARED_HAMMING) & (self._owner[query] != other)
+            q, t = query[close], other[close]
+            per_pair += np.bincount(self._owner[q] * count + t, minlength=count * count)
+            close_rows.append((q, t))
         sizes = np.bincount(self._owner, minlength=count)
         copies = per_pair.reshape(count, count) >= _COPY_SHARE * np.maximum(sizes, 1)[:, None]
-        keep = ~copies[self._owner[q], t]
-        shared[q[keep]] = True
+        for q, t in close_rows:
+            shared[q[~copies[self._owner[q], t]]] = True
         return shared
 
     @property

@@ -22,9 +22,10 @@ class StillMatch:
     coverage: float  # share of the still's area covered by the reference's outline (0..1)
 
 
-def match_still(path: Path, references: Sequence[Reference]) -> list[StillMatch]:
-    """The references this still shows, strongest first; UnusableReference if it won't decode."""
-    matcher = Matcher([r for r in references if r.has_pixels])
+def match_still(path: Path, references: Sequence[Reference] | Matcher) -> list[StillMatch]:
+    """The references this still shows, strongest first; UnusableReference if it will not
+    decode (``references`` may be a ``Matcher`` built once for many stills)."""
+    matcher = references if isinstance(references, Matcher) else Matcher(references)
     if not matcher.has_pixel_references:
         return []
     small = to_analysis_size(read_gray(path))

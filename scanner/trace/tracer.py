@@ -139,8 +139,9 @@ class _Tracks:
         return self.closed
 
 
-def trace_video(path: Path, references: Sequence[Reference]) -> TraceResult:
-    """Every reference found in the video at ``path``, with its time ranges.
+def trace_video(path: Path, references: Sequence[Reference] | Matcher) -> TraceResult:
+    """Every reference found in the video at ``path``, with its time ranges (``references``
+    may be a ``Matcher`` built once for many videos).
 
     Raises ``VideoError`` when the video cannot be opened at all; damage further in is
     recorded in the result's ``stats.errors`` and the search goes on.
@@ -148,7 +149,7 @@ def trace_video(path: Path, references: Sequence[Reference]) -> TraceResult:
     clock = time.perf_counter()
     with open_video(path) as (_container, _stream, facts):
         pass
-    matcher = Matcher(references)
+    matcher = references if isinstance(references, Matcher) else Matcher(references)
     stats = DecodeStats()
     tracks = _Tracks(matcher, float(1 / facts.rate))
     for frame in iter_samples(path, stats):

@@ -150,14 +150,17 @@ def _serve(conn: Connection, specs: Sequence[ReferenceSpec], memory_mb: int) -> 
     from scanner.cli import quiet_libraries
 
     quiet_libraries()
+    from scanner.trace.matcher import Matcher
+
     references, refused = load_references(specs)
+    matcher = Matcher(references)  # the descriptor index, built once for every file
     conn.send(("refs", refused))
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(_answer(conn, job, references))
+        conn.send(_answer(conn, job, matcher))
 
 
 def load_references(specs: Sequence[ReferenceSpec]) -> tuple[list[Any], dict[str, str]]:
@@ -178,7 +181,7 @@ def load_references(specs: Sequence[ReferenceSpec]) -> tuple[list[Any], dict[str
     return references, refused
 
 
-def _answer(conn: Connection, job: Job, references: list[Any]) -> tuple[str, Any]:
+def _answer(conn: Connection, job: Job, matcher: Any) -> tuple[str, Any]:
     from scanner.trace.sampler import VideoError, video_duration
     from scanner.trace.still import match_still
     from scanner.trace.tracer import trace_video
@@ -186,9 +189,9 @@ def _answer(conn: Connection, job: Job, references: list[Any]) -> tuple[str, Any
     started = time.perf_counter()
     try:
         if job.kind == "still":
-            return "done", match_still(Path(job.path), references)
+            return "done", match_still(Path(job.path), matcher)
         conn.send(("start", video_duration(Path(job.path))))
-        return "done", trace_video(Path(job.path), references)
+        return "done", trace_video(Path(job.path), matcher)
     except VideoError as exc:
         return "error", f"cannot be decoded for the search: {exc}"
     except Exception as exc:  # a bug or a library choking on hostile bytes: one file's problem
