@@ -185,11 +185,8 @@ def _seen(frame: Frame, matcher: Matcher, following: Iterable[int]) -> dict[int,
 
 def without_bars(gray: GrayImage) -> GrayImage:
     """The picture inside letterbox or pillarbox bars (rows/columns darker than video black+8)."""
-    rows = (gray.max(axis=1) > _BAR_LEVEL).nonzero()[0]
-    cols = (gray.max(axis=0) > _BAR_LEVEL).nonzero()[0]
-    if rows.size < 8 or cols.size < 8:
-        return gray
-    return gray[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    (top, bottom), (left, right) = _content(gray)
+    return gray[top:bottom, left:right]
 
 
 def _hit(
@@ -324,6 +321,7 @@ class _Anchor:
 
 
 def _content(gray: GrayImage) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Rows and columns of the picture inside the bars (all of it when there are none)."""
     rows = (gray.max(axis=1) > _BAR_LEVEL).nonzero()[0]
     cols = (gray.max(axis=0) > _BAR_LEVEL).nonzero()[0]
     if rows.size < 8 or cols.size < 8:
