@@ -79,6 +79,8 @@ class Matcher:
 
     def __init__(self, references: Sequence[Reference]) -> None:
         self.references = tuple(references)
+        # pHash-only references (log entries): compared by whole-frame hash, not corners
+        self.hashed = tuple(i for i, r in enumerate(self.references) if not r.has_pixels)
         rows = [(i, r.features) for i, r in enumerate(self.references) if r.features]
         self._owner = np.concatenate(
             [np.full(f.count, i, np.int64) for i, f in rows] or [np.zeros(0, np.int64)]

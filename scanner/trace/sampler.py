@@ -24,7 +24,7 @@ made square), so nothing larger than a GOP's packets and one frame is kept.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -195,12 +195,16 @@ def lowres_level(codec: str, width: int, height: int) -> int:
 def iter_samples(
     path: Path,
     stats: DecodeStats,
+    on_open: Callable[[VideoFacts], None] | None = None,
     max_gap: float = 2.0,
     step: float = 0.5,
     key_step: float = 0.4,
 ) -> Iterator[Frame]:
-    """The frames worth looking at, in time order (see the module docstring)."""
-    with open_video(path) as (container, stream, _):
+    """The frames worth looking at, in time order (see the module docstring); ``on_open``
+    gets the video's facts once it is open, before the first frame."""
+    with open_video(path) as (container, stream, facts):
+        if on_open is not None:
+            on_open(facts)
         _prepare_decoder(stream)
         plan = _GopPlan(stream, max_gap, step, key_step, stats)
         try:
@@ -375,10 +379,3 @@ def frames_between(path: Path, start: float, end: float, stats: DecodeStats) -> 
 def _origin(stream: Any, tb: float) -> float:
     """The pts time of the first frame (the stream's start time)."""
     return float(stream.start_time) * tb if stream.start_time is not None else 0.0
-
-
-def video_duration(path: Path) -> float:
-    """The video's duration in seconds (0.0 when the container does not say); VideoError
-    when it cannot be opened."""
-    with open_video(path) as (_container, _stream, facts):
-        return facts.duration

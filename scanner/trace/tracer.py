@@ -35,7 +35,6 @@ from scanner.trace.sampler import (
     VideoFacts,
     frames_between,
     iter_samples,
-    open_video,
 )
 
 _F = TypeVar("_F", bound="_Shown")
@@ -94,8 +93,9 @@ class _Tracks:
     """Open and closed runs per reference, updated sample by sample; an edge between two
     samples is placed at once when the frames between them were decoded anyway."""
 
-    def __init__(self, matcher: Matcher, frame_s: float) -> None:
-        self.matcher, self.frame_s = matcher, frame_s
+    def __init__(self, matcher: Matcher) -> None:
+        self.matcher = matcher
+        self.frame_s = 0.04  # set from the frame rate once the video is open
         self.open: dict[int, _Run] = {}
         self.closed: dict[int, list[_Run]] = {}
         self.previous: Frame | None = None
@@ -139,21 +139,33 @@ class _Tracks:
         return self.closed
 
 
-def trace_video(path: Path, references: Sequence[Reference] | Matcher) -> TraceResult:
+def trace_video(
+    path: Path,
+    references: Sequence[Reference] | Matcher,
+    on_open: Callable[[VideoFacts], None] | None = None,
+) -> TraceResult:
     """Every reference found in the video at ``path``, with its time ranges (``references``
-    may be a ``Matcher`` built once for many videos).
+    may be a ``Matcher`` built once for many videos; ``on_open`` hears the video's facts as
+    soon as it is open, as the worker's supervisor needs its duration).
 
     Raises ``VideoError`` when the video cannot be opened at all; damage further in is
     recorded in the result's ``stats.errors`` and the search goes on.
     """
     clock = time.perf_counter()
-    with open_video(path) as (_container, _stream, facts):
-        pass
     matcher = references if isinstance(references, Matcher) else Matcher(references)
     stats = DecodeStats()
-    tracks = _Tracks(matcher, float(1 / facts.rate))
-    for frame in iter_samples(path, stats):
+    tracks = _Tracks(matcher)
+    opened: list[VideoFacts] = []
+
+    def opening(facts: VideoFacts) -> None:
+        opened.append(facts)
+        tracks.frame_s = float(1 / facts.rate)
+        if on_open is not None:
+            on_open(facts)
+
+    for frame in iter_samples(path, stats, opening):
         tracks.update(frame, _seen(frame, matcher, tracks.open))
+    facts = opened[0]  # iter_samples raises VideoError before this when it cannot open
     runs = tracks.finish()
     hits = [_hit(path, matcher, i, r, facts, stats) for i, r in sorted(runs.items())]
     return TraceResult(facts, tuple(h for h in hits if h.ranges), stats,
@@ -173,10 +185,9 @@ def _seen(frame: Frame, matcher: Matcher, following: Iterable[int]) -> dict[int,
                 kept = matcher.confirm(features, index, FOLLOW)
                 if kept is not None:
                     seen[index] = kept
-    hashed = [i for i, r in enumerate(matcher.references) if not r.has_pixels]
-    if hashed:
+    if matcher.hashed:
         digest = phash_gray(without_bars(frame.gray))
-        for index in hashed:
+        for index in matcher.hashed:
             ref = matcher.references[index]
             if hamming(digest, ref.phash) <= ref.phash_max_distance:
                 seen[index] = None

@@ -182,7 +182,7 @@ def load_references(specs: Sequence[ReferenceSpec]) -> tuple[list[Any], dict[str
 
 
 def _answer(conn: Connection, job: Job, matcher: Any) -> tuple[str, Any]:
-    from scanner.trace.sampler import VideoError, video_duration
+    from scanner.trace.sampler import VideoError
     from scanner.trace.still import match_still
     from scanner.trace.tracer import trace_video
 
@@ -190,8 +190,10 @@ def _answer(conn: Connection, job: Job, matcher: Any) -> tuple[str, Any]:
     try:
         if job.kind == "still":
             return "done", match_still(Path(job.path), matcher)
-        conn.send(("start", video_duration(Path(job.path))))
-        return "done", trace_video(Path(job.path), matcher)
+        result = trace_video(
+            Path(job.path), matcher, on_open=lambda facts: conn.send(("start", facts.duration))
+        )
+        return "done", result
     except VideoError as exc:
         return "error", f"cannot be decoded for the search: {exc}"
     except Exception as exc:  # a bug or a library choking on hostile bytes: one file's problem
