@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,32 +29,65 @@ from scanner.model import (
     Section,
     Settings,
 )
+from scanner.progress import NO_PROGRESS, Progress
 from scanner.rules import by_code
 from scanner.sniff import EMPTY, UNKNOWN, extension_matches
 from scanner.verdict import decide
 from scanner.walk import Entry, iter_entries
 
 
-def scan(root: Path, settings: Settings | None = None, limits: Limits | None = None) -> Report:
+def scan(
+    root: Path,
+    settings: Settings | None = None,
+    limits: Limits | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> Report:
     """Scan a folder (or one file) and return the whole report.
 
     With ``limits`` each file is analysed in a worker process under a time and memory limit
     (the CLI's default); without, in this process (the library default, and tests').
+    ``progress`` hears a "scanning" stage with the number of walked entries, then each file.
     """
+    started, clock = datetime.now(UTC), time.perf_counter()
+    # The walk is listed first so the bar knows its total; it is cheap next to the analysis.
+    entries = list(iter_entries(root))
+    progress.stage("scanning", len(entries))
+    return scan_entries(root, entries, settings, limits, progress, started=(started, clock))
+
+
+def scan_entries(
+    root: Path,
+    entries: Sequence[Entry],
+    settings: Settings | None,
+    limits: Limits | None,
+    progress: Progress,
+    *,
+    started: tuple[datetime, float] | None = None,
+) -> Report:
+    """The report of already walked ``entries`` under ``root``; ``progress`` hears each file
+    (its stage is the caller's). ``started`` is when the scan began (wall clock, perf_counter),
+    so the walk counts in the duration."""
     settings = settings or Settings()
-    started = datetime.now(UTC)
-    clock = time.perf_counter()
+    when, clock = started or (datetime.now(UTC), time.perf_counter())
     if limits is None:
-        files = tuple(iter_results(root, settings))
+        results: Iterator[FileResult] = (scan_entry(entry, settings) for entry in entries)
     else:
-        files = tuple(iter_isolated(iter_entries(root), settings, limits))
+        results = iter_isolated(entries, settings, limits)
+    files = tuple(_reported(results, progress))
     return Report(
         root=str(root),
         files=files,
         tool_version=__version__,
-        started=started.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        started=when.isoformat(timespec="seconds").replace("+00:00", "Z"),
         duration_s=round(time.perf_counter() - clock, 3),
     )
+
+
+def _reported(results: Iterator[FileResult], progress: Progress) -> Iterator[FileResult]:
+    """``results`` passed through, each told to ``progress`` as it arrives."""
+    for result in results:
+        progress.advance(result.path)
+        yield result
 
 
 def iter_results(root: Path, settings: Settings) -> Iterator[FileResult]:

@@ -13,6 +13,7 @@ from scanner.gate import apply_gate
 from scanner.isolate import Limits
 from scanner.model import Report, Settings
 from scanner.policy import Policy
+from scanner.progress import NO_PROGRESS, Progress
 from scanner.sources import scan_sources
 
 
@@ -26,13 +27,18 @@ def check_delivery(
     limits: Limits,
     today: dt.date,
     trace: bool = True,
+    progress: Progress = NO_PROGRESS,
 ) -> Report:
-    """The gated report of a deliverable folder (or file)."""
-    report = scan(target, settings, limits)
-    if sources:
-        report = scan_sources(report, sources, settings, limits)
-    if trace:
-        from scanner.trace.stage import apply_trace  # numpy/OpenCV only load in its worker
+    """The gated report of a deliverable folder (or file). ``progress`` hears each stage and
+    is closed at the end, whatever happens (an interrupt must not leave a bar behind)."""
+    try:
+        report = scan(target, settings, limits, progress)
+        if sources:
+            report = scan_sources(report, sources, settings, limits, progress)
+        if trace:
+            from scanner.trace.stage import apply_trace  # numpy/OpenCV only load in its worker
 
-        report = apply_trace(report, log, limits)
+            report = apply_trace(report, log, limits, progress)
+    finally:
+        progress.close()
     return apply_gate(report, target, log, policy, today)

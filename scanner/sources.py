@@ -8,13 +8,16 @@ it. The label is the folder's name (made unique when two folders share one).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from scanner.engine import scan
+from scanner.engine import scan_entries
 from scanner.isolate import Limits
 from scanner.model import FileResult, Report, Settings
+from scanner.progress import NO_PROGRESS, Progress
+from scanner.walk import iter_entries
 
 SOURCE = "source"
 
@@ -33,14 +36,26 @@ def source_labels(folders: Sequence[Path]) -> dict[str, Path]:
 
 
 def scan_sources(
-    report: Report, folders: Sequence[Path], settings: Settings, limits: Limits | None
+    report: Report,
+    folders: Sequence[Path],
+    settings: Settings,
+    limits: Limits | None,
+    progress: Progress = NO_PROGRESS,
 ) -> Report:
-    """The report with every sources folder's files appended (role ``source``)."""
+    """The report with every sources folder's files appended (role ``source``).
+
+    ``progress`` hears one "sources" stage over every folder's files, each by its report path.
+    """
     labels = source_labels(folders)
+    clock = time.perf_counter()
+    # Every folder is walked first so the bar's total covers them all.
+    walked = {label: list(iter_entries(folder)) for label, folder in labels.items()}
+    progress.stage("sources", sum(len(entries) for entries in walked.values()))
     extra: list[FileResult] = []
-    seconds = report.duration_s
+    seconds = report.duration_s + time.perf_counter() - clock  # the walks count too
     for label, folder in labels.items():
-        scanned = scan(folder, settings, limits)
+        labelled = _Labelled(progress, label)
+        scanned = scan_entries(folder, walked[label], settings, limits, labelled)
         seconds += scanned.duration_s
         extra.extend(replace(f, path=f"{label}/{f.path}", role=SOURCE) for f in scanned.files)
     roots = {label: str(folder.resolve()) for label, folder in labels.items()}
@@ -48,6 +63,24 @@ def scan_sources(
     return replace(
         report, files=(*report.files, *extra), options=options, duration_s=round(seconds, 3)
     )
+
+
+class _Labelled:
+    """Passes a folder's files on under their report path (``<label>/<path>``); the stage is
+    the caller's, so the folder's own scan does not start one."""
+
+    def __init__(self, progress: Progress, label: str) -> None:
+        self.progress, self.label = progress, label
+
+    def stage(self, name: str, total: int) -> None:
+        """Ignored: one "sources" stage covers every folder."""
+
+    def advance(self, label: str) -> None:
+        """Passed on with the folder's label in front."""
+        self.progress.advance(f"{self.label}/{label}")
+
+    def close(self) -> None:
+        """Ignored: closing is the caller's."""
 
 
 def locate(report: Report, result: FileResult) -> Path:

@@ -1,9 +1,16 @@
-"""The terminal report: per file, the verdict and the evidence in words, then a summary."""
+"""The terminal report: per file, the verdict and the evidence in words, then a summary.
+
+Plain text by default (what a file or a pipe gets, pinned by tests/golden/report.txt). With
+``color=True`` the same words get ANSI colours and the file lines are aligned in columns;
+colour only ever repeats what the words say, and file-derived text is escaped first.
+"""
 
 from __future__ import annotations
 
+import os
 import re
-from typing import Any
+import unicodedata
+from typing import Any, TextIO
 
 from scanner.model import Report
 from scanner.report.to_json import to_dict
@@ -20,6 +27,22 @@ _VERDICT_WORDS = {
 
 _GATE_WORDS = {"pass": "pass", "warn": "WARN", "fail": "FAIL"}
 
+# SGR parameters. Colour only repeats the words next to it, for a reader scanning the page.
+BOLD, DIM, RED, GREEN, YELLOW, MAGENTA = "1", "2", "31", "32", "33", "35"
+_VERDICT_STYLE = {
+    "ai-generated": (BOLD, RED),
+    "ai-edited": (YELLOW,),
+    "ai-suspected": (YELLOW,),
+    "capture-provenance": (GREEN,),
+    "no-ai-markers": (DIM,),
+    "unreadable": (BOLD, MAGENTA),
+}
+_GATE_STYLE = {"fail": (BOLD, RED), "warn": (YELLOW,), "pass": (GREEN,)}
+_MARK_STYLE = {"X": (BOLD, RED), "x": (RED,), "!": (YELLOW,), "-": (DIM,)}
+PATH_COLUMN_MAX = 60  # a longer path pushes its own line out rather than every line
+RESET = "\x1b[0m"
+SGR = re.compile(r"\x1b\[[0-9;]*m")  # what paint() writes, for tests to strip
+
 
 def safe(text: str) -> str:
     """Control characters made visible: a file name or a tag value must not drive the
@@ -30,56 +53,124 @@ def safe(text: str) -> str:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def render(report: Report) -> str:
-    """Human-readable text for a whole scan."""
+def cells(text: str) -> int:
+    """Terminal columns ``text`` takes: wide East Asian characters two, combining marks none."""
+    return sum(cell(ch) for ch in text)
+
+
+def cell(ch: str) -> int:
+    """Terminal columns one character takes."""
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def wants_color(stream: TextIO) -> bool:
+    """Whether to colour what goes to ``stream``: a terminal, NO_COLOR unset and TERM not
+    "dumb"; a non-empty FORCE_COLOR forces it (https://no-color.org, force-color.org)."""
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    try:
+        return stream.isatty()
+    except (ValueError, OSError):  # a closed or detached stream
+        return False
+
+
+class _Style:
+    """Paints text with SGR codes, or leaves it alone when colour is off."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def paint(self, text: str, codes: tuple[str, ...]) -> str:
+        """``text`` wrapped in the SGR ``codes`` and a reset (as it is without colour)."""
+        if not self.color or not codes or not text:
+            return text
+        return f"\x1b[{';'.join(codes)}m{text}{RESET}"
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    """Human-readable text for a whole scan; ``color`` adds ANSI colours and aligned columns
+    (wants_color says when a stream should get them)."""
     data = to_dict(report)
+    style = _Style(color)
+    columns = _columns(data["files"]) if color else (0, 0, 0)
     lines: list[str] = []
     for entry in data["files"]:
-        lines.extend(_file_lines(entry))
+        lines.extend(_file_lines(entry, style, columns))
     if data["log_findings"]:
         lines.extend(["", "AI-use log:"])
-        lines.extend(_finding_line(f) for f in data["log_findings"])
-    lines.extend(_summary_lines(data))
+        lines.extend(_finding_line(f, style) for f in data["log_findings"])
+    lines.extend(_summary_lines(data, style))
     return "\n".join(lines) + "\n"
 
 
-def _file_lines(entry: dict[str, Any]) -> list[str]:
-    verdict = _VERDICT_WORDS[entry["verdict"]]
-    gate = _GATE_WORDS[entry["gate"]]
+def _columns(files: list[dict[str, Any]]) -> tuple[int, int, int]:
+    """Widths of the path (capped), format and verdict columns, so verdicts and gates align."""
+    if not files:
+        return 0, 0, 0
+    path = min(max(cells(safe(f["path"])) for f in files), PATH_COLUMN_MAX)
+    fmt = max(len(safe(f["format"])) + 2 for f in files)
+    verdict = max(len(_VERDICT_WORDS[f["verdict"]]) for f in files)
+    return path, fmt, verdict
+
+
+def _pad(painted: str, plain: str, width: int) -> str:
+    """``painted`` followed by the spaces that bring ``plain`` (its visible text) to ``width``;
+    the padding stays outside the colour."""
+    return painted + " " * max(width - cells(plain), 0)
+
+
+def _file_lines(entry: dict[str, Any], style: _Style, columns: tuple[int, int, int]) -> list[str]:
+    path_width, format_width, verdict_width = columns
+    path = safe(entry["path"])
+    fmt = f"[{safe(entry['format'])}]"
+    words = _VERDICT_WORDS[entry["verdict"]]
+    verdict = style.paint(words, _VERDICT_STYLE[entry["verdict"]])
+    gate = style.paint(_GATE_WORDS[entry["gate"]], _GATE_STYLE[entry["gate"]])
     if entry["approval"]:
-        gate += f" (approved: log entry {entry['approval']}, matched by {entry['matched_by']})"
+        gate += (f" (approved: log entry {safe(entry['approval'])}, "
+                 f"matched by {safe(entry['matched_by'])})")  # fmt: skip
     elif not entry["final"]:
         gate += " (not final content)"
-    lines = [f"{safe(entry['path'])}  [{entry['format']}]  {verdict}  gate: {gate}"]
-    lines.extend(_finding_line(f) for f in entry["findings"])
+    head = "  ".join((_pad(path, path, path_width), _pad(fmt, fmt, format_width),
+                      _pad(verdict, words, verdict_width)))  # fmt: skip
+    lines = [f"{head}  gate: {gate}"]
+    lines.extend(_finding_line(f, style) for f in entry["findings"])
     return lines
 
 
-def _finding_line(finding: dict[str, Any]) -> str:
+def _finding_line(finding: dict[str, Any], style: _Style) -> str:
     if finding["gate"]:
         mark = {"fail": "X", "warn": "!", "pass": "-"}[finding["gate"]]
     else:
         mark = {"error": "x", "warning": "!", "info": "-"}[finding["severity"]]
     conf = "" if finding["confidence"] == "high" else f" ({finding['confidence']} confidence)"
-    approved = f" [approved: {finding['approval']}]" if finding["approval"] else ""
-    return f"  {mark} {finding['rule']} {safe(finding['message'])}{conf}{approved}"
+    approved = f" [approved: {safe(finding['approval'])}]" if finding["approval"] else ""
+    painted = style.paint(mark, _MARK_STYLE[mark])
+    rule = style.paint(finding["rule"], (BOLD,))
+    return f"  {painted} {rule} {safe(finding['message'])}{conf}{approved}"
 
 
-def _summary_lines(data: dict[str, Any]) -> list[str]:
+def _summary_lines(data: dict[str, Any], style: _Style) -> list[str]:
     summary = data["summary"]
     counts = ", ".join(f"{n} {_VERDICT_WORDS[v]}" for v, n in summary["by_verdict"].items() if n)
     gates = summary["by_gate"]
     sev = summary["by_severity"]
     log, policy = data["log"], data["policy"]
-    log_line = f"{log['path']} ({log['summary']})" if log else "none given (--log)"
+    # Log and policy paths and summaries come from files too: escaped like file names.
+    log_line = f"{safe(log['path'])} ({safe(log['summary'])})" if log else "none given (--log)"
     policy_line = (
-        (policy["path"] or "built-in default") + f" ({policy['summary']})" if policy else ""
+        safe(f"{policy['path'] or 'built-in default'} ({policy['summary']})") if policy else ""
     )
+    gate_line = (f"gate: {data['gate'].upper()} ({gates['fail']} fail, {gates['warn']} warn, "
+                 f"{gates['pass']} pass)")  # fmt: skip
     return [
         "",
         f"{summary['files']} files scanned in {data['duration_s']:.2f} s: {counts or 'nothing'}",
-        f"gate: {data['gate'].upper()} ({gates['fail']} fail, {gates['warn']} warn, "
-        f"{gates['pass']} pass)",
+        style.paint(gate_line, _GATE_STYLE[data["gate"]]),
         f"AI-use log: {log_line}; policy: {policy_line}",
         f"findings: {sev['error']} error, {sev['warning']} warning, {sev['info']} info",
         '("no AI markers found" means no marker was present, not that a file is authentic)',

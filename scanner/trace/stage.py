@@ -30,6 +30,7 @@ from scanner.model import (
     Rule,
     Verdict,
 )
+from scanner.progress import NO_PROGRESS, Progress
 from scanner.sources import SOURCE, locate
 from scanner.trace import rules
 from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
@@ -40,15 +41,19 @@ _SEARCHABLE = frozenset({MediaKind.VIDEO, MediaKind.IMAGE})
 MAX_LISTED_RANGES = 4  # in the message; the evidence lists them all
 
 
-def apply_trace(report: Report, log: AiLog | None, limits: Limits) -> Report:
+def apply_trace(
+    report: Report, log: AiLog | None, limits: Limits, progress: Progress = NO_PROGRESS
+) -> Report:
     """The report with trace findings on its videos and stills (unchanged without references
-    or without anything to search)."""
+    or without anything to search). ``progress`` hears a "tracing" stage with one item per
+    file searched, when there is a search."""
     clock = time.perf_counter()
     files = list(report.files)
     specs = list(_still_specs(report)) + list(_log_specs(log))
     jobs = list(_jobs(report, {s.name for s in specs}))
     summary: dict[str, Any] = {"references": len(specs), "searched": len(jobs)}
     if specs and jobs:
+        progress.stage("tracing", len(jobs))  # before the references load: that takes a while
         refused, outcomes = run_jobs(specs, jobs, limits)
         where = {f.path: i for i, f in enumerate(files)}
         for name, why in refused.items():
@@ -57,6 +62,7 @@ def apply_trace(report: Report, log: AiLog | None, limits: Limits) -> Report:
         for outcome in outcomes:
             index = where[outcome.job.rel]
             files[index] = _add(files[index], list(_evidence(outcome, files, where)), report)
+            progress.advance(outcome.job.rel)
         summary["unusable_references"] = len(refused)
     summary["seconds"] = round(time.perf_counter() - clock, 3)
     return replace(
