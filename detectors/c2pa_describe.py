@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from detectors.c2pa_vocab import Problem, classify_code, explain
-from detectors.source_types import classify
+from detectors.source_types import SourceClass, classify
 from scanner.extract.c2pa_store import (
+    MAX_DEPTH,
     Manifest,
     ReadOutcome,
     StoreRead,
@@ -84,3 +85,60 @@ def _validation_lines(read: StoreRead) -> Iterator[Line]:
         yield Line(f"{code} [{kind}, {scope}]", explain(code, text), 1)
     if not read.embedded:
         yield Line("manifest location", "external (not embedded in the file)")
+
+
+MAX_TREE_NODES = 64  # a report card shows a small tree; a store with more is summarised
+
+
+def ingredient_tree(read: StoreRead) -> list[dict[str, object]]:
+    """The active manifest's ingredients as a nested tree for reports.
+
+    Each node: ``title``, ``relationship``, and when the ingredient carries its own manifest
+    ``claim_generator``, ``signer`` and ``source_type`` (the first generative or declared
+    source type term of its actions), with ``children`` for its own ingredients. Cycles and
+    repeats are cut (a manifest is expanded once; later references say ``repeat``); at most
+    ``MAX_TREE_NODES`` nodes.
+    """
+    active = read.active_manifest
+    if active is None:
+        return []
+    seen = {read.active}
+    budget = [MAX_TREE_NODES]
+    return _children(active, read, seen, budget, 0)
+
+
+def _children(
+    manifest: Manifest, read: StoreRead, seen: set[str], budget: list[int], depth: int
+) -> list[dict[str, object]]:
+    nodes: list[dict[str, object]] = []
+    for ingredient in manifest.ingredients:
+        if budget[0] <= 0 or depth >= MAX_DEPTH:
+            break
+        budget[0] -= 1
+        node: dict[str, object] = {
+            "title": ingredient.title or "(untitled)",
+            "relationship": ingredient.relationship or "",
+        }
+        child = read.manifests.get(ingredient.manifest)
+        if child is not None and ingredient.manifest in seen:
+            node["repeat"] = True  # its manifest, and what it holds, are in the tree already
+        elif child is not None:
+            seen.add(ingredient.manifest)
+            node.update(_manifest_facts(child))
+            node["children"] = _children(child, read, seen, budget, depth + 1)
+        nodes.append(node)
+    return nodes
+
+
+def _manifest_facts(m: Manifest) -> dict[str, object]:
+    facts: dict[str, object] = {"claim_generator": m.claim_generator, "signer": m.signer}
+    terms = [classify(a.source_type) for a in m.actions if a.source_type]
+    ai = [t for t in terms if t[1] in (SourceClass.AI_GENERATED, SourceClass.AI_COMPOSITE)]
+    chosen = ai[0] if ai else (terms[0] if terms else None)
+    if chosen is not None:
+        facts["source_type"] = chosen[0]
+        facts["ai"] = bool(ai)
+    agents = [a.agent for a in m.actions if a.agent]
+    if agents:
+        facts["software_agent"] = agents[0]
+    return {k: v for k, v in facts.items() if v not in ("", None)}

@@ -187,6 +187,9 @@ def _present(active: Manifest, read: StoreRead) -> Evidence:
     message = (f"C2PA manifest by {active.claim_generator or 'an unnamed generator'}, "
                f"signed by {signer}{when}; validation state {read.state or 'unknown'}")  # fmt: skip
     details = _details(active, validation_state=read.state, manifests=str(len(read.manifests)))
+    tree = c2pa_describe.ingredient_tree(read)
+    if tree:
+        details["ingredients"] = tree
     return Evidence(PRESENT.code, message, key="c2pa.active_manifest",
                     value=active.instance_id or active.label, details=details)  # fmt: skip
 

@@ -1,16 +1,32 @@
-"""The editor's spot-check: everything provscan knows about one file, for a person to read."""
+"""The editor's spot-check of one file, read like a Content Credentials viewer: the short
+answer first ("AI-generated: Adobe Firefly, signed by Adobe Inc., valid signature, untrusted
+root"), the facts behind it, then everything each detector found; or the same as JSON."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from scanner import __version__
 from scanner.model import FileResult, Section
+from scanner.report.facts import file_facts
+from scanner.report.to_json import file_dict
 from scanner.report.to_text import _VERDICT_WORDS, safe
 
 _WIDTH = 100
+INSPECT_SCHEMA_VERSION = "1.0"
 
 
 def render(result: FileResult) -> str:
-    """The file's identity, each detector's description, then the verdict and its evidence."""
-    lines = [
+    """The short answer, the facts, the file's identity, each detector's description, then
+    the verdict and its evidence."""
+    facts = file_facts(file_dict(result))
+    lines = [_clip(facts.answer), ""]
+    if facts.items:
+        width = max(len(label) for label, _ in facts.items)
+        lines.extend(_clip(f"  {label:<{width}}  {value}") for label, value in facts.items)
+        lines.append("")
+    lines += [
         f"File: {safe(result.path)}",
         f"Format: {result.format} ({result.mime}), {result.kind.value}, {result.size:,} bytes",
         "",
@@ -19,6 +35,31 @@ def render(result: FileResult) -> str:
         lines.extend(_section_lines(section))
     lines.extend(_verdict_lines(result))
     return "\n".join(lines) + "\n"
+
+
+def render_json(result: FileResult) -> str:
+    """The spot-check for scripts: the answer, the facts, the file's report entry (as in
+    ``scan --format json``) and the detectors' descriptions."""
+    facts = file_facts(file_dict(result))
+    data: dict[str, Any] = {
+        "schema_version": INSPECT_SCHEMA_VERSION,
+        "tool": {"name": "provscan", "version": __version__},
+        "answer": facts.answer,
+        "facts": [{"label": k, "value": v} for k, v in facts.items],
+        "file": file_dict(result),
+        "sections": [_section_dict(s) for s in result.sections],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=True, default=str) + "\n"
+
+
+def _section_dict(section: Section) -> dict[str, Any]:
+    return {
+        "title": section.title,
+        "lines": [
+            {"label": line.label, "value": line.value, "depth": line.depth}
+            for line in section.lines
+        ],
+    }
 
 
 def _section_lines(section: Section) -> list[str]:
