@@ -23,6 +23,7 @@ from scanner.isolate import DEFAULT_TIMEOUT_S, Limits
 from scanner.model import Gate, Report, Settings
 from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
+from scanner.progress import terminal_progress
 from scanner.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
 from scanner.rules import all_rules
 
@@ -43,10 +44,11 @@ class OutputFormat(StrEnum):
     JUNIT = "junit"
     SARIF = "sarif"
     CSV = "csv"
+    HTML = "html"
 
 
 class TraceFormat(StrEnum):
-    """Output formats of ``trace``."""
+    """Output formats of ``trace`` and ``inspect``."""
 
     TEXT = "text"
     JSON = "json"
@@ -87,6 +89,10 @@ NoTraceOpt = Annotated[
         "--no-trace",
         help="Do not search videos and stills for AI stills (references) by their pixels.",
     ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="No progress bar on stderr (it shows only on a terminal)."),
 ]
 PolicyOpt = Annotated[
     Path | None,
@@ -161,6 +167,7 @@ def scan(
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
     sources: SourcesOpt = None,
     no_trace: NoTraceOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Scan a folder or a file, check AI material against the AI-use log and the policy."""
     _check_target(target)
@@ -169,23 +176,34 @@ def scan(
             raise _fail(f"{folder}: --sources: not a folder")
     ai_log, rules = _load_log(log), _load_policy(policy)
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=False)
+    limits = Limits(timeout_s=timeout)
     report = check_delivery(
         target, sources=sources or (), log=ai_log, policy=rules, settings=settings,
-        limits=Limits(timeout_s=timeout), today=dt.date.today(), trace=not no_trace,
+        limits=limits, today=dt.date.today(), trace=not no_trace,
+        progress=terminal_progress(sys.stderr, quiet=quiet),
     )  # fmt: skip
-    text = RENDERERS[output_format](report)
-    if output_format is OutputFormat.CSV:
-        text = "\ufeff" + text  # the BOM tells spreadsheet programs the CSV is UTF-8
-    _write(text, output)
+    _write(_render(report, output_format, limits, color=output is None), output)
     raise typer.Exit(exit_code(report, fail_on))
 
 
+def _render(report: Report, output_format: OutputFormat, limits: Limits, *, color: bool) -> str:
+    """The report in ``output_format``; colour only for text on a terminal that wants it."""
+    if output_format is OutputFormat.TEXT:
+        return to_text.render(report, color=color and to_text.wants_color(sys.stdout))
+    if output_format is OutputFormat.HTML:
+        from scanner.report import to_html
+        from scanner.report.html_pictures import report_pictures
+
+        return to_html.render(report, report_pictures(report, limits))
+    if output_format is OutputFormat.CSV:  # the BOM tells spreadsheet programs it is UTF-8
+        return "\ufeff" + to_csv.render(report)
+    return RENDERERS[output_format](report)
+
+
 RENDERERS = {
-    OutputFormat.TEXT: to_text.render,
     OutputFormat.JSON: to_json.render,
     OutputFormat.JUNIT: to_junit.render,
     OutputFormat.SARIF: to_sarif.render,
-    OutputFormat.CSV: to_csv.render,
 }
 
 
@@ -236,14 +254,18 @@ def inspect(
     trust_anchors: TrustOpt = None,
     allowed_list: AllowedOpt = None,
     trust_config: TrustCfgOpt = None,
+    output_format: Annotated[
+        TraceFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TraceFormat.TEXT,
 ) -> None:
-    """Everything provscan knows about one file, for a person to read."""
+    """Everything provscan knows about one file: the short answer first, then the details."""
     _check_target(target)
     if not target.is_file():
         raise _fail(f"{target}: inspect takes one file (use 'provscan scan' for a folder)")
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=True)
     report = run_scan(target, settings, Limits())
-    sys.stdout.write(to_inspect.render(report.files[0]))
+    render = to_inspect.render if output_format is TraceFormat.TEXT else to_inspect.render_json
+    sys.stdout.write(render(report.files[0]))
 
 
 log_app = typer.Typer(no_args_is_help=True, help="Check or draft the production's AI-use log.")
