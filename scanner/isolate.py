@@ -36,10 +36,12 @@ BYTES_PER_EXTRA_SECOND = 100 * 1024 * 1024  # well under hashing speed (~1.4 GB/
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Per-file limits: wall-clock seconds for one file, address space of a worker."""
+    """Per-file limits (wall-clock seconds for one file, address space of a worker) and how
+    many workers run at once."""
 
     timeout_s: float = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
+    jobs: int = 1  # worker processes analysing files in parallel (results still in walk order)
 
 
 def iter_isolated(
@@ -61,12 +63,19 @@ PIPELINE_DEPTH = 8
 
 
 class _Pipeline:
-    """Feeds entries to a worker ahead of need and hands results back in walk order."""
+    """Feeds entries to ``limits.jobs`` workers ahead of need and hands results back in walk
+    order.
+
+    Each entry goes to the worker with the fewest queued; a worker answers its entries in the
+    order it was sent them, so the oldest entry in the window is always the next answer of
+    its own worker, and results come back in walk order whatever the number of workers.
+    """
 
     def __init__(self, settings: Settings, limits: Limits) -> None:
         self.settings, self.limits = settings, limits
-        self.worker: _Worker | None = None
-        self.window: deque[Entry] = deque()  # walked, result not yet handed back
+        self.workers: list[_Worker | None] = [None] * max(1, limits.jobs)
+        # walked, result not yet handed back; with the worker slot it was sent to (-1: none)
+        self.window: deque[tuple[Entry, int]] = deque()
 
     def run(self, entries: Iterator[Entry]) -> Iterator[FileResult]:
         """Results for ``entries`` in order; a crash or overrun costs only its own file."""
@@ -83,46 +92,58 @@ class _Pipeline:
             yield self._next_result()
 
     def _room(self) -> bool:
-        """Whether to walk on: the worker has fewer than PIPELINE_DEPTH entries queued and
+        """Whether to walk on: some worker has fewer than PIPELINE_DEPTH entries queued and
         the window (which also holds entries reported without a worker) stays small."""
-        queued = self.worker.outstanding if self.worker else 0
-        return queued < PIPELINE_DEPTH and len(self.window) < 4 * PIPELINE_DEPTH
+        queued = min(self._queued(slot) for slot in range(len(self.workers)))
+        return queued < PIPELINE_DEPTH and len(self.window) < 4 * PIPELINE_DEPTH * len(self.workers)
+
+    def _queued(self, slot: int) -> int:
+        worker = self.workers[slot]
+        return worker.outstanding if worker else 0
 
     def _admit(self, entry: Entry) -> None:
-        self.window.append(entry)
-        if not entry.problem:  # nothing to open: reported without a worker
-            self._send(entry)
+        if entry.problem:  # nothing to open: reported without a worker
+            self.window.append((entry, -1))
+            return
+        slot = min(range(len(self.workers)), key=self._queued)
+        self.window.append((entry, slot))
+        self._send(slot, entry)
 
-    def _send(self, entry: Entry) -> None:
-        self.worker = self.worker or _Worker(self.settings, self.limits)
-        self.worker.send(entry)
+    def _send(self, slot: int, entry: Entry) -> None:
+        worker = self.workers[slot] or _Worker(self.settings, self.limits)
+        self.workers[slot] = worker
+        worker.send(entry)
 
     def _next_result(self) -> FileResult:
-        entry = self.window.popleft()
-        if entry.problem:
+        entry, slot = self.window.popleft()
+        if slot < 0:
             return _local(entry, self.settings)
-        assert self.worker is not None  # every sent entry has its worker
-        result = self.worker.receive(entry)
+        worker = self.workers[slot]
+        assert worker is not None  # every sent entry has its worker
+        result = worker.receive(entry)
         if result is not None:
             return result
-        failure = _failure(entry, self.worker.failure)
-        self._replace_worker()
+        failure = _failure(entry, worker.failure)
+        self._replace_worker(slot)
         return failure
 
-    def _replace_worker(self) -> None:
-        """The worker crashed or hung: entries it was sent but never finished go to a new one."""
-        assert self.worker is not None
-        self.worker.close()
-        self.worker = None
-        for entry in self.window:
-            if not entry.problem:
-                self._send(entry)
+    def _replace_worker(self, slot: int) -> None:
+        """The worker crashed or hung: entries it was sent but never finished go to a new
+        one in the same slot (so each worker's answers stay in window order)."""
+        worker = self.workers[slot]
+        assert worker is not None
+        worker.close()
+        self.workers[slot] = None
+        for entry, sent_to in self.window:
+            if sent_to == slot:
+                self._send(slot, entry)
 
     def close(self) -> None:
-        """Stop the worker, if one is running."""
-        if self.worker is not None:
-            self.worker.close()
-            self.worker = None
+        """Stop the workers that are running."""
+        for slot, worker in enumerate(self.workers):
+            if worker is not None:
+                worker.close()
+                self.workers[slot] = None
 
 
 def file_limit(timeout_s: float, entry: Entry) -> float:
