@@ -17,7 +17,7 @@ from pathlib import Path
 from scanner import policyrules as pol
 from scanner.ailog.entry import LogEntry
 from scanner.ailog.load import AiLog
-from scanner.ailog.match import FileFacts, matched_key
+from scanner.ailog.match import EntryIndex, FileFacts, matched_key
 from scanner.asset import Asset
 from scanner.engine import fingerprint
 from scanner.model import (
@@ -72,7 +72,8 @@ def apply_gate(
     usage = _Usage()
     # Every file's matching entries first: a trace hit on a video is approved (or not) by the
     # entries of the still it shows, which may come later in the report.
-    matched = {r.path: _matches(r, report, log, entries, usage) for r in report.files}
+    index = EntryIndex(entries)
+    matched = {r.path: _matches(r, report, log, index, usage) for r in report.files}
     context = _Context(matched, {e.id: e for e in entries}, policy, today, usage)
     files = tuple(_judge(r, context) for r in report.files)
     log_findings = tuple(_hygiene(entries, usage, policy, today)) if log else ()
@@ -100,14 +101,15 @@ def _matches(
     result: FileResult,
     report: Report,
     log: AiLog | None,
-    entries: Sequence[LogEntry],
+    index: EntryIndex,
     usage: _Usage,
 ) -> list[tuple[LogEntry, str]]:
     """The log entries whose keys all agree with this file (files with AI evidence only)."""
     if log is None or _own_verdict(result) not in CANDIDATES:
         return []
     facts = _facts(report, result, log)
-    matches = [(e, k) for e in entries if (k := matched_key(e, facts)) is not None]
+    candidates = index.candidates(facts)
+    matches = [(e, k) for e in candidates if (k := matched_key(e, facts)) is not None]
     for entry, key in matches:
         usage.keys.setdefault(entry.id, key)
     return matches
@@ -212,7 +214,9 @@ def _facts(report: Report, result: FileResult, log: AiLog) -> FileFacts:
         for f in result.findings
         if f.evidence.details.get("instance_id")
     )
-    sha, phash = "", ""
+    sha, phash = result.sha256, result.phash  # kept by the scan when a catalog is used
+    if sha and (phash or result.kind is not MediaKind.IMAGE or not log.needs_phash):
+        return FileFacts(result.path, sha, phash, ids)
     if log.needs_sha256 or (log.needs_phash and result.kind is MediaKind.IMAGE):
         try:
             asset = Asset(locate(report, result), result.path)

@@ -9,6 +9,8 @@ name, ``**`` across folders, ``?``, ``[abc]``).
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,6 +35,46 @@ def matched_key(entry: LogEntry, facts: FileFacts) -> str | None:
         if not _agrees(key, entry, facts):
             return None
     return entry.keys[0]
+
+
+class EntryIndex:
+    """Log entries indexed by their strongest key (sha256, instance id, an exact path), so
+    matching a file only tries the entries that could agree with it: every key must agree,
+    so an entry whose strongest key differs cannot match. Entries with only a pHash or a
+    path glob are tried for every file. Candidates keep the log's order."""
+
+    def __init__(self, entries: Sequence[LogEntry]) -> None:
+        self.by_sha: dict[str, list[int]] = defaultdict(list)
+        self.by_id: dict[str, list[int]] = defaultdict(list)
+        self.by_path: dict[str, list[int]] = defaultdict(list)
+        self.always: list[int] = []
+        self.entries = tuple(entries)
+        for pos, entry in enumerate(self.entries):
+            self._add(pos, entry)
+
+    def _add(self, pos: int, entry: LogEntry) -> None:
+        if entry.sha256:
+            self.by_sha[entry.sha256].append(pos)
+        elif entry.c2pa_instance_id:
+            self.by_id[entry.c2pa_instance_id].append(pos)
+        elif entry.path and not any(c in entry.path for c in "*?["):
+            self.by_path[_plain_path(entry.path)].append(pos)
+        elif entry.keys:
+            self.always.append(pos)
+
+    def candidates(self, facts: FileFacts) -> list[LogEntry]:
+        """The entries that could match ``facts``, in log order."""
+        found = set(self.always)
+        found.update(self.by_sha.get(facts.sha256, ()) if facts.sha256 else ())
+        for instance_id in facts.instance_ids:
+            found.update(self.by_id.get(instance_id, ()))
+        found.update(self.by_path.get(facts.path, ()))
+        return [self.entries[pos] for pos in sorted(found)]
+
+
+def _plain_path(pattern: str) -> str:
+    pattern = pattern.strip()
+    return pattern[2:] if pattern.startswith("./") else pattern
 
 
 def _agrees(key: str, entry: LogEntry, facts: FileFacts) -> bool:
