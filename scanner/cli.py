@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -18,9 +19,11 @@ import typer
 from scanner import isolate
 from scanner.ailog.draft import render_draft
 from scanner.ailog.load import AiLog, LogError, load_log
+from scanner.backend import Backend
+from scanner.distributed import DaskUnavailable
 from scanner.engine import scan as run_scan
 from scanner.isolate import DEFAULT_TIMEOUT_S, Limits
-from scanner.model import Gate, Report, Settings
+from scanner.model import Gate, Report, Settings, Verdict
 from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from scanner.progress import terminal_progress
@@ -88,6 +91,32 @@ NoTraceOpt = Annotated[
     typer.Option(
         "--no-trace",
         help="Do not search videos and stills for AI stills (references) by their pixels.",
+    ),
+]
+JobsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=1,
+        help="Files analysed in parallel, each in its own worker process (default: all cores); "
+        "the report is identical, in the same order, whatever the number.",
+    ),
+]
+CatalogOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalog",
+        help="SQLite catalog (created if missing): unchanged files are not read again, the log "
+        "and policy are re-applied to stored evidence, an interrupted scan resumes.",
+    ),
+]
+DaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dask",
+        help="Dask scheduler address (tcp://host:8786): analyse files on that cluster, whose "
+        "workers must see the same paths.",
     ),
 ]
 QuietOpt = Annotated[
@@ -168,6 +197,9 @@ def scan(
     sources: SourcesOpt = None,
     no_trace: NoTraceOpt = False,
     quiet: QuietOpt = False,
+    jobs: JobsOpt = None,
+    catalog: CatalogOpt = None,
+    dask: DaskOpt = None,
 ) -> None:
     """Scan a folder or a file, check AI material against the AI-use log and the policy."""
     _check_target(target)
@@ -176,14 +208,44 @@ def scan(
             raise _fail(f"{folder}: --sources: not a folder")
     ai_log, rules = _load_log(log), _load_policy(policy)
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=False)
-    limits = Limits(timeout_s=timeout)
-    report = check_delivery(
-        target, sources=sources or (), log=ai_log, policy=rules, settings=settings,
-        limits=limits, today=dt.date.today(), trace=not no_trace,
-        progress=terminal_progress(sys.stderr, quiet=quiet),
-    )  # fmt: skip
+    limits = Limits(timeout_s=timeout, jobs=jobs or default_jobs())
+    backend = _backend(catalog, dask, settings)
+    try:
+        report = check_delivery(
+            target, sources=sources or (), log=ai_log, policy=rules, settings=settings,
+            limits=limits, today=dt.date.today(), trace=not no_trace,
+            progress=terminal_progress(sys.stderr, quiet=quiet), backend=backend,
+        )  # fmt: skip
+    except DaskUnavailable as exc:
+        raise _fail(f"--dask: {exc}") from None
+    finally:
+        if backend.catalog is not None:
+            backend.catalog.close()
     _write(_render(report, output_format, limits, color=output is None), output)
     raise typer.Exit(exit_code(report, fail_on))
+
+
+def _backend(catalog: Path | None, dask: str | None, settings: Settings) -> Backend:
+    """Where files are analysed, and the opened catalog (a bad catalog: exit 2)."""
+    if catalog is None:
+        return Backend(dask=dask or "")
+    from scanner.catalog.engine_id import detector_versions, engine_fingerprint
+    from scanner.catalog.scan import Stats
+    from scanner.catalog.store import Catalog, CatalogError
+
+    try:
+        opened = Catalog(catalog, engine_fingerprint(settings), detector_versions())
+    except CatalogError as exc:
+        raise _fail(f"--catalog: {exc}") from None
+    return Backend(catalog=opened, catalog_path=catalog, dask=dask or "", stats=Stats())
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 def _render(report: Report, output_format: OutputFormat, limits: Limits, *, color: bool) -> str:
@@ -291,6 +353,95 @@ def log_init(
     settings = _settings(trust_anchors, None, None, describe=False)
     report = run_scan(target, settings, Limits())
     sys.stdout.write(render_draft(report, target, dt.date.today()))
+
+
+catalog_app = typer.Typer(no_args_is_help=True, help="Ask the archive catalog (--catalog).")
+app.add_typer(catalog_app, name="catalog")
+
+
+class QueryFormat(StrEnum):
+    """Output formats of ``catalog query``."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+class GroupBy(StrEnum):
+    """What ``catalog query --count-by`` counts by."""
+
+    TOOL = "tool"
+    FOLDER = "folder"
+    VERDICT = "verdict"
+    GATE = "gate"
+    KIND = "kind"
+    ROOT = "root"
+
+
+TABLE_COLUMNS = ("path", "verdict", "gate", "approval", "tool", "changed_at")
+
+
+@catalog_app.command("query")
+def catalog_query(
+    database: Annotated[Path, typer.Argument(help="The catalog (SQLite) a scan wrote.")],
+    verdict: Annotated[
+        list[str] | None,
+        typer.Option("--verdict", help="Only this verdict (repeatable), e.g. ai-generated."),
+    ] = None,
+    ai: Annotated[
+        bool,
+        typer.Option("--ai", help="Only files with AI evidence (generated, edited, suspected)."),
+    ] = False,
+    tool: Annotated[str, typer.Option("--tool", help="Only files whose tool contains this.")] = "",
+    folder: Annotated[
+        str, typer.Option("--folder", help="Only files in this folder (and below) of a root.")
+    ] = "",
+    changed_since: Annotated[
+        str, typer.Option("--changed-since", help="Only files new or changed since YYYY-MM-DD.")
+    ] = "",
+    gate: Annotated[
+        list[str] | None, typer.Option("--gate", help="Only this gate outcome (repeatable).")
+    ] = None,
+    count_by: Annotated[
+        GroupBy | None, typer.Option("--count-by", help="Count the files per tool, folder...")
+    ] = None,
+    output_format: Annotated[
+        QueryFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = QueryFormat.TABLE,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Which files are AI-generated, by tool, by folder, changed since a date (CSV/JSON too)."""
+    from scanner.catalog import query as cq
+    from scanner.catalog.store import CatalogError
+
+    verdicts = tuple(verdict or ()) + (cq.AI_VERDICTS if ai else ())
+    known = {v.value for v in Verdict}
+    for value in verdicts:
+        if value not in known:
+            raise _fail(f"--verdict: {value!r} is not a verdict ({', '.join(sorted(known))})")
+    for value in gate or ():
+        if value not in {g.value for g in Gate}:
+            raise _fail(f"--gate: {value!r} is not a gate outcome (pass, warn, fail)")
+    try:
+        since = dt.date.fromisoformat(changed_since) if changed_since else None
+    except ValueError:
+        raise _fail(f"--changed-since: {changed_since!r} is not a date (YYYY-MM-DD)") from None
+    query = cq.Query(verdicts, tool, folder, since, tuple(gate or ()))
+    try:
+        conn = cq.open_read_only(database)
+    except CatalogError as exc:
+        raise _fail(str(exc)) from None
+    with conn:
+        if count_by is not None:
+            rows: list[dict[str, object]] = cq.count(conn, query, count_by.value)
+        else:
+            rows = list(cq.select(conn, query))
+            if output_format is QueryFormat.TABLE:
+                rows = [{k: row[k] for k in TABLE_COLUMNS} for row in rows]
+    conn.close()
+    _write(cq.render(rows, output_format.value), output)
 
 
 @app.command()

@@ -17,7 +17,8 @@ from pathlib import Path
 from detectors import DETECTORS, Detector
 from scanner import __version__, scanrules
 from scanner.asset import Asset, find_sidecar
-from scanner.isolate import Limits, iter_isolated
+from scanner.backend import LOCAL, Backend, analyse_entries
+from scanner.isolate import Limits
 from scanner.model import (
     Evidence,
     FileResult,
@@ -28,6 +29,7 @@ from scanner.model import (
     Rule,
     Section,
     Settings,
+    Verdict,
 )
 from scanner.progress import NO_PROGRESS, Progress
 from scanner.rules import by_code
@@ -41,6 +43,7 @@ def scan(
     settings: Settings | None = None,
     limits: Limits | None = None,
     progress: Progress = NO_PROGRESS,
+    backend: Backend = LOCAL,
 ) -> Report:
     """Scan a folder (or one file) and return the whole report.
 
@@ -52,7 +55,9 @@ def scan(
     # The walk is listed first so the bar knows its total; it is cheap next to the analysis.
     entries = list(iter_entries(root))
     progress.stage("scanning", len(entries))
-    return scan_entries(root, entries, settings, limits, progress, started=(started, clock))
+    return scan_entries(
+        root, entries, settings, limits, progress, started=(started, clock), backend=backend
+    )
 
 
 def scan_entries(
@@ -63,16 +68,14 @@ def scan_entries(
     progress: Progress,
     *,
     started: tuple[datetime, float] | None = None,
+    backend: Backend = LOCAL,
 ) -> Report:
     """The report of already walked ``entries`` under ``root``; ``progress`` hears each file
     (its stage is the caller's). ``started`` is when the scan began (wall clock, perf_counter),
     so the walk counts in the duration."""
     settings = settings or Settings()
     when, clock = started or (datetime.now(UTC), time.perf_counter())
-    if limits is None:
-        results: Iterator[FileResult] = (scan_entry(entry, settings) for entry in entries)
-    else:
-        results = iter_isolated(entries, settings, limits)
+    results = _results(root, entries, settings, limits, backend)
     files = tuple(_reported(results, progress))
     return Report(
         root=str(root),
@@ -81,6 +84,22 @@ def scan_entries(
         started=when.isoformat(timespec="seconds").replace("+00:00", "Z"),
         duration_s=round(time.perf_counter() - clock, 3),
     )
+
+
+def _results(
+    root: Path,
+    entries: Sequence[Entry],
+    settings: Settings,
+    limits: Limits | None,
+    backend: Backend,
+) -> Iterator[FileResult]:
+    if backend.catalog is None or backend.stats is None:
+        return analyse_entries(iter(entries), settings, limits, backend)
+    from scanner.catalog.scan import catalogued
+
+    settings = replace(settings, identities=True)  # the catalog keeps hashes for the log
+    return catalogued(root, entries, backend.catalog, backend.stats,
+                      lambda todo: analyse_entries(todo, settings, limits, backend))  # fmt: skip
 
 
 def _reported(results: Iterator[FileResult], progress: Progress) -> Iterator[FileResult]:
@@ -110,10 +129,30 @@ def scan_entry(entry: Entry, settings: Settings) -> FileResult:
         return problem_result(entry.rel, scanrules.UNREADABLE.code,
                               f"cannot be opened: {exc.strerror or exc}")  # fmt: skip
     result = analyse(asset)
+    if settings.identities:
+        result = _with_identities(result, asset)
     change = _changed(asset)
     if change:
         return _with_finding(result, Evidence(scanrules.CHANGED.code, change, key="path"), asset)
     return result
+
+
+_CANDIDATES = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})
+
+
+def _with_identities(result: FileResult, asset: Asset) -> FileResult:
+    """The result with the file's SHA-256 and, for a still with AI evidence, its pHash: what
+    AI-use log entries are matched by, kept so a catalog can re-apply a log without the media."""
+    try:
+        sha = asset.sha256()
+        phash = ""
+        if result.kind is MediaKind.IMAGE and result.verdict in _CANDIDATES:
+            from scanner.extract.phash import phash_of  # numpy: loaded only when needed
+
+            phash = phash_of(asset) or ""
+    except OSError:
+        return result  # unreadable now: no identity; the gate will try (and say) itself
+    return replace(result, sha256=sha, phash=phash)
 
 
 def _changed(asset: Asset) -> str:

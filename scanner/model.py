@@ -169,6 +169,11 @@ class FileResult:
     matched_by: str = ""  # the strongest key that matched that entry (sha256, c2pa_instance_id...)
     final: bool = True  # whether the policy counts the file as final content
     role: str = "deliverable"  # or "source": project media scanned for references (--sources)
+    # Content identities, computed in the scan only when asked (a catalog keeps them so the
+    # AI-use log can be matched again without reading the media): the file's SHA-256, and
+    # the pHash of a still with AI evidence (what log entries' phash keys are matched against)
+    sha256: str = ""
+    phash: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,3 +214,4 @@ class Settings:
     allowed_list: str | None = None  # PEM text: end-entity certificates trusted as-is
     trust_config: str | None = None  # c2pa store.cfg text: allowed EKU OIDs
     describe: bool = False  # also build human descriptions (inspect)
+    identities: bool = False  # also hash every file (sha256; pHash of AI stills): --catalog

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from scanner.ailog.load import AiLog
+from scanner.backend import LOCAL, Backend
 from scanner.engine import scan
 from scanner.gate import apply_gate
 from scanner.isolate import Limits
 from scanner.model import Report, Settings
 from scanner.policy import Policy
 from scanner.progress import NO_PROGRESS, Progress
-from scanner.sources import scan_sources
+from scanner.sources import scan_sources, source_labels
 
 
 def check_delivery(
@@ -28,17 +30,41 @@ def check_delivery(
     today: dt.date,
     trace: bool = True,
     progress: Progress = NO_PROGRESS,
+    backend: Backend = LOCAL,
 ) -> Report:
     """The gated report of a deliverable folder (or file). ``progress`` hears each stage and
-    is closed at the end, whatever happens (an interrupt must not leave a bar behind)."""
+    is closed at the end, whatever happens (an interrupt must not leave a bar behind).
+    ``backend`` says where files are analysed (local workers or Dask) and whether a catalog
+    remembers them; with a catalog, each file's gate is recorded in it too."""
     try:
-        report = scan(target, settings, limits, progress)
+        report = scan(target, settings, limits, progress, backend)
         if sources:
-            report = scan_sources(report, sources, settings, limits, progress)
+            report = scan_sources(report, sources, settings, limits, progress, backend)
         if trace:
             from scanner.trace.stage import apply_trace  # numpy/OpenCV only load in its worker
 
-            report = apply_trace(report, log, limits, progress)
+            cache = None
+            if backend.catalog is not None:
+                from scanner.catalog.trace_cache import TraceCache
+
+                cache = TraceCache(backend.catalog)
+            report = apply_trace(report, log, limits, progress, cache)
     finally:
         progress.close()
-    return apply_gate(report, target, log, policy, today)
+    report = apply_gate(report, target, log, policy, today)
+    if backend.catalog is not None and backend.stats is not None:
+        report = _catalogued(report, target, sources, backend)
+    return report
+
+
+def _catalogued(report: Report, target: Path, sources: Sequence[Path], backend: Backend) -> Report:
+    """Record each file's gate in the catalog; say in the report what the catalog saved."""
+    from scanner.catalog.scan import record_gates
+
+    assert backend.catalog is not None and backend.stats is not None
+    roots = {"": target}
+    roots.update({f"{label}/": folder for label, folder in source_labels(sources).items()})
+    record_gates(backend.catalog, report, roots)
+    path = backend.catalog_path or Path(backend.catalog.path)
+    options = {**report.options, "catalog": backend.stats.as_dict(path)}
+    return replace(report, options=options)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from scanner.backend import LOCAL, Backend
 from scanner.engine import scan_entries
 from scanner.isolate import Limits
 from scanner.model import FileResult, Report, Settings
@@ -41,6 +42,7 @@ def scan_sources(
     settings: Settings,
     limits: Limits | None,
     progress: Progress = NO_PROGRESS,
+    backend: Backend = LOCAL,
 ) -> Report:
     """The report with every sources folder's files appended (role ``source``).
 
@@ -55,7 +57,8 @@ def scan_sources(
     seconds = report.duration_s + time.perf_counter() - clock  # the walks count too
     for label, folder in labels.items():
         labelled = _Labelled(progress, label)
-        scanned = scan_entries(folder, walked[label], settings, limits, labelled)
+        scanned = scan_entries(folder, walked[label], settings, limits, labelled,
+                               backend=backend)  # fmt: skip
         seconds += scanned.duration_s
         extra.extend(replace(f, path=f"{label}/{f.path}", role=SOURCE) for f in scanned.files)
     roots = {label: str(folder.resolve()) for label, folder in labels.items()}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scanner.ailog.load import AiLog
 from scanner.ailog.match import is_distinctive
@@ -34,6 +34,9 @@ from scanner.progress import NO_PROGRESS, Progress
 from scanner.sources import SOURCE, locate
 from scanner.trace import rules
 from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
+
+if TYPE_CHECKING:
+    from scanner.catalog.trace_cache import TraceCache
 from scanner.verdict import decide
 
 AI_REFERENCE = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})
@@ -42,11 +45,16 @@ MAX_LISTED_RANGES = 4  # in the message; the evidence lists them all
 
 
 def apply_trace(
-    report: Report, log: AiLog | None, limits: Limits, progress: Progress = NO_PROGRESS
+    report: Report,
+    log: AiLog | None,
+    limits: Limits,
+    progress: Progress = NO_PROGRESS,
+    cache: TraceCache | None = None,
 ) -> Report:
     """The report with trace findings on its videos and stills (unchanged without references
     or without anything to search). ``progress`` hears a "tracing" stage with one item per
-    file searched, when there is a search."""
+    file searched, when there is a search. With a ``cache`` (the catalog), a file already
+    searched for the same references, by content, is not decoded again."""
     clock = time.perf_counter()
     files = list(report.files)
     specs = list(_still_specs(report)) + list(_log_specs(log))
@@ -54,16 +62,8 @@ def apply_trace(
     summary: dict[str, Any] = {"references": len(specs), "searched": len(jobs)}
     if specs and jobs:
         progress.stage("tracing", len(jobs))  # before the references load: that takes a while
-        refused, outcomes = run_jobs(specs, jobs, limits)
-        where = {f.path: i for i, f in enumerate(files)}
-        for name, why in refused.items():
-            if name in where:
-                files[where[name]] = _add(files[where[name]], _refused(why), report)
-        for outcome in outcomes:
-            index = where[outcome.job.rel]
-            files[index] = _add(files[index], list(_evidence(outcome, files, where)), report)
-            progress.advance(outcome.job.rel)
-        summary["unusable_references"] = len(refused)
+        search = _Search(report, files, specs, cache)
+        summary.update(search.run(jobs, limits, progress))
     summary["seconds"] = round(time.perf_counter() - clock, 3)
     return replace(
         report,
@@ -71,6 +71,84 @@ def apply_trace(
         duration_s=round(report.duration_s + summary["seconds"], 3),
         options={**report.options, "trace": summary},
     )
+
+
+class _Search:
+    """One trace run: cached answers first, the rest searched in the isolated worker."""
+
+    def __init__(
+        self,
+        report: Report,
+        files: list[FileResult],
+        specs: list[ReferenceSpec],
+        cache: TraceCache | None,
+    ) -> None:
+        self.report, self.files, self.specs, self.cache = report, files, specs, cache
+        self.where = {f.path: i for i, f in enumerate(files)}
+        self.key = cache.references_key(specs, self._sha) if cache else ""
+
+    def _sha(self, name: str) -> str:
+        index = self.where.get(name)
+        return self.files[index].sha256 if index is not None else ""
+
+    def run(self, jobs: list[Job], limits: Limits, progress: Progress) -> dict[str, Any]:
+        """Search (or recall) every job; the summary's counts."""
+        todo = [job for job in jobs if not self._recalled(job, progress)]
+        stills = [s.name for s in self.specs if not s.phash]
+        refused_known = self._recalled_refusals(stills)
+        if not todo and refused_known is not None:
+            return {"unusable_references": refused_known, "recalled": len(jobs)}
+        refused, outcomes = run_jobs(self.specs, todo, limits)
+        for name in stills:
+            findings = self._apply(name, _refused(refused[name]) if name in refused else [])
+            self._remember(name, "reference", findings)
+        for outcome in outcomes:
+            findings = self._apply(outcome.job.rel, list(self._evidence(outcome)))
+            if not outcome.error:
+                self._remember(outcome.job.rel, outcome.job.kind, findings)
+            progress.advance(outcome.job.rel)
+        return {"unusable_references": len(refused), "recalled": len(jobs) - len(todo)}
+
+    def _evidence(self, outcome: Outcome) -> Iterator[Evidence]:
+        return _evidence(outcome, self.files, self.where)
+
+    def _recalled(self, job: Job, progress: Progress) -> bool:
+        result = self.files[self.where[job.rel]]
+        if self.cache is None or not result.sha256:
+            return False
+        found = self.cache.recall(self.key, result.sha256, job.kind)
+        if found is None:
+            return False
+        self._set(job.rel, found)
+        progress.advance(job.rel)
+        return True
+
+    def _recalled_refusals(self, stills: list[str]) -> int | None:
+        """Apply the stored refusals of every reference still (how many), or None when one
+        is not known (the worker must load the references)."""
+        if self.cache is None:
+            return None
+        known = [self.cache.recall(self.key, self._sha(n), "reference") for n in stills]
+        if any(k is None or not self._sha(n) for n, k in zip(stills, known, strict=True)):
+            return None
+        for name, findings in zip(stills, known, strict=True):
+            self._set(name, findings or ())
+        return sum(1 for k in known if k)
+
+    def _apply(self, rel: str, evidence: list[Evidence]) -> tuple[Finding, ...]:
+        index = self.where[rel]
+        findings = _findings(self.files[index], evidence, self.report)
+        self._set(rel, findings)
+        return findings
+
+    def _set(self, rel: str, findings: tuple[Finding, ...]) -> None:
+        index = self.where[rel]
+        self.files[index] = _with(self.files[index], findings)
+
+    def _remember(self, rel: str, kind: str, findings: tuple[Finding, ...]) -> None:
+        sha = self.files[self.where[rel]].sha256
+        if self.cache is not None and sha:
+            self.cache.remember(self.key, sha, kind, findings)
 
 
 def _still_specs(report: Report) -> Iterator[ReferenceSpec]:
@@ -98,12 +176,17 @@ def _jobs(report: Report, references: set[str]) -> Iterator[Job]:
         yield Job(kind, str(locate(report, result)), result.path)
 
 
-def _add(result: FileResult, evidence: list[Evidence], report: Report) -> FileResult:
+def _findings(result: FileResult, evidence: list[Evidence], report: Report) -> tuple[Finding, ...]:
     if not evidence:
-        return result
+        return ()
     identity = _identity(report, result)
-    new = tuple(Finding(r, ev, fingerprint(r, ev, identity)) for ev in evidence
-                if (r := _rule(ev.rule)))  # fmt: skip
+    return tuple(Finding(r, ev, fingerprint(r, ev, identity)) for ev in evidence
+                 if (r := _rule(ev.rule)))  # fmt: skip
+
+
+def _with(result: FileResult, new: tuple[Finding, ...]) -> FileResult:
+    if not new:
+        return result
     findings = (*result.findings, *new)
     verdict, deciding = decide(findings)
     return replace(result, findings=findings, verdict=verdict, deciding=deciding)

@@ -1,0 +1,76 @@
+"""Which engine produced a file's evidence: a fingerprint of the code and libraries that
+extract it, and of the settings that change it (trust lists).
+
+Stored evidence is reused only under the same fingerprint, so upgrading provscan, a
+detector or a parsing library, or changing the trust anchors, re-reads the files it may
+judge differently; changing only the report code or the AI-use log does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from scanner.model import Settings
+
+# What extraction depends on, relative to the repository / site-packages root.
+_SOURCES = (
+    "detectors",
+    "scanner/extract",
+    "scanner/asset.py",
+    "scanner/engine.py",
+    "scanner/rules.py",
+    "scanner/scanrules.py",
+    "scanner/sniff.py",
+    "scanner/verdict.py",
+)
+_LIBRARIES = ("c2pa-python", "pillow", "av", "exifread", "mutagen", "defusedxml", "numpy")
+
+
+def engine_fingerprint(settings: Settings) -> str:
+    """The fingerprint evidence is stored under: code, libraries and trust settings."""
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(_code_and_libraries().encode())
+    for text in (settings.trust_anchors, settings.allowed_list, settings.trust_config):
+        digest.update(b"\x00" + (text or "").encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def detector_versions() -> dict[str, str]:
+    """Each detector module's source fingerprint, and each parsing library's version."""
+    versions = {f"detectors.{path.stem}": _hash_file(path) for path in _files("detectors")}
+    versions.update({name: _version(name) for name in _LIBRARIES})
+    return versions
+
+
+@cache
+def _code_and_libraries() -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for source in _SOURCES:
+        for path in _files(source):
+            digest.update(str(path.relative_to(_ROOT)).encode() + b"\x00")
+            digest.update(path.read_bytes())
+    for name in _LIBRARIES:
+        digest.update(f"{name}={_version(name)}\x00".encode())
+    return digest.hexdigest()
+
+
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _files(source: str) -> list[Path]:
+    path = _ROOT / source
+    return sorted(path.rglob("*.py")) if path.is_dir() else [path]
+
+
+def _hash_file(path: Path) -> str:
+    return hashlib.blake2b(path.read_bytes(), digest_size=8).hexdigest()
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"

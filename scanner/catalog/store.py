@@ -1,0 +1,269 @@
+"""The catalog's SQLite store: schema, identity lookups, batched transactional writes.
+
+Writes go in transactions of at most ``BATCH_ROWS`` rows or ``BATCH_SECONDS``; SQLite's
+write-ahead log makes each one atomic, so killing the process at any moment leaves the
+catalog as of its last commit: every file recorded there is complete, and a new scan
+resumes by reusing them. One connection, one process: workers never touch the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+BATCH_ROWS = 256
+BATCH_SECONDS = 0.5  # WAL commits without fsync (synchronous=NORMAL): cheap
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS roots (id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    root_id INTEGER NOT NULL REFERENCES roots(id),
+    rel TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    engine TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    format TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    gate TEXT,
+    approval TEXT,
+    first_seen TEXT NOT NULL,
+    changed_at TEXT NOT NULL,
+    scanned_at TEXT NOT NULL,
+    PRIMARY KEY (root_id, rel)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS files_verdict ON files (verdict);
+CREATE INDEX IF NOT EXISTS files_changed ON files (changed_at);
+CREATE TABLE IF NOT EXISTS trace_cache (
+    refs_key TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    findings TEXT NOT NULL,
+    PRIMARY KEY (refs_key, sha256, kind)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    root_id INTEGER NOT NULL REFERENCES roots(id),
+    started TEXT NOT NULL,
+    finished TEXT,
+    state TEXT NOT NULL,
+    files INTEGER NOT NULL DEFAULT 0,
+    reused INTEGER NOT NULL DEFAULT 0,
+    scanned INTEGER NOT NULL DEFAULT 0,
+    removed INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+class CatalogError(Exception):
+    """The catalog cannot be used (not a catalog, corrupt, newer schema): one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What says a file is unchanged since it was catalogued, without reading it."""
+
+    size: int
+    mtime_ns: int
+    inode: int
+    dev: int
+
+    @classmethod
+    def of(cls, path: Path) -> Identity | None:
+        """The file's identity now (not following links), or None when it cannot be stat'ed."""
+        try:
+            st = os.stat(path, follow_symlinks=False)
+        except OSError:
+            return None
+        return cls(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One file's record to write."""
+
+    rel: str
+    identity: Identity
+    sha256: str
+    kind: str
+    format: str
+    verdict: str
+    tool: str
+    evidence: str
+
+
+def now_utc() -> str:
+    """The current time as the catalog writes it (ISO 8601, UTC, seconds)."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+class Catalog:
+    """An open catalog: look files up by identity, record results, keep run history."""
+
+    def __init__(self, path: Path, engine: str, detectors: dict[str, str]) -> None:
+        self.path, self.engine = path, engine
+        self.pending: list[Row] = []
+        self.pending_root = 0
+        self.run_id = 0
+        self.flushed_at = time.monotonic()
+        self.conn = _connect(path)
+        self._prepare(detectors)
+
+    def _prepare(self, detectors: dict[str, str]) -> None:
+        try:
+            with self.conn:
+                self.conn.executescript(_SCHEMA)
+                version = self._meta("schema_version")
+                if version and int(version) > SCHEMA_VERSION:
+                    raise CatalogError(f"{self.path}: written by a newer provscan "
+                                       f"(catalog schema {version})")  # fmt: skip
+                self._set_meta("schema_version", str(SCHEMA_VERSION))
+                self._set_meta("engine", self.engine)
+                self._set_meta("detectors", json.dumps(detectors, sort_keys=True))
+        except sqlite3.DatabaseError as exc:
+            raise CatalogError(f"{self.path}: not a usable catalog ({exc})") from None
+
+    def _meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def root_id(self, root: Path) -> int:
+        """The id of a scan root (its resolved absolute path), created on first use."""
+        text = str(root.resolve())
+        with self.conn:
+            self.conn.execute("INSERT OR IGNORE INTO roots (path) VALUES (?)", (text,))
+        row = self.conn.execute("SELECT id FROM roots WHERE path = ?", (text,)).fetchone()
+        return int(row[0])
+
+    def begin_run(self, root_id: int) -> tuple[int, int]:
+        """A new run of ``root_id``; also how many files an interrupted earlier run left."""
+        with self.conn:
+            interrupted = self.conn.execute(
+                "SELECT COALESCE(SUM(scanned), 0) FROM runs WHERE root_id = ? AND state = "
+                "'running'", (root_id,)).fetchone()[0]  # fmt: skip
+            self.conn.execute("UPDATE runs SET state = 'interrupted' WHERE root_id = ? AND "
+                              "state = 'running'", (root_id,))  # fmt: skip
+            cursor = self.conn.execute(
+                "INSERT INTO runs (root_id, started, state) VALUES (?, ?, 'running')",
+                (root_id, now_utc()),
+            )
+        return int(cursor.lastrowid or 0), int(interrupted)
+
+    def stored(self, root_id: int, rel: str, identity: Identity) -> str | None:
+        """The stored evidence of an unchanged file analysed by this engine, else None."""
+        row = self.conn.execute(
+            "SELECT size, mtime_ns, inode, dev, engine, evidence FROM files "
+            "WHERE root_id = ? AND rel = ?", (root_id, rel)).fetchone()  # fmt: skip
+        if row is None or row[4] != self.engine:
+            return None
+        if Identity(row[0], row[1], row[2], row[3]) != identity:
+            return None
+        return str(row[5])
+
+    def record(self, root_id: int, row: Row, run_id: int) -> None:
+        """Queue one file's record; written in the next transaction."""
+        if self.pending and root_id != self.pending_root:
+            self.flush(run_id)
+        self.pending_root, self.run_id = root_id, run_id
+        self.pending.append(row)
+        if len(self.pending) >= BATCH_ROWS or time.monotonic() - self.flushed_at > BATCH_SECONDS:
+            self.flush(run_id)
+
+    def flush(self, run_id: int) -> None:
+        """Write the queued records and the run's progress in one transaction."""
+        self.flushed_at = time.monotonic()
+        if not self.pending:
+            return
+        stamp = now_utc()
+        rows = [_values(self.pending_root, r, self.engine, stamp) for r in self.pending]
+        with self.conn:
+            self.conn.executemany(_UPSERT, rows)
+            self.conn.execute("UPDATE runs SET scanned = scanned + ? WHERE id = ?",
+                              (len(rows), run_id))  # fmt: skip
+        self.pending.clear()
+
+    def remove_missing(self, root_id: int, walked: set[str]) -> int:
+        """Forget the files of ``root_id`` that the (complete) walk no longer found."""
+        known = self.conn.execute("SELECT rel FROM files WHERE root_id = ?", (root_id,))
+        gone = [(root_id, rel) for (rel,) in known if rel not in walked]
+        with self.conn:
+            self.conn.executemany("DELETE FROM files WHERE root_id = ? AND rel = ?", gone)
+        return len(gone)
+
+    def finish_run(self, run_id: int, files: int, reused: int, removed: int) -> None:
+        """Mark the run complete (after its last records were flushed)."""
+        self.flush(run_id)
+        with self.conn:
+            self.conn.execute(
+                "UPDATE runs SET finished = ?, state = 'complete', files = ?, reused = ?, "
+                "removed = ? WHERE id = ?",
+                (now_utc(), files, reused, removed, run_id),
+            )
+
+    def record_outcomes(self, rows: Iterable[tuple[str, str, str | None, int, str]]) -> None:
+        """Each file's final verdict (trace hits included), gate and approval from the
+        latest run: (verdict, gate, approval, root_id, rel) rows."""
+        with self.conn:
+            self.conn.executemany(
+                "UPDATE files SET verdict = ?, gate = ?, approval = ? "
+                "WHERE root_id = ? AND rel = ?", rows)  # fmt: skip
+
+    def close(self) -> None:
+        """Write what is queued (an interrupted scan keeps every file it finished), close."""
+        # On a database error the records since the last commit are lost; the catalog
+        # stays usable (and the next scan analyses those files again).
+        with contextlib.suppress(sqlite3.Error):
+            self.flush(self.run_id)
+        self.conn.close()
+
+
+_UPSERT = """
+INSERT INTO files (root_id, rel, folder, size, mtime_ns, inode, dev, sha256, engine, kind,
+                   format, verdict, tool, evidence, first_seen, changed_at, scanned_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (root_id, rel) DO UPDATE SET
+    folder = excluded.folder, size = excluded.size, mtime_ns = excluded.mtime_ns,
+    inode = excluded.inode, dev = excluded.dev, engine = excluded.engine,
+    kind = excluded.kind, format = excluded.format, verdict = excluded.verdict,
+    tool = excluded.tool, evidence = excluded.evidence, scanned_at = excluded.scanned_at,
+    changed_at = CASE WHEN files.sha256 = excluded.sha256 AND excluded.sha256 != ''
+                      THEN files.changed_at ELSE excluded.changed_at END,
+    sha256 = excluded.sha256
+"""
+
+
+def _values(root_id: int, row: Row, engine: str, stamp: str) -> tuple[object, ...]:
+    ident = row.identity
+    folder = row.rel.rpartition("/")[0]
+    return (root_id, row.rel, folder, ident.size, ident.mtime_ns, ident.inode, ident.dev,
+            row.sha256, engine, row.kind, row.format, row.verdict, row.tool, row.evidence,
+            stamp, stamp, stamp)  # fmt: skip
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL: a killed process loses nothing
+        conn.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.Error as exc:
+        raise CatalogError(f"{path}: cannot be opened as a catalog ({exc})") from None
+    return conn

@@ -1,0 +1,66 @@
+"""The trace's answers kept in the catalog, by content: a video or still whose SHA-256 was
+already searched for the same set of references (and by the same trace code) is not decoded
+again, so re-applying an AI-use log to an archive reads no media."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from scanner.catalog.codec import finding_from_list, finding_to_list
+from scanner.catalog.store import Catalog
+from scanner.model import Finding
+from scanner.trace.worker import ReferenceSpec
+
+
+class TraceCache:
+    """Recall and remember trace findings in a catalog."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.conn = catalog.conn
+
+    def references_key(self, specs: Sequence[ReferenceSpec], sha_of: Callable[[str], str]) -> str:
+        """What the answers depend on: every reference (name, content or pHash, entry) and
+        the trace's own code and OpenCV."""
+        digest = hashlib.blake2b(_trace_code().encode(), digest_size=16)
+        for spec in sorted(specs, key=lambda s: s.name):
+            identity = spec.phash or sha_of(spec.name) or f"unhashed:{spec.path}"
+            line = f"{spec.name}\x00{identity}\x00{spec.phash_max_distance}\x00{spec.entry}\x01"
+            digest.update(line.encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def recall(self, key: str, sha256: str, kind: str) -> tuple[Finding, ...] | None:
+        """The findings stored for this content and references, or None if never searched."""
+        row = self.conn.execute(
+            "SELECT findings FROM trace_cache WHERE refs_key = ? AND sha256 = ? AND kind = ?",
+            (key, sha256, kind),
+        ).fetchone()
+        if row is None:
+            return None
+        return tuple(finding_from_list(item) for item in json.loads(row[0]))
+
+    def remember(self, key: str, sha256: str, kind: str, findings: tuple[Finding, ...]) -> None:
+        """Store one search's findings (a transaction of its own: searches are slow)."""
+        text = json.dumps([finding_to_list(f) for f in findings], separators=(",", ":"))
+        with self.conn:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO trace_cache (refs_key, sha256, kind, findings) "
+                "VALUES (?, ?, ?, ?)", (key, sha256, kind, text))  # fmt: skip
+
+
+@cache
+def _trace_code() -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    folder = Path(__file__).resolve().parents[1] / "trace"
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(path.name.encode() + b"\x00" + path.read_bytes())
+    for name in ("opencv-python-headless", "av", "numpy"):
+        try:
+            digest.update(metadata.version(name).encode())
+        except metadata.PackageNotFoundError:
+            digest.update(b"absent")
+    return digest.hexdigest()

@@ -1,0 +1,328 @@
+"""Archive scale: --jobs, the catalog (reuse, changes, removals, log re-applied without the
+media, resume, kills at random points) and `provscan catalog query`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from scanner import cli
+from scanner.ailog.load import load_log
+from scanner.backend import Backend
+from scanner.catalog.codec import decode, encode
+from scanner.catalog.engine_id import detector_versions, engine_fingerprint
+from scanner.catalog.scan import Stats
+from scanner.catalog.store import Catalog, CatalogError, Identity
+from scanner.engine import scan
+from scanner.isolate import Limits
+from scanner.model import Report, Settings
+from scanner.pipeline import check_delivery
+from scanner.policy import DEFAULT_POLICY
+from scanner.report.to_json import to_dict
+from tests.conftest import FIXTURES, REPO
+
+SAMPLE = FIXTURES / "sample"
+runner = CliRunner()
+
+
+def _comparable(report: Report) -> dict[str, Any]:
+    data = to_dict(report)
+    for key in ("started", "duration_s", "options"):
+        data.pop(key)
+    return data
+
+
+def _open(path: Path) -> Catalog:
+    return Catalog(path, engine_fingerprint(Settings()), detector_versions())
+
+
+def _check(target: Path, catalog: Catalog | None, log_path: Path | None = None,
+           sources: tuple[Path, ...] = ()) -> Report:  # fmt: skip
+    backend = Backend(catalog=catalog, stats=Stats()) if catalog else Backend()
+    return check_delivery(
+        target, sources=sources, log=load_log(log_path) if log_path else None,
+        policy=DEFAULT_POLICY, settings=Settings(), limits=Limits(jobs=2),
+        today=dt.date(2026, 12, 1), backend=backend,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A private copy of the sample deliverable, its project media and its AI-use log."""
+    copy = tmp_path / "sample"
+    shutil.copytree(SAMPLE, copy)
+    return copy
+
+
+def test_jobs_do_not_change_the_report() -> None:
+    """One, two or three workers give the same report, in the same order."""
+    reports = [_comparable(scan(FIXTURES / "files", Settings(), Limits(jobs=n))) for n in (1, 2, 3)]
+    assert len(reports[0]["files"]) > 50
+    assert reports[0] == reports[1] == reports[2]
+
+
+def test_rescan_reuses_every_unchanged_file(sample: Path, tmp_path: Path) -> None:
+    """A second scan reads nothing again (trace included) and gives the same report."""
+    db, delivery, media = tmp_path / "a.db", sample / "delivery", (sample / "project_media",)
+    log = sample / "ai-use.toml"
+    catalog = _open(db)
+    first = _check(delivery, catalog, log, media)
+    second = _check(delivery, catalog, log, media)
+    catalog.close()
+    assert first.options["catalog"]["scanned"] == 15  # type: ignore[index]
+    assert second.options["catalog"]["reused"] == 15  # type: ignore[index]
+    assert second.options["catalog"]["scanned"] == 0  # type: ignore[index]
+    assert second.options["trace"]["recalled"] == second.options["trace"]["searched"]  # type: ignore[index]
+    assert (
+        _comparable(first) == _comparable(second) == _comparable(_check(delivery, None, log, media))
+    )
+
+
+def _scramble_keeping_identity(path: Path) -> None:
+    """Overwrite a file with zeros of the same size, restoring its mtime: the identity the
+    catalog checks is unchanged, so only a scan that reads the bytes could notice."""
+    st = path.stat()
+    path.write_bytes(b"\0" * st.st_size)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def test_new_log_is_applied_without_reading_media(sample: Path, tmp_path: Path) -> None:
+    """With a changed AI-use log, stored evidence (and trace hits) decide: the media, made
+    unreadable behind an unchanged identity, are never read; the gate follows the new log."""
+    db, delivery, media = tmp_path / "a.db", sample / "delivery", (sample / "project_media",)
+    catalog = _open(db)
+    before = _check(delivery, catalog, sample / "ai-use.toml", media)
+    for path in [*delivery.rglob("*.*"), *media[0].rglob("*.*")]:
+        _scramble_keeping_identity(path)
+    changed = sample / "changed.toml"
+    text = (sample / "ai-use.toml").read_text(encoding="utf-8")
+    changed.write_text(text.replace('scope = ["temp"]', 'scope = ["temp", "final"]'), "utf-8")
+    after = _check(delivery, catalog, changed, media)
+    catalog.close()
+    gates = {f.path: f.gate.value for f in after.files}
+    assert gates["video/final_cut.mp4"] == "pass"  # AI-009 now covers final: the trace hit too
+    assert gates["stills/archival_photo_1989.jpg"] == "pass"  # AI-003 now covers final
+    assert gates["stills/archival_photo_1987.png"] == "fail"  # still no entry
+    assert [f.verdict for f in after.files] == [f.verdict for f in before.files]
+    assert after.options["catalog"]["scanned"] == 0  # type: ignore[index]
+
+
+def test_changed_and_removed_files(sample: Path, tmp_path: Path) -> None:
+    """A changed file is read again (its change date moves); a removed one is forgotten."""
+    delivery = sample / "delivery"
+    catalog = _open(tmp_path / "a.db")
+    _check(delivery, catalog)
+    changed = delivery / "stills" / "interview_frame.jpg"
+    changed.write_bytes(changed.read_bytes() + b"\0")
+    (delivery / "audio" / "boom_take3.wav").unlink()
+    report = _check(delivery, catalog)
+    stats = report.options["catalog"]
+    catalog.close()
+    assert (stats["scanned"], stats["removed"]) == (1, 1)  # type: ignore[index]
+    assert stats["reused"] == 12  # type: ignore[index]
+    conn = sqlite3.connect(tmp_path / "a.db")
+    rels = {rel for (rel,) in conn.execute("SELECT rel FROM files")}
+    assert "audio/boom_take3.wav" not in rels and "stills/interview_frame.jpg" in rels
+
+
+def test_other_engine_or_trust_settings_rescan(tmp_path: Path) -> None:
+    """Evidence stored by another engine (code, libraries, trust anchors) is not reused."""
+    catalog = _open(tmp_path / "a.db")
+    root = catalog.root_id(tmp_path)
+    identity = Identity(1, 2, 3, 4)
+    result = scan(SAMPLE / "delivery" / "stills" / "title_card.jpg", Settings()).files[0]
+    from scanner.catalog.store import Row
+
+    catalog.record(
+        root, Row("x.jpg", identity, "", "image", "jpeg", "ai-generated", "", encode(result)), 1
+    )
+    catalog.flush(1)
+    assert catalog.stored(root, "x.jpg", identity) is not None
+    assert catalog.stored(root, "x.jpg", Identity(1, 2, 3, 5)) is None
+    catalog.close()
+    trusted = Settings(trust_anchors="-----BEGIN CERTIFICATE-----\n...")
+    other = Catalog(tmp_path / "a.db", engine_fingerprint(trusted), {})
+    assert other.stored(other.root_id(tmp_path), "x.jpg", identity) is None
+    other.close()
+
+
+def test_codec_round_trip_keeps_evidence() -> None:
+    """A stored result decodes to the same report entry (findings, details, fingerprints)."""
+    report = scan(FIXTURES / "files", Settings(identities=True))
+    for result in report.files:
+        again = decode(result.path, encode(result))
+        assert to_dict(Report("r", (again,), "v", "t", 0.0))["files"] == to_dict(
+            Report("r", (result,), "v", "t", 0.0))["files"]  # fmt: skip
+
+
+def test_not_a_catalog_is_a_usage_error(tmp_path: Path) -> None:
+    """A file that is not a SQLite catalog: one line naming it, exit 2."""
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(CatalogError, match=r"bad\.db"):
+        _open(bad)
+    result = runner.invoke(cli.app, ["scan", str(SAMPLE / "delivery"), "--catalog", str(bad)])
+    assert result.exit_code == 2
+    assert "--catalog" in result.stderr and "bad.db" in result.stderr
+
+
+# --- interrupted scans --------------------------------------------------------------------
+
+
+def _archive(root: Path, count: int) -> Path:
+    """``count`` small media files (copies of the generated fixtures) in a few folders."""
+    sources = sorted(
+        p for p in (FIXTURES / "files").rglob("*") if p.is_file() and p.stat().st_size < 200_000
+    )
+    for i in range(count):
+        src = sources[i % len(sources)]
+        dest = root / f"reel_{i % 7}" / f"{i:05d}_{src.name}"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+    return root
+
+
+def _cli_scan(archive: Path, db: Path, out: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "scanner.cli", "scan", str(archive), "--catalog", str(db),
+         "--jobs", "2", "--no-trace", "-q", "-f", "json", "-o", str(out)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def _stored_rows(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        tables = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'files'")
+        if tables.fetchone()[0] == 0:  # killed before the schema's first commit
+            return 0
+        return int(conn.execute("SELECT COUNT(*) FROM files").fetchone()[0])
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_killed_at_random_points_catalog_stays_usable_and_resumes(tmp_path: Path) -> None:
+    """SIGKILL at random moments: the catalog is always intact, stored rows only grow, every
+    stored file decodes, and the final resumed scan equals an uninterrupted one."""
+    archive = _archive(tmp_path / "archive", 600)
+    reference = tmp_path / "reference.json"
+    assert _cli_scan(archive, tmp_path / "ref.db", reference).wait(300) in (0, 1)
+    db, rng, stored = tmp_path / "a.db", random.Random(8), 0
+    for _ in range(5):
+        process = _cli_scan(archive, db, tmp_path / "partial.json")
+        time.sleep(rng.uniform(0.8, 4.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait(30)
+        if db.exists():
+            now = _stored_rows(db)
+            assert now >= stored
+            stored = now
+    assert stored > 0  # some work was committed before a kill
+    conn = sqlite3.connect(db)
+    for rel, evidence in conn.execute("SELECT rel, evidence FROM files"):
+        decode(rel, evidence)
+    conn.close()
+    final = tmp_path / "final.json"
+    assert _cli_scan(archive, db, final).wait(300) in (0, 1)
+    done, expected = json.loads(final.read_text()), json.loads(reference.read_text())
+    assert done["options"]["catalog"]["reused"] == stored
+    for data in (done, expected):
+        for key in ("started", "duration_s", "options"):
+            data.pop(key)
+    assert done == expected
+    assert _stored_rows(db) == 600
+
+
+def test_interrupt_keeps_finished_files(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT) mid-scan exits 130 and keeps every file finished so far."""
+    archive = _archive(tmp_path / "archive", 300)
+    db = tmp_path / "a.db"
+    process = _cli_scan(archive, db, tmp_path / "out.json")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not db.exists() or _stored_rows(db) == 0):
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(60) == 130
+    kept = _stored_rows(db)
+    assert kept > 0
+    final = tmp_path / "final.json"
+    assert _cli_scan(archive, db, final).wait(300) in (0, 1)
+    stats = json.loads(final.read_text())["options"]["catalog"]
+    assert stats["reused"] >= kept and stats["reused"] + stats["scanned"] == 300
+
+
+# --- catalog query ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sample_db(sample: Path, tmp_path: Path) -> Path:
+    """A catalog of the sample delivery and its project media, gated by its log."""
+    db = tmp_path / "sample.db"
+    catalog = _open(db)
+    _check(sample / "delivery", catalog, sample / "ai-use.toml", (sample / "project_media",))
+    catalog.close()
+    return db
+
+
+def _query(db: Path, *args: str) -> str:
+    result = runner.invoke(cli.app, ["catalog", "query", str(db), *args])
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_query_ai_files_by_tool_and_folder(sample_db: Path) -> None:
+    """--ai lists AI files (final verdicts, trace hits included); --tool and --folder narrow."""
+    rows = json.loads(_query(sample_db, "--ai", "-f", "json"))
+    paths = {r["path"] for r in rows}
+    assert "video/final_cut.mp4" in paths and "stills/key_art.jpg" in paths
+    assert "stills/interview_frame.jpg" not in paths
+    by_tool = json.loads(_query(sample_db, "--tool", "automatic", "-f", "json"))
+    assert {r["path"] for r in by_tool} >= {"stills/archival_photo_1987.png"}
+    assert all("AUTOMATIC1111" in r["tool"] for r in by_tool)
+    audio = json.loads(_query(sample_db, "--folder", "audio", "-f", "json"))
+    assert {r["path"] for r in audio} == {"audio/boom_take3.wav", "audio/narration_vo.wav"}
+    failing = json.loads(_query(sample_db, "--gate", "fail", "-f", "json"))
+    assert len(failing) == 6
+
+
+def test_query_counts_and_csv(sample_db: Path) -> None:
+    """--count-by tool counts AI files per tool; CSV carries every column."""
+    counts = json.loads(_query(sample_db, "--ai", "--count-by", "tool", "-f", "json"))
+    assert {"tool": "AUTOMATIC1111", "files": 3} in counts
+    text = _query(sample_db, "--verdict", "ai-edited", "-f", "csv")
+    header = text.splitlines()[0]
+    assert header.startswith("root,path,verdict,gate,approval,tool")
+    assert len(text.splitlines()) == 4  # header + 3 AI-edited files
+
+
+def test_query_changed_since(sample_db: Path) -> None:
+    """--changed-since keeps files new or changed since that date."""
+    assert "no files match" in _query(sample_db, "--changed-since", "2999-01-01")
+    assert "(15 rows)" in _query(sample_db, "--changed-since", "2000-01-01")
+
+
+def test_query_errors_name_the_problem(sample_db: Path, tmp_path: Path) -> None:
+    """A bad date, verdict or missing catalog: one line, exit 2."""
+    for args, needle in (
+        (["--changed-since", "yesterday"], "--changed-since"),
+        (["--verdict", "fake"], "--verdict"),
+    ):
+        result = runner.invoke(cli.app, ["catalog", "query", str(sample_db), *args])
+        assert result.exit_code == 2 and needle in result.stderr
+    missing = runner.invoke(cli.app, ["catalog", "query", str(tmp_path / "none.db")])
+    assert missing.exit_code == 2 and "no such catalog" in missing.stderr
