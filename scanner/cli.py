@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -221,7 +222,10 @@ def scan(
     finally:
         if backend.catalog is not None:
             backend.catalog.close()
-    _write(_render(report, output_format, limits, color=output is None), output)
+    if output_format is OutputFormat.JSON:  # streamed: an archive's report is large
+        _write_chunks(to_json.iter_chunks(report), output)
+    else:
+        _write(_render(report, output_format, limits, color=output is None), output)
     raise typer.Exit(exit_code(report, fail_on))
 
 
@@ -263,7 +267,7 @@ def _render(report: Report, output_format: OutputFormat, limits: Limits, *, colo
 
 
 RENDERERS = {
-    OutputFormat.JSON: to_json.render,
+    OutputFormat.JSON: to_json.render,  # (the CLI streams it: to_json.iter_chunks)
     OutputFormat.JUNIT: to_junit.render,
     OutputFormat.SARIF: to_sarif.render,
 }
@@ -290,6 +294,20 @@ def _load_policy(path: Path | None) -> Policy:
         return load_policy(path)
     except PolicyError as exc:
         raise _fail(str(exc)) from None
+
+
+def _write_chunks(chunks: Iterator[str], output: Path | None) -> None:
+    """Write the pieces as they are made, to stdout or ``output``."""
+    if output is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        return
+    try:
+        with output.open("w", encoding="utf-8", errors="surrogateescape") as stream:
+            for chunk in chunks:
+                stream.write(chunk)
+    except OSError as exc:
+        raise _fail(f"{output}: --output: cannot be written ({exc.strerror})") from None
 
 
 def _write(text: str, output: Path | None) -> None:

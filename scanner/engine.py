@@ -18,6 +18,7 @@ from detectors import DETECTORS, Detector
 from scanner import __version__, scanrules
 from scanner.asset import Asset, find_sidecar
 from scanner.backend import LOCAL, Backend, analyse_entries
+from scanner.compact import Compactor
 from scanner.isolate import Limits
 from scanner.model import (
     Evidence,
@@ -103,10 +104,12 @@ def _results(
 
 
 def _reported(results: Iterator[FileResult], progress: Progress) -> Iterator[FileResult]:
-    """``results`` passed through, each told to ``progress`` as it arrives."""
+    """``results`` passed through, compacted (repeated evidence shared) and each told to
+    ``progress`` as it arrives."""
+    compactor = Compactor()
     for result in results:
         progress.advance(result.path)
-        yield result
+        yield compactor.result(result)
 
 
 def iter_results(root: Path, settings: Settings) -> Iterator[FileResult]:

@@ -326,3 +326,27 @@ def test_query_errors_name_the_problem(sample_db: Path, tmp_path: Path) -> None:
         assert result.exit_code == 2 and needle in result.stderr
     missing = runner.invoke(cli.app, ["catalog", "query", str(tmp_path / "none.db")])
     assert missing.exit_code == 2 and "no such catalog" in missing.stderr
+
+
+def test_compactor_shares_equal_evidence() -> None:
+    """Equal evidence on many files is one object; per-file fingerprints stay their own."""
+    from scanner.compact import Compactor
+
+    result = scan(SAMPLE / "delivery" / "stills" / "interview_frame.jpg", Settings()).files[0]
+    copies = [decode(result.path, encode(result)) for _ in range(3)]
+    compactor = Compactor()
+    shared = [compactor.result(c) for c in copies]
+    assert shared[0].findings[0].evidence is shared[2].findings[0].evidence
+    assert [to_dict(Report("r", (s,), "v", "t", 0.0)) for s in shared] == [
+        to_dict(Report("r", (c,), "v", "t", 0.0)) for c in copies
+    ]
+
+
+def test_streamed_json_equals_rendered_json(sample: Path) -> None:
+    """The CLI's streamed JSON is the rendered JSON, chunk for chunk."""
+    from scanner.report.to_json import iter_chunks, render
+
+    report = _check(sample / "delivery", None)
+    text = "".join(iter_chunks(report))
+    assert text == render(report)
+    assert json.loads(text)["summary"]["files"] == len(report.files) == 14

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from scanner.model import FileResult, Finding, Gate, Report, Source, Verdict
@@ -19,7 +20,15 @@ SCHEMA_VERSION = "1.2"  # 1.1 added the gate (gate, approval, matched_by, final,
 
 def to_dict(report: Report) -> dict[str, Any]:
     """The report as plain JSON-ready data."""
-    files = [file_dict(f) for f in report.files]
+    return {
+        **_run(report),
+        "files": [file_dict(f) for f in report.files],
+        "log_findings": [finding_dict(f) for f in report.log_findings],
+    }
+
+
+def _run(report: Report) -> dict[str, Any]:
+    """The members before the files: the run, its configuration and its counts."""
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "provscan", "version": report.tool_version},
@@ -31,8 +40,6 @@ def to_dict(report: Report) -> dict[str, Any]:
         "policy": source_dict(report.policy),
         "options": _options(report),
         "summary": summary(report),
-        "files": files,
-        "log_findings": [finding_dict(f) for f in report.log_findings],
     }
 
 
@@ -107,14 +114,24 @@ def render(report: Report) -> str:
     Python's C encoder only runs without ``indent``, and the indenting pure-Python encoder
     took 40% of a catalogued re-scan.
     """
-    data = to_dict(report)
-    lists = {key: data.pop(key) for key in ("files", "log_findings")}
-    head = _dumps(data, indent=2)
-    parts = [head[:-2]]  # without the closing "\n}"
-    for key, items in lists.items():
-        body = ",\n".join("    " + _dumps(item) for item in items)
-        parts.append(f',\n  "{key}": [\n{body}\n  ]' if items else f',\n  "{key}": []')
-    return "".join(parts) + "\n}\n"
+    return "".join(iter_chunks(report))
+
+
+def iter_chunks(report: Report) -> Iterator[str]:
+    """The JSON text of :func:`render` in pieces, one file at a time: written as it is made,
+    an archive's report never exists whole in memory."""
+    yield _dumps(_run(report), indent=2)[:-2]  # without the closing "\n}"
+    yield from _array("files", (file_dict(f) for f in report.files))
+    yield from _array("log_findings", (finding_dict(f) for f in report.log_findings))
+    yield "\n}\n"
+
+
+def _array(key: str, items: Iterator[dict[str, Any]]) -> Iterator[str]:
+    first = True
+    for item in items:
+        yield (f',\n  "{key}": [\n    ' if first else ",\n    ") + _dumps(item)
+        first = False
+    yield f',\n  "{key}": []' if first else "\n  ]"
 
 
 def _dumps(value: Any, indent: int | None = None) -> str:
