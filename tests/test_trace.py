@@ -19,7 +19,7 @@ from scanner.trace.matcher import Matcher
 from scanner.trace.reference import UnusableReference, reference_from_gray
 from scanner.trace.timecode import parse_timecode, to_timecode
 from scanner.trace.tracer import trace_video
-from scanner.trace.worker import Job, ReferenceSpec, run_jobs
+from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
 
 FPS = 25
 TRUTH = (1.0, 3.0)  # the still is on screen from 1 s to 3 s of every test clip
@@ -344,3 +344,36 @@ def test_intra_only_video_is_sampled_and_decoded_small(tmp_path: Path, still: np
     result = trace_video(path, [reference])
     assert result.stats.decoded <= 4 * 4  # 4 s at one keyframe per 0.4 s (+ a few)
     _assert_found([(r.start, r.end) for hit in result.hits for r in hit.ranges])
+
+
+def test_parallel_search_gives_the_same_outcomes_in_order(tmp_path: Path) -> None:
+    """With --jobs 2 two workers search side by side; the outcomes (hits, failures) are the
+    one-worker outcomes, in the jobs' order."""
+    from tests.conftest import FIXTURES
+
+    files = FIXTURES / "files" / "trace"
+    video = FIXTURES / "sample" / "delivery" / "video"
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\xff" * 4000)
+    specs = [ReferenceSpec("ai.png", path=str(files / "ai_archival_1987.png"))]
+    jobs = [Job("video", str(files / "final_cut.mp4"), "a.mp4"),
+            Job("video", str(broken), "broken.mp4"),
+            Job("still", str(files / "key_art.jpg"), "key_art.jpg"),
+            Job("video", str(video / "interview_cam_a.mov"), "b.mov"),
+            Job("video", str(video / "final_cut.mp4"), "c.mp4")]  # fmt: skip
+
+    def found(o: Outcome) -> list[object]:
+        if o.error or o.result is None:
+            return []
+        if o.job.kind == "still":
+            return [m.reference for m in o.result]
+        return [(h.reference, [(r.start, r.end) for r in h.ranges]) for h in o.result.hits]
+
+    def summary(n: int) -> list[tuple[str, str, object]]:
+        _, outcomes = run_jobs(specs, jobs, Limits(jobs=n))
+        return [(o.job.rel, "error" if o.error else "ok", found(o)) for o in outcomes]
+
+    one, two = summary(1), summary(2)
+    assert one == two
+    assert [row[0] for row in two] == [job.rel for job in jobs]
+    assert two[0][2] and two[2][2] and two[1][1] == "error" and not two[3][2]

@@ -11,7 +11,9 @@ finding instead of a result.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -55,10 +57,65 @@ class Outcome:
 def run_jobs(
     specs: Sequence[ReferenceSpec], jobs: Sequence[Job], limits: Limits
 ) -> tuple[dict[str, str], Iterator[Outcome]]:
-    """The references that could not be loaded (name -> why), and one outcome per job."""
+    """The references that could not be loaded (name -> why), and one outcome per job, in
+    the jobs' order. With ``limits.jobs`` > 1 and several files, that many workers (each
+    with the references loaded) search files side by side."""
+    count = max(1, min(limits.jobs, len(jobs)))
     supervisor = _Supervisor(specs, limits)
     refused = supervisor.start()
-    return refused, supervisor.outcomes(jobs)
+    if count == 1:
+        return refused, supervisor.outcomes(jobs)
+    return refused, _parallel([supervisor, *(_Supervisor(specs, limits) for _ in range(count - 1))],
+                              jobs)  # fmt: skip
+
+
+def _run_safely(supervisor: _Supervisor, job: Job) -> Outcome:
+    """One job's outcome, whatever happens in this thread (the consumer waits for it)."""
+    try:
+        if supervisor.process is None:
+            supervisor.start()
+        return supervisor._run(job)
+    except Exception as exc:  # a bug here must not leave the report waiting forever
+        supervisor.stop()
+        return Outcome(job, error=f"the search could not run: {type(exc).__name__}: {exc}")
+
+
+def _parallel(supervisors: list[_Supervisor], jobs: Sequence[Job]) -> Iterator[Outcome]:
+    """Outcomes in job order while each supervisor, driven by its own thread (it only waits
+    on its worker's pipe), takes the next job as soon as it is free."""
+    queue = deque(enumerate(jobs))
+    done: dict[int, Outcome] = {}
+    ready = threading.Condition()
+    stop = threading.Event()
+
+    def drive(supervisor: _Supervisor) -> None:
+        try:
+            while not stop.is_set():
+                with ready:
+                    if not queue:
+                        return
+                    index, job = queue.popleft()
+                outcome = _run_safely(supervisor, job)
+                with ready:
+                    done[index] = outcome
+                    ready.notify_all()
+        finally:
+            supervisor.stop()
+
+    threads = [threading.Thread(target=drive, args=(s,), daemon=True) for s in supervisors]
+    for thread in threads:
+        thread.start()
+    try:
+        for index in range(len(jobs)):
+            with ready:
+                while index not in done:
+                    ready.wait()
+                outcome = done.pop(index)
+            yield outcome
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
 
 
 class _Supervisor:
