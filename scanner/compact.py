@@ -9,9 +9,8 @@ only what is the file's own (path, fingerprint, hashes) stays per file.
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 
-from scanner.model import Evidence, FileResult, Finding
+from scanner.model import Evidence, FileResult, Finding, evolve
 
 MAX_SHARED = 100_000  # distinct evidence kept for sharing; beyond, new evidence is kept as is
 
@@ -26,14 +25,15 @@ class Compactor:
 
     def result(self, result: FileResult) -> FileResult:
         """``result`` with shared evidence and interned format strings (same value)."""
-        findings = tuple(self._finding(f) for f in result.findings)
+        findings = tuple(self.finding(f) for f in result.findings)
         same = all(a is b for a, b in zip(findings, result.findings, strict=True))
         fmt, mime = sys.intern(result.format), sys.intern(result.mime)
         if same and fmt is result.format and mime is result.mime:
             return result
-        return replace(result, findings=findings, format=fmt, mime=mime)
+        return evolve(result, findings=findings, format=fmt, mime=mime)
 
-    def _finding(self, finding: Finding) -> Finding:
+    def finding(self, finding: Finding) -> Finding:
+        """``finding`` with its evidence replaced by an equal one seen before, if any."""
         ev = finding.evidence
         key = _key(ev)
         if key is None:
@@ -45,7 +45,7 @@ class Compactor:
             return finding
         if shared is ev:
             return finding
-        return replace(finding, evidence=shared)
+        return evolve(finding, evidence=shared)
 
 
 def _key(ev: Evidence) -> _Key | None:

@@ -32,6 +32,7 @@ from scanner.model import (
     Signal,
     Source,
     Verdict,
+    evolve,
 )
 from scanner.policy import Policy
 from scanner.sources import SOURCE, locate
@@ -143,7 +144,7 @@ def _judge(result: FileResult, ctx: _Context) -> FileResult:
     gate = max((f.gate or Gate.PASS for f in policy_findings), key=lambda g: g.rank,
                default=Gate.PASS)  # fmt: skip
     approval, key = _file_approval(matches, cover, traced)
-    return replace(
+    return evolve(
         result, findings=tuple(findings), gate=gate, final=final, approval=approval,
         matched_by=key,
     )  # fmt: skip
@@ -240,7 +241,7 @@ def _covers(entry: LogEntry, final: bool, today: dt.date) -> bool:
 def _approved(finding: Finding, cover: LogEntry | None) -> Finding:
     if cover is None or finding.rule.signal not in _AI_SIGNALS:
         return finding
-    return replace(finding, approval=cover.id)
+    return evolve(finding, approval=cover.id)
 
 
 def _decisions(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 
 class MediaKind(StrEnum):
@@ -215,3 +216,16 @@ class Settings:
     trust_config: str | None = None  # c2pa store.cfg text: allowed EKU OIDs
     describe: bool = False  # also build human descriptions (inspect)
     identities: bool = False  # also hash every file (sha256; pHash of AI stills): --catalog
+
+
+T = TypeVar("T")
+
+
+def evolve(obj: T, **changes: object) -> T:
+    """A copy of a frozen slots dataclass with ``changes``: ``dataclasses.replace`` without
+    its per-call introspection (it was the largest single cost of a catalogued re-scan,
+    three calls per file). Field names are not checked: callers pass real fields."""
+    new = object.__new__(type(obj))
+    for name in type(obj).__slots__:  # type: ignore[attr-defined]
+        object.__setattr__(new, name, changes[name] if name in changes else getattr(obj, name))
+    return new

@@ -9,9 +9,11 @@ policy of each run.
 from __future__ import annotations
 
 import json
+import sys
 from functools import cache
 from typing import Any
 
+from scanner.compact import Compactor
 from scanner.model import (
     Confidence,
     Evidence,
@@ -47,18 +49,24 @@ def finding_to_list(finding: Finding) -> list[Any]:
             dict(ev.details), finding.fingerprint]  # fmt: skip
 
 
-def decode(path: str, text: str, role: str = "deliverable") -> FileResult:
-    """The FileResult stored by :func:`encode`, under its report path."""
+def decode(
+    path: str, text: str, role: str = "deliverable", compactor: Compactor | None = None
+) -> FileResult:
+    """The FileResult stored by :func:`encode`, under its report path; with a ``compactor``
+    its evidence is shared with equal evidence decoded before (no copy made)."""
     data = json.loads(text)
     rules = _rules()
+    findings = tuple(finding_from_list(item, rules) for item in data["x"])
+    if compactor is not None:
+        findings = tuple(compactor.finding(f) for f in findings)
     return FileResult(
         path=path,
         kind=MediaKind(data["k"]),
-        format=data["f"],
-        mime=data["m"],
+        format=sys.intern(data["f"]),
+        mime=sys.intern(data["m"]),
         size=int(data["s"]),
         verdict=Verdict(data["v"]),
-        findings=tuple(finding_from_list(item, rules) for item in data["x"]),
+        findings=findings,
         deciding=tuple(int(i) for i in data["d"]),
         role=role,
         sha256=data.get("h", ""),

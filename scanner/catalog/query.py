@@ -136,4 +136,5 @@ def _table(items: list[dict[str, Any]]) -> str:
     lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
               for row in cells]  # fmt: skip
-    return "\n".join(lines) + f"\n({len(items)} rows)\n"
+    rows = "1 row" if len(items) == 1 else f"{len(items)} rows"
+    return "\n".join(lines) + f"\n({rows})\n"

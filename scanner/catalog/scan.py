@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scanner.catalog.codec import decode, encode
 from scanner.catalog.store import Catalog, Identity, Row
+from scanner.compact import Compactor
 from scanner.model import FileResult, Report
 from scanner.walk import Entry
 
@@ -22,6 +23,7 @@ Analyse = Callable[[Iterator[Entry]], Iterator[FileResult]]
 # Outcomes that depend on the moment, not the bytes: never kept, so the next run retries.
 _TRANSIENT = frozenset({"SCN007", "SCN008", "SCN009"})
 _TOOL_KEYS = ("software_agent", "tool", "system", "claim_generator")
+_FOLDERS_KEPT = 16  # folders whose records are held while the walk is in or around them
 
 
 @dataclass(slots=True)
@@ -62,11 +64,11 @@ def catalogued(
     stats.roots.append(str(root))
     feed = _Feed(iter(entries), catalog, root_id)
     fresh = analyse(feed.misses())
-    reused = 0
+    reused, compactor = 0, Compactor()
     for item in feed.in_order():
         if item.stored is not None:
             reused += 1
-            yield decode(item.entry.rel, item.stored)
+            yield decode(item.entry.rel, item.stored, compactor=compactor)
             continue
         result = next(fresh)
         if item.identity is not None and not _transient(result):
@@ -86,6 +88,7 @@ class _Feed:
         self.entries, self.catalog, self.root_id = entries, catalog, root_id
         self.pending: deque[_Item] = deque()
         self.missed: deque[Entry] = deque()
+        self.folders: dict[str, dict[str, tuple[Identity, str, str]]] = {}
 
     def _pull(self) -> bool:
         entry = next(self.entries, None)
@@ -94,12 +97,26 @@ class _Feed:
         identity = None if entry.problem else Identity.of(entry.path)
         stored = None
         if identity is not None:
-            stored = self.catalog.stored(self.root_id, entry.rel, identity)
+            stored = self._stored(entry.rel, identity)
         item = _Item(entry, identity, stored)
         self.pending.append(item)
         if stored is None:
             self.missed.append(entry)
         return True
+
+    def _stored(self, rel: str, identity: Identity) -> str | None:
+        """The evidence recorded for an unchanged file by this engine, read a folder at a
+        time (the walk visits a folder's files together, around its subfolders)."""
+        folder = rel.rpartition("/")[0]
+        rows = self.folders.get(folder)
+        if rows is None:
+            if len(self.folders) >= _FOLDERS_KEPT:
+                self.folders.pop(next(iter(self.folders)))
+            rows = self.folders[folder] = self.catalog.folder(self.root_id, folder)
+        row = rows.get(rel)
+        if row is None or row[1] != self.catalog.engine or row[0] != identity:
+            return None
+        return row[2]
 
     def misses(self) -> Iterator[Entry]:
         """The entries to analyse, in order, pulled as the analysis asks for them."""

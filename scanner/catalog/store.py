@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS files (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS files_verdict ON files (verdict);
 CREATE INDEX IF NOT EXISTS files_changed ON files (changed_at);
+CREATE INDEX IF NOT EXISTS files_folder ON files (root_id, folder);
 CREATE TABLE IF NOT EXISTS trace_cache (
     refs_key TEXT NOT NULL,
     sha256 TEXT NOT NULL,
@@ -177,6 +178,18 @@ class Catalog:
         if Identity(row[0], row[1], row[2], row[3]) != identity:
             return None
         return str(row[5])
+
+    def folder(self, root_id: int, folder: str) -> dict[str, tuple[Identity, str, str]]:
+        """Every file recorded in one folder of ``root_id``: rel -> (identity, engine,
+        evidence). One query per folder instead of one per file (100,000 point queries
+        were a sixth of a re-scan)."""
+        # Without statistics SQLite would walk the root's whole primary key instead.
+        rows = self.conn.execute(
+            "SELECT rel, size, mtime_ns, inode, dev, engine, evidence FROM files "
+            "INDEXED BY files_folder WHERE root_id = ? AND folder = ?",
+            (root_id, folder),
+        )
+        return {r[0]: (Identity(r[1], r[2], r[3], r[4]), r[5], r[6]) for r in rows}
 
     def record(self, root_id: int, row: Row, run_id: int) -> None:
         """Queue one file's record; written in the next transaction."""
