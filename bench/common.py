@@ -69,10 +69,15 @@ def provscan_executable() -> str:
     return found
 
 
-def provscan_tool(folder: Path) -> Tool:
-    """``provscan scan DIR --format json --output /dev/null --fail-on none``."""
+def provscan_tool(folder: Path, *, trace: bool = False) -> Tool:
+    """``provscan scan DIR --format json --output /dev/null --fail-on none``, with
+    ``--no-trace`` unless ``trace``: the metadata scan is what exiftool's run compares with;
+    the trace (stills searched for by their pixels) is timed as its own tool."""
     argv = (provscan_executable(), "scan", str(folder), "--format", "json")
-    return Tool("provscan", (*argv, "--output", os.devnull, "--fail-on", "none"))
+    argv = (*argv, "--output", os.devnull, "--fail-on", "none", "--quiet")
+    if trace:
+        return Tool("provscan, with trace", argv)
+    return Tool("provscan", (*argv, "--no-trace"))
 
 
 def exiftool_tool(exiftool: str, folder: Path) -> Tool:

@@ -317,6 +317,12 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--exiftool", help="exiftool executable (default: $EXIFTOOL, PATH)")
     parser.add_argument("--no-exiftool", action="store_true", help="time provscan alone")
     parser.add_argument(
+        "--with-trace",
+        action="store_true",
+        help="also time the default scan, whose trace checks every still for being a copy "
+        "of an AI still (decode + ORB features: ~50 ms a still)",
+    )
+    parser.add_argument(
         "--no-generate", action="store_true", help="benchmark --dir as it is, no generation"
     )
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile pass")
@@ -355,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     if exiftool is None and not args.no_exiftool:
         print(common.EXIFTOOL_HINT, file=sys.stderr)
     tools = [common.provscan_tool(folder)]
+    if args.with_trace:
+        tools.append(common.provscan_tool(folder, trace=True))
     if exiftool is not None:
         tools.append(common.exiftool_tool(exiftool, folder))
 

@@ -67,18 +67,27 @@ def reference_from_gray(gray: GrayImage, name: str) -> Reference:
     return Reference(name=name, phash=phash_gray(small), features=features)
 
 
-def read_gray(path: Path) -> GrayImage:
+def _draft(image: Image.Image, side: int) -> None:
+    """Let libjpeg decode at 1/2, 1/4 or 1/8 scale while the longer side stays >= ``side``
+    (draft() keeps both sides at least the box it is given, so the box keeps the aspect)."""
+    width, height = image.size
+    factor = side / max(width, height, 1)
+    if factor < 0.5:
+        image.draft("L", (max(1, round(width * factor)), max(1, round(height * factor))))
+
+
+def read_gray(path: Path, draft_side: int = 2 * ANALYSIS_SIDE) -> GrayImage:
     """The still's grey pixels, upright (EXIF orientation applied, as editing tools show it).
 
-    JPEGs are decoded at reduced size by libjpeg (draft mode) when they are much larger than
-    the analysis size; Pillow's decompression-bomb guard stays on.
+    JPEGs are decoded at reduced size by libjpeg (draft mode) when they are at least twice
+    ``draft_side``; Pillow's decompression-bomb guard stays on.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with Image.open(path) as image:
                 if image.format in ("JPEG", "MPO"):
-                    image.draft("L", (2 * ANALYSIS_SIDE, 2 * ANALYSIS_SIDE))
+                    _draft(image, draft_side)
                 upright = ImageOps.exif_transpose(image)
                 return np.asarray(upright.convert("L"), dtype=np.uint8)
     except _DECODE_ERRORS as exc:
