@@ -262,6 +262,17 @@ def _serve(conn: Connection, settings: Settings, memory_mb: int) -> None:
         conn.send(scan_entry(entry, settings))
 
 
+def end_worker(process: Any, conn: Connection | None) -> None:
+    """Close a long-lived worker's pipe and end its process (killed if still running: it
+    may be stuck in native code); shared by the trace's and the pictures' workers."""
+    if conn is not None:
+        conn.close()
+    if process is not None:
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+
+
 def _limit_memory(memory_mb: int) -> None:
     """Cap the worker's address space so a memory bomb fails inside it, not the machine."""
     try:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from scanner.isolate import Limits, _context, _limit_memory
+from scanner.isolate import Limits, _context, _limit_memory, end_worker
 
 KINDS = ("image", "frame", "waveform")
 WAVEFORM_BUCKETS = 240
@@ -179,14 +179,8 @@ class _Supervisor:
 
     def stop(self) -> None:
         """Stop the worker, if one runs (killed: it may be stuck in native code)."""
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-        if self.process is not None:
-            if self.process.is_alive():
-                self.process.kill()
-            self.process.join(5)
-            self.process = None
+        end_worker(self.process, self.conn)
+        self.process, self.conn = None, None
 
 
 def _serve(conn: Connection, memory_mb: int) -> None:

@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from scanner.isolate import Limits, _context, _limit_memory
+from scanner.isolate import Limits, _context, _limit_memory, end_worker
 
 REFERENCE_LOAD_S = 2.0  # per reference still: decode and describe (~50 ms typical)
 
@@ -191,14 +191,9 @@ class _Supervisor:
         return Outcome(job, error=reason)
 
     def stop(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-        if self.process is not None:
-            if self.process.is_alive():
-                self.process.kill()
-            self.process.join(5)
-            self.process = None
+        """Stop the worker, if one runs (killed: it may be stuck in native code)."""
+        end_worker(self.process, self.conn)
+        self.process, self.conn = None, None
 
 
 def _serve(conn: Connection, specs: Sequence[ReferenceSpec], memory_mb: int) -> None:
