@@ -28,10 +28,7 @@ def _reader_finds_manifest(asset: Asset) -> bool:
 
 @pytest.mark.slow
 def test_probe_never_misses_a_manifest_in_corpus(corpus: Path) -> None:
-    """On every corpus media file, a 'no' that skips the Reader means it would find nothing.
-
-    Files whose XMP points at a remote manifest go to the Reader whatever the probe says.
-    """
+    """On every corpus file a probe 'no' means the Reader finds nothing (remote XMP: Reader)."""
     media = (MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO)
     missed, said_no = [], 0
     for path in sorted(p for p in corpus.rglob("*") if p.is_file() and p.stat().st_size):

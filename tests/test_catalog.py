@@ -100,8 +100,7 @@ def _scramble_keeping_identity(path: Path) -> None:
 
 
 def test_new_log_is_applied_without_reading_media(sample: Path, tmp_path: Path) -> None:
-    """With a changed AI-use log, stored evidence (and trace hits) decide: the media, made
-    unreadable behind an unchanged identity, are never read; the gate follows the new log."""
+    """A changed log is applied to stored evidence and trace hits; no media is read."""
     db, delivery, media = tmp_path / "a.db", sample / "delivery", (sample / "project_media",)
     catalog = _open(db)
     before = _check(delivery, catalog, sample / "ai-use.toml", media)
@@ -217,8 +216,7 @@ def _stored_rows(db: Path) -> int:
 
 @pytest.mark.slow
 def test_killed_at_random_points_catalog_stays_usable_and_resumes(tmp_path: Path) -> None:
-    """SIGKILL at random moments: the catalog is always intact, stored rows only grow, every
-    stored file decodes, and the final resumed scan equals an uninterrupted one."""
+    """SIGKILL at random moments leaves an intact catalog; the resume equals a clean run."""
     archive = _archive(tmp_path / "archive", 600)
     reference = tmp_path / "reference.json"
     assert _cli_scan(archive, tmp_path / "ref.db", reference).wait(300) in (0, 1)

@@ -43,8 +43,7 @@ def test_unreadable_file_fails_gate(tmp_path: Path) -> None:
 
 
 def test_misnamed_file_fails_and_policy_can_relax_it(tmp_path: Path) -> None:
-    """A misnamed file fails the gate (POL007); a policy level 'warning' makes it a warning,
-    which only --fail-on warning turns into exit 1."""
+    """A misnamed file fails (POL007); policy 'warning' warns (exit 1 with --fail-on warning)."""
     folder = tmp_path / "delivery"
     folder.mkdir()
     (folder / "photo.png").write_bytes(JPEG)

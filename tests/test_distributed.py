@@ -114,8 +114,7 @@ def worker_state() -> tuple[bool, list[str]]:
 
 
 def test_tasks_leave_their_dask_worker_as_they_found_it(address: str) -> None:
-    """After a scan the Dask workers are daemonic again and no isolation child is left
-    running; only the fork server (kept for later tasks) remains."""
+    """After a scan each Dask worker is daemonic again, only the fork server left."""
     from distributed import Client
 
     list(iter_dask(iter_entries(FIXTURES / "files" / "xmp"), Settings(), Limits(), address,
@@ -163,9 +162,7 @@ def crashing_detector_task(
 def test_a_file_that_crashes_its_worker_costs_only_that_file(
     address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A segfault while analysing one file on a Dask worker is contained by the per-file
-    isolation: that file gets SCN007 (SIGSEGV), its batch-mates are scanned, and the Dask
-    worker itself survives."""
+    """A segfault costs that file (SCN007); batch-mates and the Dask worker live."""
     root = _tree(tmp_path, ["a.jpg", "b.jpg", "segv.jpg", "z.jpg"])
     monkeypatch.setattr(sd, "run_batch", crashing_detector_task)
     before = _workers(address)
@@ -193,9 +190,7 @@ def failing_task(batch: list[Entry], settings: Settings, limits: Limits) -> list
 def test_a_failing_batch_is_retried_once_then_reported(
     address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A batch whose task raises is sent once more: a transient failure costs nothing, a
-    persistent one gives each of its files an SCN007 naming dask; no file is lost and the
-    order holds."""
+    """A failing batch is retried once, then its files get SCN007; none lost, order kept."""
     names = ["a0.jpg", "a1.jpg", "flaky0.jpg", "flaky1.jpg", "poison0.jpg", "poison1.jpg",
              "z0.jpg", "z1.jpg"]  # fmt: skip
     root = _tree(tmp_path, names)
@@ -220,8 +215,7 @@ def dying_task(batch: list[Entry], settings: Settings, limits: Limits) -> list[F
 def test_a_batch_that_kills_its_dask_worker_is_reported(
     address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A batch whose Dask worker dies (KilledWorker), twice, gives its file SCN007; the
-    batches around it are scanned."""
+    """A batch that kills its Dask worker twice gives SCN007; the others scan."""
     root = _tree(tmp_path, ["a0.jpg", "doomed0.jpg", "z0.jpg"])
     monkeypatch.setattr(sd, "run_batch", dying_task)
     # One batch at a time: with allowed_failures=0 a task merely queued on the dying worker
@@ -245,8 +239,7 @@ def sleeping_task(batch: list[Entry], settings: Settings, limits: Limits) -> lis
 def test_a_batch_without_a_result_times_out(
     address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A batch whose result does not come within its bound is given up (twice), and its
-    files get SCN007 instead of the scan waiting for ever."""
+    """A batch without a result in its bound is given up (twice): SCN007, no endless wait."""
     root = _tree(tmp_path, ["a0.jpg", "a1.jpg", "sleepy0.jpg", "sleepy1.jpg"])
     monkeypatch.setattr(sd, "run_batch", sleeping_task)
     monkeypatch.setattr(sd, "RESULT_SLACK_S", 1.0)  # bound: 2 x 0.5 s + 1 s
@@ -272,8 +265,7 @@ def test_stopping_early_closes_the_client(cluster: Any, address: str) -> None:
 
 
 def test_unreachable_scheduler_raises_quickly() -> None:
-    """An address where no scheduler listens raises DaskUnavailable within 15 s, one line
-    naming the address."""
+    """No scheduler at the address: DaskUnavailable within 15 s, naming the address."""
     started = time.monotonic()
     with pytest.raises(DaskUnavailable) as raised:
         next(iter_dask([], Settings(), Limits(), "tcp://127.0.0.1:1"))
@@ -282,8 +274,7 @@ def test_unreachable_scheduler_raises_quickly() -> None:
 
 
 def test_missing_dask_raises_dask_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without dask installed, iterating raises DaskUnavailable naming the address and the
-    extra to install."""
+    """Without dask installed, iterating raises DaskUnavailable naming the extra."""
     monkeypatch.setitem(sys.modules, "distributed", None)  # makes `import distributed` fail
     with pytest.raises(DaskUnavailable, match=r"tcp://sched:8786.*provscan\[dask\]"):
         next(iter_dask([], Settings(), Limits(), "tcp://sched:8786"))
@@ -297,8 +288,7 @@ def test_importing_the_module_does_not_import_dask() -> None:
 
 
 def test_cli_scan_on_dask_into_a_catalog_equals_the_local_run(address: str, tmp_path: Path) -> None:
-    """`provscan scan --dask ADDRESS --catalog DB` gives the local run's report (sample with its
-    sources, log and trace), streams into the catalog, and a re-scan reuses every file."""
+    """scan --dask --catalog equals the local run, fills the catalog; re-scans reuse it."""
     import json
     import subprocess
     import sys

@@ -93,8 +93,7 @@ def test_real_credentials_without_ai_are_named(corpus: Path) -> None:
 
 
 def test_real_ingredient_tree_nests_and_cuts_repeats(corpus: Path) -> None:
-    """A real multi-generation file gives a nested ingredient tree; a repeated manifest is
-    marked, not expanded twice."""
+    """A real multi-generation file gives a nested tree; a repeated manifest is marked."""
     rel = "public-testfiles/image/jpeg/adobe-20220124-CACAICAICICA.jpg"
     tree = file_facts(_corpus_entry(corpus, rel)).ingredients
     assert [n["title"] for n in tree] == ["CAICA.jpg", "CICA.jpg"]

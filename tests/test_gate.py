@@ -202,8 +202,7 @@ def test_bad_log_exits_2_and_lists_every_problem(tmp_path: Path) -> None:
 
 
 def test_log_init_drafts_entries_that_check_refuses(delivery: Path, tmp_path: Path) -> None:
-    """log init drafts one entry per AI file with its keys; log check refuses the placeholders,
-    and the completed draft approves the file by sha256."""
+    """log init drafts entries check refuses; the completed draft approves by sha256."""
     drafted = runner.invoke(cli.app, ["log", "init", str(delivery)])
     assert drafted.exit_code == 0
     draft = tmp_path / "draft.toml"
@@ -246,8 +245,7 @@ SAMPLE_ARGS = ["--sources", str(SAMPLE_DIR / "project_media"), "--log",
 
 
 def test_sample_delivery_outcome_is_pinned() -> None:
-    """The README's main command: six violations (two of them traced: the AI photo in the
-    final cut and its key-art copy), five approvals, log hygiene, exit 1."""
+    """The README's main command: six violations (two traced), five approvals, hygiene, exit 1."""
     root = SAMPLE_DIR / "delivery"
     report = check_delivery(
         root, sources=[SAMPLE_DIR / "project_media"], log=load_log(SAMPLE_DIR / "ai-use.toml"),

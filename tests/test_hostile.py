@@ -87,8 +87,7 @@ def _codes(report_files: object) -> dict[str, list[str]]:
 
 
 def test_native_crashes_and_hangs_are_contained(hostile: None, tmp_path: Path) -> None:
-    """A segfault, an abort, a hang and a memory bomb each become a finding on that file only;
-    every other file is scanned and every file gets exactly one result."""
+    """Segfault, abort, hang and memory bomb are findings on their file; all others scanned."""
     names = ["a.jpg", "segv.jpg", "b.jpg", "abort.jpg", "hang.jpg", "grow.jpg", "c.jpg"]
     for name in names:
         (tmp_path / name).write_bytes(JPEG)
@@ -107,9 +106,7 @@ def test_native_crashes_and_hangs_are_contained(hostile: None, tmp_path: Path) -
 def test_queued_files_survive_a_crash_behind_them(
     hostile: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Files queued to a worker that crashes or hangs on an earlier file are re-sent to its
-    replacement: 43 entries (more than the pipeline holds, symlinks among them) give 43
-    results in walk order, each analysed once."""
+    """Entries queued behind a crash or hang are re-sent: 43 entries, 43 results, in order."""
     trace = tmp_path / "analysed.txt"
     monkeypatch.setenv("PROVSCAN_TEST_TRACE", str(trace))
     tmp_path = tmp_path / "tree"
@@ -138,8 +135,7 @@ def _message(report: object, path: str) -> str:
 
 
 def test_files_changed_or_vanished_during_the_scan(hostile: None, tmp_path: Path) -> None:
-    """A file that grows, disappears or is renamed over (same bytes and mtime) while it is
-    analysed gets SCN009, not stale findings."""
+    """A file that grows, vanishes or is renamed over while analysed gets SCN009."""
     for name in ("change.jpg", "vanish.jpg", "swap.jpg"):
         (tmp_path / name).write_bytes(JPEG)
     codes = _codes(scan(tmp_path, Settings()).files)
@@ -162,8 +158,7 @@ def _snapshot(root: Path) -> dict[str, tuple[str, int]]:
 
 
 def test_nothing_is_written(tmp_path: Path) -> None:
-    """Scanning a tree in every report format, inspecting, and drafting a log leaves every
-    file's bytes and mtime unchanged and adds no file beside the media."""
+    """Every report format, inspect and log init leave every file and mtime unchanged."""
     tree = tmp_path / "tree"
     shutil.copytree(FIXTURES / "files", tree)
     shutil.copytree(FIXTURES / "sample" / "delivery", tree / "delivery")
@@ -178,9 +173,7 @@ def test_nothing_is_written(tmp_path: Path) -> None:
 
 
 def test_every_walked_entry_gets_one_result(tmp_path: Path) -> None:
-    """Regular files, empty files, a FIFO, a socket, symlinks in and out of the root and a
-    loop, and a name that is not UTF-8: one result each, in walk order, nothing blocks and
-    no file changes."""
+    """Files, FIFO, socket, symlinks in/out/loop, a non-UTF-8 name: one result each, in order."""
     (tmp_path / "a.jpg").write_bytes(JPEG)
     (tmp_path / "empty.png").write_bytes(b"")
     os.mkfifo(tmp_path / "pipe")
@@ -214,8 +207,7 @@ def test_every_walked_entry_gets_one_result(tmp_path: Path) -> None:
     reason="needs root and setpriv(1) to drop the capability that bypasses permissions",
 )
 def test_permission_denied_is_a_finding(tmp_path: Path) -> None:
-    """Without the power to bypass file permissions, an unreadable file and an unlistable
-    folder are findings and the scan exits 1 (fail closed), never a crash."""
+    """Without permission bypass, unreadable files and folders are findings; exit 1."""
     (tmp_path / "ok.jpg").write_bytes(JPEG)
     (tmp_path / "secret.jpg").write_bytes(JPEG)
     (tmp_path / "secret.jpg").chmod(0o000)
@@ -241,8 +233,7 @@ def test_permission_denied_is_a_finding(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("unshare") is None, reason="unshare(1) is not available")
 def test_no_network_even_for_remote_manifests(corpus: Path, tmp_path: Path) -> None:
-    """With networking removed (a new network namespace), files whose manifest is remote are
-    scanned completely and report the URL instead of fetching it."""
+    """With no network, remote manifests are reported by URL, never fetched."""
     for name in ("cloud.jpg", "libpng-test_with_url.png"):
         shutil.copy(corpus / "c2pa-rs/sdk/tests/fixtures" / name, tmp_path / name)
     command = [sys.executable, "-m", "scanner.cli", "scan", str(tmp_path), "-f", "json"]
@@ -289,9 +280,7 @@ def _attacks() -> dict[str, tuple[bytes, str]]:
 
 @pytest.mark.parametrize("name", list(_attacks()))
 def test_attack_files_are_findings_within_the_limit(name: str, tmp_path: Path) -> None:
-    """XXE, entity expansion, a 20 MiB packet, a 200 MiB zTXt bomb and images declaring
-    billions of pixels are scanned in a worker under the default limits: a finding, no
-    crash, no time-out, the file unchanged."""
+    """XML attacks and pixel/zTXt bombs in a worker: a finding, no crash or time-out."""
     data, code = _attacks()[name]
     (tmp_path / name).write_bytes(data)
     before = _snapshot(tmp_path)

@@ -261,11 +261,14 @@ def test_browser_keyboard_reaches_the_filters(
 
 @pytest.mark.browser
 def test_browser_print_hides_controls(browser: Any, sample_html: str, tmp_path: Path) -> None:
-    """In print media the filter bar is hidden and the verdicts stay in words."""
+    """Print media hides the filters, printing opens every card's findings, words stay."""
     page, _ = _open(browser, sample_html, tmp_path)
     page.emulate_media(media="print")
     assert page.locator(".controls").is_hidden()
     assert "Delivery gate: FAIL" in page.locator("header").first.inner_text()
+    assert page.evaluate("[...document.querySelectorAll('details')].some(d => !d.open)")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.evaluate("[...document.querySelectorAll('details')].every(d => d.open)")
     pdf = page.pdf()
     assert pdf.startswith(b"%PDF")
 

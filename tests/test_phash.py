@@ -216,8 +216,7 @@ def test_phash_of_lossless_formats_equal_phash_image(tmp_path: Path, fmt: str, n
 
 
 def test_phash_of_jpeg_draft_close_to_full_decode(tmp_path: Path) -> None:
-    """Draft-mode JPEG hashes stay within DRAFT_BOUND bits of imagehash's full decode, and
-    phash_of (what log entries are matched against) equals the full decode exactly."""
+    """Draft JPEG hashes stay within DRAFT_BOUND bits; phash_of equals the full decode."""
     for seed, size in ((1, (640, 480)), (2, (1280, 720)), (3, (1920, 1080))):
         path = tmp_path / f"p{seed}.jpg"
         path.write_bytes(_jpeg_bytes(photo(seed, *size), 90))

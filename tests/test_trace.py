@@ -86,8 +86,7 @@ TRANSFORMS = {
 
 @pytest.mark.parametrize("name", sorted(TRANSFORMS))
 def test_still_is_found_through_each_edit(tmp_path: Path, still: np.ndarray, name: str) -> None:
-    """Each documentary edit, alone (and one combination), still finds the still at 1-3 s
-    with in and out within half a second."""
+    """Each documentary edit alone (and one combination) is found, in/out within 0.5 s."""
     shot = Shot(2.0, still=still, **TRANSFORMS[name])  # type: ignore[arg-type]
     _assert_found(_ranges(_clip(tmp_path, shot), still))
 
@@ -99,8 +98,7 @@ def test_low_quality_720p_delivery_is_searched(tmp_path: Path, still: np.ndarray
 
 
 def test_short_gops_decode_only_keyframes(tmp_path: Path, still: np.ndarray) -> None:
-    """With keyframes every second, only keyframes are decoded in the first pass (no GOP is
-    decoded in full) and the refinement still puts in/out within half a second."""
+    """Keyframes every second: only keyframes decoded first, in/out still within 0.5 s."""
     path = _clip(tmp_path, Shot(2.0, still=still, zoom=(1.0, 1.2)), keyint=FPS)
     reference = reference_from_gray(_gray(still), "ai_photo.png")
     result = trace_video(path, [reference])
@@ -116,8 +114,7 @@ def test_other_stills_and_footage_are_not_matched(tmp_path: Path, still: np.ndar
 
 
 def test_multi_index_hash_finds_near_descriptors() -> None:
-    """A descriptor a few bits away from a train descriptor is found, with its distance, and
-    the ratio test's runner-up is the next nearest."""
+    """A near descriptor is found with its distance; the runner-up is the next nearest."""
     rng = np.random.default_rng(1)
     train = rng.integers(0, 256, (500, 32), dtype=np.uint8)
     query = train[[7, 99]].copy()
@@ -158,8 +155,7 @@ def test_matcher_reports_scale_and_outline(still: np.ndarray) -> None:
     ],
 )
 def test_timecodes(seconds: float, rate: Fraction, start: int, label: str) -> None:
-    """SMPTE labels: plain at integer rates, drop-frame (;) at 29.97, offset by the file's
-    start timecode; parsing a label gives its frame count back."""
+    """SMPTE labels: plain, drop-frame at 29.97, start offset; parsing gives frames back."""
     assert to_timecode(seconds, rate, start) == label
     assert parse_timecode(label, rate) == round(seconds * rate) + start
 
@@ -174,8 +170,7 @@ def test_parse_timecode_refuses_nonsense() -> None:
 def test_worker_reports_undecodable_video_and_unusable_reference(
     tmp_path: Path, still_png: Path
 ) -> None:
-    """In the isolated worker a broken video is an error outcome and a flat still a refused
-    reference, each with a reason; the other references still load."""
+    """In the worker a broken video is an error and a flat still refused; others load."""
     from PIL import Image
 
     flat = tmp_path / "flat.png"
@@ -190,9 +185,7 @@ def test_worker_reports_undecodable_video_and_unusable_reference(
 
 
 def test_trace_command_prints_timecodes_and_exits_one(still_png: Path, tmp_path: Path) -> None:
-    """`provscan trace` on the sample's final cut names the still with its in/out timecode
-    (a second copy of the same picture too: copies must not hide each other), reports another
-    photo as not found, and exits 1; JSON gives the same ranges in seconds."""
+    """`provscan trace` names the still and its copy with in/out timecodes, exits 1; JSON too."""
     from PIL import Image
 
     from tests.conftest import FIXTURES
@@ -274,8 +267,7 @@ def _check(delivery: Path, media: Path | None, log_text: str, tmp_path: Path) ->
 
 
 def test_hit_is_approved_by_the_still_entry(tmp_path: Path, still: np.ndarray) -> None:
-    """A trace hit passes the gate when the still's own log entry approves final use (the
-    cut itself matches no entry), and the report names that entry."""
+    """A trace hit passes when the still's own log entry approves final use, and is named."""
     import hashlib
 
     delivery, media = _delivery(tmp_path, Shot(2.0, still=still, zoom=(1.0, 1.2)))
@@ -287,8 +279,7 @@ def test_hit_is_approved_by_the_still_entry(tmp_path: Path, still: np.ndarray) -
 
 
 def test_log_phash_is_a_reference_without_the_still(tmp_path: Path, still: np.ndarray) -> None:
-    """A log entry's pHash alone finds the still shown whole (pillarboxed) in a cut, and the
-    hit is approved by that entry; no sources folder is needed."""
+    """A log entry's pHash alone finds the pillarboxed still and approves the hit."""
     from scanner.extract.phash import phash_gray
 
     delivery = tmp_path / "delivery"
@@ -304,8 +295,7 @@ def test_log_phash_is_a_reference_without_the_still(tmp_path: Path, still: np.nd
 def test_unapproved_hit_fails_and_failed_search_fails_closed(
     tmp_path: Path, still: np.ndarray
 ) -> None:
-    """With no entry for the still the hit is POL001; a search that could not finish is a
-    TRC004 finding, which the policy treats as an unreadable file in final content."""
+    """No entry for the still: POL001; a search that could not finish: TRC004, fails closed."""
     from scanner.model import Verdict
     from scanner.trace.stage import _evidence
     from scanner.trace.worker import Outcome
@@ -322,8 +312,7 @@ def test_unapproved_hit_fails_and_failed_search_fails_closed(
 
 
 def test_intra_only_video_is_sampled_and_decoded_small(tmp_path: Path, still: np.ndarray) -> None:
-    """A Motion JPEG cut (every frame a keyframe) is decoded a few frames a second, at half
-    size inside the decoder, and the still is still found with its in/out points."""
+    """A Motion JPEG cut is sampled a few frames a second at half size; the still is found."""
     import av
 
     from scanner.trace.sampler import lowres_level
@@ -347,8 +336,7 @@ def test_intra_only_video_is_sampled_and_decoded_small(tmp_path: Path, still: np
 
 
 def test_parallel_search_gives_the_same_outcomes_in_order(tmp_path: Path) -> None:
-    """With --jobs 2 two workers search side by side; the outcomes (hits, failures) are the
-    one-worker outcomes, in the jobs' order."""
+    """Two trace workers give the one-worker outcomes, in the jobs' order."""
     from tests.conftest import FIXTURES
 
     files = FIXTURES / "files" / "trace"
