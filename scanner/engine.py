@@ -112,12 +112,6 @@ def _reported(results: Iterator[FileResult], progress: Progress) -> Iterator[Fil
         yield compactor.result(result)
 
 
-def iter_results(root: Path, settings: Settings) -> Iterator[FileResult]:
-    """One result per walked entry, in walk order."""
-    for entry in iter_entries(root):
-        yield scan_entry(entry, settings)
-
-
 def scan_entry(entry: Entry, settings: Settings) -> FileResult:
     """Everything the scanner concludes about one walked entry."""
     if entry.problem and entry.rule is not None:

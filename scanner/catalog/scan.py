@@ -16,13 +16,13 @@ from scanner.catalog.codec import decode, encode
 from scanner.catalog.store import Catalog, Identity, Row
 from scanner.compact import Compactor
 from scanner.model import FileResult, Report
+from scanner.report.facts import TOOL_KEYS
 from scanner.walk import Entry
 
 Analyse = Callable[[Iterator[Entry]], Iterator[FileResult]]
 
 # Outcomes that depend on the moment, not the bytes: never kept, so the next run retries.
 _TRANSIENT = frozenset({"SCN007", "SCN008", "SCN009"})
-_TOOL_KEYS = ("software_agent", "tool", "system", "claim_generator")
 _FOLDERS_KEPT = 16  # folders whose records are held while the walk is in or around them
 
 
@@ -113,10 +113,7 @@ class _Feed:
             if len(self.folders) >= _FOLDERS_KEPT:
                 self.folders.pop(next(iter(self.folders)))
             rows = self.folders[folder] = self.catalog.folder(self.root_id, folder)
-        row = rows.get(rel)
-        if row is None or row[1] != self.catalog.engine or row[0] != identity:
-            return None
-        return row[2]
+        return self.catalog.reusable(rows.get(rel), identity)
 
     def misses(self) -> Iterator[Entry]:
         """The entries to analyse, in order, pulled as the analysis asks for them."""
@@ -147,7 +144,7 @@ def tool_of(result: FileResult) -> str:
     deciding = [result.findings[i] for i in result.deciding]
     for group in (deciding, result.findings):
         for finding in group:
-            for key in _TOOL_KEYS:
+            for key in TOOL_KEYS:
                 value = finding.evidence.details.get(key)
                 if value:
                     return str(value)[:200]

@@ -28,7 +28,8 @@ _SIGNATURE_WORDS = {
     "Invalid": "INVALID signature or hashes",
 }
 
-_TOOL_KEYS = ("software_agent", "tool", "system", "claim_generator")
+# Details naming the tool, most specific first (also what the catalog records as "tool").
+TOOL_KEYS = ("software_agent", "tool", "system", "claim_generator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ def _tool(deciding: list[dict[str, Any]], findings: list[dict[str, Any]]) -> str
     """The tool the deciding evidence names, else any tool a finding names."""
     for group in (deciding, findings):
         for finding in group:
-            for key in _TOOL_KEYS:
+            for key in TOOL_KEYS:
                 value = finding["details"].get(key)
                 if value:
                     return str(value)
