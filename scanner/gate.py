@@ -40,7 +40,11 @@ from scanner.verdict import decide
 
 AI_MATERIAL = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED})
 CANDIDATES = AI_MATERIAL | {Verdict.AI_SUSPECTED}
-TRACED = frozenset({"TRC001", "TRC002", "TRC003"})  # approved by the still's entry, not the file's
+# Findings about another file's material in this one (a trace hit, a timeline clip, an IMF
+# track file): approved by that file's log entries (details["reference"]), not this file's.
+TRACED = frozenset({"TRC001", "TRC002", "TRC003", "TML001", "IMF001"})
+_UNCHECKED_PART = frozenset({"TML002", "TML003", "IMF003"})  # a part of the cut not checked
+_OUTSIDE = frozenset({"IMF002"})  # a track file no composition plays
 _UNVERIFIED = frozenset({"SCN003", "SCN004", "SCN005"})  # misnamed, unsupported, special file
 _AI_SIGNALS = frozenset({Signal.AI_GENERATED, Signal.AI_EDITED, Signal.AI_HINT})
 _SENSITIVE = {
@@ -271,9 +275,26 @@ def _decisions(
         yield pol.SUSPECTED_AI, _ev(pol.SUSPECTED_AI, message, G_REVIEW, None)
     for entry in dict.fromkeys(e for e, _ in matches):
         yield from _entry_decisions(entry)
+    yield from _composition_decisions(result, final)
     if final and any(f.rule.code in ("C2P005", "C2P010") for f in result.findings):
         message = "the C2PA manifest is invalid, unreadable, or the file changed after signing"
         yield pol.UNTRUSTED_PROVENANCE, _ev(pol.UNTRUSTED_PROVENANCE, message, G_PROVENANCE, None)
+
+
+def _composition_decisions(result: FileResult, final: bool) -> Iterator[tuple[Rule, Evidence]]:
+    """POL008 when a clip or track file of a final cut could not be checked against its
+    source; POL009 for a track file that no composition of its package plays."""
+    if not final:
+        return
+    unchecked = [f for f in result.findings if f.rule.code in _UNCHECKED_PART]
+    if unchecked:
+        more = f" (and {len(unchecked) - 1} more)" if len(unchecked) > 1 else ""
+        message = f"{unchecked[0].evidence.message}{more}"
+        yield pol.UNCHECKED_PART, _ev(pol.UNCHECKED_PART, message, G_READ, None)
+    outside = next((f for f in result.findings if f.rule.code in _OUTSIDE), None)
+    if outside is not None:
+        yield pol.OUTSIDE_COMPOSITION, _ev(pol.OUTSIDE_COMPOSITION, outside.evidence.message,
+                                           G_READ, None)  # fmt: skip
 
 
 def _unreadable(result: FileResult) -> bool:

@@ -44,6 +44,17 @@ UNVERIFIED_FINAL = Rule(
     "file: its markers could not be checked as what it claims to be.",
 )  # fmt: skip
 
+UNCHECKED_PART = Rule(
+    "POL008", "cut-part-not-checked", _W,
+    "A clip of a final timeline, or a track file of an IMF composition, could not be checked: "
+    "its source was not found among the scanned files, or could not be read.",
+)  # fmt: skip
+OUTSIDE_COMPOSITION = Rule(
+    "POL009", "track-file-outside-composition", _W,
+    "An IMF track file in the delivery that no composition playlist (CPL) of its package "
+    "plays: stray material, or a CPL is missing.",
+)  # fmt: skip
+
 STALE_ENTRY = Rule(
     "LOG001", "log-entry-unused", _W,
     "A log entry matched no file with AI evidence (removed, renamed, or its markers stripped).",
@@ -62,5 +73,6 @@ NOT_APPROVED = Rule(
 
 RULES: tuple[Rule, ...] = (
     UNAPPROVED_AI, SENSITIVE_USE, UNSAFE_TOOL, SUSPECTED_AI, UNTRUSTED_PROVENANCE,
-    UNREADABLE_FINAL, UNVERIFIED_FINAL, STALE_ENTRY, EXPIRED_ENTRY, WEAK_MATCH, NOT_APPROVED,
+    UNREADABLE_FINAL, UNVERIFIED_FINAL, UNCHECKED_PART, OUTSIDE_COMPOSITION, STALE_ENTRY,
+    EXPIRED_ENTRY, WEAK_MATCH, NOT_APPROVED,
 )  # fmt: skip

@@ -6,17 +6,22 @@ from functools import cache
 
 from detectors import DETECTORS
 from scanner import policyrules, scanrules
+from scanner.imf import rules as imfrules
 from scanner.model import Rule
+from scanner.timeline import rules as timelinerules
 from scanner.trace import rules as tracerules
 
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule: the scanner's, each detector's in registry order, the trace's, the policy's."""
+    """Every rule: the scanner's, each detector's in registry order, the trace's, the
+    timeline's, the IMF stage's, the policy's."""
     rules = list(scanrules.RULES)
     for detector in DETECTORS:
         rules.extend(detector.RULES)
     rules.extend(tracerules.RULES)
+    rules.extend(timelinerules.RULES)
+    rules.extend(imfrules.RULES)
     rules.extend(policyrules.RULES)
     return tuple(rules)
 

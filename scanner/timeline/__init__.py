@@ -1,0 +1,1 @@
+"""Editorial timelines (EDL, FCP 7 XML, FCPXML, AAF, OTIO): which sources reach a final."""
