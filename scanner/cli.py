@@ -29,7 +29,10 @@ from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from scanner.progress import terminal_progress
 from scanner.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
+from scanner.report.to_cut import inspect_cuts
 from scanner.rules import all_rules
+from scanner.timeline.cut import Cut, TimelineError
+from scanner.timeline.load import load_cuts, looks_like_timeline, parse_rate
 
 app = typer.Typer(
     add_completion=False,
@@ -120,6 +123,23 @@ DaskOpt = Annotated[
         "workers must see the same paths.",
     ),
 ]
+TimelineOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--timeline",
+        help="The edit of a final (EDL, FCP 7 XML, FCPXML, AAF or OTIO; repeatable): each "
+        "clip's source is found among the scanned files and its verdict applied to the clip's "
+        "record range in the final named like the timeline.",
+    ),
+]
+RateOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rate",
+        help="Frame rate of EDLs (24, 25, 29.97, 30000/1001...): an EDL names none, and "
+        "without this one is guessed from its timecodes.",
+    ),
+]
 QuietOpt = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="No progress bar on stderr (it shows only on a terminal)."),
@@ -201,21 +221,22 @@ def scan(
     jobs: JobsOpt = None,
     catalog: CatalogOpt = None,
     dask: DaskOpt = None,
+    timeline: TimelineOpt = None,
+    rate: RateOpt = None,
 ) -> None:
     """Scan a folder or a file, check AI material against the AI-use log and the policy."""
     _check_target(target)
-    for folder in sources or ():
-        if not folder.is_dir():
-            raise _fail(f"{folder}: --sources: not a folder")
+    _check_sources(sources)
     ai_log, rules = _load_log(log), _load_policy(policy)
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=False)
     limits = Limits(timeout_s=timeout, jobs=jobs or default_jobs())
+    cuts = _load_cuts(timeline or [], rate, limits)
     backend = _backend(catalog, dask, settings)
     try:
         report = check_delivery(
             target, sources=sources or (), log=ai_log, policy=rules, settings=settings,
             limits=limits, today=dt.date.today(), trace=not no_trace,
-            progress=terminal_progress(sys.stderr, quiet=quiet), backend=backend,
+            progress=terminal_progress(sys.stderr, quiet=quiet), backend=backend, cuts=cuts,
         )  # fmt: skip
     except DaskUnavailable as exc:
         raise _fail(f"--dask: {exc}") from None
@@ -227,6 +248,24 @@ def scan(
     else:
         _write(_render(report, output_format, limits, color=output is None), output)
     raise typer.Exit(exit_code(report, fail_on))
+
+
+def _check_sources(sources: list[Path] | None) -> None:
+    for folder in sources or ():
+        if not folder.is_dir():
+            raise _fail(f"{folder}: --sources: not a folder")
+
+
+def _load_cuts(paths: list[Path], rate: str | None, limits: Limits) -> list[Cut]:
+    """The edits, read before the scan: a bad one is one line and exit 2, at once."""
+    try:
+        exact = parse_rate(rate) if rate is not None else None
+    except ValueError as exc:
+        raise _fail(f"--rate: {exc}") from None
+    try:
+        return load_cuts(paths, exact, limits)
+    except TimelineError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _backend(catalog: Path | None, dask: str | None, settings: Settings) -> Backend:
@@ -330,21 +369,34 @@ def exit_code(report: Report, fail_on: FailOn) -> int:
 
 @app.command()
 def inspect(
-    target: Annotated[Path, typer.Argument(help="One media file.")],
+    target: Annotated[Path, typer.Argument(help="One media file, or an edit (timeline).")],
     trust_anchors: TrustOpt = None,
     allowed_list: AllowedOpt = None,
     trust_config: TrustCfgOpt = None,
     output_format: Annotated[
         TraceFormat, typer.Option("--format", "-f", help="Output format.")
     ] = TraceFormat.TEXT,
+    sources: Annotated[
+        list[Path] | None,
+        typer.Option("--sources", help="For an edit: the media folder(s) its clips come from."),
+    ] = None,
+    rate: RateOpt = None,
 ) -> None:
-    """Everything provscan knows about one file: the short answer first, then the details."""
+    """Everything provscan knows about one file: the short answer first, then the details.
+    For an edit (EDL, FCP 7 XML, FCPXML, AAF, OTIO): its clips with their sources' verdicts."""
     _check_target(target)
     if not target.is_file():
         raise _fail(f"{target}: inspect takes one file (use 'provscan scan' for a folder)")
+    _check_sources(sources)
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=True)
+    json_out = output_format is TraceFormat.JSON
+    if sources or looks_like_timeline(target):
+        limits = Limits()
+        cuts = _load_cuts([target], rate, limits)
+        sys.stdout.write(inspect_cuts(cuts, sources or [], settings, limits, json_out=json_out))
+        return
     report = run_scan(target, settings, Limits())
-    render = to_inspect.render if output_format is TraceFormat.TEXT else to_inspect.render_json
+    render = to_inspect.render_json if json_out else to_inspect.render
     sys.stdout.write(render(report.files[0]))
 
 

@@ -17,6 +17,7 @@ from scanner.model import Report, Settings
 from scanner.policy import Policy
 from scanner.progress import NO_PROGRESS, Progress
 from scanner.sources import scan_sources, source_labels
+from scanner.timeline.cut import Cut
 
 
 def check_delivery(
@@ -31,11 +32,13 @@ def check_delivery(
     trace: bool = True,
     progress: Progress = NO_PROGRESS,
     backend: Backend = LOCAL,
+    cuts: Sequence[Cut] = (),
 ) -> Report:
     """The gated report of a deliverable folder (or file). ``progress`` hears each stage and
     is closed at the end, whatever happens (an interrupt must not leave a bar behind).
     ``backend`` says where files are analysed (local workers or Dask) and whether a catalog
-    remembers them; with a catalog, each file's gate is recorded in it too."""
+    remembers them; with a catalog, each file's gate is recorded in it too. ``cuts`` are the
+    edits (``--timeline``) whose clips' sources are applied to their finals."""
     try:
         report = scan(target, settings, limits, progress, backend)
         if sources:
@@ -49,6 +52,10 @@ def check_delivery(
 
                 cache = TraceCache(backend.catalog)
             report = apply_trace(report, log, limits, progress, cache)
+        if cuts:
+            from scanner.timeline.stage import apply_timelines
+
+            report = apply_timelines(report, cuts, limits)
     finally:
         progress.close()
     report = apply_gate(report, target, log, policy, today)

@@ -159,6 +159,8 @@ def record_gates(catalog: Catalog, report: Report, roots: dict[str, Path]) -> No
     ids = {prefix: catalog.root_id(folder) for prefix, folder in roots.items()}
     rows = []
     for result in report.files:
+        if result.role == "timeline":  # an edit given with --timeline: not a catalogued file
+            continue
         prefix = "" if result.role != "source" else result.path.partition("/")[0] + "/"
         if prefix in ids:
             rel = result.path[len(prefix) :]

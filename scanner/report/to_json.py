@@ -14,8 +14,9 @@ from typing import Any
 
 from scanner.model import FileResult, Finding, Gate, Report, Source, Verdict
 
-SCHEMA_VERSION = "1.2"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
-# 1.2 added files[].role, options (sources, trace summary) and the trace findings (TRC)
+SCHEMA_VERSION = "1.3"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
+# 1.2 added files[].role, options (sources, trace summary) and the trace findings (TRC);
+# 1.3 added timeline (TML) and IMF findings, options.timelines and .imf, role "timeline"
 
 
 def to_dict(report: Report) -> dict[str, Any]:

@@ -1,0 +1,94 @@
+"""Timeline work in a child process with a time and memory limit.
+
+The adapters (pyaaf2's compound-file reader, OTIO's JSON reader, the FCP XML readers) and
+the source probes (FFmpeg's demuxers) all parse bytes an editor or an attacker wrote. A
+crash, a hang or a memory bomb there must cost that timeline a pointed error, not the scan.
+One child does one call; only plain values (cuts, spans) come back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from fractions import Fraction
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from scanner.isolate import Limits, _context, _limit_memory, end_worker
+from scanner.timeline.cut import Cut, TimelineError
+
+MIN_SECONDS = 20.0  # importing OTIO and pyaaf2 alone takes ~0.5 s; a long AAF a few seconds
+
+
+def read_isolated(path: Path, rate: Fraction | None, limits: Limits) -> list[Cut]:
+    """``read_timeline`` in a child: its cuts, or a TimelineError for any failure there."""
+    from scanner.timeline.read import read_timeline
+
+    outcome = _run(read_timeline, (path, rate), limits, str(path))
+    if isinstance(outcome, TimelineError):
+        raise outcome
+    assert isinstance(outcome, list)
+    return outcome
+
+
+def probe_isolated(paths: list[Path], limits: Limits) -> dict[str, Any]:
+    """``probe_spans`` in a child; empty when the child fails (the spans stay unknown)."""
+    from scanner.timeline.probe import probe_spans
+
+    if not paths:
+        return {}
+    outcome = _run(probe_spans, (paths,), limits, "source probe")
+    return outcome if isinstance(outcome, dict) else {}
+
+
+def _run(func: Callable[..., Any], args: tuple[Any, ...], limits: Limits, what: str) -> Any:
+    """func(*args) in a child: its value, a TimelineError it raised, or one for its death."""
+    ctx = _context()
+    parent, child = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_child, args=(child, func, args, limits.memory_mb), daemon=True)
+    process.start()
+    child.close()
+    seconds = max(MIN_SECONDS, limits.timeout_s * 4)
+    try:
+        if not parent.poll(seconds):
+            return TimelineError(f"{what}: reading it took longer than {seconds:.0f} s (stopped)")
+        status, value = parent.recv()
+    except (EOFError, OSError):
+        process.join(5)
+        code = process.exitcode
+        why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        return TimelineError(f"{what}: the reader crashed ({why}; out of memory or a bug in "
+                             "a native library)")  # fmt: skip
+    finally:
+        end_worker(process, parent)
+    return TimelineError(value) if status == "error" else value
+
+
+def _child(conn: Connection, func: Callable[..., Any], args: tuple[Any, ...], memory: int) -> None:
+    _limit_memory(memory)
+    _quiet()
+    try:
+        conn.send(("ok", func(*args)))
+    except TimelineError as exc:
+        conn.send(("error", str(exc)))
+    except MemoryError:
+        conn.send(("error", f"{args[0]}: reading it needed more than the memory limit"))
+    except Exception as exc:  # a bug here must still be one line, not a traceback
+        conn.send(("error", f"{args[0]}: internal error while reading ({type(exc).__name__}: "
+                            f"{exc})"))  # fmt: skip
+    finally:
+        conn.close()
+
+
+def _quiet() -> None:
+    """The adapters print and log (pyaaf2: "Unable find slot_id"): not on the report's stdout."""
+    import logging
+
+    logging.disable(logging.CRITICAL)
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.close(devnull)

@@ -1,0 +1,59 @@
+"""The ``--timeline`` and ``--rate`` options: edits read before the scan starts, so a bad
+one stops the run at once with one line (exit 2) instead of after a long scan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+from scanner.isolate import Limits
+from scanner.timeline.cut import Cut, TimelineError
+
+TIMELINE_SUFFIXES = frozenset({".edl", ".xml", ".fcpxml", ".aaf", ".otio"})
+_HEAD = 4096
+
+
+def parse_rate(text: str) -> Fraction:
+    """``24``, ``25``, ``29.97``, ``23.976`` or ``30000/1001`` as an exact frame rate."""
+    from scanner.timeline.cut import rate_of
+
+    cleaned = text.strip()
+    try:
+        value = Fraction(cleaned) if "/" in cleaned else Fraction(float(cleaned))
+    except (ValueError, ZeroDivisionError, OverflowError):
+        raise ValueError(
+            f"{text!r} is not a frame rate (e.g. 24, 25, 29.97 or 30000/1001)"
+        ) from None
+    if not 1 <= value <= 1000:
+        raise ValueError(f"{text!r} is not a frame rate between 1 and 1000 fps")
+    return value if "/" in cleaned else rate_of(float(value))
+
+
+def load_cuts(paths: Sequence[Path], rate: Fraction | None, limits: Limits) -> list[Cut]:
+    """Every timeline of every file, read in an isolated child; TimelineError on the first
+    that is missing or unreadable."""
+    from scanner.timeline.isolated import read_isolated
+
+    cuts: list[Cut] = []
+    for path in paths:
+        if not path.is_file():
+            raise TimelineError(f"{path}: --timeline: no such file")
+        cuts.extend(read_isolated(path, rate, limits))
+    return cuts
+
+
+def looks_like_timeline(path: Path) -> bool:
+    """Whether a file is an edit (by its first bytes, and its name for EDLs and AAFs)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD)
+    except OSError:
+        return False
+    suffix = path.suffix.lower()
+    if head.startswith(bytes.fromhex("d0cf11e0a1b11ae1")):
+        return suffix == ".aaf"
+    text = head.decode("utf-8", "replace")
+    if "OTIO_SCHEMA" in text or "<xmeml" in text or "<fcpxml" in text:
+        return True
+    return suffix == ".edl"
