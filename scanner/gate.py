@@ -79,7 +79,8 @@ def apply_gate(
     # entries of the still it shows, which may come later in the report.
     index = EntryIndex(entries)
     matched = {r.path: _matches(r, report, log, index, usage) for r in report.files}
-    context = _Context(matched, {e.id: e for e in entries}, policy, today, usage)
+    by_path = {r.path: r for r in report.files}
+    context = _Context(matched, {e.id: e for e in entries}, policy, today, usage, by_path)
     files = tuple(_judge(r, context) for r in report.files)
     log_findings = tuple(_hygiene(entries, usage, policy, today)) if log else ()
     return replace(
@@ -100,6 +101,7 @@ class _Context:
     policy: Policy
     today: dt.date
     usage: _Usage
+    files: dict[str, FileResult]  # report path -> result (a reference's own trace hits)
 
 
 def _matches(
@@ -175,16 +177,30 @@ def _trace_cover(
 ) -> tuple[LogEntry | None, list[tuple[LogEntry, str]]]:
     """The entry approving a trace hit (the still's entry, or the log entry whose pHash was
     found), and every entry that matched that still."""
+    found = _reference_entries(finding, ctx, depth=0)
+    cover = next((e for e, _ in found if _covers(e, final, ctx.today)), None)
+    return cover, found
+
+
+def _reference_entries(finding: Finding, ctx: _Context, depth: int) -> list[tuple[LogEntry, str]]:
+    """The entries of the material a by-reference finding names: the pHash entry that found
+    it, else the entries matching the referenced file, else (a track file or a clip whose
+    AI material is itself a trace hit) the entries of what that file's own hits name."""
     details = finding.evidence.details
     entry_id = details.get("entry")
     if isinstance(entry_id, str) and entry_id in ctx.by_id:
         entry = ctx.by_id[entry_id]
         ctx.usage.keys.setdefault(entry.id, "phash")
-        found = [(entry, "phash")]
-    else:
-        found = ctx.matched.get(str(details.get("reference", "")), [])
-    cover = next((e for e, _ in found if _covers(e, final, ctx.today)), None)
-    return cover, found
+        return [(entry, "phash")]
+    reference = str(details.get("reference", ""))
+    found = ctx.matched.get(reference, [])
+    referenced = ctx.files.get(reference)
+    if found or referenced is None or depth >= 2:  # two hops: a hit inside a clip's source
+        return found
+    for hit in referenced.findings:
+        if hit.rule.code in TRACED:
+            found = found + _reference_entries(hit, ctx, depth + 1)
+    return found
 
 
 def _trace_decisions(

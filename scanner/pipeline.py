@@ -12,6 +12,7 @@ from scanner.ailog.load import AiLog
 from scanner.backend import LOCAL, Backend
 from scanner.engine import scan
 from scanner.gate import apply_gate
+from scanner.imf.stage import apply_imf
 from scanner.isolate import Limits
 from scanner.model import Report, Settings
 from scanner.policy import Policy
@@ -52,6 +53,7 @@ def check_delivery(
 
                 cache = TraceCache(backend.catalog)
             report = apply_trace(report, log, limits, progress, cache)
+        report = apply_imf(report)  # after the trace: its hits on track files are placed too
         if cuts:
             from scanner.timeline.stage import apply_timelines
 

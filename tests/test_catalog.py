@@ -82,8 +82,8 @@ def test_rescan_reuses_every_unchanged_file(sample: Path, tmp_path: Path) -> Non
     first = _check(delivery, catalog, log, media)
     second = _check(delivery, catalog, log, media)
     catalog.close()
-    assert first.options["catalog"]["scanned"] == 15  # type: ignore[index]
-    assert second.options["catalog"]["reused"] == 15  # type: ignore[index]
+    assert first.options["catalog"]["scanned"] == 17  # type: ignore[index]
+    assert second.options["catalog"]["reused"] == 17  # type: ignore[index]
     assert second.options["catalog"]["scanned"] == 0  # type: ignore[index]
     assert second.options["trace"]["recalled"] == second.options["trace"]["searched"]  # type: ignore[index]
     assert (
@@ -311,7 +311,7 @@ def test_query_counts_and_csv(sample_db: Path) -> None:
 def test_query_changed_since(sample_db: Path) -> None:
     """--changed-since keeps files new or changed since that date."""
     assert "no files match" in _query(sample_db, "--changed-since", "2999-01-01")
-    assert "(15 rows)" in _query(sample_db, "--changed-since", "2000-01-01")
+    assert "(17 rows)" in _query(sample_db, "--changed-since", "2000-01-01")
 
 
 def test_query_errors_name_the_problem(sample_db: Path, tmp_path: Path) -> None:

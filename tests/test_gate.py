@@ -237,6 +237,8 @@ SAMPLE = {
     "video/broll_city.mp4": ("pass", "AI-007", []),
     "video/final_cut.mp4": ("fail", None, ["POL001"]),
     "video/interview_cam_a.mov": ("pass", None, []),
+    "project_media/footage/A001_street.mp4": ("pass", None, []),
+    "project_media/footage/A002_harbour.mp4": ("pass", None, []),
     "project_media/stills/harbour_street_1987_sd.png": ("pass", "AI-009", []),
 }
 SAMPLE_DIR = FIXTURES / "sample"
@@ -264,5 +266,5 @@ def test_sample_delivery_outcome_is_pinned() -> None:
     assert abs(span["start"] - 4.0) <= 0.5 and abs(span["end"] - 9.0) <= 0.5
     assert span["start_tc"] == "00:00:04:00"
     result = runner.invoke(cli.app, ["scan", str(root), *SAMPLE_ARGS])
-    assert result.exit_code == 1 and "gate: FAIL (6 fail, 0 warn, 9 pass)" in result.output
+    assert result.exit_code == 1 and "gate: FAIL (6 fail, 0 warn, 11 pass)" in result.output
     assert "appears at 00:00:04:00-00:00:09:0" in result.output

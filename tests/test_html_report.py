@@ -63,7 +63,7 @@ def test_summary_names_gate_counts_log_and_policy(sample_html: str) -> None:
     """The summary gives the gate, counts, date, tool version, and the log's and policy's hashes."""
     report = sample_report()
     assert "Delivery gate: FAIL" in sample_html
-    assert "6 fail, 0 warn, 9 pass" in sample_html
+    assert "6 fail, 0 warn, 11 pass" in sample_html
     assert f"provscan {report.tool_version}" in sample_html
     assert report.log is not None and report.log.sha256 in sample_html
     assert report.policy is not None and report.policy.sha256 in sample_html
@@ -203,10 +203,10 @@ def test_browser_filters_change_what_is_shown(
     """Violations-only, verdict, folder and search each narrow the cards; the count follows."""
     page, problems = _open(browser, sample_html, tmp_path)
     total = _visible_cards(page)
-    assert total == 15  # every sample file has at least one finding
+    assert total == 17  # every sample file has at least one finding
     page.check("#only-violations")
     assert _visible_cards(page) == 6
-    assert page.locator("#shown").inner_text() == "Showing 6 of 15 files with findings"
+    assert page.locator("#shown").inner_text() == "Showing 6 of 17 files with findings"
     page.uncheck("#only-violations")
     page.select_option("#verdict", "ai-edited")
     assert _visible_cards(page) == 3

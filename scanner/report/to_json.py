@@ -45,9 +45,10 @@ def _run(report: Report) -> dict[str, Any]:
 
 
 def _options(report: Report) -> dict[str, Any]:
-    """Run options worth recording: the sources folders, what the trace searched, and what
-    the catalog saved."""
-    return {k: v for k, v in report.options.items() if k in ("sources", "trace", "catalog")}
+    """Run options worth recording: the sources folders, what the trace searched, what the
+    catalog saved, the edits read (every clip, matched or not) and the IMF packages found."""
+    kept = ("sources", "trace", "catalog", "timelines", "imf")
+    return {k: v for k, v in report.options.items() if k in kept}
 
 
 def source_dict(source: Source | None) -> dict[str, Any] | None:
