@@ -3,7 +3,8 @@
     .venv/bin/python docs/screenshot.py
 
 Runs the README's main command with ``--format html``, opens the page in Debian's chromium
-(as the browser tests do) and saves the top of the page and the final cut's card.
+(as the browser tests do) and saves the top of the page, the final cut's card and the
+Edits section (the sample's EDL and FCPXML).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tests.html_support import chromium  # noqa: E402
 
 
 def main() -> None:
-    """Scan the sample, render the page, save two screenshots into docs/."""
+    """Scan the sample, render the page, save three screenshots into docs/."""
     with tempfile.TemporaryDirectory() as tmp:
         page_path = Path(tmp) / "report.html"
         subprocess.run(
@@ -33,7 +34,8 @@ def main() -> None:
             page.screenshot(path=str(REPO / "docs" / "report-sample.png"))
             card = page.locator("article.card", has_text="video/final_cut.mp4").first
             card.screenshot(path=str(REPO / "docs" / "report-trace-card.png"))
-    print("wrote docs/report-sample.png and docs/report-trace-card.png")
+            page.locator("#edits").screenshot(path=str(REPO / "docs" / "report-edits.png"))
+    print("wrote docs/report-sample.png, docs/report-trace-card.png and docs/report-edits.png")
 
 
 if __name__ == "__main__":

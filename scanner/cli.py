@@ -129,7 +129,8 @@ TimelineOpt = Annotated[
         "--timeline",
         help="The edit of a final (EDL, FCP 7 XML, FCPXML, AAF or OTIO; repeatable): each "
         "clip's source is found among the scanned files and its verdict applied to the clip's "
-        "record range in the final named like the timeline.",
+        "record range in the final named like the timeline, or the one given as EDIT=FINAL "
+        "(its path in the deliverable).",
     ),
 ]
 RateOpt = Annotated[

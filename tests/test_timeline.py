@@ -435,3 +435,104 @@ def test_inspect_lists_the_cut_with_sources_verdicts() -> None:
     clips = json.loads(as_json.output)["timelines"][0]["clips"]
     assert [c["verdict"] for c in clips] == ["no-ai-markers", "ai-generated", "no-ai-markers",
                                              "ai-generated"]  # fmt: skip
+
+
+# --- reports --------------------------------------------------------------------------
+
+
+def test_json_report_carries_every_clip_and_fits_the_schema(tmp_path: Path) -> None:
+    """--format json holds options.timelines (clips, matched or not) and validates."""
+    import jsonschema
+
+    schema = json.loads((Path(cli.__file__).parent / "report" / "schema.json").read_text())
+    edl = tmp_path / "reel9.edl"
+    edl.write_text("TITLE: reel9\n\n001  AX V C 00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n"
+                   "* FROM CLIP NAME: harbour_street_1987_sd.png\n002  NOPE V C 00:00:00:00 "
+                   "00:00:01:00 01:00:01:00 01:00:02:00\n")  # fmt: skip
+    args = ["scan", str(SAMPLE / "delivery"), "--sources", str(SAMPLE / "project_media"),
+            "--no-trace", "--timeline", str(edl), "-f", "json"]  # fmt: skip
+    result = runner.invoke(cli.app, args)
+    doc = json.loads(result.output)
+    jsonschema.validate(doc, schema)
+    (cut,) = doc["options"]["timelines"]
+    assert [c["source"] for c in cut["clips"]] == [AI_STILL, None]
+    assert cut["clips"][1]["why"].startswith("no scanned file fits")
+    entry = next(f for f in doc["files"] if f["role"] == "timeline")
+    assert entry["gate"] == "fail" and {"TML001", "TML002"} <= {
+        x["rule"] for x in entry["findings"]
+    }
+
+
+def test_html_report_lists_edits_with_escaped_clip_names(tmp_path: Path) -> None:
+    """The HTML report's Edits section lists each clip, and a hostile clip name stays text."""
+    from scanner.report.to_html import render
+
+    edl = tmp_path / "final_cut.edl"
+    edl.write_text("TITLE: final_cut\n\n001  AX V C 00:00:00:00 00:00:01:00 00:00:00:00 "
+                   "00:00:01:00\n* FROM CLIP NAME: <script>alert(1)</script>\n")  # fmt: skip
+    page = render(_sample(edl))
+    edits = page[
+        page.index('<section id="edits"') : page.index("</section>", page.index('id="edits"'))
+    ]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in edits and "<script>alert" not in edits
+    assert "the edit of video/final_cut.mp4" in edits and "not found: no scanned file fits" in edits
+
+
+def test_clip_whose_source_is_a_traced_video_is_approved_through_the_still() -> None:
+    """A by-reference finding on a file whose own AI material is a trace hit follows the hit."""
+    from scanner.ailog.entry import LogEntry
+    from scanner.ailog.load import AiLog
+    from scanner.gate import apply_gate
+    from scanner.model import Evidence, FileResult, Finding, Rule, Severity, Signal
+
+    def finding(code: str, reference: str, signal: Signal) -> Finding:
+        rule = Rule(code, code.lower(), Severity.ERROR, "", signal)
+        evidence = Evidence(code, f"{code} of {reference}", key="reference", value=reference,
+                            details={"reference": reference})  # fmt: skip
+        return Finding(rule, evidence, code)
+
+    still = FileResult("src/ai.png", MediaKind.IMAGE, "png", "", 1, Verdict.AI_GENERATED,
+                       (finding("GEN001", "", Signal.AI_GENERATED),), deciding=(0,),
+                       role="source", sha256="ab" * 32)  # fmt: skip
+    track = FileResult("imp/VIDEO.mxf", MediaKind.VIDEO, "mxf", "", 1, Verdict.AI_EDITED,
+                       (finding("TRC001", "src/ai.png", Signal.AI_EDITED),))  # fmt: skip
+    cpl = FileResult("imp/CPL.xml", MediaKind.OTHER, "xml", "", 1, Verdict.AI_EDITED,
+                     (finding("IMF001", "imp/VIDEO.mxf", Signal.AI_EDITED),))  # fmt: skip
+    entry = LogEntry(id="AI-1", tool="x", scope=("final",), status="approved",
+                     approved_by="Legal", approved_on=dt.date(2026, 1, 1), approval_ref="L-1",
+                     sha256="ab" * 32, place="[[entry]] #1")  # fmt: skip
+    log = AiLog(path="log.toml", sha256="", entries=(entry,))
+    report = Report(root="/nowhere", files=(still, track, cpl), tool_version="t", started="s",
+                    duration_s=0.0)  # fmt: skip
+    gated = apply_gate(report, Path("/nowhere"), log, DEFAULT_POLICY, TODAY)
+    by_path = {r.path: r for r in gated.files}
+    assert by_path["imp/CPL.xml"].gate is Gate.PASS
+    assert by_path["imp/CPL.xml"].findings[0].approval == "AI-1"
+
+
+def test_edit_equals_final_names_the_final_when_names_differ(tmp_path: Path) -> None:
+    """--timeline EDIT=FINAL puts the findings on that final; a missing FINAL is said."""
+    from scanner.timeline.load import load_cuts, split_final
+
+    edl = tmp_path / "reel1_locked.edl"
+    edl.write_text("TITLE: reel 1\n\n001  AX V C 00:00:00:00 00:00:01:00 00:00:04:00 "
+                   "00:00:05:00\n* FROM CLIP NAME: harbour_street_1987_sd.png\n")  # fmt: skip
+    assert split_final(Path(f"{edl}=video/final_cut.mp4")) == (edl, "video/final_cut.mp4")
+    assert split_final(edl) == (edl, "")
+    (cut,) = load_cuts([Path(f"{edl}=final_cut.mp4")], None, Limits())
+    report = check_delivery(
+        SAMPLE / "delivery", sources=[SAMPLE / "project_media"], log=None,
+        policy=DEFAULT_POLICY, settings=Settings(), limits=Limits(), today=TODAY, cuts=[cut],
+        trace=False,
+    )  # fmt: skip
+    (clip,) = _findings(report, "video/final_cut.mp4", "TML001")
+    assert clip["reference"] == AI_STILL and clip["record_in_tc"] == "00:00:04:00"
+    (missing,) = load_cuts([Path(f"{edl}=video/nope.mov")], None, Limits())
+    report = check_delivery(
+        SAMPLE / "delivery", sources=[], log=None, policy=DEFAULT_POLICY, settings=Settings(),
+        limits=Limits(), today=TODAY, cuts=[missing], trace=False,
+    )  # fmt: skip
+    entry = next(r for r in report.files if r.role == "timeline")
+    summary = next(f for f in entry.findings if f.rule.code == "TML004")
+    assert "the final given for it, video/nope.mov, is not in the deliverable" in (
+        summary.evidence.message)  # fmt: skip

@@ -18,6 +18,7 @@ from typing import Any
 
 from scanner.model import Report
 from scanner.report.facts import VERDICT_TITLES
+from scanner.report.html_cuts import edits
 from scanner.report.html_parts import GATE_WORDS, anchor, card, esc, folder_of
 from scanner.report.pictures import Picture
 from scanner.report.to_json import to_dict
@@ -38,6 +39,7 @@ def render(report: Report, pictures: Mapping[str, Picture] | None = None) -> str
         _why(data),
         _summary(data),
         _log_findings(data),
+        edits(data.get("options") or {}, {f["path"] for f in with_findings}),
         _controls(data, with_findings),
         '<section id="files" aria-label="Files with findings">',
         *(card(entry, pics) for entry in with_findings),

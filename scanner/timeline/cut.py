@@ -60,6 +60,7 @@ class Cut:
     # Where the rate came from: the "timeline" itself; for EDLs, which name none, "--rate",
     # the "final" it is the edit of (its video's frame rate), or "guessed" from its timecodes
     rate_source: str = "timeline"
+    final: str = ""  # the deliverable file it is the edit of, when given (--timeline EDIT=FINAL)
 
     @property
     def rate_assumed(self) -> bool:

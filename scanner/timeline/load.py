@@ -32,15 +32,29 @@ def parse_rate(text: str) -> Fraction:
 
 def load_cuts(paths: Sequence[Path], rate: Fraction | None, limits: Limits) -> list[Cut]:
     """Every timeline of every file, read in an isolated child; TimelineError on the first
-    that is missing or unreadable."""
+    that is missing or unreadable. ``EDIT=FINAL`` names the final the edit is of (its path
+    in the deliverable) when their names differ."""
+    from dataclasses import replace
+
     from scanner.timeline.isolated import read_isolated
 
     cuts: list[Cut] = []
-    for path in paths:
+    for given in paths:
+        path, final = split_final(given)
         if not path.is_file():
             raise TimelineError(f"{path}: --timeline: no such file")
-        cuts.extend(read_isolated(path, rate, limits))
+        cuts.extend(replace(cut, final=final) for cut in read_isolated(path, rate, limits))
     return cuts
+
+
+def split_final(given: Path) -> tuple[Path, str]:
+    """``EDIT=FINAL`` as (EDIT, FINAL); a path that exists as given is never split (a
+    file name may hold '=')."""
+    text = str(given)
+    if given.exists() or "=" not in text:
+        return given, ""
+    edit, _, final = text.rpartition("=")
+    return Path(edit), final.strip("/")
 
 
 def looks_like_timeline(path: Path) -> bool:

@@ -83,6 +83,8 @@ def _xml(path: Path, text: str) -> list[Cut]:
                             "external references are not read)") from None  # fmt: skip
     except safe_et.ParseError as exc:
         raise TimelineError(f"{path}: not well-formed XML ({exc})") from None
+    except (LookupError, ValueError) as exc:  # an encoding declaration expat cannot use
+        raise TimelineError(f"{path}: not readable XML ({_line(exc)})") from None
     tag = root.tag.rsplit("}", 1)[-1]
     if tag not in _XML_ADAPTERS:
         raise TimelineError(f"{path}: XML root element <{tag}> is not a timeline (expected "

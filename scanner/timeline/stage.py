@@ -107,7 +107,13 @@ def _probe(report: Report, paths: list[str], limits: Limits) -> dict[str, Span]:
 
 
 def _finals(report: Report, cut: Cut) -> tuple[str, ...]:
-    """Deliverable videos/audio named like the timeline (its file stem or its own name)."""
+    """The deliverable file given for the edit (``EDIT=FINAL``: its path, or a path ending
+    in it), else the deliverable videos/audio named like the timeline (its file stem or
+    its own name)."""
+    if cut.final:
+        named = [f.path for f in report.files if f.role != "source"]
+        exact = [p for p in named if p == cut.final]
+        return tuple(exact or [p for p in named if p.endswith("/" + cut.final)])
     names = {Path(cut.path).stem.lower(), cut.name.strip().lower()} - {""}
     return tuple(
         f.path for f in report.files
@@ -245,6 +251,8 @@ def _summary(item: Resolved, files: list[FileResult], where: dict[str, int]) -> 
     message = (f"edit {Path(cut.path).name} ({cut.format}, {rate} fps{assumed}): "
                f"{len(played)} clips, {matched} matched to scanned files, "
                f"{ai} with AI evidence")  # fmt: skip
+    if cut.final and not item.finals:
+        message += f"; the final given for it, {cut.final}, is not in the deliverable"
     return Evidence(rules.CUT_SUMMARY.code, message, key="timeline", value=cut.path,
                     details={"timeline": cut.path, "clips": len(played), "matched": matched,
                              "with_ai": ai})  # fmt: skip
