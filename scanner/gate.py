@@ -217,8 +217,9 @@ def _trace_decisions(
             continue
         found = traced[finding.fingerprint][1]
         entry = found[0][0] if found else None
-        where = str(finding.evidence.details.get("where") or
-                    finding.evidence.message.split(" (found by")[0])
+        where = str(
+            finding.evidence.details.get("where") or finding.evidence.message.split(" (found by")[0]
+        )
         if finding.evidence.confidence is Confidence.LOW and not found:
             rule, guideline = pol.SUSPECTED_AI, G_REVIEW
             message = f"{where}: weak AI evidence on the still and no log entry: review it"
