@@ -86,6 +86,17 @@ class _Labelled:
         """Ignored: closing is the caller's."""
 
 
+def content_id(report: Report, result: FileResult) -> str:
+    """A path-free identity of a reported file's bytes, for the fingerprints of findings
+    the later stages add (its quick id; its report path when it is gone)."""
+    from scanner.asset import Asset
+
+    try:
+        return Asset(locate(report, result), result.path).quick_id()
+    except OSError:
+        return result.path
+
+
 def locate(report: Report, result: FileResult) -> Path:
     """Where a reported file is on disk (sources files under their own folder)."""
     root = Path(report.root)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from scanner.model import Confidence, Finding, Signal, Verdict
+from scanner.model import Confidence, FileResult, Finding, Signal, Verdict, evolve
 
 
 def decide(findings: Sequence[Finding]) -> tuple[Verdict, tuple[int, ...]]:
@@ -19,6 +19,16 @@ def decide(findings: Sequence[Finding]) -> tuple[Verdict, tuple[int, ...]]:
         if deciding:
             return verdict, deciding
     return Verdict.NO_AI_MARKERS, ()
+
+
+def with_findings(result: FileResult, new: Sequence[Finding]) -> FileResult:
+    """The result with ``new`` findings appended and its verdict decided again (the stages
+    after the scan, trace, IMF and timeline, add findings about other files' material)."""
+    if not new:
+        return result
+    findings = (*result.findings, *new)
+    verdict, deciding = decide(findings)
+    return evolve(result, findings=findings, verdict=verdict, deciding=deciding)
 
 
 def _strong(signal: Signal) -> Callable[[Finding], bool]:

@@ -42,8 +42,8 @@ from scanner.imf.package import (
     read_capped,
 )
 from scanner.model import Confidence, Evidence, FileResult, Finding, Report, Rule, Verdict
-from scanner.sources import locate
-from scanner.verdict import decide
+from scanner.sources import content_id, locate
+from scanner.verdict import with_findings
 
 AI_TRACK = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})
 ASSETMAP_NAMES = frozenset({"assetmap.xml", "assetmap"})
@@ -318,13 +318,11 @@ class _Stage:
                      for r in self.report.files)  # fmt: skip
 
     def _with(self, result: FileResult) -> FileResult:
-        identity = _quick_id(self.report, result)
+        identity = content_id(self.report, result)
         new = [Finding(n.rule, n.evidence, fingerprint(n.rule, n.evidence,
                                                        f"{identity}|{n.discriminator}"))
                for n in self.added[result.path]]  # fmt: skip
-        findings = (*result.findings, *new)
-        verdict, deciding = decide(findings)
-        return replace(result, findings=findings, verdict=verdict, deciding=deciding)
+        return with_findings(result, new)
 
 
 class _IdIndex:
@@ -506,10 +504,3 @@ def _is_mxf(result: FileResult) -> bool:
 
 def _rate(rate: Fraction) -> str:
     return f"{rate.numerator}/{rate.denominator}"
-
-
-def _quick_id(report: Report, result: FileResult) -> str:
-    try:
-        return Asset(locate(report, result), result.path).quick_id()
-    except OSError:
-        return result.path

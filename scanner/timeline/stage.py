@@ -30,12 +30,12 @@ from scanner.model import (
     Verdict,
     evolve,
 )
-from scanner.sources import locate
+from scanner.sources import content_id, locate
 from scanner.timeline import rules
 from scanner.timeline.cut import Clip, Cut, TimelineError
 from scanner.timeline.probe import Span
 from scanner.timeline.resolve import Resolution, Sources, candidates, decide, needs_span
-from scanner.verdict import decide as decide_verdict
+from scanner.verdict import with_findings
 
 TIMELINE = "timeline"  # role of a report entry that stands for a timeline outside the scan
 AI_SOURCE = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})
@@ -133,7 +133,7 @@ def apply_timelines(report: Report, cuts: Sequence[Cut], limits: Limits) -> Repo
         targets = list(item.finals) or [_timeline_entry(report, item.cut, files, where)]
         for path in targets:
             index = where[path]
-            files[index] = _with(files[index], list(_evidence(item, files, where, path)))
+            files[index] = _with(report, files[index], list(_evidence(item, files, where, path)))
         summaries.append(describe(item, {p: files[where[p]] for p in where}, targets))
     options = {**report.options, "timelines": summaries}
     return evolve(report, files=tuple(files), options=options)
@@ -280,15 +280,11 @@ def _mismatch(cut: Cut, span: Span | None) -> str:
     return ""
 
 
-def _with(result: FileResult, evidence: list[Evidence]) -> FileResult:
-    if not evidence:
-        return result
-    identity = result.sha256 or result.path
-    new = tuple(Finding(r, ev, fingerprint(r, ev, identity))
-                for ev in evidence if (r := _rule(ev.rule)))  # fmt: skip
-    findings = (*result.findings, *new)
-    verdict, deciding = decide_verdict(findings)
-    return evolve(result, findings=findings, verdict=verdict, deciding=deciding)
+def _with(report: Report, result: FileResult, evidence: list[Evidence]) -> FileResult:
+    identity = content_id(report, result) if result.role != TIMELINE else result.path
+    new = [Finding(r, ev, fingerprint(r, ev, identity)) for ev in evidence
+           if (r := _rule(ev.rule))]  # fmt: skip
+    return with_findings(result, new)
 
 
 def _rule(code: str) -> Rule:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.ailog.load import AiLog
 from scanner.ailog.match import is_distinctive
-from scanner.asset import Asset
 from scanner.engine import fingerprint
 from scanner.isolate import Limits
 from scanner.model import (
@@ -31,13 +30,13 @@ from scanner.model import (
     Verdict,
 )
 from scanner.progress import NO_PROGRESS, Progress
-from scanner.sources import SOURCE, locate
+from scanner.sources import SOURCE, content_id, locate
 from scanner.trace import rules
 from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
 
 if TYPE_CHECKING:
     from scanner.catalog.trace_cache import TraceCache
-from scanner.verdict import decide
+from scanner.verdict import with_findings
 
 AI_REFERENCE = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})
 _SEARCHABLE = frozenset({MediaKind.VIDEO, MediaKind.IMAGE})
@@ -143,7 +142,7 @@ class _Search:
 
     def _set(self, rel: str, findings: tuple[Finding, ...]) -> None:
         index = self.where[rel]
-        self.files[index] = _with(self.files[index], findings)
+        self.files[index] = with_findings(self.files[index], findings)
 
     def _remember(self, rel: str, kind: str, findings: tuple[Finding, ...]) -> None:
         sha = self.files[self.where[rel]].sha256
@@ -179,24 +178,9 @@ def _jobs(report: Report, references: set[str]) -> Iterator[Job]:
 def _findings(result: FileResult, evidence: list[Evidence], report: Report) -> tuple[Finding, ...]:
     if not evidence:
         return ()
-    identity = _identity(report, result)
+    identity = content_id(report, result)
     return tuple(Finding(r, ev, fingerprint(r, ev, identity)) for ev in evidence
                  if (r := _rule(ev.rule)))  # fmt: skip
-
-
-def _with(result: FileResult, new: tuple[Finding, ...]) -> FileResult:
-    if not new:
-        return result
-    findings = (*result.findings, *new)
-    verdict, deciding = decide(findings)
-    return replace(result, findings=findings, verdict=verdict, deciding=deciding)
-
-
-def _identity(report: Report, result: FileResult) -> str:
-    try:
-        return Asset(locate(report, result), result.path).quick_id()
-    except OSError:
-        return result.path
 
 
 def _rule(code: str) -> Rule:
