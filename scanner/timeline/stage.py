@@ -100,8 +100,8 @@ def _probe(report: Report, paths: list[str], limits: Limits) -> dict[str, Span]:
 
     if not paths:
         return {}
-    where = {str(locate(report, report_file)): report_file.path for report_file in
-             (f for f in report.files if f.path in set(paths))}  # fmt: skip
+    wanted = set(paths)
+    where = {str(locate(report, f)): f.path for f in report.files if f.path in wanted}
     found = probe_isolated([Path(p) for p in where], limits)
     return {where[disk]: span for disk, span in found.items() if disk in where}
 
