@@ -536,3 +536,26 @@ def test_edit_equals_final_names_the_final_when_names_differ(tmp_path: Path) -> 
     summary = next(f for f in entry.findings if f.rule.code == "TML004")
     assert "the final given for it, video/nope.mov, is not in the deliverable" in (
         summary.evidence.message)  # fmt: skip
+
+
+def test_record_times_count_from_a_finals_own_start_timecode(tmp_path: Path) -> None:
+    """A master starting at 00:59:58:00 (a leader) puts record 01:00:00:00 at 2 s in."""
+    from fixtures.trace_media import Shot, encode_h264, render
+
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    frames = render([Shot(6.0, seed=3)], 160, 90, 25)
+    encode_h264(frames, delivery / "master.mp4", 160, 90, 25, crf=40, timecode="00:59:58:00")
+    edl = tmp_path / "master.edl"
+    edl.write_text("TITLE: master\n\n001  AX V C 00:00:00:00 00:00:02:00 01:00:00:00 01:00:02:00\n"
+                   "* FROM CLIP NAME: harbour_street_1987_sd.png\n")  # fmt: skip
+    from scanner.timeline.load import load_cuts
+
+    report = check_delivery(
+        delivery, sources=[SAMPLE / "project_media"], log=None, policy=DEFAULT_POLICY,
+        settings=Settings(), limits=Limits(), today=TODAY, trace=False,
+        cuts=load_cuts([edl], None, Limits()),
+    )  # fmt: skip
+    (clip,) = _findings(report, "master.mp4", "TML001")
+    assert (clip["record_in_tc"], clip["record_in_s"], clip["record_out_s"]) == (
+        "01:00:00:00", 2.0, 4.0)  # fmt: skip

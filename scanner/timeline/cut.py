@@ -61,6 +61,9 @@ class Cut:
     # the "final" it is the edit of (its video's frame rate), or "guessed" from its timecodes
     rate_source: str = "timeline"
     final: str = ""  # the deliverable file it is the edit of, when given (--timeline EDIT=FINAL)
+    # Record frame shown at 0 s of the final: the final's own start timecode when it has
+    # one inside the cut (a master with a leader), else the cut's start (None)
+    origin: int | None = None
 
     @property
     def rate_assumed(self) -> bool:
@@ -72,8 +75,10 @@ class Cut:
         return to_timecode(0, self.rate, frames)
 
     def seconds(self, frames: int) -> float:
-        """Record frames as seconds from the cut's first frame (where a render starts)."""
-        return round(float((frames - self.start) / self.rate), 3)
+        """Record frames as seconds into the final: from its start timecode when known,
+        else from the cut's first frame (where a render starts)."""
+        origin = self.start if self.origin is None else self.origin
+        return round(float((frames - origin) / self.rate), 3)
 
 
 def rate_of(value: float) -> Fraction:

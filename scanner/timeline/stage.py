@@ -60,8 +60,8 @@ def resolve_cuts(report: Report, cuts: Sequence[Cut], limits: Limits) -> list[Re
     wanted = {p for per_cut in fits for fit in per_cut for p in needs_span(fit, sources)}
     wanted |= {p for paths in finals for p in paths if sources.files[p].kind is MediaKind.VIDEO}
     spans = _probe(report, sorted(wanted), limits)
-    cuts = [_at_final_rate(cut, final, spans, limits) for cut, final in zip(cuts, finals,
-                                                                          strict=True)]  # fmt: skip
+    cuts = [_anchored(_at_final_rate(cut, final, spans, limits), final, spans)
+            for cut, final in zip(cuts, finals, strict=True)]  # fmt: skip
     fits = [[candidates(cut, clip, sources) for clip in cut.clips] for cut in cuts]
     resolved = []
     for cut, per_cut, final in zip(cuts, fits, finals, strict=True):
@@ -93,6 +93,23 @@ def _at_final_rate(cut: Cut, finals: tuple[str, ...], spans: dict[str, Span],
         return cut
     same = next((c for c in again if c.name == cut.name), None)
     return replace(same, rate_source="final") if same is not None else cut
+
+
+def _anchored(cut: Cut, finals: tuple[str, ...], spans: dict[str, Span]) -> Cut:
+    """The cut with its origin at the final's start timecode, when the final has one and
+    its timecode span overlaps the cut's record span (a master with a leader before the
+    program): record timecode and the final's own timecode then agree. A final whose
+    timecode does not meet the cut at all says nothing about where the cut starts."""
+    from dataclasses import replace
+
+    known = [spans[p] for p in finals if p in spans and spans[p].timecode]
+    if len(known) != 1:
+        return cut
+    span = known[0]
+    origin = round(span.start * cut.rate / span.rate)
+    length = round(span.frames * cut.rate / span.rate)
+    overlaps = origin < cut.start + cut.duration and cut.start < origin + length
+    return replace(cut, origin=origin) if overlaps and origin != cut.start else cut
 
 
 def _probe(report: Report, paths: list[str], limits: Limits) -> dict[str, Span]:
