@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import json
 import os
 import struct
 import subprocess
@@ -26,11 +27,18 @@ from scanner.extract.exif import exif
 from scanner.extract.pngtext import MAX_TEXT_TOTAL, png_text
 from scanner.extract.riff_meta import riff_tags
 from scanner.extract.xmp import Xmp, parse_packet
+from scanner.imf.package import MAX_DENOMINATOR_BITS, ImfError, parse_composition
+from scanner.isolate import Limits
+from scanner.timeline.cut import TimelineError
+from scanner.timeline.isolated import read_isolated
+from scanner.timeline.read import read_timeline
 from tests.fuzz import (
     fuzz_ailog,
     fuzz_container_tags,
     fuzz_exif,
+    fuzz_imf,
     fuzz_pngtext,
+    fuzz_timeline,
     fuzz_xmp,
 )
 from tests.fuzz._common import make_asset
@@ -56,6 +64,28 @@ FINDINGS: dict[str, str] = {
     ),
     "fuzz_exif/timeout-f5f775bcbc8c9dfb74f93d38f346bdf978773b75": (
         "EXIF MakerNote declaring ~4 billion values made exifread read past EOF for hours"
+    ),
+    "fuzz_timeline/crash-53c562da9a2934b19bedf38e71309ced3a54f2aa": (
+        "OTIO JSON Clip.1 that already has media_references segfaults OpenTimelineIO 0.18.1's "
+        "Clip.1 upgrade (third-party): contained by the isolated child, skipped by the target"
+    ),
+    "fuzz_timeline/crash-96b6e2ea6ae50bf9c0d8b6c25e191a67bc7c8b63": (
+        "broken OTIO JSON repeating a key whose value holds a Clip.1 segfaults OpenTimelineIO "
+        "0.18.1's C++ reader (third-party): contained by the isolated child, skipped by the target"
+    ),
+    "fuzz_timeline/crash-c53f741dd3652e39678e438c3f10652b98f3a753": (
+        "OTIO clip with a GeneratorReference and no source_range: OTIO's "
+        "CannotComputeAvailableRangeError escaped read_timeline from cuts_of"
+    ),
+    "fuzz_timeline/crash-8dbb8399fa20bbb9861fdb1463ab980edc3744b0": (
+        "the same CannotComputeAvailableRangeError through a clip with a MissingReference"
+    ),
+    "fuzz_timeline/crash-13da63392132ffcac8169c622f934ca8a4b0c3f2": (
+        "OTIO JSON whose TimeRange.1 holds a MissingReference.1 segfaults OpenTimelineIO "
+        "0.18.1's C++ reader (third-party): contained by the isolated child, skipped by the target"
+    ),
+    "fuzz_timeline/crash-d82a15eb1586d58d04976cc60173511371ae0627": (
+        "FCPXML whose frameDuration made OTIO times NaN: ValueError from round() in _frames"
     ),
 }
 
@@ -101,7 +131,8 @@ def test_each_target_exposes_one_input_and_main() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [fuzz_xmp, fuzz_pngtext, fuzz_exif, fuzz_container_tags, fuzz_ailog]
+    "module",
+    [fuzz_xmp, fuzz_pngtext, fuzz_exif, fuzz_container_tags, fuzz_ailog, fuzz_timeline, fuzz_imf],
 )
 def test_extra_seeds_and_trivial_inputs_pass(module: ModuleType) -> None:
     """Built-in seeds, empty input and a few bytes of each selector run cleanly."""
@@ -206,6 +237,170 @@ def test_hostile_log_is_a_log_error(tmp_path: Path, name: str, text: str) -> Non
         load_log(path)
     assert refused.value.errors and all(len(e) < 500 for e in refused.value.errors)
     fuzz_ailog.one_input((b"\x01" if name.endswith(".csv") else b"\x00") + text.encode())
+
+
+def _one_line_timeline_error(path: Path) -> str:
+    """The TimelineError message read_timeline gives for ``path`` (checked to be one line)."""
+    with pytest.raises(TimelineError) as refused:
+        read_timeline(path)
+    message = str(refused.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message
+    return message
+
+
+def test_timeline_xml_declaring_an_unknown_encoding_is_a_timeline_error(tmp_path: Path) -> None:
+    """An xmeml whose XML declaration names an encoding expat lacks is a TimelineError."""
+    for encoding in ("UTF-4", "utf-32"):  # LookupError, then ValueError (multi-byte) in expat
+        path = tmp_path / f"{encoding}.xml"
+        path.write_text(f'<?xml version="1.0" encoding="{encoding}"?><xmeml version="4"/>')
+        assert "not readable XML" in _one_line_timeline_error(path)
+        fuzz_timeline.one_input(b"\x01" + path.read_bytes())
+
+
+def _otio_doc(clip: dict[str, object], start: object = None) -> str:
+    return json.dumps(
+        {
+            "OTIO_SCHEMA": "Timeline.1",
+            "name": "t",
+            "global_start_time": start,
+            "tracks": {
+                "OTIO_SCHEMA": "Stack.1",
+                "children": [{"OTIO_SCHEMA": "Track.1", "kind": "Video", "children": [clip]}],
+            },
+        }
+    )
+
+
+def _rational(value: float, rate: float) -> dict[str, object]:
+    return {"OTIO_SCHEMA": "RationalTime.1", "rate": rate, "value": value}
+
+
+def test_otio_clip_without_an_available_range_is_a_timeline_error(tmp_path: Path) -> None:
+    """A clip with neither source_range nor available_range is a TimelineError, not OTIO's."""
+    bars = {"OTIO_SCHEMA": "GeneratorReference.1", "generator_kind": "SMPTEBars", "parameters": {}}
+    clip = {
+        "OTIO_SCHEMA": "Clip.2",
+        "name": "bars",
+        "media_references": {"DEFAULT_MEDIA": bars},
+        "active_media_reference_key": "DEFAULT_MEDIA",
+    }
+    path = tmp_path / "bars.otio"
+    path.write_text(_otio_doc(clip))
+    assert "Cannot compute available range" in _one_line_timeline_error(path)
+    fuzz_timeline.one_input(b"\x03" + path.read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("value", "rate", "start"),
+    [(48.0, 0.0, None), (48.0, 0.0, _rational(0, 24.0)), (1e308, 24.0, None)],
+    ids=["rate-0", "rate-0-with-start", "overflow"],
+)
+def test_otio_time_that_is_no_frame_count_is_a_timeline_error(
+    tmp_path: Path, value: float, rate: float, start: object
+) -> None:
+    """OTIO times at rate 0 (NaN frames) or past float range are a TimelineError."""
+    source_range = {
+        "OTIO_SCHEMA": "TimeRange.1",
+        "start_time": _rational(value, rate),
+        "duration": _rational(value, rate),
+    }
+    clip = {
+        "OTIO_SCHEMA": "Clip.2",
+        "name": "a",
+        "source_range": source_range,
+        "media_references": {},
+        "active_media_reference_key": "DEFAULT_MEDIA",
+    }
+    path = tmp_path / "nan.otio"
+    path.write_text(_otio_doc(clip, start))
+    assert "is not a number of frames" in _one_line_timeline_error(path)
+
+
+_SEGV_OTIO = {
+    "schema-in-value-type": json.dumps(
+        {
+            "OTIO_SCHEMA": "Gap.1",
+            "source_range": {
+                "OTIO_SCHEMA": "TimeRange.1",
+                "start_time": _rational(8, 24.0),
+                "duration": _rational(8, 24.0),
+                "media_reference": {"OTIO_SCHEMA": "MissingReference.1"},
+            },
+        }
+    ),
+    "repeated-key": '{"children": [{"media_reference": {"duration": {}}}], '
+    '"children": [{"OTIO_SCHEMA": "Clip.1", "media_reference": {}}]}',
+    "clip1-upgrade": json.dumps(
+        {
+            "OTIO_SCHEMA": "Clip.1",
+            "media_references": {"DEFAULT_MEDIA": {"OTIO_SCHEMA": "MissingReference.1"}},
+        }
+    ),
+}
+
+
+@pytest.mark.parametrize("text", list(_SEGV_OTIO.values()), ids=list(_SEGV_OTIO))
+def test_otio_json_that_segfaults_otio_is_contained_by_the_isolated_reader(
+    tmp_path: Path, text: str
+) -> None:
+    """OTIO JSON that segfaults OTIO is a one-line TimelineError isolated; the target skips it."""
+    assert fuzz_timeline.native_crash(text.encode())
+    assert fuzz_timeline.native_crash(text[:-1].encode() + b",")  # broken off: still skipped
+    assert not fuzz_timeline.native_crash(fuzz_timeline.EXTRA_SEEDS[-1][1:])
+    path = tmp_path / "segv.otio"
+    path.write_text(text)
+    with pytest.raises(TimelineError, match=r"the reader crashed \(signal 11") as refused:
+        read_isolated(path, None, Limits(timeout_s=10.0))
+    assert "\n" not in str(refused.value)
+
+
+_CPL = fuzz_imf._CPL  # a valid drop-frame composition with start timecode 00:59:59;28
+
+
+@pytest.mark.parametrize("start", ["00:59:59;2\u00b2", "9" * 5000 + ":00:00:00"])
+def test_cpl_start_timecode_that_int_refuses_is_an_imf_error(start: str) -> None:
+    """A TimecodeStartAddress with a superscript digit or 5,000 digits is an ImfError."""
+    data = _CPL.replace(b"00:59:59;28", start.encode())
+    with pytest.raises(ImfError, match=r"TimecodeStartAddress: .* is not a timecode"):
+        parse_composition(data, "CPL.xml")
+    fuzz_imf.one_input(b"\x02" + data)
+
+
+def _odd_primes(count: int, start: int) -> list[int]:
+    found: list[int] = []
+    n = start | 1
+    while len(found) < count:
+        if all(n % d for d in range(3, int(n**0.5) + 1, 2)):
+            found.append(n)
+        n += 2
+    return found
+
+
+def test_cpl_with_many_distinct_edit_rates_is_refused_before_it_is_slow() -> None:
+    """Hundreds of distinct EditRates (ever-growing Fractions) are an ImfError, not a crawl."""
+    rates = _odd_primes(400, 10**6)  # each adds ~20 bits: the bound is met near 205
+    started = time.monotonic()
+    with pytest.raises(ImfError, match="too many different edit rates") as refused:
+        parse_composition(_cpl_with_rates(rates), "CPL.xml")
+    assert time.monotonic() - started < 2.0
+    number = int(str(refused.value).split("Resource ")[1].split(",")[0])
+    assert 20 * number > MAX_DENOMINATOR_BITS - 64  # the bound, not an earlier check, refused
+    few = parse_composition(_cpl_with_rates([rates[n % 4] for n in range(400)]), "CPL.xml")
+    assert len(few.resources) == 400  # as many resources at a few rates still parse
+
+
+def _cpl_with_rates(rates: list[int]) -> bytes:
+    """A CPL with one image resource (1 edit unit long) per rate in ``rates``."""
+    resources = b"".join(
+        b"<Resource><EditRate>%d 1</EditRate><SourceDuration>1</SourceDuration>"
+        b"<TrackFileId>urn:uuid:x</TrackFileId></Resource>" % rate
+        for rate in rates
+    )
+    return (
+        b"<CompositionPlaylist><Id>urn:uuid:c</Id><EditRate>24 1</EditRate><SegmentList>"
+        b"<Segment><SequenceList><MainImageSequence><ResourceList>" + resources + b"</ResourceList>"
+        b"</MainImageSequence></SequenceList></Segment></SegmentList></CompositionPlaylist>"
+    )
 
 
 # --- the running part (needs atheris) -----------------------------------------------------

@@ -26,6 +26,11 @@ MAX_XML_BYTES = 32 * 1024 * 1024  # a 10-hour CPL with thousands of resources is
 MAX_DIGITS = 18  # 10^18 edit units is 10^9 years at 24 fps; longer is hostile (and int()
 # refuses over 4300 digits with a ValueError)
 MAX_RESOURCES = 100_000  # per composition: the stage maps each one, so a bound on its work
+# Positions are exact Fractions: each distinct resource EditRate can multiply their common
+# denominator, so many distinct rates make every addition slower (quadratic overall). Real
+# compositions use a handful of rates (24000/1001, 48000...); 4096 bits is dozens of them.
+MAX_DENOMINATOR_BITS = 4096
+MAX_TIMECODE_CHARS = 32  # "HH:MM:SS:FF" is 11; more is hostile
 _DROP_RATES = (30, 60)  # SMPTE 12M drop-frame counting exists at these nominal rates only
 _TRUE = frozenset({"true", "1"})
 _FALSE = frozenset({"false", "0"})
@@ -372,7 +377,9 @@ def _timecode(root: Element, where: _Where, edit_rate: Fraction) -> tuple[str, i
         raise here.error("TimecodeDropFrame", f"{_show(flag)} is not a boolean")
     drop = flag in _TRUE and rate in _DROP_RATES
     start = here.required(block, "TimecodeStartAddress")
-    if parse_timecode(start, _tc_rate(rate, drop)) is None:
+    # parse_timecode takes any str.isdigit() field to int(): "²" or 5,000 digits raise there
+    plain = len(start) <= MAX_TIMECODE_CHARS and start.isascii()
+    if not plain or parse_timecode(start, _tc_rate(rate, drop)) is None:
         raise here.error("TimecodeStartAddress", f"{_show(start)} is not a timecode at {rate} fps")
     return start, rate, drop
 
@@ -429,6 +436,8 @@ def _sequence(
         elif kind != "MarkerSequence":
             raise here.error("TrackFileId", "missing" if track is None else "empty")
         position += length
+        if position.denominator.bit_length() > MAX_DENOMINATOR_BITS:
+            raise here.error("EditRate", "too many different edit rates in one composition")
     return placements, position - offset
 
 

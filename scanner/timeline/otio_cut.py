@@ -9,12 +9,17 @@ absolute record timecodes, so their cut starts at the first event.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 from scanner.timeline.cut import Clip, Cut, rate_of
+
+
+class TimeError(ValueError):
+    """An OTIO time that is no number of frames (NaN, infinite, or at a rate of 0)."""
 
 
 def cuts_of(result: Any, path: str, label: str, rate: Fraction | None = None) -> list[Cut]:
@@ -47,10 +52,11 @@ def _cut(timeline: Any, path: str, label: str, edl_rate: Fraction | None) -> Cut
 
 def _timeline_rate(timeline: Any) -> Fraction:
     for time in (timeline.global_start_time, timeline.tracks.duration()):
-        if time is not None and time.rate > 0:
+        if time is not None and time.rate > 0 and math.isfinite(time.rate):
             return rate_of(time.rate)
     for clip in timeline.find_clips():
-        return rate_of(clip.trimmed_range().duration.rate)
+        value = clip.trimmed_range().duration.rate
+        return rate_of(value) if math.isfinite(value) else Fraction(24)
     return Fraction(24)
 
 
@@ -74,7 +80,8 @@ def _clip(item: Any, top: Any, index: int, track: str, kind: str, rate: Fraction
           offset: int) -> Clip:  # fmt: skip
     trimmed = item.trimmed_range()
     record = item.transformed_time_range(trimmed, top)
-    source_rate = rate_of(trimmed.duration.rate or float(rate))
+    value = trimmed.duration.rate
+    source_rate = rate_of(value if value and math.isfinite(value) else float(rate))
     record_in = _frames(record.start_time, rate) + offset
     url, generator = _reference(item.media_reference)
     return Clip(
@@ -90,7 +97,10 @@ def _clip(item: Any, top: Any, index: int, track: str, kind: str, rate: Fraction
 
 def _frames(time: Any, rate: Fraction) -> int:
     """An OTIO time as whole frames at ``rate`` (rounded: adapters store float values)."""
-    frames: float = float(time.value) * float(rate) / float(time.rate)
+    value, at = float(time.value), float(time.rate)
+    frames = value * float(rate) / at if at else math.nan
+    if not math.isfinite(frames):
+        raise TimeError(f"time {value:g} at rate {at:g} is not a number of frames")
     return round(frames)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.timeline.cut import Cut, TimelineError
-from scanner.timeline.otio_cut import cuts_of
+from scanner.timeline.otio_cut import TimeError, cuts_of
 
 MAX_BYTES = 64 * 1024 * 1024  # a feature film's AAF is a few MB; more is not a timeline
 _CFB = bytes.fromhex("d0cf11e0a1b11ae1")  # AAF files are Microsoft compound files
@@ -165,7 +165,10 @@ def _adapt(path: Path, label: str, read: Any, rate: Fraction | None = None) -> l
         raise TimelineError(f"{path}: {label}: nested too deeply to read") from None
     except Exception as exc:  # adapters raise anything; a bad file must not be a traceback
         raise TimelineError(f"{path}: {label}: {_explain(exc)}") from None
-    cuts = cuts_of(result, str(path), label, rate)
+    try:
+        cuts = cuts_of(result, str(path), label, rate)
+    except (otio.exceptions.OTIOError, TimeError) as exc:  # no times in what the adapter built
+        raise TimelineError(f"{path}: {label}: {_line(exc)}") from None
     if not cuts:
         raise TimelineError(f"{path}: {label}: holds no timeline (no sequence or project)")
     return cuts

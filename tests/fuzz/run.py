@@ -36,7 +36,15 @@ CRASHES = FUZZ / "crashes"
 DICTS = FUZZ / "dicts"
 CORPUS = REPO.parent / "shared" / "corpus"
 FIXTURE_FILES = REPO / "fixtures" / "files"
-TARGETS = ("fuzz_xmp", "fuzz_pngtext", "fuzz_exif", "fuzz_container_tags", "fuzz_ailog")
+TARGETS = (
+    "fuzz_xmp",
+    "fuzz_pngtext",
+    "fuzz_exif",
+    "fuzz_container_tags",
+    "fuzz_ailog",
+    "fuzz_timeline",
+    "fuzz_imf",
+)
 ARTIFACT_KINDS = ("crash", "timeout", "oom")
 SEED_HEAD = 64 * 1024
 MAX_RESTARTS = 50
