@@ -559,3 +559,26 @@ def test_record_times_count_from_a_finals_own_start_timecode(tmp_path: Path) -> 
     (clip,) = _findings(report, "master.mp4", "TML001")
     assert (clip["record_in_tc"], clip["record_in_s"], clip["record_out_s"]) == (
         "01:00:00:00", 2.0, 4.0)  # fmt: skip
+
+
+def test_utf16_fcpxml_with_its_declaration_reads(tmp_path: Path) -> None:
+    """An FCPXML saved as UTF-16 (BOM and encoding="UTF-16" declaration) gives its clips."""
+    text = (EDIT / "final_cut.fcpxml").read_text().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path = tmp_path / "u16.fcpxml"
+    path.write_bytes(text.encode("utf-16"))
+    (cut,) = read_timeline(path)
+    assert cut.name == "final_cut" and len(cut.clips) == 4
+
+
+def test_aaf_is_not_held_to_the_text_size_cap(tmp_path: Path) -> None:
+    """A compound file over 64 MiB goes to the AAF reader (which reads sectors as it needs
+    them), not to the text timelines' size cap."""
+    from scanner.timeline.read import MAX_BYTES
+
+    path = tmp_path / "big.aaf"
+    with path.open("wb") as handle:
+        handle.write(bytes.fromhex("d0cf11e0a1b11ae1"))
+        handle.truncate(MAX_BYTES + 4096)  # sparse: nothing is written
+    with pytest.raises(TimelineError) as exc:
+        read_timeline(path)
+    assert "AAF" in str(exc.value) and "MiB" not in str(exc.value)

@@ -18,7 +18,7 @@ from typing import Any
 from scanner.timeline.cut import Cut, TimelineError
 from scanner.timeline.otio_cut import TimeError, cuts_of
 
-MAX_BYTES = 64 * 1024 * 1024  # a feature film's AAF is a few MB; more is not a timeline
+MAX_BYTES = 64 * 1024 * 1024  # a text timeline this big is not an edit (AAF has no cap)
 _CFB = bytes.fromhex("d0cf11e0a1b11ae1")  # AAF files are Microsoft compound files
 _EDL_LINE = re.compile(r"^\s*(TITLE:|FCM:|\d{3,}\s+\S+\s+\S+\s+\S+)", re.M)
 _TIMECODE = re.compile(r"\b\d{2}[:;.]\d{2}[:;.]\d{2}[:;.](\d{2,3})\b")
@@ -28,10 +28,9 @@ _XML_ADAPTERS = {"xmeml": ("fcp_xml", "FCP 7 XML"), "fcpxml": ("fcpx_xml", "FCPX
 def read_timeline(path: Path, rate: Fraction | None = None) -> list[Cut]:
     """Every timeline in the file at ``path``. ``rate`` is for EDLs, which carry none: when
     it is None an EDL's rate is guessed from its timecodes (and the cut says so)."""
-    data = _read(path)
-    if data.startswith(_CFB):
-        return _aaf(path)
-    text = _text(path, data)
+    if _head(path).startswith(_CFB):
+        return _aaf(path)  # pyaaf2 reads the compound file's sectors as it needs them
+    text = _text(path, _read(path))
     stripped = text.lstrip()
     if stripped.startswith("<"):
         return _xml(path, text)
@@ -44,7 +43,16 @@ def read_timeline(path: Path, rate: Fraction | None = None) -> list[Cut]:
                         "AAF or OTIO file)")  # fmt: skip
 
 
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(_CFB))
+    except OSError as exc:
+        raise TimelineError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
 def _read(path: Path) -> bytes:
+    """A text timeline whole: EDL, XML and OTIO readers need all of it (capped)."""
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_BYTES + 1)
@@ -71,10 +79,16 @@ def _text(path: Path, data: bytes) -> str:
         raise TimelineError(f"{path}: not text, and not an AAF compound file") from None
 
 
+_DECLARED_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*(["'])[^"']*\2""")
+
+
 def _xml(path: Path, text: str) -> list[Cut]:
     import defusedxml.ElementTree as safe_et
     from defusedxml import DefusedXmlException
 
+    # The text is already decoded (UTF-8, or UTF-16 with its BOM): a declared encoding
+    # would now be wrong for both parsers, so it goes.
+    text = _DECLARED_ENCODING.sub(r"\1", text, count=1)
     try:
         root = safe_et.fromstring(text.encode("utf-8"))
     except DefusedXmlException as exc:
