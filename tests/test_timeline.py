@@ -582,3 +582,25 @@ def test_aaf_is_not_held_to_the_text_size_cap(tmp_path: Path) -> None:
     with pytest.raises(TimelineError) as exc:
         read_timeline(path)
     assert "AAF" in str(exc.value) and "MiB" not in str(exc.value)
+
+
+def test_an_edit_the_render_contradicts_is_flagged_both_ways(tmp_path: Path) -> None:
+    """The edit puts the AI photo at 0-3 s, the render shows it at 4-9 s: TML006 twice."""
+    edl = tmp_path / "final_cut.edl"
+    edl.write_text("TITLE: final_cut\n\n001  AX V C 00:00:00:00 00:00:03:00 00:00:00:00 "
+                   "00:00:03:00\n* FROM CLIP NAME: harbour_street_1987_sd.png\n")  # fmt: skip
+    report = _sample(edl)
+    final = next(r for r in report.files if r.path == "video/final_cut.mp4")
+    messages = [f.evidence.message for f in final.findings if f.rule.code == "TML006"]
+    assert len(messages) == 2
+    assert messages[0].startswith(f"final_cut.edl places {AI_STILL} at 0.0-3.0 s (clip 1), but "
+                                  "the trace did not find it there in the render; the render "
+                                  "shows it at 4.0-9.")  # fmt: skip
+    assert messages[1].startswith(f"the render shows {AI_STILL} at 4.0-9.")
+    assert "where final_cut.edl places no clip of it" in messages[1]
+
+
+def test_edit_and_render_that_agree_raise_no_disagreement(sample_report: Report) -> None:
+    """The sample's EDL and FCPXML match the render: no TML006."""
+    final = next(r for r in sample_report.files if r.path == "video/final_cut.mp4")
+    assert not [f for f in final.findings if f.rule.code == "TML006"]

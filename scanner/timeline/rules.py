@@ -30,4 +30,11 @@ CUT_MISMATCH = Rule(
     "of the cut, so its clip times may not be where the final shows them.",
 )  # fmt: skip
 
-RULES = (AI_SOURCE_IN_CUT, CLIP_UNRESOLVED, CLIP_SOURCE_UNREADABLE, CUT_SUMMARY, CUT_MISMATCH)
+CUT_RENDER_DISAGREE = Rule(
+    "TML006", "edit-and-render-disagree", Severity.WARNING,
+    "The edit places an AI still where the trace does not find it in this final, or the trace "
+    "finds one where the edit places no clip of it: the edit may be another version of the cut.",
+)  # fmt: skip
+
+RULES = (AI_SOURCE_IN_CUT, CLIP_UNRESOLVED, CLIP_SOURCE_UNREADABLE, CUT_SUMMARY, CUT_MISMATCH,
+         CUT_RENDER_DISAGREE)  # fmt: skip

@@ -32,6 +32,7 @@ from scanner.model import (
 )
 from scanner.sources import content_id, locate
 from scanner.timeline import rules
+from scanner.timeline.agree import disagreements, was_searched
 from scanner.timeline.cut import Clip, Cut, TimelineError
 from scanner.timeline.probe import Span
 from scanner.timeline.resolve import Resolution, Sources, candidates, decide, needs_span
@@ -150,7 +151,8 @@ def apply_timelines(report: Report, cuts: Sequence[Cut], limits: Limits) -> Repo
         targets = list(item.finals) or [_timeline_entry(report, item.cut, files, where)]
         for path in targets:
             index = where[path]
-            files[index] = _with(report, files[index], list(_evidence(item, files, where, path)))
+            evidence = list(_evidence(item, files, where, path, report.options.get("trace")))
+            files[index] = _with(report, files[index], evidence)
         summaries.append(describe(item, {p: files[where[p]] for p in where}, targets))
     options = {**report.options, "timelines": summaries}
     return evolve(report, files=tuple(files), options=options)
@@ -185,7 +187,7 @@ def _size(path: str) -> int:
 
 
 def _evidence(item: Resolved, files: list[FileResult], where: dict[str, int],
-              final: str) -> Iterator[Evidence]:  # fmt: skip
+              final: str, trace: object) -> Iterator[Evidence]:  # fmt: skip
     cut = item.cut
     for res in item.clips:
         if not res.clip.enabled or res.generated:
@@ -200,6 +202,9 @@ def _evidence(item: Resolved, files: list[FileResult], where: dict[str, int],
         elif source.verdict in AI_SOURCE:
             yield _ai_clip(cut, res, source)
     yield _summary(item, files, where)
+    result = files[where[final]]
+    if final in item.finals and was_searched(result, trace):
+        yield from disagreements(cut, item.clips, result, lambda p: files[where[p]])
     mismatch = _mismatch(cut, item.final_spans.get(final))
     if mismatch:
         yield Evidence(rules.CUT_MISMATCH.code, mismatch, key="timeline", value=cut.path,
