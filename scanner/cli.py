@@ -23,12 +23,14 @@ from scanner.ailog.load import AiLog, LogError, load_log
 from scanner.backend import Backend
 from scanner.distributed import DaskUnavailable
 from scanner.engine import scan as run_scan
+from scanner.imf.package import ImfError
 from scanner.isolate import DEFAULT_TIMEOUT_S, Limits
 from scanner.model import Gate, Report, Settings, Verdict
 from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from scanner.progress import terminal_progress
 from scanner.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
+from scanner.report.to_composition import inspect_composition, is_composition
 from scanner.report.to_cut import inspect_cuts
 from scanner.rules import all_rules
 from scanner.timeline.cut import Cut, TimelineError
@@ -384,13 +386,20 @@ def inspect(
     rate: RateOpt = None,
 ) -> None:
     """Everything provscan knows about one file: the short answer first, then the details.
-    For an edit (EDL, FCP 7 XML, FCPXML, AAF, OTIO): its clips with their sources' verdicts."""
+    For an edit (EDL, FCP 7 XML, FCPXML, AAF, OTIO): its clips with their sources' verdicts;
+    for an IMF composition playlist (CPL): where each resource plays."""
     _check_target(target)
     if not target.is_file():
         raise _fail(f"{target}: inspect takes one file (use 'provscan scan' for a folder)")
     _check_sources(sources)
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=True)
     json_out = output_format is TraceFormat.JSON
+    if not sources and is_composition(target):
+        try:
+            sys.stdout.write(inspect_composition(target, json_out=json_out))
+        except ImfError as exc:
+            raise _fail(str(exc)) from None
+        return
     if sources or looks_like_timeline(target):
         limits = Limits()
         cuts = _load_cuts([target], rate, limits)

@@ -650,3 +650,32 @@ def test_source_files_are_not_packages(tmp_path: Path) -> None:
     report = scan(FILES / "imf")
     sources = replace(report, files=tuple(replace(r, role="source") for r in report.files))
     assert apply_imf(sources) is sources
+
+
+def test_inspect_lists_a_cpls_resources_at_composition_timecode() -> None:
+    """inspect CPL.xml: title, edit rate, timecode span, then each resource where it plays."""
+    from typer.testing import CliRunner
+
+    from scanner import cli
+
+    cpl = next((FIXTURES / "files" / "imf").glob("CPL_*.xml"))
+    result = CliRunner().invoke(cli.app, ["inspect", str(cpl)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert '"Harbour Lights"' in lines[0] and "01:00:00:00-01:00:00:15, 4 resources" in lines[0]
+    assert any("MainAudioSequence  01:00:00:05-01:00:00:15" in line and line.endswith("1003")
+               for line in lines)  # fmt: skip
+    doc = json.loads(CliRunner().invoke(cli.app, ["inspect", str(cpl), "-f", "json"]).output)
+    assert [r["segment"] for r in doc["resources"]] == [1, 1, 2, 2]
+
+
+def test_inspect_of_a_broken_cpl_is_one_line_and_exit_2() -> None:
+    """inspect of a CPL that does not parse names the element and the problem, exit 2."""
+    from typer.testing import CliRunner
+
+    from scanner import cli
+
+    cpl = next((FIXTURES / "files" / "imf_bad_cpl").glob("CPL_*.xml"))
+    result = CliRunner().invoke(cli.app, ["inspect", str(cpl)])
+    assert result.exit_code == 2
+    assert result.output.strip().count("\n") == 0 and "SourceDuration: 'abc'" in result.output
