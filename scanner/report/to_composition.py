@@ -20,7 +20,7 @@ from scanner.imf.package import (
     parse_composition,
     read_capped,
 )
-from scanner.report.to_text import safe
+from scanner.report.to_text import aligned, safe
 
 _ROOT = b"CompositionPlaylist"
 
@@ -83,8 +83,4 @@ def _text(path: Path, cpl: Composition, rows: list[dict[str, object]]) -> str:
     table = [(str(r["segment"]), safe(str(r["sequence"])),
               f"{r['record_in_tc']}-{r['record_out_tc']}", safe(str(r["track_file_id"])))
              for r in rows]  # fmt: skip
-    widths = [max(len(row[i]) for row in [header, *table]) for i in range(3)]
-    for row in [header, *table]:
-        cells = [text.ljust(width) for text, width in zip(row, widths, strict=False)]
-        lines.append("  " + "  ".join([*cells, row[3]]))
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, *aligned([header, *table])]) + "\n"

@@ -15,7 +15,7 @@ from typing import Any
 from scanner import __version__
 from scanner.isolate import Limits
 from scanner.model import Report, Settings
-from scanner.report.to_text import _VERDICT_WORDS, safe
+from scanner.report.to_text import _VERDICT_WORDS, aligned, safe
 from scanner.sources import scan_sources
 from scanner.timeline.cut import Cut
 from scanner.timeline.stage import describe, resolve_cuts
@@ -55,10 +55,7 @@ def _text(cut: dict[str, Any]) -> str:
     ]
     rows = [_row(clip) for clip in cut["clips"]]
     header = ("#", "track", "record in-out", "clip", "source", "verdict")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    for row in [header, *rows]:
-        cells = [text.ljust(width) for text, width in zip(row, widths, strict=False)]
-        lines.append("  " + "  ".join([*cells, row[-1]]).rstrip())
+    lines.extend(aligned([header, *rows]))
     unresolved = [c for c in cut["clips"] if not c["source"] and not c["generator"]]
     if unresolved:
         lines.append(f"  {len(unresolved)} clip(s) not matched to a scanned file:")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 from scanner.model import Report
@@ -63,6 +64,15 @@ def cell(ch: str) -> int:
     if unicodedata.combining(ch):
         return 0
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def aligned(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
+    """Rows as lines of columns padded to their widest cell (the last column unpadded)."""
+    if not rows:
+        return []
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [indent + "  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)),
+                                row[-1]]).rstrip() for row in rows]  # fmt: skip
 
 
 def wants_color(stream: TextIO) -> bool:
