@@ -45,6 +45,7 @@ CANDIDATES = AI_MATERIAL | {Verdict.AI_SUSPECTED}
 TRACED = frozenset({"TRC001", "TRC002", "TRC003", "TML001", "IMF001"})
 _UNCHECKED_PART = frozenset({"TML002", "TML003", "IMF003"})  # a part of the cut not checked
 _OUTSIDE = frozenset({"IMF002"})  # a track file no composition plays
+_OTHER_VERSION = frozenset({"TML005", "TML006"})  # the edit and the final do not match
 _UNVERIFIED = frozenset({"SCN003", "SCN004", "SCN005"})  # misnamed, unsupported, special file
 _AI_SIGNALS = frozenset({Signal.AI_GENERATED, Signal.AI_EDITED, Signal.AI_HINT})
 _SENSITIVE = {
@@ -301,7 +302,8 @@ def _decisions(
 
 def _composition_decisions(result: FileResult, final: bool) -> Iterator[tuple[Rule, Evidence]]:
     """POL008 when a clip or track file of a final cut could not be checked against its
-    source; POL009 for a track file that no composition of its package plays."""
+    source; POL009 for a track file that no composition of its package plays; POL010 when
+    the edit given for a final does not match it."""
     if not final:
         return
     unchecked = [f for f in result.findings if f.rule.code in _UNCHECKED_PART]
@@ -313,6 +315,9 @@ def _composition_decisions(result: FileResult, final: bool) -> Iterator[tuple[Ru
     if outside is not None:
         yield pol.OUTSIDE_COMPOSITION, _ev(pol.OUTSIDE_COMPOSITION, outside.evidence.message,
                                            G_READ, None)  # fmt: skip
+    other = next((f for f in result.findings if f.rule.code in _OTHER_VERSION), None)
+    if other is not None:
+        yield pol.EDIT_NOT_FINAL, _ev(pol.EDIT_NOT_FINAL, other.evidence.message, G_READ, None)
 
 
 def _unreadable(result: FileResult) -> bool:

@@ -54,6 +54,11 @@ OUTSIDE_COMPOSITION = Rule(
     "An IMF track file in the delivery that no composition playlist (CPL) of its package "
     "plays: stray material, or a CPL is missing.",
 )  # fmt: skip
+EDIT_NOT_FINAL = Rule(
+    "POL010", "edit-does-not-match-final", _W,
+    "The edit delivered with a final does not fit it (duration, frame rate), or the render does "
+    "not show AI material where the edit places it: the edit checked may not be the final's.",
+)  # fmt: skip
 
 STALE_ENTRY = Rule(
     "LOG001", "log-entry-unused", _W,
@@ -73,6 +78,6 @@ NOT_APPROVED = Rule(
 
 RULES: tuple[Rule, ...] = (
     UNAPPROVED_AI, SENSITIVE_USE, UNSAFE_TOOL, SUSPECTED_AI, UNTRUSTED_PROVENANCE,
-    UNREADABLE_FINAL, UNVERIFIED_FINAL, UNCHECKED_PART, OUTSIDE_COMPOSITION, STALE_ENTRY,
-    EXPIRED_ENTRY, WEAK_MATCH, NOT_APPROVED,
+    UNREADABLE_FINAL, UNVERIFIED_FINAL, UNCHECKED_PART, OUTSIDE_COMPOSITION, EDIT_NOT_FINAL,
+    STALE_ENTRY, EXPIRED_ENTRY, WEAK_MATCH, NOT_APPROVED,
 )  # fmt: skip

@@ -598,6 +598,8 @@ def test_an_edit_the_render_contradicts_is_flagged_both_ways(tmp_path: Path) -> 
                                   "shows it at 4.0-9.")  # fmt: skip
     assert messages[1].startswith(f"the render shows {AI_STILL} at 4.0-9.")
     assert "where final_cut.edl places no clip of it" in messages[1]
+    (pol,) = [f for f in final.findings if f.rule.code == "POL010"]
+    assert pol.gate is Gate.WARN and pol.evidence.message.startswith(messages[0])
 
 
 def test_edit_and_render_that_agree_raise_no_disagreement(sample_report: Report) -> None:
