@@ -606,3 +606,23 @@ def test_edit_and_render_that_agree_raise_no_disagreement(sample_report: Report)
     """The sample's EDL and FCPXML match the render: no TML006."""
     final = next(r for r in sample_report.files if r.path == "video/final_cut.mp4")
     assert not [f for f in final.findings if f.rule.code == "TML006"]
+
+
+def test_timeline_inside_the_deliverable_carries_the_findings_itself(tmp_path: Path) -> None:
+    """An edit shipped in the deliverable with no final named like it gets the clip findings."""
+    from scanner.timeline.load import load_cuts
+
+    edl = tmp_path / "delivery" / "edit" / "reel2.edl"
+    edl.parent.mkdir(parents=True)
+    edl.write_text("TITLE: reel 2\n\n001  AX V C 00:00:00:00 00:00:01:00 01:00:00:00 01:00:01:00\n"
+                   "* FROM CLIP NAME: harbour_street_1987_sd.png\n")  # fmt: skip
+    report = check_delivery(
+        tmp_path / "delivery", sources=[SAMPLE / "project_media"], log=None,
+        policy=DEFAULT_POLICY, settings=Settings(), limits=Limits(), today=TODAY, trace=False,
+        cuts=load_cuts([edl], None, Limits()),
+    )  # fmt: skip
+    assert not [r for r in report.files if r.role == "timeline"]
+    (clip,) = _findings(report, "edit/reel2.edl", "TML001")
+    assert clip["reference"] == AI_STILL
+    entry = next(r for r in report.files if r.path == "edit/reel2.edl")
+    assert entry.role == "deliverable" and entry.gate is Gate.FAIL

@@ -30,6 +30,7 @@ from scanner.model import (
     Verdict,
     evolve,
 )
+from scanner.rules import by_code
 from scanner.sources import content_id, locate
 from scanner.timeline import rules
 from scanner.timeline.agree import disagreements, was_searched
@@ -305,12 +306,8 @@ def _mismatch(cut: Cut, span: Span | None) -> str:
 def _with(report: Report, result: FileResult, evidence: list[Evidence]) -> FileResult:
     identity = content_id(report, result) if result.role != TIMELINE else result.path
     new = [Finding(r, ev, fingerprint(r, ev, identity)) for ev in evidence
-           if (r := _rule(ev.rule))]  # fmt: skip
+           if (r := by_code().get(ev.rule))]  # fmt: skip
     return with_findings(result, new)
-
-
-def _rule(code: str) -> Rule:
-    return next(r for r in rules.RULES if r.code == code)
 
 
 def describe(item: Resolved, files: dict[str, FileResult], finals: list[str]) -> dict[str, Any]:

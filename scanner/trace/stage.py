@@ -26,10 +26,10 @@ from scanner.model import (
     Finding,
     MediaKind,
     Report,
-    Rule,
     Verdict,
 )
 from scanner.progress import NO_PROGRESS, Progress
+from scanner.rules import by_code
 from scanner.sources import SOURCE, content_id, locate
 from scanner.trace import rules
 from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
@@ -180,11 +180,7 @@ def _findings(result: FileResult, evidence: list[Evidence], report: Report) -> t
         return ()
     identity = content_id(report, result)
     return tuple(Finding(r, ev, fingerprint(r, ev, identity)) for ev in evidence
-                 if (r := _rule(ev.rule)))  # fmt: skip
-
-
-def _rule(code: str) -> Rule:
-    return next(r for r in rules.RULES if r.code == code)
+                 if (r := by_code().get(ev.rule)))  # fmt: skip
 
 
 def _refused(why: str) -> list[Evidence]:
