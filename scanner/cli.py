@@ -7,7 +7,6 @@ policy error; 3 internal error; 130 interrupted.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from scanner import isolate
+from scanner import child, isolate
 from scanner.ailog.draft import render_draft
 from scanner.ailog.load import AiLog, LogError, load_log
 from scanner.backend import Backend
@@ -554,19 +553,9 @@ def rules() -> None:
         typer.echo(f"{rule.code}  {rule.name:<34} {rule.severity.value:<8} {rule.summary}")
 
 
-def quiet_libraries() -> None:
-    """Silence library loggers (also in scan workers).
-
-    Libraries log their complaints about hostile files (Pillow's TIFF plugin, exifread);
-    provscan reports those as findings, so their log lines would only be noise on stderr.
-    """
-    logging.getLogger().setLevel(logging.CRITICAL)
-    logging.getLogger("PIL").setLevel(logging.CRITICAL)
-
-
 def main() -> None:
     """Console entry point: maps interrupts to 130 and uncaught errors to 3 (not Python's 1)."""
-    quiet_libraries()
+    child.quiet_libraries()
     isolate.fork_is_safe = True  # the process entry point: no native threads have started
     try:
         code = app(standalone_mode=False)

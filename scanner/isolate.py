@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from scanner import child
 from scanner.model import FileResult, Settings
 from scanner.walk import Entry
 
@@ -249,11 +250,9 @@ def _context() -> Any:
 
 def _serve(conn: Connection, settings: Settings, memory_mb: int) -> None:
     """Worker loop: receive an entry, send its result; exits when the pipe closes."""
-    _limit_memory(memory_mb)
-    from scanner.cli import quiet_libraries
+    child.started(memory_mb)
     from scanner.engine import scan_entry
 
-    quiet_libraries()
     while True:
         try:
             entry = conn.recv()
@@ -271,14 +270,3 @@ def end_worker(process: Any, conn: Connection | None) -> None:
         if process.is_alive():
             process.kill()
         process.join(5)
-
-
-def _limit_memory(memory_mb: int) -> None:
-    """Cap the worker's address space so a memory bomb fails inside it, not the machine."""
-    try:
-        import resource
-
-        limit = memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ImportError, ValueError, OSError):
-        pass  # no rlimits on this platform: the time limit still bounds the file

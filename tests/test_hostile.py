@@ -86,14 +86,16 @@ def _codes(report_files: object) -> dict[str, list[str]]:
     }
 
 
-def test_native_crashes_and_hangs_are_contained(hostile: None, tmp_path: Path) -> None:
-    """Segfault, abort, hang and memory bomb are findings on their file; all others scanned."""
+def test_native_crashes_and_hangs_are_contained(
+    hostile: None, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Segfault, abort, hang and memory bomb are findings on their file; all others scanned;
+    the killed workers print no crash dump (pytest's fault handler is inherited by a fork)."""
     names = ["a.jpg", "segv.jpg", "b.jpg", "abort.jpg", "hang.jpg", "grow.jpg", "c.jpg"]
     for name in names:
         (tmp_path / name).write_bytes(JPEG)
-    started = time.monotonic()
     report = scan(tmp_path, Settings(), Limits(timeout_s=2, memory_mb=1024))
-    assert time.monotonic() - started < 60  # generous: the hang is cut at 2 s
+    assert "Fatal Python error" not in capfd.readouterr().err
     assert [r.path for r in report.files] == sorted(names)
     codes = _codes(report.files)
     assert codes["segv.jpg"] == ["SCN007"] and "SIGSEGV" in _message(report, "segv.jpg")

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from scanner.isolate import Limits, _context, _limit_memory, end_worker
+from scanner import child
+from scanner.isolate import Limits, _context, end_worker
 
 KINDS = ("image", "frame", "waveform")
 WAVEFORM_BUCKETS = 240
@@ -185,7 +186,7 @@ class _Supervisor:
 
 def _serve(conn: Connection, memory_mb: int) -> None:
     """Worker: load the decoders, say so, then answer jobs until the pipe closes."""
-    _limit_memory(memory_mb)
+    child.started(memory_mb)
     _load_libraries()
     from scanner.report.picture_decode import answer
 
@@ -205,10 +206,8 @@ def _load_libraries() -> None:
     import numpy  # noqa: F401  (imported now so the first job's clock does not pay for it)
     from PIL import Image, ImageOps  # noqa: F401
 
-    from scanner.cli import quiet_libraries
     from scanner.report.picture_decode import MAX_IMAGE_PIXELS
 
-    quiet_libraries()
     av.logging.set_level(None)  # FFmpeg's complaints about hostile files: not for stderr
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
     # Libraries warn about hostile files (Pillow: "Tag data larger than file"); the error

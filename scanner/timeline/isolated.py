@@ -16,7 +16,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from scanner.isolate import Limits, _context, _limit_memory, end_worker
+from scanner import child
+from scanner.isolate import Limits, _context, end_worker
 from scanner.timeline.cut import Cut, TimelineError
 
 MIN_SECONDS = 20.0  # importing OTIO and pyaaf2 alone takes ~0.5 s; a long AAF a few seconds
@@ -67,7 +68,7 @@ def _run(func: Callable[..., Any], args: tuple[Any, ...], limits: Limits, what: 
 
 
 def _child(conn: Connection, func: Callable[..., Any], args: tuple[Any, ...], memory: int) -> None:
-    _limit_memory(memory)
+    child.started(memory)
     _quiet()
     try:
         conn.send(("ok", func(*args)))

@@ -20,7 +20,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from scanner.isolate import Limits, _context, _limit_memory, end_worker
+from scanner import child
+from scanner.isolate import Limits, _context, end_worker
 
 REFERENCE_LOAD_S = 2.0  # per reference still: decode and describe (~50 ms typical)
 
@@ -198,10 +199,7 @@ class _Supervisor:
 
 def _serve(conn: Connection, specs: Sequence[ReferenceSpec], memory_mb: int) -> None:
     """Worker: load the references, answer jobs until the pipe closes."""
-    _limit_memory(memory_mb)
-    from scanner.cli import quiet_libraries
-
-    quiet_libraries()
+    child.started(memory_mb)
     from scanner.trace.matcher import Matcher
 
     references, refused = load_references(specs)

@@ -1,0 +1,45 @@
+"""What every isolated child process does first, before it touches a file.
+
+A child reads hostile files with native libraries, so it caps its own address space, keeps
+the libraries' log lines off the terminal (provscan reports those problems as findings),
+and drops a fault handler inherited from its parent: a child killed by a signal is reported
+by its supervisor as a finding naming the signal, and a crash dump of a forked pytest or
+``python -X faulthandler`` process would otherwise land in the user's terminal or CI log,
+looking like a failure of the run. ``PROVSCAN_CHILD_FAULTHANDLER=1`` keeps it, for
+debugging a crash in a native library.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import logging
+import os
+
+
+def quiet_libraries() -> None:
+    """Silence library loggers (the CLI's own process does the same).
+
+    Libraries log their complaints about hostile files (Pillow's TIFF plugin, exifread);
+    provscan reports those as findings, so their log lines would only be noise on stderr.
+    """
+    logging.getLogger().setLevel(logging.CRITICAL)
+    logging.getLogger("PIL").setLevel(logging.CRITICAL)
+
+
+def limit_memory(memory_mb: int) -> None:
+    """Cap the process's address space so a memory bomb fails inside it, not the machine."""
+    try:
+        import resource
+
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        pass  # no rlimits on this platform: the time limit still bounds the file
+
+
+def started(memory_mb: int) -> None:
+    """The start of every child: memory cap, quiet loggers, no inherited crash dumps."""
+    limit_memory(memory_mb)
+    quiet_libraries()
+    if os.environ.get("PROVSCAN_CHILD_FAULTHANDLER") != "1":
+        faulthandler.disable()
