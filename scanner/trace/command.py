@@ -19,7 +19,8 @@ def run_trace(video: Path, stills: Sequence[Path], limits: Limits, output: str) 
         specs, [Job("video", str(video.resolve()), video.as_posix())], limits
     )
     outcome = next(iter(outcomes))
-    data = trace_dict(outcome, [s.name for s in specs], refused)
+    unusable = {name: refusal.why for name, refusal in refused.items()}
+    data = trace_dict(outcome, [s.name for s in specs], unusable)
     text = json.dumps(data, indent=2) + "\n" if output == "json" else trace_text(data)
     return text, bool(data["hits"])
 
@@ -31,9 +32,13 @@ def trace_dict(outcome: Outcome, names: list[str], refused: dict[str, str]) -> d
         "references": names,
         "unusable": refused,
         "error": outcome.error or None,
+        "not_searched": outcome.unsearchable or None,
         "hits": [],
     }
-    if outcome.error:
+    if outcome.error or outcome.unsearchable:
+        return data
+    if outcome.result is None:
+        data["not_searched"] = "no video stream: nothing to search"
         return data
     result = outcome.result
     facts = result.facts
@@ -80,6 +85,8 @@ def trace_text(data: dict[str, Any]) -> str:
     lines = [data["video"]]
     if data["error"]:
         lines.append(f"  could not be searched: {data['error']}")
+    elif data["not_searched"]:
+        lines.append(f"  not searched: {data['not_searched']}")
     else:
         facts, search = data["facts"], data["search"]
         speed = facts["duration"] / search["seconds"] if search["seconds"] else 0.0
@@ -96,7 +103,7 @@ def trace_text(data: dict[str, Any]) -> str:
 
 def _reference_lines(name: str, hit: dict[str, Any] | None, unusable: dict[str, str]) -> list[str]:
     if name in unusable:
-        return [f"  {name}: not searched: {unusable[name]}"]
+        return [f"  {name}: not traced: {unusable[name]}"]
     if hit is None:
         return [f"  {name}: not found"]
     lines = [f"  {name}: FOUND ({hit['inliers']} corners agree, shown at {hit['scale']:.2f}x)"]

@@ -50,6 +50,15 @@ class VideoError(Exception):
     """The video cannot be opened or decoded; the message says why."""
 
 
+class NotOpened(VideoError):
+    """FFmpeg's demuxer does not open the file at all (no search can look at it; the scan
+    reports the same as MED006)."""
+
+
+class NoVideoStream(VideoError):
+    """The file holds no moving pictures (audio only, or only cover art): nothing to search."""
+
+
 @dataclass(frozen=True, slots=True)
 class VideoFacts:
     """What the tracer needs to know about a video before looking at its frames."""
@@ -113,21 +122,29 @@ def open_video(path: Path) -> Iterator[tuple[Any, Any, VideoFacts]]:
     """The opened container, its first video stream and the facts about it."""
     av.logging.set_level(None)
     try:
-        with (
-            path.open("rb") as f,
-            av.open(
-                f, mode="r", metadata_errors="replace", timeout=(OPEN_TIMEOUT_S, OPEN_TIMEOUT_S)
-            ) as container,
-        ):
+        with path.open("rb") as f, _demuxer(f) as container:
             streams = [s for s in container.streams.video if _is_motion(s)]
             if not streams:
-                raise VideoError("no video stream to search")
+                raise NoVideoStream("no video stream to search")
             stream = streams[0]
             yield container, stream, _facts(container, stream)
     except av.FFmpegError as exc:
         raise VideoError(_reason(exc)) from None
     except OSError as exc:
         raise VideoError(f"cannot be read: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def _demuxer(f: Any) -> Iterator[Any]:
+    """FFmpeg's container on an open file; NotOpened when no demuxer takes it."""
+    try:
+        container = av.open(
+            f, mode="r", metadata_errors="replace", timeout=(OPEN_TIMEOUT_S, OPEN_TIMEOUT_S)
+        )
+    except av.FFmpegError as exc:
+        raise NotOpened(f"FFmpeg cannot open it: {_reason(exc)}") from None
+    with container:
+        yield container
 
 
 def _is_motion(stream: Any) -> bool:

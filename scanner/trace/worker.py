@@ -2,15 +2,29 @@
 videos and stills it is sent, one at a time, under a time and memory limit.
 
 Decoding hostile video is native code (FFmpeg), as is OpenCV: a crash or a hang must cost only
-the file being searched. The worker announces each video's duration once it has opened it,
-and the supervisor then allows the base time limit plus the video's own duration (the search
-runs several times faster than real time, so only a pathological stream reaches it). A worker
-that dies or overruns is replaced (the references loaded again) and that file gets a TRC004
-finding instead of a result.
+the file being searched, or the one reference being read.
+
+- A reference that cannot be used (too small, flat, undecodable, any exception while it is
+  read or described) is refused with the reason, in the worker, and the others load.
+- The worker announces each reference before reading it, so one that kills or hangs it is
+  known: it is refused with what happened (the signal, the time limit) and the worker is
+  started again without it. Every worker of the run starts from the references the first
+  one could load, so a bad still costs one crash per run, not one per file searched.
+- The worker announces each video's duration once it has opened it, and the supervisor then
+  allows the base time limit plus the video's own duration (the search runs several times
+  faster than real time, so only a pathological stream reaches it). A worker that dies or
+  overruns on a file is replaced (the references loaded again) and that file alone gets a
+  TRC004 finding instead of a result.
+
+Each refusal and failed search says whether it would recur on the same bytes (``lasting``: a
+flat still, a video that will not decode) or may not (a crash, a time or memory limit), so
+the catalog keeps only the first kind.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections import deque
@@ -22,8 +36,9 @@ from typing import Any
 
 from scanner import child
 from scanner.isolate import Limits, _context, end_worker
+from scanner.trace.wording import one_line
 
-REFERENCE_LOAD_S = 2.0  # per reference still: decode and describe (~50 ms typical)
+INDEX_S_PER_REFERENCE = 0.5  # building the descriptor index, on top of the time limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +53,15 @@ class ReferenceSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a still is not searched for, and whether reading it again would end the same way
+    (False: it crashed or hung the worker, or ran out of memory: that may not recur)."""
+
+    why: str
+    lasting: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Job:
     """One file to search: a video (time ranges) or a still (is it a copy of a reference?)."""
 
@@ -48,37 +72,41 @@ class Job:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What the search of one job found, or why it could not finish."""
+    """What the search of one job found, or why it could not finish, and whether the same
+    bytes and references would give the same outcome again (False: a crash, a time or memory
+    limit, or a reference lost to a crash during the run; the catalog keeps only lasting
+    outcomes)."""
 
     job: Job
-    result: Any = None  # TraceResult for a video, list[StillMatch] for a still
+    result: Any = None  # TraceResult for a video, list[StillMatch] for a still; None: the
+    # file holds no moving pictures (nothing to search)
     error: str = ""
+    lasting: bool = True
+    unsearchable: str = ""  # why no decoder of the search opens the file (not a failure)
 
 
 def run_jobs(
     specs: Sequence[ReferenceSpec], jobs: Sequence[Job], limits: Limits
-) -> tuple[dict[str, str], Iterator[Outcome]]:
-    """The references that could not be loaded (name -> why), and one outcome per job, in
+) -> tuple[dict[str, Refusal], Iterator[Outcome]]:
+    """The references that could not be used (name -> why), and one outcome per job, in
     the jobs' order. With ``limits.jobs`` > 1 and several files, that many workers (each
     with the references loaded) search files side by side."""
     count = max(1, min(limits.jobs, len(jobs)))
-    supervisor = _Supervisor(specs, limits)
-    refused = supervisor.start()
+    first = _Supervisor(specs, limits)
+    refused = first.start()
     if count == 1:
-        return refused, supervisor.outcomes(jobs)
-    return refused, _parallel([supervisor, *(_Supervisor(specs, limits) for _ in range(count - 1))],
-                              jobs)  # fmt: skip
+        return refused, first.outcomes(jobs)
+    others = [first.sibling() for _ in range(count - 1)]
+    return refused, _parallel([first, *others], jobs)
 
 
 def _run_safely(supervisor: _Supervisor, job: Job) -> Outcome:
     """One job's outcome, whatever happens in this thread (the consumer waits for it)."""
     try:
-        if supervisor.process is None:
-            supervisor.start()
-        return supervisor._run(job)
+        return supervisor.run(job)
     except Exception as exc:  # a bug here must not leave the report waiting forever
         supervisor.stop()
-        return Outcome(job, error=f"the search could not run: {type(exc).__name__}: {exc}")
+        return Outcome(job, error=f"the search could not run: {one_line(exc)}", lasting=False)
 
 
 def _parallel(supervisors: list[_Supervisor], jobs: Sequence[Job]) -> Iterator[Outcome]:
@@ -120,40 +148,84 @@ def _parallel(supervisors: list[_Supervisor], jobs: Sequence[Job]) -> Iterator[O
 
 
 class _Supervisor:
+    """One worker process: started with the references, restarted after a crash, stopped."""
+
     def __init__(self, specs: Sequence[ReferenceSpec], limits: Limits) -> None:
         self.specs, self.limits = tuple(specs), limits
         self.process: Any = None
         self.conn: Connection | None = None
+        self.broken = ""  # why no worker can start (then every search fails with it)
+        self.reporting = True  # the refusals of the next start reach the report
+        self.dropped = False  # a reference was lost to a crash the report does not mention
+        self.hung = False  # the last wait for a message ran out of time
 
-    def start(self) -> dict[str, str]:
-        """Start a worker; it loads the references and says which it refused."""
+    def sibling(self) -> _Supervisor:
+        """Another supervisor for the same run: the references this one could load (a still
+        that crashed this worker is not read again), started when it gets its first file."""
+        other = _Supervisor(self.specs, self.limits)
+        other.broken, other.reporting = self.broken, False
+        return other
+
+    def start(self) -> dict[str, Refusal]:
+        """Start a worker with the references; which were refused, and why. A reference that
+        crashes or hangs the worker is dropped and the worker started again without it."""
+        lost: dict[str, Refusal] = {}
+        refused: dict[str, Refusal] = {}
+        while not self.broken:
+            refused, culprit, why = self._launch()
+            if not why:
+                break
+            self.stop()
+            if culprit is None:
+                self.broken = f"the search worker could not start: {why}"
+                break
+            lost[culprit.name] = Refusal(f"reading it {why}", lasting=False)
+            self.specs = tuple(s for s in self.specs if s is not culprit)
+            self.dropped |= not self.reporting
+        self.reporting = False
+        return {**lost, **refused}
+
+    def _launch(self) -> tuple[dict[str, Refusal], ReferenceSpec | None, str]:
+        """Start one worker and follow it through the references: what it refused, or the
+        reference it was reading when it died or overran, and what happened (empty: it
+        started)."""
         ctx = _context()
-        self.conn, child = ctx.Pipe()
+        self.conn, child_end = ctx.Pipe()
         self.process = ctx.Process(
-            target=_serve, args=(child, self.specs, self.limits.memory_mb), daemon=True
+            target=_serve, args=(child_end, self.specs, self.limits.memory_mb), daemon=True
         )
         self.process.start()
-        child.close()
-        budget = self.limits.timeout_s + REFERENCE_LOAD_S * len(self.specs)
-        message = self._receive(budget)
-        if message is None or message[0] != "refs":
-            self.stop()
-            reason = "the worker failed while loading the references"
-            return {spec.name: reason for spec in self.specs}
-        refused: dict[str, str] = message[1]
-        return refused
+        child_end.close()
+        reading: ReferenceSpec | None = None
+        budget = self.limits.timeout_s  # interpreter, imports, then each reference in turn
+        while True:
+            message = self._receive(budget)
+            if message is None:
+                return {}, reading, self._why(budget)
+            if message[0] == "reading":
+                reading, budget = self.specs[int(message[1])], self.limits.timeout_s
+            elif message[0] == "indexing":
+                reading = None
+                budget = self.limits.timeout_s + INDEX_S_PER_REFERENCE * len(self.specs)
+            else:
+                refused: dict[str, Refusal] = message[1]
+                return refused, None, ""
 
     def outcomes(self, jobs: Sequence[Job]) -> Iterator[Outcome]:
+        """One outcome per job, in order (one worker, restarted after a crash)."""
         try:
             for job in jobs:
-                if self.process is None:
-                    self.start()
-                yield self._run(job)
+                yield _run_safely(self, job)
         finally:
             self.stop()
 
-    def _run(self, job: Job) -> Outcome:
-        assert self.conn is not None
+    def run(self, job: Job) -> Outcome:
+        """Search one file in the worker (started first when none runs)."""
+        if self.process is None and not self.broken:
+            self.start()
+        if self.broken or self.conn is None:
+            return Outcome(job, error=self.broken or "the search worker is not running",
+                           lasting=False)  # fmt: skip
         try:
             self.conn.send(job)
         except OSError:
@@ -167,29 +239,40 @@ class _Supervisor:
                 deadline = self.limits.timeout_s + float(message[1])
                 continue
             if message[0] == "done":
-                return Outcome(job, result=message[1])
-            return Outcome(job, error=str(message[1]))
+                return Outcome(job, result=message[1], lasting=not self.dropped)
+            if message[0] == "unsearchable":
+                return Outcome(job, unsearchable=str(message[1]), lasting=not self.dropped)
+            lasting = bool(message[2]) and not self.dropped
+            return Outcome(job, error=str(message[1]), lasting=lasting)
 
-    def _receive(self, seconds: float) -> tuple[str, Any] | None:
-        assert self.conn is not None
+    def _receive(self, seconds: float) -> tuple[Any, ...] | None:
+        """The worker's next message, or None when it sent none in ``seconds`` or its end of
+        the pipe closed (``self.hung`` tells which)."""
+        self.hung = False
+        if self.conn is None:
+            return None
         try:
             if self.conn.poll(max(0.0, seconds)):
-                message: tuple[str, Any] = self.conn.recv()
+                message: tuple[Any, ...] = self.conn.recv()
                 return message
+            self.hung = True
         except (EOFError, OSError):
             pass
         return None
 
     def _why(self, seconds: float) -> str:
-        if self.process is not None and self.process.is_alive():
-            return (f"the search took longer than {seconds:.0f} s and was stopped "
+        """What happened to a worker that did not answer in ``seconds``: it overran, or it
+        died (its pipe closes a moment before it can be reaped: waited for)."""
+        if self.hung and self.process is not None and self.process.is_alive():
+            return (f"took longer than {seconds:.0f} s and was stopped "
                     "(--timeout raises the limit)")  # fmt: skip
-        code = self.process.exitcode if self.process is not None else None
-        return f"the search crashed the worker process (exit {code}, native code)"
+        if self.process is not None:
+            self.process.join(5)
+        return crash_story(self.process.exitcode if self.process is not None else None)
 
     def _failed(self, job: Job, reason: str) -> Outcome:
         self.stop()
-        return Outcome(job, error=reason)
+        return Outcome(job, error=f"the search {reason}", lasting=False)
 
     def stop(self) -> None:
         """Stop the worker, if one runs (killed: it may be stuck in native code)."""
@@ -197,42 +280,94 @@ class _Supervisor:
         self.process, self.conn = None, None
 
 
+def crash_story(code: int | None) -> str:
+    """How a worker process ended, in words, naming the signal that killed it."""
+    if code is not None and code < 0:
+        number = -code
+        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+        return f"crashed the worker process ({name} in native code)"
+    return f"ended the worker process (exit code {code})"
+
+
 def _serve(conn: Connection, specs: Sequence[ReferenceSpec], memory_mb: int) -> None:
-    """Worker: load the references, answer jobs until the pipe closes."""
+    """Worker: load the references, answer jobs until the pipe closes. Nothing raised here
+    reaches the terminal: every problem is sent back as a message."""
     child.started(memory_mb)
+    _quiet_native_stderr()
+    try:
+        matcher, refused = _prepare(conn, specs)
+        conn.send(("refs", refused))
+        while True:
+            job = conn.recv()
+            _reply(conn, _answer(conn, job, matcher))
+    except (EOFError, OSError, KeyboardInterrupt):
+        return  # the supervisor closed the pipe, or the run is being interrupted
+
+
+def _quiet_native_stderr() -> None:
+    """Point this worker's stderr at /dev/null: libtiff, libjpeg, FFmpeg and OpenCV write
+    their complaints about hostile bytes straight to file descriptor 2, through the user's
+    progress bar, while the search reports each problem as a finding. The debugging switch
+    of every child (``PROVSCAN_CHILD_FAULTHANDLER=1``) keeps it."""
+    if os.environ.get("PROVSCAN_CHILD_FAULTHANDLER") == "1":
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+    except OSError:
+        pass  # no /dev/null: the messages stay, the search does not depend on them
+
+
+def _prepare(conn: Connection, specs: Sequence[ReferenceSpec]) -> tuple[Any, dict[str, Refusal]]:
+    """The matcher over the references that load, and why each other one did not; the
+    supervisor hears which reference is being read, then that the index is being built."""
     from scanner.trace.matcher import Matcher
 
-    references, refused = load_references(specs)
-    matcher = Matcher(references)  # the descriptor index, built once for every file
-    conn.send(("refs", refused))
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        conn.send(_answer(conn, job, matcher))
+    references, refused = load_references(specs, lambda i: conn.send(("reading", i)))
+    conn.send(("indexing", len(references)))
+    try:
+        return Matcher(references), refused
+    except MemoryError:
+        why = Refusal("the search ran out of memory indexing the references", lasting=False)
+    except Exception as exc:  # no single still is to blame: none can be searched for
+        why = Refusal(f"the references could not be indexed ({one_line(exc)})")
+    return Matcher([]), {**refused, **{spec.name: why for spec in specs}}
 
 
-def load_references(specs: Sequence[ReferenceSpec]) -> tuple[list[Any], dict[str, str]]:
-    """The references that load, and why each other one did not."""
+def load_references(
+    specs: Sequence[ReferenceSpec], announce: Any = None
+) -> tuple[list[Any], dict[str, Refusal]]:
+    """The references that load, and why each other one did not: each still is read in its
+    own try, so one that no decoder or OpenCV call can use never costs the others.
+    ``announce(index)`` is called before each still is read."""
     from scanner.trace.reference import Reference, UnusableReference, load_reference
 
     references: list[Reference] = []
-    refused: dict[str, str] = {}
-    for spec in specs:
+    refused: dict[str, Refusal] = {}
+    for index, spec in enumerate(specs):
         if spec.phash:
             references.append(Reference(spec.name, spec.phash, None, spec.phash_max_distance,
                                         spec.entry))  # fmt: skip
             continue
+        if announce is not None:
+            announce(index)
         try:
             references.append(load_reference(Path(spec.path), spec.name))
         except UnusableReference as exc:
-            refused[spec.name] = str(exc)
+            refused[spec.name] = Refusal(str(exc))
+        except MemoryError:
+            refused[spec.name] = Refusal("reading it ran out of memory", lasting=False)
+        except Exception as exc:  # OpenCV, numpy or a decoder on bytes nobody expected
+            refused[spec.name] = Refusal(f"it could not be described ({one_line(exc)})")
     return references, refused
 
 
-def _answer(conn: Connection, job: Job, matcher: Any) -> tuple[str, Any]:
-    from scanner.trace.sampler import VideoError
+def _answer(conn: Connection, job: Job, matcher: Any) -> tuple[Any, ...]:
+    """The reply for one job: ("done", result), ("unsearchable", why) or ("error", why,
+    lasting)."""
+    from scanner.trace.reference import NoDecoder, UnusableReference
+    from scanner.trace.sampler import NotOpened, NoVideoStream, VideoError
     from scanner.trace.still import match_still
     from scanner.trace.tracer import trace_video
 
@@ -244,8 +379,24 @@ def _answer(conn: Connection, job: Job, matcher: Any) -> tuple[str, Any]:
             Path(job.path), matcher, on_open=lambda facts: conn.send(("start", facts.duration))
         )
         return "done", result
-    except VideoError as exc:
-        return "error", f"cannot be decoded for the search: {exc}"
+    except NoVideoStream:
+        return "done", None
+    except (NotOpened, NoDecoder) as exc:
+        return "unsearchable", str(exc)
+    except (VideoError, UnusableReference) as exc:
+        return "error", f"cannot be decoded for the search: {exc}", True
+    except MemoryError:
+        return "error", "the search ran out of memory", False
     except Exception as exc:  # a bug or a library choking on hostile bytes: one file's problem
         took = time.perf_counter() - started
-        return "error", f"search failed after {took:.1f} s: {type(exc).__name__}: {exc}"[:500]
+        return "error", f"the search failed after {took:.1f} s: {one_line(exc)}", True
+
+
+def _reply(conn: Connection, reply: tuple[Any, ...]) -> None:
+    """Send a reply; one that cannot be pickled becomes an error about that file."""
+    try:
+        conn.send(reply)
+    except (EOFError, OSError):
+        raise
+    except Exception as exc:
+        conn.send(("error", f"the search result could not be sent: {one_line(exc)}", True))
