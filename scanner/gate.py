@@ -43,7 +43,9 @@ CANDIDATES = AI_MATERIAL | {Verdict.AI_SUSPECTED}
 # Findings about another file's material in this one (a trace hit, a timeline clip, an IMF
 # track file): approved by that file's log entries (details["reference"]), not this file's.
 TRACED = frozenset({"TRC001", "TRC002", "TRC003", "TML001", "IMF001"})
-_UNCHECKED_PART = frozenset({"TML002", "TML003", "IMF003"})  # a part of the cut not checked
+# a part of the cut not checked, or the final not searched for AI stills (a warning: the
+# file's own verdict stands)
+_UNCHECKED_PART = frozenset({"TML002", "TML003", "IMF003", "TRC004"})
 _OUTSIDE = frozenset({"IMF002"})  # a track file no composition plays
 _OTHER_VERSION = frozenset({"TML005", "TML006"})  # the edit and the final do not match
 _UNVERIFIED = frozenset({"SCN003", "SCN004", "SCN005"})  # misnamed, unsupported, special file

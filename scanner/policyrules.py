@@ -47,7 +47,8 @@ UNVERIFIED_FINAL = Rule(
 UNCHECKED_PART = Rule(
     "POL008", "cut-part-not-checked", _W,
     "A clip of a final timeline, or a track file of an IMF composition, could not be checked: "
-    "its source was not found among the scanned files, or could not be read.",
+    "its source was not found among the scanned files, or could not be read; or a final could "
+    "not be searched (fully) for AI stills.",
 )  # fmt: skip
 OUTSIDE_COMPOSITION = Rule(
     "POL009", "track-file-outside-composition", _W,

@@ -23,16 +23,25 @@ COPY_OF_AI_EDITED_STILL = Rule(
     Signal.AI_EDITED,
 )  # fmt: skip
 TRACE_FAILED = Rule(
-    "TRC004", "trace-incomplete", Severity.ERROR,
-    "This video could not be searched (fully) for AI stills: it would not decode, or the "
-    "search crashed or ran out of time. It cannot be cleared.",
-    Signal.UNREADABLE,
+    "TRC004", "trace-incomplete", Severity.WARNING,
+    "This file could not be searched (fully) for AI stills: it would not decode for the "
+    "search, or the search crashed or ran out of time. A warning about the search only: the "
+    "file's verdict stays what its own content decided; in final content the gate warns "
+    "(POL008).",
 )  # fmt: skip
 UNUSABLE_REFERENCE = Rule(
     "TRC005", "reference-not-searchable", Severity.INFO,
-    "A still with AI evidence could not be used as a reference (too flat or too small to be "
-    "recognised, or it would not decode): videos were not searched for it.",
+    "A still with AI evidence could not be used as a reference (too small, too thin or too "
+    "flat to be recognised, it would not decode, or reading it crashed the search): videos "
+    "and stills were not searched for it.",
+)  # fmt: skip
+
+NOT_SEARCHABLE = Rule(
+    "TRC006", "not-searchable", Severity.INFO,
+    "No decoder of the search opens this file (a picture format without a decoder here, such "
+    "as HEIF or JPEG XL, a vector SVG, or a container FFmpeg cannot open, which the scan "
+    "reports too): it was not searched for AI stills. Not a failure of the search.",
 )  # fmt: skip
 
 RULES = (STILL_IN_VIDEO, COPY_OF_AI_STILL, COPY_OF_AI_EDITED_STILL, TRACE_FAILED,
-         UNUSABLE_REFERENCE)  # fmt: skip
+         UNUSABLE_REFERENCE, NOT_SEARCHABLE)  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from scanner.ailog.load import AiLog
@@ -40,6 +41,11 @@ from scanner.verdict import with_findings
 
 AI_REFERENCE = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})
 _SEARCHABLE = frozenset({MediaKind.VIDEO, MediaKind.IMAGE})
+# Camera raw files hold a sensor's readout, which no editing tool writes for a copy of a
+# picture: they are not searched (their embedded previews are often stripped, too).
+_CAMERA_RAW = frozenset({".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2",
+                         ".orf", ".rw2", ".raf", ".pef", ".dng", ".srw", ".x3f", ".3fr",
+                         ".iiq", ".erf", ".mrw", ".kdc", ".dcr", ".mos", ".rwl"})  # fmt: skip
 MAX_LISTED_RANGES = 4  # in the message; the evidence lists them all
 
 
@@ -91,19 +97,26 @@ class _Search:
         return self.files[index].sha256 if index is not None else ""
 
     def run(self, jobs: list[Job], limits: Limits, progress: Progress) -> dict[str, Any]:
-        """Search (or recall) every job; the summary's counts."""
+        """Search (or recall) every job; the summary's counts. Only lasting answers are
+        kept in the catalog: a refused still and a file that will not decode are the same
+        next time; a crash or a time limit may not be, so those are searched again."""
         todo = [job for job in jobs if not self._recalled(job, progress)]
         stills = [s.name for s in self.specs if not s.phash]
-        refused_known = self._recalled_refusals(stills)
-        if not todo and refused_known is not None:
+        # Stored refusals stand in for loading the references only when nothing is left to
+        # search (applied otherwise, the worker's refusals would be added a second time).
+        refused_known = None if todo else self._recalled_refusals(stills)
+        if refused_known is not None:
             return {"unusable_references": refused_known, "recalled": len(jobs)}
         refused, outcomes = run_jobs(self.specs, todo, limits)
+        complete = all(refusal.lasting for refusal in refused.values())
         for name in stills:
-            findings = self._apply(name, _refused(refused[name]) if name in refused else [])
-            self._remember(name, "reference", findings)
+            refusal = refused.get(name)
+            findings = self._apply(name, _refused(refusal.why) if refusal else [])
+            if refusal is None or refusal.lasting:
+                self._remember(name, "reference", findings)
         for outcome in outcomes:
             findings = self._apply(outcome.job.rel, list(self._evidence(outcome)))
-            if not outcome.error:
+            if outcome.lasting and complete:  # searched for every reference the key names
                 self._remember(outcome.job.rel, outcome.job.kind, findings)
             progress.advance(outcome.job.rel)
         return {"unusable_references": len(refused), "recalled": len(jobs) - len(todo)}
@@ -165,11 +178,16 @@ def _log_specs(log: AiLog | None) -> Iterator[ReferenceSpec]:
 
 
 def _jobs(report: Report, references: set[str]) -> Iterator[Job]:
-    """Deliverable videos (all readable ones) and deliverable stills that are not references."""
+    """Deliverable videos (all readable ones) and deliverable stills that are not references
+    (nor camera raws)."""
     for result in report.files:
         if result.role == SOURCE or result.kind not in _SEARCHABLE:
             continue
         if result.verdict is Verdict.UNREADABLE or result.path in references:
+            continue
+        if result.kind is MediaKind.IMAGE and PurePosixPath(result.path).suffix.lower() in (
+            _CAMERA_RAW
+        ):
             continue
         kind = "video" if result.kind is MediaKind.VIDEO else "still"
         yield Job(kind, str(locate(report, result)), result.path)
@@ -184,15 +202,21 @@ def _findings(result: FileResult, evidence: list[Evidence], report: Report) -> t
 
 
 def _refused(why: str) -> list[Evidence]:
-    return [Evidence(rules.UNUSABLE_REFERENCE.code, f"not searched for in videos: {why}",
-                     key="reference")]  # fmt: skip
+    return [Evidence(rules.UNUSABLE_REFERENCE.code, f"not traced: {why}", key="reference")]
 
 
 def _evidence(
     outcome: Outcome, files: list[FileResult], where: dict[str, int]
 ) -> Iterator[Evidence]:
     if outcome.error:
-        yield Evidence(rules.TRACE_FAILED.code, outcome.error, key="trace")
+        yield Evidence(rules.TRACE_FAILED.code, f"not searched for AI stills: {outcome.error}",
+                       key="trace")  # fmt: skip
+        return
+    if outcome.unsearchable:
+        message = f"not searched for AI stills: {outcome.unsearchable}"
+        yield Evidence(rules.NOT_SEARCHABLE.code, message, key="trace")
+        return
+    if outcome.result is None:  # no moving pictures in it: nothing to search
         return
     if outcome.job.kind == "still":
         for match in outcome.result:
