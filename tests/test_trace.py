@@ -170,7 +170,8 @@ def test_parse_timecode_refuses_nonsense() -> None:
 def test_worker_reports_undecodable_video_and_unusable_reference(
     tmp_path: Path, still_png: Path
 ) -> None:
-    """In the worker a broken video is an error and a flat still refused; others load."""
+    """In the worker a video FFmpeg cannot open is unsearchable, a flat still refused (for
+    good: the catalog may keep it); the others load."""
     from PIL import Image
 
     flat = tmp_path / "flat.png"
@@ -179,9 +180,11 @@ def test_worker_reports_undecodable_video_and_unusable_reference(
     broken.write_bytes(b"\x00\x00\x00\x18ftypisom" + b"\xff" * 4000)
     specs = [ReferenceSpec("ai.png", path=str(still_png)), ReferenceSpec("flat.png", str(flat))]
     refused, outcomes = run_jobs(specs, [Job("video", str(broken), "broken.mp4")], Limits())
-    assert list(refused) == ["flat.png"] and "corners" in refused["flat.png"]
+    assert list(refused) == ["flat.png"] and "corners" in refused["flat.png"].why
+    assert refused["flat.png"].lasting
     (outcome,) = list(outcomes)
-    assert outcome.error.startswith("cannot be decoded for the search")
+    assert not outcome.error and outcome.unsearchable.startswith("FFmpeg cannot open it")
+    assert outcome.lasting
 
 
 def test_trace_command_prints_timecodes_and_exits_one(still_png: Path, tmp_path: Path) -> None:
@@ -292,11 +295,12 @@ def test_log_phash_is_a_reference_without_the_still(tmp_path: Path, still: np.nd
     assert outcome["log"] == []
 
 
-def test_unapproved_hit_fails_and_failed_search_fails_closed(
+def test_unapproved_hit_fails_and_failed_search_is_a_warning(
     tmp_path: Path, still: np.ndarray
 ) -> None:
-    """No entry for the still: POL001; a search that could not finish: TRC004, fails closed."""
-    from scanner.model import Verdict
+    """No entry for the still: POL001; a search that could not finish: TRC004, a warning
+    that does not make the file unreadable (tests/test_trace_robust.py runs it end to end)."""
+    from scanner.model import Severity, Signal
     from scanner.trace.stage import _evidence
     from scanner.trace.worker import Outcome
 
@@ -306,9 +310,10 @@ def test_unapproved_hit_fails_and_failed_search_fails_closed(
     failed = Outcome(Job("video", "/x.mp4", "x.mp4"), error="the search took longer than 10 s")
     (evidence,) = _evidence(failed, [], {})
     assert evidence.rule == "TRC004"
+    assert evidence.message == "not searched for AI stills: the search took longer than 10 s"
     from scanner.trace.rules import TRACE_FAILED
 
-    assert TRACE_FAILED.signal.value == Verdict.UNREADABLE.value
+    assert TRACE_FAILED.signal is Signal.NONE and TRACE_FAILED.severity is Severity.WARNING
 
 
 def test_intra_only_video_is_sampled_and_decoded_small(tmp_path: Path, still: np.ndarray) -> None:
@@ -357,11 +362,14 @@ def test_parallel_search_gives_the_same_outcomes_in_order(tmp_path: Path) -> Non
             return [m.reference for m in o.result]
         return [(h.reference, [(r.start, r.end) for r in h.ranges]) for h in o.result.hits]
 
+    def status(o: Outcome) -> str:
+        return "error" if o.error else "unsearchable" if o.unsearchable else "ok"
+
     def summary(n: int) -> list[tuple[str, str, object]]:
         _, outcomes = run_jobs(specs, jobs, Limits(jobs=n))
-        return [(o.job.rel, "error" if o.error else "ok", found(o)) for o in outcomes]
+        return [(o.job.rel, status(o), found(o)) for o in outcomes]
 
     one, two = summary(1), summary(2)
     assert one == two
     assert [row[0] for row in two] == [job.rel for job in jobs]
-    assert two[0][2] and two[2][2] and two[1][1] == "error" and not two[3][2]
+    assert two[0][2] and two[2][2] and two[1][1] == "unsearchable" and not two[3][2]
