@@ -30,7 +30,8 @@ def was_searched(final: FileResult, trace: object) -> bool:
         return False
     if final.kind is not MediaKind.VIDEO or final.verdict is Verdict.UNREADABLE:
         return False
-    return not any(f.rule.code == "TRC004" for f in final.findings)
+    not_searched = ("TRC004", "TRC006")  # the search failed, or no decoder of it opens the file
+    return not any(f.rule.code in not_searched for f in final.findings)
 
 
 def disagreements(cut: Cut, clips: Sequence[Resolution], final: FileResult,

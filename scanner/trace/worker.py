@@ -229,7 +229,7 @@ class _Supervisor:
         try:
             self.conn.send(job)
         except OSError:
-            return self._failed(job, "the search worker was not running")
+            return self._failed(job, "worker was not running")
         deadline = self.limits.timeout_s
         while True:
             message = self._receive(deadline)
