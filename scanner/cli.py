@@ -22,6 +22,7 @@ from scanner.ailog.load import AiLog, LogError, load_log
 from scanner.backend import Backend
 from scanner.distributed import DaskUnavailable
 from scanner.engine import scan as run_scan
+from scanner.ignore import Ignore, IgnoreError, load_ignore
 from scanner.imf.package import ImfError
 from scanner.isolate import DEFAULT_TIMEOUT_S, Limits
 from scanner.model import Gate, Report, Settings, Verdict
@@ -142,6 +143,22 @@ RateOpt = Annotated[
         "without this one is guessed from its timecodes.",
     ),
 ]
+ExcludeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        help="Leave out paths matching this gitignore-style pattern (repeatable), e.g. "
+        "'*.tmp' or 'previs/'; as a line of the root's .provscanignore.",
+    ),
+]
+NoDefaultExcludesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-default-excludes",
+        help="Scan OS and version-control junk too (.DS_Store, ._*, Thumbs.db, .git/...: "
+        "left out by default, and listed as skipped).",
+    ),
+]
 QuietOpt = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="No progress bar on stderr (it shows only on a terminal)."),
@@ -225,10 +242,13 @@ def scan(
     dask: DaskOpt = None,
     timeline: TimelineOpt = None,
     rate: RateOpt = None,
+    exclude: ExcludeOpt = None,
+    no_default_excludes: NoDefaultExcludesOpt = False,
 ) -> None:
     """Scan a folder or a file, check AI material against the AI-use log and the policy."""
     _check_target(target)
     _check_sources(sources)
+    ignores = _load_ignores([target, *(sources or ())], exclude or [], not no_default_excludes)
     ai_log, rules = _load_log(log), _load_policy(policy)
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=False)
     limits = Limits(timeout_s=timeout, jobs=jobs or default_jobs())
@@ -239,6 +259,7 @@ def scan(
             target, sources=sources or (), log=ai_log, policy=rules, settings=settings,
             limits=limits, today=dt.date.today(), trace=not no_trace,
             progress=terminal_progress(sys.stderr, quiet=quiet), backend=backend, cuts=cuts,
+            ignores=ignores,
         )  # fmt: skip
     except DaskUnavailable as exc:
         raise _fail(f"--dask: {exc}") from None
@@ -249,7 +270,18 @@ def scan(
         _write_chunks(to_json.iter_chunks(report), output)
     else:
         _write(_render(report, output_format, limits, color=output is None), output)
+    if output is not None or output_format is not OutputFormat.TEXT:
+        for finding in report.delivery_findings:  # the text report on stdout says it already
+            typer.echo(f"provscan: {finding.evidence.message}", err=True)
     raise typer.Exit(exit_code(report, fail_on))
+
+
+def _load_ignores(roots: list[Path], excludes: list[str], defaults: bool) -> dict[Path, Ignore]:
+    """What each root's walk leaves out; a bad pattern or ignore file: one line, exit 2."""
+    try:
+        return {root: load_ignore(root, excludes, defaults=defaults) for root in roots}
+    except IgnoreError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _check_sources(sources: list[Path] | None) -> None:
@@ -430,7 +462,8 @@ def log_init(
     """Draft an AI-use log (TOML, on stdout) with one entry per file carrying AI evidence."""
     _check_target(target)
     settings = _settings(trust_anchors, None, None, describe=False)
-    report = run_scan(target, settings, Limits())
+    ignore = _load_ignores([target], [], defaults=True)[target]
+    report = run_scan(target, settings, Limits(), ignore=ignore)
     sys.stdout.write(render_draft(report, target, dt.date.today()))
 
 

@@ -103,6 +103,12 @@ _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
     (b"OggS", Sniffed(MediaKind.AUDIO, "ogg", "audio/ogg")),
     (b"%PDF", Sniffed(MediaKind.DOCUMENT, "pdf", "application/pdf")),
     (b"FLV\x01", Sniffed(MediaKind.VIDEO, "flv", "video/x-flv")),
+    # Operating-system metadata, not media: recognised so a stray one (renamed, or with the
+    # default ignore list off) reads as what it is rather than an unknown format. RFC 1740
+    # (AppleSingle/AppleDouble, what macOS writes as ._name); Finder's "Bud1" store.
+    (b"\x00\x05\x16\x07", Sniffed(MediaKind.OTHER, "appledouble", "multipart/appledouble")),
+    (b"\x00\x05\x16\x00", Sniffed(MediaKind.OTHER, "applesingle", "application/applefile")),
+    (b"\x00\x00\x00\x01Bud1", Sniffed(MediaKind.OTHER, "ds_store", "application/octet-stream")),
     (
         bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c"),
         Sniffed(MediaKind.VIDEO, "asf", "video/x-ms-asf"),
@@ -133,8 +139,8 @@ def sniff(head: bytes, name: str = "", after_id3: bytes = b"") -> Sniffed:
     for magic, simple in _SIMPLE:
         if head.startswith(magic):
             return simple
-    found = _sniff_structured(head) or _sniff_text(head, name) or _sniff_audio_frames(head)
-    return found or _sniff_plain_text(head) or UNKNOWN
+    found = _sniff_structured(head) or _sniff_text(head, name) or _sniff_utf16_text(head)
+    return found or _sniff_audio_frames(head) or _sniff_plain_text(head) or UNKNOWN
 
 
 def _sniff_structured(head: bytes) -> Sniffed | None:
@@ -192,6 +198,30 @@ def _sniff_plain_text(head: bytes) -> Sniffed | None:
     if all(ch.isprintable() or ch in "\t\r\n\f" for ch in text):
         return Sniffed(MediaKind.OTHER, "text", "text/plain")
     return None
+
+
+def _sniff_utf16_text(head: bytes) -> Sniffed | None:
+    """Text with a UTF-16 byte-order mark (Windows writes desktop.ini, .reg and many notes so).
+
+    Checked before MPEG audio frames: the little-endian mark FF FE also reads as the sync
+    word of an MPEG-1 Layer I frame. Mostly ASCII characters, all printable, are needed: audio
+    bytes read as UTF-16 give scattered CJK and private-use characters, almost never ASCII.
+    """
+    codec = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}.get(head[:2])
+    if codec is None:
+        return None
+    body = head[2 : 2 + (min(len(head), 4096) - 2) // 2 * 2]
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(body) - 4:  # a surrogate pair cut at the end of the sample is fine
+            return None
+        text = body[: exc.start].decode(codec)
+    if not text or not all(ch.isprintable() or ch in "\t\r\n\f" for ch in text):
+        return None
+    if sum(ch < "\x80" for ch in text) * 2 < len(text):
+        return None
+    return Sniffed(MediaKind.OTHER, "text", "text/plain")
 
 
 def _sniff_audio_frames(head: bytes) -> Sniffed | None:

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from scanner.ignore import skipped_summary
 from scanner.model import Report
 from scanner.report.to_json import to_dict
 
@@ -113,7 +114,10 @@ def render(report: Report, *, color: bool = False) -> str:
     if data["log_findings"]:
         lines.extend(["", "AI-use log:"])
         lines.extend(_finding_line(f, style) for f in data["log_findings"])
-    lines.extend(_summary_lines(data, style))
+    if data["delivery_findings"]:
+        lines.extend(["", "Delivery:"])
+        lines.extend(_finding_line(f, style) for f in data["delivery_findings"])
+    lines.extend(_summary_lines(report, data, style))
     return "\n".join(lines) + "\n"
 
 
@@ -164,7 +168,7 @@ def _finding_line(finding: dict[str, Any], style: _Style) -> str:
     return f"  {painted} {rule} {safe(finding['message'])}{conf}{approved}"
 
 
-def _summary_lines(data: dict[str, Any], style: _Style) -> list[str]:
+def _summary_lines(report: Report, data: dict[str, Any], style: _Style) -> list[str]:
     summary = data["summary"]
     counts = ", ".join(f"{n} {_VERDICT_WORDS[v]}" for v, n in summary["by_verdict"].items() if n)
     gates = summary["by_gate"]
@@ -177,9 +181,15 @@ def _summary_lines(data: dict[str, Any], style: _Style) -> list[str]:
     )
     gate_line = (f"gate: {data['gate'].upper()} ({gates['fail']} fail, {gates['warn']} warn, "
                  f"{gates['pass']} pass)")  # fmt: skip
+    skipped = []
+    if report.skipped:
+        parts = skipped_summary(report.skipped)
+        skipped.append(safe(f"{len(report.skipped)} skipped by the ignore lists: {parts} "
+                            "(--format json lists each path)"))  # fmt: skip
     return [
         "",
         f"{summary['files']} files scanned in {data['duration_s']:.2f} s: {counts or 'nothing'}",
+        *skipped,
         style.paint(gate_line, _GATE_STYLE[data["gate"]]),
         f"AI-use log: {log_line}; policy: {policy_line}",
         f"findings: {sev['error']} error, {sev['warning']} warning, {sev['info']} info",
