@@ -28,6 +28,7 @@ from scanner.extract.media_tags import media_tags
 from scanner.extract.pngtext import png_text
 from scanner.extract.xmp import xmp
 from scanner.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
+from scanner.sniff import JPEG_FORMATS
 
 NAME = "generator"
 KINDS = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO})
@@ -131,7 +132,7 @@ def _iter_generations(asset: Asset) -> Iterator[tuple[str, Generation]]:
         parse = parse_comfy_prompt if prefix == "prompt:" else parse_comfy_workflow
         if value.startswith(prefix) and (gen := parse(value[len(prefix) :])):
             yield f"EXIF {tag}", gen
-    if asset.format in ("png", "jpeg", "webp", "tiff", "heif"):
+    if asset.format in JPEG_FORMATS | {"png", "webp", "tiff", "heif"}:
         yield from _drawthings(asset)
 
 

@@ -6,6 +6,8 @@ mismatch between name and bytes is itself worth reporting (SCN003).
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from scanner.model import MediaKind
@@ -20,12 +22,17 @@ class Sniffed:
     mime: str
 
 
+# A JPEG whose APP2 MPF segment lists further pictures (CIPA DC-007). It has no registered
+# MIME type; its first picture is a JPEG stream, which is how the C2PA SDK reads it.
+MPO = Sniffed(MediaKind.IMAGE, "mpo", "image/jpeg")
+JPEG_FORMATS = frozenset({"jpeg", "mpo"})  # read by every JPEG reader (the first picture)
 UNKNOWN = Sniffed(MediaKind.OTHER, "unknown", "application/octet-stream")
 EMPTY = Sniffed(MediaKind.OTHER, "empty", "application/octet-stream")
 
 # Extensions each format is normally written with; used for the extension-mismatch check.
 EXTENSIONS: dict[str, frozenset[str]] = {
     "jpeg": frozenset({"jpg", "jpeg", "jpe", "jfif"}),
+    "mpo": frozenset({"mpo", "jpg", "jpeg", "jpe", "jfif"}),
     "png": frozenset({"png"}),
     "gif": frozenset({"gif"}),
     "webp": frozenset({"webp"}),
@@ -245,3 +252,29 @@ def extension_matches(fmt: str, name: str) -> bool:
     if fmt in ("mov", "m4a") and ext in EXTENSIONS["mp4"]:
         return True
     return ext in allowed
+
+
+ReadAt = Callable[[int, int], bytes]
+MPF_SIGNATURE = b"MPF\x00"
+APP2 = 0xE2
+MAX_SEGMENTS = 64  # APPn segments before the frame: a few in practice
+
+
+def mpf_segment(read_at: ReadAt) -> tuple[int, bytes] | None:
+    """Where the MPF payload's TIFF structure starts in the file and the payload after the
+    signature, or None when the JPEG has no MPF APP2 segment among its leading APPn
+    segments (where DC-007 puts it, right after the Exif APP1). Reads marker headers only
+    until the segment is found; ``read_at(offset, size)`` reads the file."""
+    offset = 2
+    for _ in range(MAX_SEGMENTS):
+        header = read_at(offset, 4)
+        if len(header) < 4 or header[0] != 0xFF:
+            return None
+        marker, length = header[1], struct.unpack(">H", header[2:4])[0]
+        if not (0xE0 <= marker <= 0xEF or marker == 0xFE) or length < 2:
+            return None  # the APPn and comment segments are over: the frame begins
+        if marker == APP2 and read_at(offset + 4, 4) == MPF_SIGNATURE:
+            start = offset + 8
+            return start, read_at(start, length - 6)
+        offset += 2 + length
+    return None

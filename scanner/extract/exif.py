@@ -17,10 +17,11 @@ import exifread
 from scanner.asset import Asset
 from scanner.extract.containers import StructureError, iter_riff_chunks
 from scanner.extract.pngtext import png_text
+from scanner.sniff import JPEG_FORMATS
 
 logging.getLogger("exifread").setLevel(logging.CRITICAL)  # it logs "no EXIF" for every PNG
 
-_EXIF_FORMATS = frozenset({"jpeg", "tiff", "webp", "heif", "avif", "png", "cr3", "jxl"})
+_EXIF_FORMATS = JPEG_FORMATS | {"tiff", "webp", "heif", "avif", "png", "cr3", "jxl"}
 MAX_VALUE = 1024 * 1024  # longest text kept per tag (a ComfyUI workflow can be large)
 # exifread reads one value per read() call and trusts declared counts: a MakerNote declaring
 # 4 billion values in a 1 KiB file loops for hours reading past the end (found by fuzzing).

@@ -19,6 +19,7 @@ from scanner.extract.containers import StructureError
 from scanner.extract.jpeg import APP13, jpeg_walk
 from scanner.extract.pngtext import png_text
 from scanner.extract.xmp_locate import tiff_tag_bytes
+from scanner.sniff import JPEG_FORMATS
 
 MAX_IRB = 4 * 1024 * 1024  # Photoshop resources: thumbnails included, a few hundred KiB
 MAX_DATASETS = 10_000
@@ -93,7 +94,7 @@ def _read(asset: Asset) -> Iim:
 
 def _locate(asset: Asset, problems: list[str]) -> tuple[str, bytes, bool]:
     """(source, bytes, whether they are an Image Resource Block) for the asset's format."""
-    if asset.format == "jpeg":
+    if asset.format in JPEG_FORMATS:
         return "JPEG APP13 Photoshop IRB", _jpeg_irb(asset, problems), True
     if asset.format == "psd":
         return "PSD image resources", _psd_irb(asset), True
