@@ -86,6 +86,8 @@ def scan_entries(
     so the walk counts in the duration."""
     settings = settings or Settings()
     when, clock = started or (datetime.now(UTC), time.perf_counter())
+    if limits is not None:
+        limits = capped(limits, entries)
     results = _results(root, entries, settings, limits, backend)
     files = tuple(_reported(results, progress))
     return Report(
@@ -95,6 +97,14 @@ def scan_entries(
         started=when.isoformat(timespec="seconds").replace("+00:00", "Z"),
         duration_s=round(time.perf_counter() - clock, 3),
     )
+
+
+def capped(limits: Limits, entries: Sequence[Entry]) -> Limits:
+    """``limits`` with no more workers than files to read: each worker costs a process and
+    its libraries' start-up, which an idle one never pays back (-j 50 on 3 files)."""
+    readable = sum(1 for entry in entries if not entry.problem)
+    jobs = max(1, min(limits.jobs, readable))
+    return limits if jobs == limits.jobs else replace(limits, jobs=jobs)
 
 
 def _results(
