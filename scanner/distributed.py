@@ -100,6 +100,7 @@ def check_scheduler(address: str) -> None:
     for an address that parses and, for TCP and TLS, accepts a connection.
     """
     try:
+        import distributed  # noqa: F401  (the package itself: is it installed at all)
         from distributed.comm.addressing import parse_address, parse_host_port
     except ImportError as exc:
         raise DaskUnavailable(
