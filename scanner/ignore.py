@@ -113,6 +113,17 @@ DEFAULT_IGNORES: tuple[Junk, ...] = (
 )
 
 
+def _index(folder: bool) -> tuple[dict[str, Junk], tuple[Junk, ...]]:
+    """The default list for files or folders: exact names by their case-folded form (one
+    lookup per walked name), then the few globs."""
+    chosen = [j for j in DEFAULT_IGNORES if j.folder == folder]
+    exact = {j.pattern.casefold(): j for j in chosen if not any(c in j.pattern for c in "*?[")}
+    return exact, tuple(j for j in chosen if j.pattern.casefold() not in exact)
+
+
+_BY_NAME = {folder: _index(folder) for folder in (False, True)}
+
+
 class IgnoreError(ValueError):
     """An ignore pattern or file cannot be used; the message names the place."""
 
@@ -162,8 +173,10 @@ class Ignore:
         if not self.defaults:
             return None
         folded = name.casefold()
-        return next((j for j in DEFAULT_IGNORES if j.folder == folder
-                     and fnmatch.fnmatchcase(folded, j.pattern.casefold())), None)  # fmt: skip
+        exact, globs = _BY_NAME[folder]
+        if folded in exact:
+            return exact[folded]
+        return next((j for j in globs if fnmatch.fnmatchcase(folded, j.pattern.casefold())), None)
 
     def options(self) -> dict[str, object]:
         """What the report records about the ignore lists used."""
