@@ -120,6 +120,11 @@ def detect(asset: Asset) -> Iterator[Evidence]:
     """Evidence from the asset's manifest store (nothing when there is none)."""
     read = read_store(asset)
     if read.outcome is ReadOutcome.READ:
+        if read.salvaged:
+            yield Evidence(UNREADABLE.code, "C2PA manifest read from the intact head of a "
+                           "damaged file (its hashes cannot be checked); the SDK refused the "
+                           f"file itself: {read.salvaged}", key="c2pa",
+                           value=read.salvaged[:200])  # fmt: skip
         yield from _read_evidence(read)
     elif read.outcome is ReadOutcome.REMOTE:
         yield Evidence(REMOTE.code, f"manifest is remote, at {read.detail} (not fetched)",

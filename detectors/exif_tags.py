@@ -43,8 +43,11 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
-# Tool field (CIPA DC-008 Software: "name and version of the software used").
-_TOOL_TAGS = ("Software",)
+# Tool fields: Software and ProcessingSoftware ("name and version of the software used"),
+# and the device fields Make/Model (CIPA DC-008 "manufacturer/model of the recording
+# equipment"): an image-generation service named as the camera made the file (some services
+# and their API wrappers write their name there).
+_TOOL_TAGS = ("Software", "ProcessingSoftware", "Make", "Model")
 # Free text: anyone types anything here; a generator's name is a hint only.
 _FREE_TAGS = ("ImageDescription", "UserComment", "Artist", "XPComment", "XPSubject", "XPKeywords")
 # ComfyUI SaveAnimatedWEBP writes JSON into Make ("workflow:") and Model ("prompt:").
@@ -93,7 +96,10 @@ def camera_identity(tags: dict[str, str]) -> str:
 
 def _tool(tags: dict[str, str]) -> Iterator[Evidence]:
     for tag in _TOOL_TAGS:
-        match = match_tool(tags.get(tag, ""))
+        value = tags.get(tag, "")
+        if value.startswith(_COMFY_PREFIXES) or value.lstrip().startswith("{"):
+            continue  # a graph or record saved into the field: the generator family's
+        match = match_tool(value)
         if match is None:
             continue
         yield Evidence(
