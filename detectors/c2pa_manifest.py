@@ -18,6 +18,7 @@ from detectors import c2pa_describe
 from detectors.c2pa_vocab import Problem, classify_code, explain
 from detectors.known_tools import match_tool
 from detectors.source_types import SourceClass, classify
+from detectors.tool_identity import display
 from scanner.asset import Asset
 from scanner.extract.c2pa_store import (
     NO_C2PA_FORMATS,
@@ -189,7 +190,8 @@ def _present(active: Manifest, read: StoreRead) -> Evidence:
     if active.issuer and active.issuer != active.signer:
         signer += f" ({active.issuer})"
     when = f" at {active.signed_at}" if active.signed_at else ""
-    message = (f"C2PA manifest by {active.claim_generator or 'an unnamed generator'}, "
+    generator = display(active.claim_generator) if active.claim_generator else ""
+    message = (f"C2PA manifest by {generator or 'an unnamed generator'}, "
                f"signed by {signer}{when}; validation state {read.state or 'unknown'}")  # fmt: skip
     details = _details(active, validation_state=read.state, manifests=str(len(read.manifests)))
     tree = c2pa_describe.ingredient_tree(read)

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from detectors.tool_identity import identify
 from scanner.ailog.entry import PLACEHOLDER, SCOPES
 from scanner.asset import Asset
 from scanner.model import FileResult, MediaKind, Report, Verdict
@@ -83,9 +84,10 @@ def _keys(result: FileResult, root: Path) -> Iterator[str]:
 def _tool(result: FileResult) -> tuple[str, str]:
     for index in result.deciding:
         details = result.findings[index].evidence.details
-        tool = details.get("tool") or details.get("claim_generator")
-        if tool:
-            return str(tool), str(details.get("vendor", ""))
+        raw = details.get("software_agent") or details.get("tool") or details.get("claim_generator")
+        found = identify(str(raw)) if raw else None
+        if found is not None:
+            return found.name, found.vendor or str(details.get("vendor", ""))
     return "", ""
 
 

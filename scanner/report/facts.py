@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.source_types import classify
+from detectors.tool_identity import display
 
 VERDICT_TITLES = {
     "ai-generated": "AI-generated",
@@ -107,7 +108,7 @@ def _tool(deciding: list[dict[str, Any]], findings: list[dict[str, Any]]) -> str
             for key in TOOL_KEYS:
                 value = finding["details"].get(key)
                 if value:
-                    return str(value)
+                    return display(str(value))
     return ""
 
 
@@ -135,7 +136,8 @@ def _credentials(findings: list[dict[str, Any]], signature: str) -> str:
     present = _first(findings, "C2P012")
     if present is None:
         return ""
-    generator = present["details"].get("claim_generator") or "an unnamed generator"
+    raw = present["details"].get("claim_generator")
+    generator = display(str(raw)) if raw else "an unnamed generator"
     return f"; Content Credentials by {generator}, signed by {_signer(findings)}, {signature}"
 
 
