@@ -3,7 +3,7 @@
 The zoo (fixtures/generator_zoo.py, documented in docs/generators.md) holds one file per
 metadata layout that current generators write, and false-positive controls. Files whose
 expected verdict provscan does not reach yet are listed in NOT_YET and run as non-strict
-xfail until the detection rewrite of issue 18 lands; the rest must match exactly.
+xfail (see NOT_YET); the rest must match exactly, rule codes included.
 """
 
 from __future__ import annotations
@@ -28,20 +28,11 @@ TRUST = FIXTURES / "files" / "c2pa" / "trust" / "root_ca.pem"
 # Expected verdict not reached by today's detectors (their "rules" are empty in the toml).
 NOT_YET = frozenset(
     {
-        "zoo/comfyui_flux_custom_sampler.png",  # SamplerCustomAdvanced graph: only suspected
         "zoo/comfyui_hidream_animated.png",  # ComfyUI "comf" chunks after IDAT: not read
-        "zoo/comfyui_ltxv.mp4",  # SamplerCustomAdvanced video graph: only suspected
-        "zoo/comfyui_model_upscale.png",  # model upscale should be ai-edited
-        "zoo/comfyui_qwen_image_edit.png",  # image-to-image should be ai-edited
-        "zoo/comfyui_resize_only.png",  # no model in the graph: no AI marker
-        "zoo/easy_diffusion.png",  # one tEXt per field: no parser
+        "zoo/easy_diffusion.png",  # one tEXt per field: no single field holds a whole record
         "zoo/gpt_image_truncated.png",  # intact manifest in a truncated PNG: only unreadable
-        "zoo/midjourney_jobid_only.png",  # prompt with a service job id: ignored
-        "zoo/personas_diffusers.png",  # Mochi-style key-value record: no parser
-        "zoo/swarmui_be.jpg",  # sui_image_params in a UNICODE UserComment: missed
-        "zoo/swarmui_le.webp",  # the same, little-endian UTF-16
-        "zoo/unknown_xmp_description.webp",  # key-value record with an AIR URN: only suspected
-        "zoo/was_image_save.webp",  # graphs in EXIF Make/ImageDescription: only suspected
+        "zoo/swarmui_be.jpg",  # sui_image_params JSON in a UNICODE UserComment: missed
+        "zoo/swarmui_le.webp",  # the same, UTF-16LE in a little-endian TIFF
     }
 )
 
@@ -56,7 +47,7 @@ def zoo_results() -> dict[str, FileResult]:
 def _case(rel: str) -> object:
     if rel in NOT_YET:
         return pytest.param(
-            rel, marks=pytest.mark.xfail(strict=False, reason="detection rewrite pending")
+            rel, marks=pytest.mark.xfail(strict=False, reason="detection does not reach it yet")
         )
     return rel
 
