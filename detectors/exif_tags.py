@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from detectors.generator_parsers import clip, parse_parameters
+from detectors.generator_parsers import clip
+from detectors.generator_recognise import recognise
 from detectors.known_tools import match_tool
 from scanner.asset import Asset
 from scanner.extract.exif import exif
@@ -52,8 +53,6 @@ _TOOL_TAGS = ("Software", "ProcessingSoftware", "Make", "Model")
 _FREE_TAGS = ("ImageDescription", "UserComment", "Artist", "XPComment", "XPSubject", "XPKeywords")
 # ComfyUI SaveAnimatedWEBP writes JSON into Make ("workflow:") and Model ("prompt:").
 _COMFY_PREFIXES = ("workflow:", "prompt:")
-# Tags the generator family parses for full parameters (A1111 writes UserComment).
-_PARAMETER_TAGS = frozenset({"UserComment", "ImageDescription"})
 
 
 def detect(asset: Asset) -> Iterator[Evidence]:
@@ -97,7 +96,7 @@ def camera_identity(tags: dict[str, str]) -> str:
 def _tool(tags: dict[str, str]) -> Iterator[Evidence]:
     for tag in _TOOL_TAGS:
         value = tags.get(tag, "")
-        if value.startswith(_COMFY_PREFIXES) or value.lstrip().startswith("{"):
+        if _is_record(tag, value):
             continue  # a graph or record saved into the field: the generator family's
         match = match_tool(value)
         if match is None:
@@ -120,7 +119,7 @@ def _free_text(tags: dict[str, str]) -> Iterator[Evidence]:
     """One EXF002 at most: the first free-text tag naming a generator."""
     for tag in _FREE_TAGS:
         value = tags.get(tag, "")
-        if not value or (tag in _PARAMETER_TAGS and parse_parameters(value) is not None):
+        if not value or _is_record(tag, value):
             continue
         match = match_tool(value)
         if match is not None:
@@ -138,3 +137,12 @@ def _free_text(tags: dict[str, str]) -> Iterator[Evidence]:
 def _cap(confidence: Confidence) -> Confidence:
     """A bare tool name is at most MEDIUM: it says which tool saved, not what it made."""
     return Confidence.MEDIUM if confidence.rank > Confidence.MEDIUM.rank else confidence
+
+
+def _is_record(tag: str, value: str) -> bool:
+    """Whether the value is a generation record or graph (one fact, one finding: the
+    generator family reports it, with its details)."""
+    stripped = value.lstrip()
+    if stripped.lower().startswith(_COMFY_PREFIXES) or stripped.startswith(("{", "[")):
+        return True
+    return recognise(tag, value) is not None

@@ -23,7 +23,7 @@ are one key).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,6 +164,20 @@ def read_record(text: str) -> Generation | None:
     if isinstance(data, dict | list):
         return _from_facts(_json_facts(data), "JSON")
     return _midjourney(text) or _from_facts(_pair_facts(text), "key-value text")
+
+
+def read_fields(pairs: Iterable[tuple[str, str]]) -> Generation | None:
+    """The generation record that a carrier's fields make together, or None.
+
+    Some writers give each setting a field of its own (Easy Diffusion: one PNG text chunk
+    per key, ``prompt``, ``seed``, ``num_inference_steps``...; tag editors: one Vorbis
+    comment or XMP property per key); no single field is a record, the set is. Keys are
+    compared without their namespace (``sd:prompt`` is ``prompt``).
+    """
+    facts = Facts()
+    for key, value in pairs:
+        facts.take(key.rsplit(":", 1)[-1].rsplit("/", 1)[-1], value)
+    return _from_facts(facts, "one field per setting")
 
 
 def _from_facts(facts: Facts, shape: str) -> Generation | None:

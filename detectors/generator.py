@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 from detectors import comfy_graph
 from detectors import generator_recognise as rec
+from detectors.generation_record import read_fields
 from detectors.generator_parsers import Generation, clip, load_json, parse_novelai, parse_parameters
 from detectors.known_tools import match_tool
 from detectors.text_fields import TextField, text_fields
@@ -143,12 +144,25 @@ def _collect(asset: Asset) -> list[Evidence]:
             evidence = _evidence(rule, field.where, recognised.gen, writer)
             if rule not in found or evidence.confidence.rank > found[rule].confidence.rank:
                 found[rule] = evidence
+    if not _records(found):
+        found.update(_field_set(fields))
     _one_fact_once(found)
     if not _records(found) and asset.format in STEALTH_FORMATS:
         found.update(_stealth(asset))
     if not _records(found):
         found.update(_named(asset))
     return list(found.values())
+
+
+def _field_set(fields: tuple[TextField, ...]) -> dict[str, Evidence]:
+    """GEN011 for a record spread over the fields of one carrier (one field per setting)."""
+    carriers = dict.fromkeys(f.carrier for f in fields)
+    for carrier in carriers:
+        pairs = [(f.key, f.value) for f in fields if f.carrier == carrier and len(f.value) < 65536]
+        gen = read_fields(pairs)
+        if gen is not None:
+            return {"GEN011": _evidence("GEN011", f"{carrier} fields", gen, _writer(fields))}
+    return {}
 
 
 def _rule(recognised: rec.Recognised) -> str:

@@ -28,9 +28,6 @@ TRUST = FIXTURES / "files" / "c2pa" / "trust" / "root_ca.pem"
 # Expected verdict not reached by today's detectors (their "rules" are empty in the toml).
 NOT_YET = frozenset(
     {
-        "zoo/comfyui_hidream_animated.png",  # ComfyUI "comf" chunks after IDAT: not read
-        "zoo/easy_diffusion.png",  # one tEXt per field: no single field holds a whole record
-        "zoo/gpt_image_truncated.png",  # intact manifest in a truncated PNG: only unreadable
         "zoo/swarmui_be.jpg",  # sui_image_params JSON in a UNICODE UserComment: missed
         "zoo/swarmui_le.webp",  # the same, UTF-16LE in a little-endian TIFF
     }
