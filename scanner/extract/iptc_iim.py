@@ -96,7 +96,7 @@ def _locate(asset: Asset, problems: list[str]) -> tuple[str, bytes, bool]:
     if asset.format == "jpeg":
         return "JPEG APP13 Photoshop IRB", _jpeg_irb(asset, problems), True
     if asset.format == "psd":
-        return "PSD image resources", _psd_irb(asset), True
+        return "PSD image resources", psd_irb(asset), True
     if asset.format == "png":
         data = _png_raw_profile(png_text(asset).text.get(_PNG_PROFILE, ""), problems)
         return f"PNG {_PNG_PROFILE!r} text", data, data.startswith(_IRB_SIGNATURES)
@@ -133,7 +133,7 @@ def _png_raw_profile(text: str, problems: list[str]) -> bytes:
         return b""
 
 
-def _psd_irb(asset: Asset) -> bytes:
+def psd_irb(asset: Asset) -> bytes:
     """The image resources section: after the 26-byte header and the colour mode data."""
     mode_len = struct.unpack(">I", asset.read_at(26, 4))[0]
     start = 30 + mode_len
