@@ -71,7 +71,56 @@ VIEWS: dict[str, View] = {
 }
 
 # (group, family-1 group or "*", tag pattern) -> why the field is not compared.
-NOT_RELEVANT: list[tuple[str, str, str, str]] = []
+NOT_RELEVANT: list[tuple[str, str, str, str]] = [
+    ("EXIF", "*", "ThumbnailImage|PreviewImage|JpgFromRaw|OtherImage",
+     "embedded image data (exiftool's test files hold a placeholder string there)"),
+    ("EXIF", "GPS", "GPSTimeStamp", "time exiftool computes from three rationals"),
+    ("EXIF", "*", "RawDataUniqueID|.*Digest", "binary digest exiftool prints as hex"),
+    ("XMP", "XMP-rdf", "About", "rdf:about attribute: the URI the description is about"),
+    ("XMP", "XMP-photomech", "TimeCreated", "time exiftool rewrites from HHMMSS+HHMM"),
+    ("XMP", "XMP-plus", ".*(Status|Required|Constraints|Disclosure|AsDelivered|Reuse)",
+     "PLUS vocabulary URI that exiftool shortens to its code"),
+    ("IPTC", "*", "CodedCharacterSet", "character-set escape sequence (IIM 1:90)"),
+    ("IPTC", "IPTC2", ".*",
+     "IIM in a JPEG trailer after the image data (AFCP, FotoStation); provscan reads the "
+     "metadata segments before the image data"),
+    ("PNG", "*", "ModifyDate", "date exiftool decodes from the binary tIME chunk"),
+    ("PNG", "*", "ProfileName", "name of the ICC colour profile (iCCP chunk)"),
+    ("RIFF", "*", "DateTimeOriginal", "date exiftool joins from bext OriginationDate/Time"),
+    ("RIFF", "*", "BWF_UMID", "binary UMID exiftool prints as hex"),
+    ("RIFF", "*", "SMPTEOffset|ListType", "binary fields of the smpl and LIST chunks"),
+    ("ID3", "*", "Genre", "genre number exiftool prints raw under -n"),
+    ("ID3", "*", "RelativeVolumeAdjustment", "levels exiftool computes from the RVA frame"),
+    ("ID3", "*", "Picture", "embedded image data (a placeholder string in exiftool's tests)"),
+    ("ID3", "*", "PictureFormat|PictureMIMEType", "image format of an embedded picture"),
+    ("QuickTime", "*", "CoverArt", "embedded image data (a placeholder in exiftool's tests)"),
+    ("QuickTime", "*", "TrackNumber|DiskNumber", "number pair exiftool prints as 'N of M'"),
+    ("QuickTime", "UserData", "StartTimecode", "timecode exiftool reads from the tmcd track"),
+    ("RIFF", "*", "StreamType|VideoCodec|AudioCodec", "stream type and codec 4CC (strh)"),
+    ("RIFF", "*", "LabeledText", "ltxt numbers (cue, length, purpose 4CC, language codes)"),
+]  # fmt: skip
+# QuickTime tags live in ItemList (ilst), Keys (mdta) and UserData (udta); exiftool's other
+# QuickTime groups are the container's structure decoded from binary boxes (brands,
+# handler types, track and media headers, codec ids, their creation times).
+QUICKTIME_TAGS = frozenset({"ItemList", "Keys", "UserData"})
+# Formats whose EXIF/IPTC/XMP provscan does not read, and why.
+FORMATS_NOT_READ = {
+    "pdf": "PDF document: provscan reads no image metadata inside PDF pages",
+    "xml": "an XML document (IMF CPL/PKL, FCPXML, TTML, RegXML) exiftool reads as XMP; "
+    "its elements are not XMP properties",
+    "unknown": "a format provscan does not scan as an image (Fuji RAF, Panasonic RW2, "
+    "Capture One EIP): sniffed as unknown",
+}
+# Single fields, by file and field, with the reason found in the bytes.
+FIELDS_NOT_RELEVANT = {
+    ("Pillow/Tests/images/multiple_exif.jpg", "EXIF:IFD0:ImageDescription"): (
+        "exiftool joins two APP1 Exif segments into one value ('firstsecond'); provscan "
+        "reads each segment ('first', 'second')"
+    ),
+    ("exiftool/t/images/XMP2.xmp", "XMP:XMP-dc:Subject"): (
+        "one item is an rdf:nodeID reference (plain RDF, resolved by exiftool, not XMP)"
+    ),
+}
 
 
 @dataclass(slots=True)
@@ -119,8 +168,15 @@ _NUMBER = re.compile(
 )
 
 
-def irrelevance(group: str, where: str, tag: str, value: object) -> str:
+def irrelevance(asset: Asset, group: str, where: str, tag: str, value: object) -> str:
     """Why a field is not compared, or an empty string when it must match."""
+    if group in ("EXIF", "IPTC", "XMP") and asset.format in FORMATS_NOT_READ:
+        return FORMATS_NOT_READ[asset.format]
+    if group == "QuickTime" and where not in QUICKTIME_TAGS:
+        return "QuickTime container structure (not a tag)"
+    known = FIELDS_NOT_RELEVANT.get((asset.rel, f"{group}:{where}:{tag}"))
+    if known:
+        return known
     for g, w, pattern, reason in NOT_RELEVANT:
         if g == group and w in ("*", where) and re.fullmatch(pattern, tag):
             return reason
@@ -136,27 +192,78 @@ def irrelevance(group: str, where: str, tag: str, value: object) -> str:
     return ""
 
 
+_ISO_DATE = re.compile(r"(\d{4})-(\d\d)(?:-(\d\d))?(?:[T ](.*))?")
+
+
 def normal(text: str) -> str:
     """A value as compared: outer whitespace and NULs do not count."""
     return text.strip(" \t\r\n\x00")
+
+
+_IIM_DATE = re.compile(r"(\d{4})(\d\d)(\d\d)")
+_IIM_TIME = re.compile(r"(\d\d)(\d\d)(\d\d)(?:([-+]\d\d)(\d\d))?")
+_TZ = re.compile(r"(.*[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?[-+]\d\d)(\d\d)")
+_CUE = re.compile(r"\d+ (.*)", re.DOTALL)
+_ID3_USER = re.compile(r"\((.*?)\) (.*)", re.DOTALL)
+
+
+def forms(value: str) -> set[str]:
+    """A provscan value and the forms exiftool prints it in (dates, times)."""
+    out = {value, exif_form(value)}
+    out.update(normal(part) for part in value.split(" / "))  # mutagen joins multiple values
+    if (m := _TZ.fullmatch(value)) is not None:  # +0700 -> +07:00
+        out.add(exif_form(f"{m.group(1)}:{m.group(2)}"))
+    if (m := _IIM_DATE.fullmatch(value)) is not None:
+        out.add(":".join(m.groups()))
+    if (m := _IIM_TIME.fullmatch(value)) is not None:
+        hh, mm, ss, tzh, tzm = m.groups()
+        out.add(f"{hh}:{mm}:{ss}" + (f"{tzh}:{tzm}" if tzh else ""))
+    return out
+
+
+def exiftool_forms(tag: str, value: str) -> set[str]:
+    """An exiftool value, and the value alone where exiftool adds a label: ID3 TXXX/WXXX
+    print as ``(description) value``, RIFF cue labels and notes as ``<cue id> text``; and
+    UTF-8 that exiftool decoded as Latin-1 (RIFF INFO)."""
+    out = {value}
+    if (m := _CUE.fullmatch(value)) is not None and tag.startswith("CuePoint"):
+        out.add(normal(m.group(1)))
+    if (m := _ID3_USER.fullmatch(value)) is not None:
+        out.add(normal(m.group(2)))
+    try:
+        out.add(normal(value.encode("latin-1").decode("utf-8")))
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return out
+
+
+def exif_form(value: str) -> str:
+    """An ISO 8601 date as exiftool prints XMP and DNG dates (``2024:04:09 00:59:12``)."""
+    match = _ISO_DATE.fullmatch(value)
+    if match is None:
+        return value
+    year, month, day, time = match.groups()
+    date = f"{year}:{month}:{day}" if day else f"{year}:{month}"
+    return date if time is None else f"{date} {time}"
 
 
 def compare(asset: Asset, record: dict[str, object], tally: Tally) -> None:
     """Tally every compared field of one file against provscan's views of it."""
     views: dict[str, set[str]] = {}
     for group, where, tag, value in fields(record):
-        reason = irrelevance(group, where, tag, value)
+        reason = irrelevance(asset, group, where, tag, value)
         if reason:
             tally.not_relevant[reason] += 1
             continue
         if group not in views:
-            views[group] = {normal(v) for v in VIEWS[group](asset)}
+            views[group] = {f for v in VIEWS[group](asset) for f in forms(normal(v))}
         tally.compared += 1
         items = value if isinstance(value, list) else [value]
         wanted = [normal(str(v)) for v in items]
-        if all(w in views[group] or not w for w in wanted) or normal(
+        found = views[group]
+        if all(not w or exiftool_forms(tag, w) & found for w in wanted) or normal(
             ", ".join(str(v) for v in items)
-        ) in views[group]:
+        ) in found:
             tally.matched += 1
         else:
             tally.missing.append((asset.rel, f"{group}:{where}:{tag}", str(value)[:200]))
