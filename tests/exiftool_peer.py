@@ -18,6 +18,7 @@ and the generic rules of :func:`irrelevance`), or missing. The flags:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
@@ -230,10 +231,8 @@ def exiftool_forms(tag: str, value: str) -> set[str]:
         out.add(normal(m.group(1)))
     if (m := _ID3_USER.fullmatch(value)) is not None:
         out.add(normal(m.group(2)))
-    try:
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         out.add(normal(value.encode("latin-1").decode("utf-8")))
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        pass
     return out
 
 
@@ -261,9 +260,10 @@ def compare(asset: Asset, record: dict[str, object], tally: Tally) -> None:
         items = value if isinstance(value, list) else [value]
         wanted = [normal(str(v)) for v in items]
         found = views[group]
-        if all(not w or exiftool_forms(tag, w) & found for w in wanted) or normal(
-            ", ".join(str(v) for v in items)
-        ) in found:
+        if (
+            all(not w or exiftool_forms(tag, w) & found for w in wanted)
+            or normal(", ".join(str(v) for v in items)) in found
+        ):
             tally.matched += 1
         else:
             tally.missing.append((asset.rel, f"{group}:{where}:{tag}", str(value)[:200]))

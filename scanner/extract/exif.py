@@ -4,7 +4,8 @@ Where the TIFF structure sits: JPEG APP1 ``Exif\\0\\0`` segments; TIFF and TIFF-
 files (DNG, NEF, CR2, ARW, ORF, RW2, PEF) are the structure; WebP ``EXIF`` chunks (with
 or without the ``Exif\\0\\0`` prefix); PNG ``eXIf`` and ImageMagick's legacy ``Raw profile
 type exif``/``APP1`` hex text; the HEIF/AVIF Exif item, CR3's CMT boxes and the JPEG XL
-``Exif`` box (:mod:`scanner.extract.exif_boxes`); Photoshop's image resource 0x0422 in PSD. :mod:`scanner.extract.exif_ifd` walks it.
+``Exif`` box (:mod:`scanner.extract.exif_boxes`); Photoshop's image resource 0x0422 in
+PSD. :mod:`scanner.extract.exif_ifd` walks each structure.
 
 Why our own walk, not a library: exifread 3.5.1 returned no value for a 2,408-byte
 UNICODE UserComment in a big-endian block (A1111 JPEGs), trusted declared counts (a
@@ -86,7 +87,9 @@ def _blocks(asset: Asset, problems: list[str]) -> list[Block]:
         return _webp_blocks(asset)
     if asset.format == "psd":
         irb = psd_irb(asset)
-        return [_prefixed(data, "PSD resource") for rid, data in iter_resources(irb) if rid == _PSD_EXIF]
+        return [
+            _prefixed(data, "PSD resource") for rid, data in iter_resources(irb) if rid == _PSD_EXIF
+        ]
     with asset.open() as f:
         if asset.format in ("heif", "avif"):
             return heif_blocks(f, asset.size, problems)

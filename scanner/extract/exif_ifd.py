@@ -212,14 +212,18 @@ class _Walker:
         offset = self._offset(inline)
         wanted = min(count, MAX_VALUE)
         if wanted > self.into.read_left:
-            self.into.problem(f"EXIF values exceed {MAX_READ // _MIB} MiB; {name} and later skipped")
+            self.into.problem(
+                f"EXIF values exceed {MAX_READ // _MIB} MiB; {name} and later skipped"
+            )
             return b""
         data = self._read(offset, wanted)
         self.into.read_left -= len(data)
         if len(data) < wanted:
             self.into.problem(f"EXIF {ifd} {name} runs past the end of the EXIF data; cut")
         elif count > MAX_VALUE:
-            self.into.problem(f"EXIF {ifd} {name} is {count:,} bytes; first {MAX_VALUE // _MIB} MiB kept")
+            self.into.problem(
+                f"EXIF {ifd} {name} is {count:,} bytes; first {MAX_VALUE // _MIB} MiB kept"
+            )
         return data
 
     def _offset(self, inline: bytes) -> int:
@@ -267,10 +271,7 @@ def _decode_utf16(body: bytes, order: str) -> str:
         return body.decode("utf-16", "replace")
     body = body[: len(body) & ~1]
     even_zeros, odd_zeros = body[0::2].count(0), body[1::2].count(0)
-    if even_zeros == odd_zeros:
-        big = order == ">"
-    else:
-        big = even_zeros > odd_zeros
+    big = order == ">" if even_zeros == odd_zeros else even_zeros > odd_zeros
     return body.decode("utf-16-be" if big else "utf-16-le", "replace")
 
 

@@ -4,10 +4,12 @@ Sources, each read by the component that knows it best:
 - FFmpeg's demuxer (through :mod:`scanner.extract.avinfo`): format and stream tags of every
   container FFmpeg reads (QuickTime ``udta``/``mdta`` keys, Matroska tags, AVI INFO, MXF
   identification, Vorbis comments...);
-- mutagen: ID3v2 frames (MP3, and the ``ID3`` chunk of WAV and AIFF) with their frame ids,
-  MP4 ``ilst`` atoms incl. freeform ``----`` keys, Vorbis comments of FLAC and Ogg;
-- our own bounded walkers: QuickTime ``moov/udta`` text atoms; WAV/AVI ``LIST``/``INFO``, Broadcast WAV ``bext``
-  (EBU Tech 3285) and ``iXML``; AIFF ``NAME``/``AUTH``/``ANNO``/``(c) ``/``COMT`` chunks.
+- mutagen: ID3v2 frames (MP3, and the ``ID3`` chunk of WAV and AIFF) with their frame ids
+  (APIC: the picture's description), MP4 ``ilst`` atoms incl. freeform ``----`` keys, Vorbis
+  comments of FLAC and Ogg with the vendor string;
+- our own bounded walkers: an MP3's ID3v1 tag; QuickTime ``moov/udta`` text atoms; WAV/AVI
+  ``LIST``/``INFO``/``adtl``/``exif``, Broadcast WAV ``bext`` (EBU Tech 3285), ``iXML`` and
+  ``axml``; AIFF ``NAME``/``AUTH``/``ANNO``/``(c) ``/``COMT`` chunks.
 The same value seen by two readers is kept once (the more specific source wins).
 """
 
@@ -155,7 +157,8 @@ def _udta(asset: Asset) -> list[Tag]:
 
 def _intl_text(data: bytes) -> list[str]:
     """The strings of one international text atom; none when it holds other atoms."""
-    texts, pos = [], 0
+    texts: list[str] = []
+    pos = 0
     while pos + 4 <= len(data):
         size = struct.unpack(">H", data[pos : pos + 2])[0]
         if pos + 4 + size > len(data) or data[pos + 4 : pos + 8] == b"data":
