@@ -325,8 +325,20 @@ def _decisions(
         yield from _entry_decisions(entry)
     yield from _composition_decisions(result, final)
     if final and any(f.rule.code in ("C2P005", "C2P010") for f in result.findings):
-        message = "the C2PA manifest is invalid, unreadable, or the file changed after signing"
-        yield pol.UNTRUSTED_PROVENANCE, _ev(pol.UNTRUSTED_PROVENANCE, message, G_PROVENANCE, None)
+        yield pol.UNTRUSTED_PROVENANCE, _ev(pol.UNTRUSTED_PROVENANCE, _provenance_words(result),
+                                            G_PROVENANCE, None)  # fmt: skip
+
+
+def _provenance_words(result: FileResult) -> str:
+    """What is wrong with the file's Content Credentials: the integrity headline the C2PA
+    detector told (detectors.c2pa_integrity), else the general words."""
+    for finding in result.findings:
+        headline = finding.evidence.details.get("headline")
+        if finding.rule.code in ("C2P012", "C2P010") and headline:
+            text = str(headline)
+            said = text.startswith("Content Credentials")
+            return text if said else f"Content Credentials: {text}"
+    return "the C2PA manifest is invalid, unreadable, or the file changed after signing"
 
 
 def _composition_decisions(result: FileResult, final: bool) -> Iterator[tuple[Rule, Evidence]]:

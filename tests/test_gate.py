@@ -155,6 +155,8 @@ def test_tampered_manifest_in_final_is_a_warning(tmp_path: Path) -> None:
     shutil.copy(FILES / "c2pa" / "tampered.jpg", root / "t.jpg")
     report = apply_gate(scan(root, Settings()), root, None, DEFAULT_POLICY, TODAY)
     assert "POL005" in _file(report, "t.jpg")[2]
+    (pol,) = [f for f in report.files[0].findings if f.rule.code == "POL005"]
+    assert pol.evidence.message.startswith("Content Credentials: TAMPERED: the bytes changed")
 
 
 def test_unreadable_file_fails_closed(tmp_path: Path) -> None:
