@@ -121,9 +121,8 @@ def _expected(store: dict[str, Any], detached: bool) -> Integrity:
     notes = [s["code"] for s in active.get("informational") or []]
     ingredients = [s["code"] for d in results.get("ingredientDeltas") or []
                    for s in (d.get("validationDeltas") or {}).get("failure") or []]  # fmt: skip
-    if any(c in _BINDINGS for c in failed):
-        if not detached:
-            return Integrity.TAMPERED
+    if any(c in _BINDINGS for c in failed) and not detached:
+        return Integrity.TAMPERED
     if any(c in _MANIFEST_MISMATCH for c in failed):
         return Integrity.INVALID
     if any(not _soft(c) and c not in _BINDINGS for c in failed):

@@ -197,7 +197,7 @@ def _csv(existing: AiLog, drafted: list[Drafted]) -> str:
     draft needs is an error: the row would lose the key that finds its file)."""
     columns = existing.columns
     needed = sorted({name for entry in drafted for name, _, _ in entry.fields
-                     if name in _KEY_FIELDS + ("id",) and name not in columns})  # fmt: skip
+                     if name in (*_KEY_FIELDS, "id") and name not in columns})  # fmt: skip
     if needed:
         raise DraftError(f"{existing.path}: row 1: no column for {', '.join(needed)} (add "
                          "them to the header to append drafted entries)")  # fmt: skip
