@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from scanner import child, isolate
-from scanner.ailog.draft import render_draft
+from scanner.ailog.draft import DraftError, draft_prefix, render_draft
 from scanner.ailog.load import AiLog, LogError, load_log
 from scanner.backend import Backend
 from scanner.distributed import DaskUnavailable
@@ -318,10 +318,10 @@ def _load_log(path: Path | None) -> AiLog | None:
     return None if path is None else _load_log_file(path)
 
 
-def _load_log_file(path: Path) -> AiLog:
+def _load_log_file(path: Path, *, keys_only: bool = False) -> AiLog:
     """The validated log, or every problem printed on its own line and exit 2."""
     try:
-        return load_log(path)
+        return load_log(path, keys_only=keys_only)
     except LogError as exc:
         for line in exc.errors:
             typer.echo(f"provscan: {line}", err=True)
@@ -413,11 +413,18 @@ log_app = typer.Typer(no_args_is_help=True, help="Check or draft the production'
 app.add_typer(log_app, name="log")
 
 
-@log_app.command("check")
+_CHECK_HELP = (
+    "Validate an AI-use log: every problem on its own line (file, row or table, field). An "
+    "entry's content keys (sha256, c2pa_instance_id, phash) decide which file it approves, "
+    "wherever the file now lies; require_path = true makes its path a condition too."
+)
+
+
+@log_app.command("check", help=_CHECK_HELP)
 def log_check(
     log_file: Annotated[Path, typer.Argument(help="The AI-use log (.toml or .csv).")],
 ) -> None:
-    """Validate an AI-use log: every problem on its own line (file, row or table, field)."""
+    """Validate an AI-use log (see _CHECK_HELP)."""
     ai_log = _load_log_file(log_file)
     typer.echo(f"{log_file}: OK, {len(ai_log.entries)} entries")
 
@@ -426,12 +433,37 @@ def log_check(
 def log_init(
     target: TargetArg,
     trust_anchors: TrustOpt = None,
+    existing: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            help="An existing log: draft only the files it does not cover, "
+            "its ids continued, as what to append to it.",
+        ),
+    ] = None,
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            "--root",
+            help="Write paths relative to this folder (the one the log will "
+            "be scanned with); default: the folder drafted, or the file's folder.",
+        ),
+    ] = None,
 ) -> None:
     """Draft an AI-use log (TOML, on stdout) with one entry per file carrying AI evidence."""
     _check_target(target)
+    try:
+        draft_prefix(target, root)  # a wrong --root is said before the scan
+    except DraftError as exc:
+        raise _fail(str(exc)) from None
+    ai_log = None if existing is None else _load_log_file(existing, keys_only=True)
     settings = _settings(trust_anchors, None, None, describe=False)
     report = run_scan(target, settings, Limits())
-    sys.stdout.write(render_draft(report, target, dt.date.today()))
+    try:
+        draft = render_draft(report, target, dt.date.today(), root=root, existing=ai_log)
+    except DraftError as exc:
+        raise _fail(str(exc)) from None
+    sys.stdout.write(draft)
 
 
 catalog_app = typer.Typer(no_args_is_help=True, help="Ask the archive catalog (--catalog).")

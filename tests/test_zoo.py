@@ -24,6 +24,7 @@ ZOO: dict[str, dict[str, object]] = tomllib.loads(
 )["files"]
 TRUST = FIXTURES / "files" / "c2pa" / "trust" / "root_ca.pem"
 
+
 @pytest.fixture(scope="module")
 def zoo_results() -> dict[str, FileResult]:
     """The committed zoo fixtures, scanned with the fixtures' test CA trusted."""

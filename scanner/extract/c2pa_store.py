@@ -87,6 +87,7 @@ class StoreRead:
     failures: tuple[tuple[str, str, str], ...] = ()  # (code, explanation, scope)
     embedded: bool = True
     salvaged: str = ""  # why the file itself could not be read, when its head was read
+    notes: tuple[tuple[str, str, str], ...] = ()  # the active manifest's informational codes
 
     @property
     def active_manifest(self) -> Manifest | None:
@@ -196,7 +197,17 @@ def _parse(store: dict[str, Any], remote: str, embedded: bool) -> StoreRead:
         manifests=manifests,
         failures=tuple(_failures(store)),
         embedded=embedded,
+        notes=tuple(_informational(store)),
     )
+
+
+def _informational(store: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Informational codes of the active manifest (time stamps that do not hold, skipped
+    OCSP): no failure, but what a valid signature's time rests on."""
+    results = store.get("validation_results") or {}
+    items = (results.get("activeManifest") or {}).get("informational") or []
+    return [(str(i.get("code")), str(i.get("explanation", "")), "active manifest")
+            for i in items if isinstance(i, dict)]  # fmt: skip
 
 
 def _failures(store: dict[str, Any]) -> list[tuple[str, str, str]]:
