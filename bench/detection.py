@@ -88,11 +88,8 @@ def _family(row: dict[str, str]) -> str:
 def _carrier(found: dict[str, object] | None) -> str:
     if not found:
         return "missing"
-    findings = found.get("findings") or []
-    deciding = found.get("deciding") or []
-    for index in deciding:  # type: ignore[union-attr]
-        code = str(findings[index]["rule"])  # type: ignore[index]
-        return CARRIERS.get(code[:3], code[:3])
+    for code in found.get("decided_by") or []:  # type: ignore[union-attr]
+        return CARRIERS.get(str(code)[:3], str(code)[:3])
     return "none"
 
 
