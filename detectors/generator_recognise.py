@@ -40,6 +40,7 @@ _BY_KEY: dict[str, Callable[[str], Generation | None]] = {
     "sdmetadata": parse_sd_metadata,
     "dream": parse_dream,
 }
+_KEYED_NAMES = frozenset({"invokeai_graph", "invokeai_workflow", "sd-metadata", "Dream"})
 _JSON_PARSERS: tuple[Callable[[str], Generation | None], ...] = (
     parse_invokeai_metadata,
     parse_swarmui,
@@ -47,6 +48,13 @@ _JSON_PARSERS: tuple[Callable[[str], Generation | None], ...] = (
     parse_drawthings,
 )
 
+
+# Every record, graph and prompt suffix the parsers read contains one of these (a sampling
+# key, a model file, a Midjourney flag, JSON); a field without any is rejected in well under
+# a microsecond (substring tests, not a regex: a camera file has a hundred text fields).
+_WORDS = ("seed", "step", "sampl", "cfg", "guidance", "schedul", "denois", "prompt",
+          "safetensors", ".ckpt", ".gguf", "urn:air", "--", "job id", "{", "[")  # fmt: skip
+_SCAN = 65536
 
 # The formats a record can be written in (the rule that reports it follows the format; the
 # tool that wrote it is named separately, from the record or the file's tool fields).
@@ -69,10 +77,12 @@ class Recognised:
 def recognise(key: str, value: str) -> Recognised | None:
     """The generation record in one field, or None. The Generation's tool is "" when the
     record names no tool itself."""
-    text = _unprefixed(value)
-    keyed = _BY_KEY.get(norm(key.rsplit(":", 1)[-1]))
-    if keyed is not None and (gen := keyed(text)) is not None:
+    keyed = _BY_KEY.get(norm(key.rsplit(":", 1)[-1])) if key in _KEYED_NAMES else None
+    if keyed is not None and (gen := keyed(_unprefixed(value))) is not None:
         return _known(gen)
+    if not _candidate(value):
+        return None  # no word any record or graph is written with: most fields stop here
+    text = _unprefixed(value)
     data = load_json(text)
     if isinstance(data, dict) and (gen := _from_json(data, text)) is not None:
         return _known(gen)
@@ -84,6 +94,16 @@ def recognise(key: str, value: str) -> Recognised | None:
 
 def _known(gen: Generation) -> Recognised:
     return Recognised(_FORMAT_OF_TOOL.get(gen.tool, STRUCTURE), gen)
+
+
+def _candidate(value: str) -> bool:
+    """Whether the field's head or tail (infotext ends with its parameters) has a word of a
+    record in it."""
+    head = value[:_SCAN].lower()
+    if any(word in head for word in _WORDS):
+        return True
+    tail = value[-_SCAN:].lower() if len(value) > _SCAN else ""
+    return any(word in tail for word in _WORDS)
 
 
 def _unprefixed(value: str) -> str:

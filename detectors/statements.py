@@ -59,6 +59,12 @@ _NEGATION = re.compile(
 )
 
 
+# The stems of every verb _VERB and _ADJECTIVE know (a substring test before the regexes).
+_STEMS = ("made", "creat", "generat", "produc", "render", "compos", "imagin", "synthe",
+          "design", "drawn", "paint", "sung", "voiced", "written", "animat", "dream", "edit",
+          "enhanc", "retouch", "modif", "alter", "expand", "extend", "upscal", "inpaint")  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Statement:
     """What a field states: generated or edited, by which tool (None: "by AI"), in which words."""
@@ -94,6 +100,9 @@ def read_statement(text: str) -> Statement | None:
     text = " ".join(text.split())
     if not text or len(text) > MAX_STAMP:
         return None
+    lowered = text.lower()
+    if not any(stem in lowered for stem in _STEMS):
+        return None  # no verb of making or editing: most fields stop here, cheaply
     for match in _VERB.finditer(text):
         if _negated(text, match.start()):
             continue
