@@ -60,9 +60,11 @@ _NEGATION = re.compile(
 
 
 # The stems of every verb _VERB and _ADJECTIVE know (a substring test before the regexes).
-_STEMS = ("made", "creat", "generat", "produc", "render", "compos", "imagin", "synthe",
-          "design", "drawn", "paint", "sung", "voiced", "written", "animat", "dream", "edit",
-          "enhanc", "retouch", "modif", "alter", "expand", "extend", "upscal", "inpaint")  # fmt: skip
+_STEMS = (
+    "made", "creat", "generat", "produc", "render", "compos", "imagin", "synthe", "design",
+    "drawn", "paint", "sung", "voiced", "written", "animat", "dream", "edit", "enhanc",
+    "retouch", "modif", "alter", "expand", "extend", "upscal", "inpaint",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
