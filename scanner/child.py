@@ -24,7 +24,7 @@ from collections.abc import Iterator
 def quiet_libraries() -> None:
     """Silence library loggers (the CLI's own process does the same).
 
-    Libraries log their complaints about hostile files (Pillow's TIFF plugin, exifread);
+    Libraries log their complaints about hostile files (Pillow's TIFF plugin, mutagen);
     provscan reports those as findings, so their log lines would only be noise on stderr.
     """
     logging.getLogger().setLevel(logging.CRITICAL)

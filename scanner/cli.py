@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from scanner import child, isolate
-from scanner.ailog.draft import render_draft
+from scanner.ailog.draft import DraftError, draft_prefix, render_draft
 from scanner.ailog.load import AiLog, LogError, load_log
 from scanner.backend import Backend
 from scanner.distributed import DaskUnavailable, check_scheduler
@@ -371,10 +371,10 @@ def _load_log(path: Path | None) -> AiLog | None:
     return None if path is None else _load_log_file(path)
 
 
-def _load_log_file(path: Path) -> AiLog:
+def _load_log_file(path: Path, *, keys_only: bool = False) -> AiLog:
     """The validated log, or every problem printed on its own line and exit 2."""
     try:
-        return load_log(path)
+        return load_log(path, keys_only=keys_only)
     except LogError as exc:
         for line in exc.errors:
             typer.echo(f"provscan: {line}", err=True)
@@ -495,14 +495,21 @@ log_app = typer.Typer(no_args_is_help=True, help="Check or draft the production'
 app.add_typer(log_app, name="log")
 
 
-@log_app.command("check")
+_CHECK_HELP = (
+    "Validate an AI-use log: every problem on its own line (file, row or table, field). An "
+    "entry's content keys (sha256, c2pa_instance_id, phash) decide which file it approves, "
+    "wherever the file now lies; require_path = true makes its path a condition too."
+)
+
+
+@log_app.command("check", help=_CHECK_HELP)
 def log_check(
     log_files: Annotated[
         list[Path], typer.Argument(help="AI-use logs (.toml or .csv), one or more.")
     ],
 ) -> None:
-    """Validate AI-use logs: every problem on its own line (file, row or table, field); the
-    exit code is the worst (2 when any log is refused)."""
+    """Validate AI-use logs (see _CHECK_HELP); the exit code is the worst (2 when any log
+    is refused)."""
     worst = EXIT_OK
     for log_file in log_files:
         try:
@@ -518,13 +525,38 @@ def log_check(
 def log_init(
     target: TargetArg,
     trust_anchors: TrustOpt = None,
+    existing: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            help="An existing log: draft only the files it does not cover, "
+            "its ids continued, as what to append to it.",
+        ),
+    ] = None,
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            "--root",
+            help="Write paths relative to this folder (the one the log will "
+            "be scanned with); default: the folder drafted, or the file's folder.",
+        ),
+    ] = None,
 ) -> None:
     """Draft an AI-use log (TOML, on stdout) with one entry per file carrying AI evidence."""
     _check_target(target)
+    try:
+        draft_prefix(target, root)  # a wrong --root is said before the scan
+    except DraftError as exc:
+        raise _fail(str(exc)) from None
+    ai_log = None if existing is None else _load_log_file(existing, keys_only=True)
     settings = _settings(trust_anchors, None, None, describe=False)
     ignore = _load_ignores([target], [], defaults=True)[target]
     report = run_scan(target, settings, Limits(), ignore=ignore)
-    sys.stdout.write(render_draft(report, target, dt.date.today()))
+    try:
+        draft = render_draft(report, target, dt.date.today(), root=root, existing=ai_log)
+    except DraftError as exc:
+        raise _fail(str(exc)) from None
+    sys.stdout.write(draft)
 
 
 catalog_app = typer.Typer(no_args_is_help=True, help="Ask the archive catalog (--catalog).")

@@ -81,8 +81,15 @@ NOT_APPROVED = Rule(
     "A log entry's approval is pending or denied.",
 )  # fmt: skip
 
+PATH_MOVED = Rule(
+    "LOG005", "log-entry-path-moved", _W,
+    "A log entry matched a file by its content keys (sha256, C2PA instance id, pHash), but its "
+    "path names another place: the file was renamed or moved. Update the path, or set "
+    "require_path = true to make the path a condition.",
+)  # fmt: skip
+
 RULES: tuple[Rule, ...] = (
     UNAPPROVED_AI, SENSITIVE_USE, UNSAFE_TOOL, SUSPECTED_AI, UNTRUSTED_PROVENANCE,
     UNREADABLE_FINAL, UNVERIFIED_FINAL, UNCHECKED_PART, OUTSIDE_COMPOSITION, EDIT_NOT_FINAL,
-    NOTHING_TO_CHECK, STALE_ENTRY, EXPIRED_ENTRY, WEAK_MATCH, NOT_APPROVED,
+    NOTHING_TO_CHECK, STALE_ENTRY, EXPIRED_ENTRY, WEAK_MATCH, NOT_APPROVED, PATH_MOVED,
 )  # fmt: skip

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from detectors.c2pa_integrity import LEADING
 from scanner.ignore import skipped_summary
 from scanner.model import Report
 from scanner.report.to_json import to_dict
@@ -152,8 +153,16 @@ def _file_lines(entry: dict[str, Any], style: _Style, columns: tuple[int, int, i
     head = "  ".join((_pad(path, path, path_width), _pad(fmt, fmt, format_width),
                       _pad(verdict, words, verdict_width)))  # fmt: skip
     lines = [f"{head}  gate: {gate}"]
-    lines.extend(_finding_line(f, style) for f in entry["findings"])
+    lines.extend(_finding_line(f, style) for f in _integrity_first(entry["findings"]))
     return lines
+
+
+def _integrity_first(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings, a C2PA integrity story that must be read first (tampered, invalid,
+    expired, remote ...: detectors.c2pa_integrity) moved to the top."""
+    leading = {c.value for c in LEADING}
+    first = [f for f in findings if f["details"].get("integrity") in leading]
+    return first + [f for f in findings if f not in first]
 
 
 def _finding_line(finding: dict[str, Any], style: _Style) -> str:
