@@ -38,6 +38,7 @@ from detectors import (  # noqa: E402
     generator,
     integrity,
     media_meta,
+    statements,
     xmp_iptc,
 )
 
@@ -49,4 +50,5 @@ DETECTORS: tuple[Detector, ...] = (
     c2pa_manifest,
     xmp_iptc,
     aigc_label,
+    statements,
 )

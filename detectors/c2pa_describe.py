@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from detectors.c2pa_vocab import Problem, classify_code, explain
+from detectors.c2pa_integrity import Story
+from detectors.c2pa_vocab import classify_code, explain
 from detectors.source_types import SourceClass, classify
 from scanner.extract.c2pa_store import (
     MAX_DEPTH,
@@ -19,19 +20,23 @@ from scanner.model import Line, Section
 _STATE_WORDS = {
     "Trusted": "valid, signed by a trusted signer",
     "Valid": "valid signature and hashes (signer not checked against a trust list)",
-    "Invalid": "validation failed (see the codes below)",
+    "Invalid": "a failure code below (see integrity for what it means)",
 }
 
 
-def sections(read: StoreRead) -> Iterator[Section]:
-    """The C2PA section for ``inspect``: absent, remote, unreadable, or the full chain."""
+def sections(read: StoreRead, integrity: Story | None = None) -> Iterator[Section]:
+    """The C2PA section for ``inspect``: absent, remote, unreadable, or the full chain;
+    ``integrity`` is the story told of it (detectors.c2pa_integrity)."""
     if read.outcome is ReadOutcome.ABSENT:
         yield Section("C2PA", (Line("no C2PA manifest"),))
     elif read.outcome is not ReadOutcome.READ:
-        yield Section("C2PA", (Line(read.outcome.value, read.detail),))
+        lines = [Line(read.outcome.value, read.detail)]
+        if integrity is not None:
+            lines.insert(0, Line("integrity", integrity.headline))
+        yield Section("C2PA", tuple(lines))
     else:
         yield Section("C2PA manifest chain", tuple(_chain_lines(read)))
-        yield Section("C2PA validation", tuple(_validation_lines(read)))
+        yield Section("C2PA validation", tuple(_validation_lines(read, integrity)))
 
 
 def _chain_lines(read: StoreRead) -> Iterator[Line]:
@@ -74,15 +79,17 @@ def _action_text(action: str, source_type: str, agent: str) -> str:
     return "; ".join(parts)
 
 
-def _validation_lines(read: StoreRead) -> Iterator[Line]:
+def _validation_lines(read: StoreRead, integrity: Story | None) -> Iterator[Line]:
+    if integrity is not None:
+        yield Line("integrity", integrity.headline)
     state = read.state or "unknown"
     yield Line("state", f"{state}: {_STATE_WORDS.get(state, 'unknown state')}")
-    tampered = [c for c, _, _ in read.failures if classify_code(c) is Problem.TAMPERED]
-    verdict = "TAMPERED or badly signed" if tampered else "no sign of tampering"
-    yield Line("integrity", verdict)
     for code, text, scope in read.failures:
         kind = classify_code(code).value
         yield Line(f"{code} [{kind}, {scope}]", explain(code, text), 1)
+    for code, text, scope in read.notes:
+        if code.startswith("timeStamp."):
+            yield Line(f"{code} [informational, {scope}]", explain(code, text), 1)
     if not read.embedded:
         yield Line("manifest location", "external (not embedded in the file)")
 

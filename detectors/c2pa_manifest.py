@@ -15,9 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from detectors import c2pa_describe
+from detectors.c2pa_integrity import Integrity, Story, story_of
 from detectors.c2pa_vocab import Problem, classify_code, explain
 from detectors.known_tools import match_tool
 from detectors.source_types import SourceClass, classify
+from detectors.tool_identity import display
 from scanner.asset import Asset
 from scanner.extract.c2pa_store import (
     NO_C2PA_FORMATS,
@@ -119,14 +121,20 @@ _PROBLEM_RULES = {Problem.UNTRUSTED: UNTRUSTED, Problem.EXPIRED: EXPIRED,
 def detect(asset: Asset) -> Iterator[Evidence]:
     """Evidence from the asset's manifest store (nothing when there is none)."""
     read = read_store(asset)
-    if read.outcome is ReadOutcome.READ:
-        yield from _read_evidence(read)
-    elif read.outcome is ReadOutcome.REMOTE:
-        yield Evidence(REMOTE.code, f"manifest is remote, at {read.detail} (not fetched)",
-                       key="remote_manifest", value=read.detail)  # fmt: skip
-    elif read.outcome is ReadOutcome.UNREADABLE:
-        yield Evidence(UNREADABLE.code, f"C2PA manifest present but unreadable: {read.detail}",
-                       key="c2pa", value=read.detail[:200])  # fmt: skip
+    integrity = story_of(read, detached=_detached(asset))
+    if read.outcome is ReadOutcome.READ and integrity is not None:
+        if read.salvaged:
+            yield Evidence(UNREADABLE.code, "C2PA manifest read from the intact head of a "
+                           "damaged file (its hashes cannot be checked); the SDK refused the "
+                           f"file itself: {read.salvaged}", key="c2pa",
+                           value=read.salvaged[:200])  # fmt: skip
+        yield from _read_evidence(read, integrity)
+    elif read.outcome is ReadOutcome.REMOTE and integrity is not None:
+        yield Evidence(REMOTE.code, integrity.headline, key="remote_manifest", value=read.detail,
+                       details=_story_details(integrity))  # fmt: skip
+    elif read.outcome is ReadOutcome.UNREADABLE and integrity is not None:
+        yield Evidence(UNREADABLE.code, integrity.headline, key="c2pa", value=read.detail[:200],
+                       details=_story_details(integrity))  # fmt: skip
     elif read.outcome is ReadOutcome.UNSUPPORTED:
         yield Evidence(UNSUPPORTED.code, _unsupported(asset.format), key="format",
                        value=asset.format)  # fmt: skip
@@ -140,16 +148,32 @@ def _unsupported(fmt: str) -> str:
 
 def describe(asset: Asset) -> Iterator[Section]:
     """The manifest chain, validation and rights, for ``provscan inspect``."""
-    yield from c2pa_describe.sections(read_store(asset))
+    read = read_store(asset)
+    yield from c2pa_describe.sections(read, story_of(read, detached=_detached(asset)))
 
 
-def _read_evidence(read: StoreRead) -> Iterator[Evidence]:
+def _detached(asset: Asset) -> bool:
+    """A manifest store read alone (a .c2pa file): no asset for its content hashes."""
+    return asset.format == "c2pa"
+
+
+def _story_details(integrity: Story) -> dict[str, object]:
+    return {"integrity": integrity.category.value, "headline": integrity.headline,
+            "integrity_codes": list(integrity.codes)}  # fmt: skip
+
+
+def _read_evidence(read: StoreRead, integrity: Story) -> Iterator[Evidence]:
     active = read.active_manifest
     tampered = any(classify_code(code) is Problem.TAMPERED for code, _, _ in read.failures)
     if active is not None:
-        yield _present(active, read)
+        yield _present(active, read, integrity)
         yield from _training(active)
-    yield from _validation(read)
+    else:  # a store whose active manifest could not be parsed still has its story told
+        details = {"validation_state": read.state, **_story_details(integrity)}
+        yield Evidence(PRESENT.code, f"{integrity.headline}; C2PA manifest store without a "
+                       "readable active manifest", key="c2pa.active_manifest",
+                       value=read.active, details=details)  # fmt: skip
+    yield from _validation(read, integrity)
     ai_found = False
     for depth, manifest, relation in _chain_with_relation(read):
         for ev in _manifest_evidence(manifest, depth, relation):
@@ -179,14 +203,16 @@ def _details(manifest: Manifest, **extra: str) -> dict[str, object]:
     return {k: v for k, v in base.items() if v}
 
 
-def _present(active: Manifest, read: StoreRead) -> Evidence:
+def _present(active: Manifest, read: StoreRead, integrity: Story) -> Evidence:
     signer = active.signer or "an unnamed signer"
     if active.issuer and active.issuer != active.signer:
         signer += f" ({active.issuer})"
     when = f" at {active.signed_at}" if active.signed_at else ""
-    message = (f"C2PA manifest by {active.claim_generator or 'an unnamed generator'}, "
-               f"signed by {signer}{when}; validation state {read.state or 'unknown'}")  # fmt: skip
+    generator = display(active.claim_generator) if active.claim_generator else ""
+    message = (f"{integrity.headline}; C2PA manifest by {generator or 'an unnamed generator'}, "
+               f"signed by {signer}{when}")  # fmt: skip
     details = _details(active, validation_state=read.state, manifests=str(len(read.manifests)))
+    details.update(_story_details(integrity))
     tree = c2pa_describe.ingredient_tree(read)
     if tree:
         details["ingredients"] = tree
@@ -202,11 +228,14 @@ def _training(active: Manifest) -> Iterator[Evidence]:
                        key="training-mining", value=text, details=dict(entries))  # fmt: skip
 
 
-def _validation(read: StoreRead) -> Iterator[Evidence]:
+def _validation(read: StoreRead, integrity: Story) -> Iterator[Evidence]:
     for code, text, scope in read.failures:
         rule = _PROBLEM_RULES[classify_code(code)]
-        yield Evidence(rule.code, f"{explain(code, text)} ({code}, {scope})",
-                       key="validation", value=code)  # fmt: skip
+        words = explain(code, text)
+        if integrity.category is Integrity.DETACHED and code in integrity.codes:
+            words = "read without the asset it describes, its content hash cannot be checked"
+        yield Evidence(rule.code, f"{words} ({code}, {scope})", key="validation",
+                       value=code)  # fmt: skip
 
 
 def _manifest_evidence(manifest: Manifest, depth: int, relation: str) -> Iterator[Evidence]:

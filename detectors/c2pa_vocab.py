@@ -54,12 +54,12 @@ WORDS: dict[str, str] = {
 
 def classify_code(code: str) -> Problem:
     """The kind of problem a failure code reports."""
+    if code.startswith("cawg."):  # before '.untrusted': cawg.x509.credential.untrusted
+        return Problem.IDENTITY  # is about the identity assertion, not the C2PA signer
     if code.endswith(".untrusted"):
         return Problem.UNTRUSTED
     if code == "signingCredential.expired":
         return Problem.EXPIRED
-    if code.startswith("cawg."):
-        return Problem.IDENTITY
     return Problem.TAMPERED
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from detectors.generator_parsers import clip, parse_parameters
+from detectors.generator_parsers import clip
+from detectors.generator_recognise import recognise
 from detectors.known_tools import match_tool
 from scanner.asset import Asset
 from scanner.extract.exif import exif
@@ -43,14 +44,15 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 
-# Tool field (CIPA DC-008 Software: "name and version of the software used").
-_TOOL_TAGS = ("Software",)
+# Tool fields: Software and ProcessingSoftware ("name and version of the software used"),
+# and the device fields Make/Model (CIPA DC-008 "manufacturer/model of the recording
+# equipment"): an image-generation service named as the camera made the file (some services
+# and their API wrappers write their name there).
+_TOOL_TAGS = ("Software", "ProcessingSoftware", "Make", "Model")
 # Free text: anyone types anything here; a generator's name is a hint only.
 _FREE_TAGS = ("ImageDescription", "UserComment", "Artist", "XPComment", "XPSubject", "XPKeywords")
 # ComfyUI SaveAnimatedWEBP writes JSON into Make ("workflow:") and Model ("prompt:").
 _COMFY_PREFIXES = ("workflow:", "prompt:")
-# Tags the generator family parses for full parameters (A1111 writes UserComment).
-_PARAMETER_TAGS = frozenset({"UserComment", "ImageDescription"})
 
 
 def detect(asset: Asset) -> Iterator[Evidence]:
@@ -93,7 +95,10 @@ def camera_identity(tags: dict[str, str]) -> str:
 
 def _tool(tags: dict[str, str]) -> Iterator[Evidence]:
     for tag in _TOOL_TAGS:
-        match = match_tool(tags.get(tag, ""))
+        value = tags.get(tag, "")
+        if _is_record(tag, value):
+            continue  # a graph or record saved into the field: the generator family's
+        match = match_tool(value)
         if match is None:
             continue
         yield Evidence(
@@ -114,7 +119,7 @@ def _free_text(tags: dict[str, str]) -> Iterator[Evidence]:
     """One EXF002 at most: the first free-text tag naming a generator."""
     for tag in _FREE_TAGS:
         value = tags.get(tag, "")
-        if not value or (tag in _PARAMETER_TAGS and parse_parameters(value) is not None):
+        if not value or _is_record(tag, value):
             continue
         match = match_tool(value)
         if match is not None:
@@ -132,3 +137,12 @@ def _free_text(tags: dict[str, str]) -> Iterator[Evidence]:
 def _cap(confidence: Confidence) -> Confidence:
     """A bare tool name is at most MEDIUM: it says which tool saved, not what it made."""
     return Confidence.MEDIUM if confidence.rank > Confidence.MEDIUM.rank else confidence
+
+
+def _is_record(tag: str, value: str) -> bool:
+    """Whether the value is a generation record or graph (one fact, one finding: the
+    generator family reports it, with its details)."""
+    stripped = value.lstrip()
+    if stripped.lower().startswith(_COMFY_PREFIXES) or stripped.startswith(("{", "[")):
+        return True
+    return recognise(tag, value) is not None

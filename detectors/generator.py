@@ -1,41 +1,50 @@
-"""Generator metadata: the parameters Stable Diffusion front-ends and NovelAI write into files.
+"""Generation records: the prompts and settings generators write into their files.
 
-Sources, cheapest first: PNG text chunks, EXIF UserComment / Make / Model (JPEG, WebP),
-the XMP packet (Draw Things), and only when none of those held parameters, text hidden
-in pixel LSBs (stealth pnginfo). One fact is reported once: a file with full parameters
-does not also get the weaker "generator named" findings.
+Every text field of a file is read (:mod:`detectors.text_fields`: PNG text, EXIF, XMP,
+IPTC, JPEG comments, video and audio tags) and each is given to
+:mod:`detectors.generator_recognise`: the tools' own layouts first (for the details a
+reviewer reads), then the structural test of :mod:`detectors.generation_record`, so that a
+tool whose layout we have never seen is still recognised. ComfyUI graphs are judged by what
+they do (:mod:`detectors.comfy_graph`). Only when no field holds a record are text hidden
+in pixel LSBs (stealth pnginfo) and generator names in PNG tool and free-text fields
+looked at. One fact is reported once: a file with full parameters does not also get the
+weaker "generator named" findings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from detectors.generator_graphs import (
-    parse_comfy_prompt,
-    parse_comfy_workflow,
-    parse_drawthings,
-    parse_dream,
-    parse_invokeai_graph,
-    parse_invokeai_metadata,
-    parse_sd_metadata,
-)
-from detectors.generator_media import media_generations
+from detectors import comfy_graph
+from detectors import generator_recognise as rec
+from detectors.generation_record import read_fields
 from detectors.generator_parsers import Generation, clip, load_json, parse_novelai, parse_parameters
 from detectors.known_tools import match_tool
+from detectors.text_fields import TextField, text_fields
 from scanner.asset import Asset
-from scanner.extract.exif import exif
-from scanner.extract.media_tags import media_tags
 from scanner.extract.pngtext import png_text
-from scanner.extract.xmp import xmp
 from scanner.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
 
 NAME = "generator"
 KINDS = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO})
 
-_E, _W, _GEN = Severity.ERROR, Severity.WARNING, Signal.AI_GENERATED
+_E, _W, _I, _GEN = Severity.ERROR, Severity.WARNING, Severity.INFO, Signal.AI_GENERATED
 RULES: tuple[Rule, ...] = (
-    Rule("GEN001", "a1111-parameters", _E, "AUTOMATIC1111/Forge generation parameters.", _GEN),
-    Rule("GEN002", "comfyui-graph", _E, "ComfyUI prompt/workflow graph.", _GEN),
+    Rule(
+        "GEN001",
+        "a1111-parameters",
+        _E,
+        "AUTOMATIC1111-style generation parameters "
+        "(A1111, Forge, SD.Next and other writers of its infotext).",
+        _GEN,
+    ),
+    Rule(
+        "GEN002",
+        "comfyui-graph",
+        _E,
+        "A ComfyUI graph that generates (a sampler or a generative model loader).",
+        _GEN,
+    ),
     Rule("GEN003", "invokeai-metadata", _E, "InvokeAI generation metadata.", _GEN),
     Rule("GEN004", "novelai-metadata", _E, "NovelAI generation metadata.", _GEN),
     Rule("GEN005", "stealth-pnginfo", _E, "Generation text hidden in pixel LSBs.", _GEN),
@@ -52,35 +61,57 @@ RULES: tuple[Rule, ...] = (
         "A PNG free-text field names a generator (a hint, not proof).",
         Signal.AI_HINT,
     ),
+    Rule(
+        "GEN011",
+        "generation-record",
+        _E,
+        "Generation parameters recognised by their "
+        "structure: a prompt with sampling settings, or generative model files, from any "
+        "tool.",
+        _GEN,
+    ),
+    Rule(
+        "GEN012",
+        "generative-edit-record",
+        _E,
+        "A record of a generative edit: a ComfyUI "
+        "graph that encodes a picture for image-to-image or inpainting, or upscales it "
+        "with a model.",
+        Signal.AI_EDITED,
+    ),
+    Rule(
+        "GEN013",
+        "processing-graph",
+        _I,
+        "A ComfyUI graph that only loads, resizes or re-encodes pictures: no generative step.",
+        Signal.NONE,
+    ),
 )
 
-# Rule per tool for parameter findings (the tool names the parsers return).
-_RULE_OF_TOOL = {
-    "AUTOMATIC1111": "GEN001",
-    "Forge": "GEN001",
-    "ComfyUI": "GEN002",
-    "InvokeAI": "GEN003",
-    "NovelAI": "GEN004",
-    "Fooocus": "GEN006",
-    "SwarmUI": "GEN007",
-    "Draw Things": "GEN008",
+# Rule per record format (the tool that wrote a record is named in the finding).
+_RULE_OF_FORMAT = {
+    rec.A1111: "GEN001",
+    rec.COMFY: "GEN002",
+    rec.INVOKE: "GEN003",
+    rec.FOOOCUS: "GEN006",
+    rec.SWARM: "GEN007",
+    rec.DRAWTHINGS: "GEN008",
+    rec.STRUCTURE: "GEN011",
 }
-# PNG text keywords (PNG spec 11.3.4.2 plus each tool's own) and which parser reads them;
-# earlier rows win when one tool writes several (InvokeAI 3 writes metadata and graph).
-_PNG_PARSERS: tuple[tuple[str, Callable[[str], Generation | None]], ...] = (
-    ("sui_image_params", parse_parameters),  # some SwarmUI builds use the key itself
-    ("parameters", parse_parameters),
-    ("prompt", parse_comfy_prompt),
-    ("workflow", parse_comfy_workflow),
-    ("invokeai_metadata", parse_invokeai_metadata),
-    ("sd-metadata", parse_sd_metadata),
-    ("invokeai_graph", parse_invokeai_graph),
-    ("Dream", parse_dream),
-)
+_COMFY_KIND_RULE = {comfy_graph.EDITED: "GEN012", comfy_graph.PROCESSING: "GEN013"}
 _PNG_TOOL_KEYS = ("Software", "Source")  # PNG spec: software used, device used to create
 _PNG_FREE_KEYS = ("Description", "Comment", "Title", "Author", "Disclaimer")
-_COMFY_EXIF = {"Model": "prompt:", "Make": "workflow:"}  # ComfyUI SaveAnimatedWEBP tags
+# Fields whose value is, by their format's definition, the software that wrote the file:
+# a generator named there names the writer of a record that does not name itself.
+_TOOL_FIELDS = frozenset(
+    {"Software", "CreatorTool", "xmp:CreatorTool", "encoder", "©too", "TSSE", "ISFT",
+     "ProcessingSoftware", "Make", "Source"}
+)  # fmt: skip
 _EXCERPT = 60
+UNKNOWN = "unknown generator"
+# A record whose layout is one tool's, though the record names no writer: that layout
+# names the tool family (other tools write A1111's infotext too).
+_FORMAT_WRITER = {rec.A1111: "AUTOMATIC1111-compatible (its infotext format)"}
 
 
 def detect(asset: Asset) -> Iterator[Evidence]:
@@ -100,49 +131,66 @@ def describe(asset: Asset) -> Iterator[Section]:
 
 
 def _collect(asset: Asset) -> list[Evidence]:
+    fields = text_fields(asset)
     found: dict[str, Evidence] = {}
-    for key, gen in _iter_generations(asset):
-        rule = _RULE_OF_TOOL.get(gen.tool, "GEN001")
-        found.setdefault(rule, _evidence(rule, key, gen))
-    if not found and asset.format in ("png", "webp"):
+    novelai = parse_novelai(png_text(asset).text) if asset.format == "png" else None
+    if novelai is not None:
+        found["GEN004"] = _evidence("GEN004", "PNG text Software", novelai, "")
+    for field in fields:
+        recognised = rec.recognise(field.key, field.value)
+        if recognised is not None:
+            rule = _rule(recognised)
+            writer = _writer(fields) or _FORMAT_WRITER.get(recognised.format, "")
+            evidence = _evidence(rule, field.where, recognised.gen, writer)
+            if rule not in found or evidence.confidence.rank > found[rule].confidence.rank:
+                found[rule] = evidence
+    if not _records(found):
+        found.update(_field_set(fields))
+    _one_fact_once(found)
+    if not _records(found) and asset.format in STEALTH_FORMATS:
         found.update(_stealth(asset))
-    if not found:
+    if not _records(found):
         found.update(_named(asset))
     return list(found.values())
 
 
-def _iter_generations(asset: Asset) -> Iterator[tuple[str, Generation]]:
-    """Every (field, parsed parameters) pair in text chunks, EXIF, XMP and media tags."""
-    if asset.kind in (MediaKind.VIDEO, MediaKind.AUDIO):
-        yield from media_generations(media_tags(asset).tags)
-        return
-    text = png_text(asset).text
-    novelai = parse_novelai(text)
-    if novelai is not None:
-        yield "Software", novelai
-    for key, parser in _PNG_PARSERS:
-        if key in text and (gen := parser(text[key])) is not None:
-            yield key, gen
-    tags = exif(asset).tags
-    if "UserComment" in tags and (gen := parse_parameters(tags["UserComment"])):
-        yield "EXIF UserComment", gen
-    for tag, prefix in _COMFY_EXIF.items():
-        value = tags.get(tag, "")
-        parse = parse_comfy_prompt if prefix == "prompt:" else parse_comfy_workflow
-        if value.startswith(prefix) and (gen := parse(value[len(prefix) :])):
-            yield f"EXIF {tag}", gen
-    if asset.format in ("png", "jpeg", "webp", "tiff", "heif"):
-        yield from _drawthings(asset)
-
-
-def _drawthings(asset: Asset) -> Iterator[tuple[str, Generation]]:
-    """Draw Things' XMP: its UserComment JSON (only read when the packet has that property)."""
-    packet = xmp(asset)
-    for value in packet.values("exif:UserComment")[:4]:
-        gen = parse_drawthings(value)
+def _field_set(fields: tuple[TextField, ...]) -> dict[str, Evidence]:
+    """GEN011 for a record spread over the fields of one carrier (one field per setting)."""
+    carriers = dict.fromkeys(f.carrier for f in fields)
+    for carrier in carriers:
+        pairs = [(f.key, f.value) for f in fields if f.carrier == carrier and len(f.value) < 65536]
+        gen = read_fields(pairs)
         if gen is not None:
-            yield "XMP exif:UserComment", gen
-            return
+            return {"GEN011": _evidence("GEN011", f"{carrier} fields", gen, _writer(fields))}
+    return {}
+
+
+def _rule(recognised: rec.Recognised) -> str:
+    kind = recognised.gen.extra.get("kind", "")
+    if recognised.format == rec.COMFY and kind in _COMFY_KIND_RULE:
+        return _COMFY_KIND_RULE[kind]
+    return _RULE_OF_FORMAT[recognised.format]
+
+
+def _records(found: dict[str, Evidence]) -> bool:
+    return any(rule != "GEN013" for rule in found)
+
+
+def _one_fact_once(found: dict[str, Evidence]) -> None:
+    """A structural record is not reported beside a tool's own record of the same file
+    (NovelAI's Comment JSON, a copy of the parameters in another field)."""
+    if "GEN011" in found and len([r for r in found if r not in ("GEN011", "GEN013")]):
+        del found["GEN011"]
+
+
+def _writer(fields: tuple[TextField, ...]) -> str:
+    """``tool (field)`` for the first known generator named in a tool field, or ""."""
+    for field in fields:
+        if field.key.rsplit(":", 1)[-1] in _TOOL_FIELDS or field.key in _TOOL_FIELDS:
+            match = match_tool(field.value)
+            if match is not None:
+                return f"{match.tool.name} ({field.where})"
+    return ""
 
 
 STEALTH_FORMATS = frozenset({"png", "webp"})  # lossless carriers; JPEG destroys LSBs
@@ -164,35 +212,50 @@ def _stealth(asset: Asset) -> dict[str, Evidence]:
         if isinstance(data, dict)
         else {}
     )
-    gen = parse_novelai(chunks) or parse_parameters(hidden.text) or Generation("unknown")
-    ev = _evidence("GEN005", f"pixel LSBs ({hidden.mode}, {hidden.signature})", gen)
+    gen = parse_novelai(chunks) or parse_parameters(hidden.text) or Generation("")
+    ev = _evidence("GEN005", f"pixel LSBs ({hidden.mode}, {hidden.signature})", gen, "")
     if hidden.problem:
         details = {**ev.details, "problem": hidden.problem}
         ev = Evidence(ev.rule, ev.message, ev.key, ev.value, ev.confidence, details)
     return {"GEN005": ev}
 
 
-def _evidence(rule: str, key: str, gen: Generation) -> Evidence:
+def _evidence(rule: str, where: str, gen: Generation, writer: str) -> Evidence:
+    """One finding's evidence: which tool (and which field named it), the prompt, the facts."""
+    tool, named_by = _tool_of(gen, where, writer)
     has_params = bool(gen.prompt or gen.seed or gen.steps)
-    # Full parameters are the generator's own record; a ComfyUI graph without a sampler may
-    # be an upscale or edit pipeline, so it is only a hint-strength observation.
-    if has_params:
+    if rule == "GEN002" and gen.extra.get("graph") == "workflow":
+        confidence = Confidence.LOW  # the UI document alone: the graph may never have run
+    elif has_params or rule in ("GEN012", "GEN013"):
         confidence = Confidence.HIGH
-    elif gen.tool == "ComfyUI":
-        confidence = Confidence.LOW
     else:
         confidence = Confidence.MEDIUM
     short = " ".join(gen.prompt.split())  # one line: prompts carry newlines and weights
     excerpt = f': "{clip(short, _EXCERPT)}"' if short else ""
-    message = f"{gen.tool} generation metadata in {key}{excerpt}"
+    what = {"GEN012": "generative edit", "GEN013": "processing graph (no generative step)"}
+    message = f"{tool} {what.get(rule, 'generation metadata')} in {where}{excerpt}"
+    details = {**gen.details(), "tool": tool}
+    if named_by:
+        details["tool named by"] = named_by
     return Evidence(
         rule,
         message,
-        key=key,
+        key=where,
         value=clip(gen.prompt or gen.model),
         confidence=confidence,
-        details=gen.details(),
+        details=details,
     )
+
+
+def _tool_of(gen: Generation, where: str, writer: str) -> tuple[str, str]:
+    """The tool's name and the field that named it: the record's own tool key, its
+    format (a tool's own layout), or a tool field of the file; else "unknown generator"."""
+    if gen.tool:
+        return gen.tool, where
+    if writer:
+        name, _, field = writer.partition(" (")
+        return name, field.rstrip(")")
+    return UNKNOWN, ""
 
 
 def _named(asset: Asset) -> dict[str, Evidence]:

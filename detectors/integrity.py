@@ -28,6 +28,7 @@ from scanner.extract.av_structure import (
 )
 from scanner.extract.jpeg import frame_problem, jpeg_walk
 from scanner.extract.media_tags import mxf_info
+from scanner.extract.mpf import MpIndex, mp_index
 from scanner.extract.pngtext import png_text
 from scanner.extract.psd import psd_header_problem
 from scanner.extract.tiff import check_tiff
@@ -56,10 +57,31 @@ def detect(asset: Asset) -> Iterator[Evidence]:
 
 
 def describe(asset: Asset) -> Iterator[Section]:
-    """A section listing structural problems, when there are any."""
+    """A section listing structural problems, when there are any; for an MPO, the pictures
+    its MP Index lists."""
     problems = list(iter_problems(asset))
     if problems:
         yield Section("Integrity", tuple(Line("problem", p) for p in problems))
+    if asset.format == "mpo":
+        index = mp_index(asset)
+        if index is not None:
+            yield Section("Multi-picture (MPO)", tuple(_mpo_lines(index)))
+
+
+def _mpo_lines(index: MpIndex) -> Iterator[Line]:
+    """The MP Index in words: version, count, then each picture (the first is the one read)."""
+    if index.version:
+        yield Line("MPF version", index.version)
+    yield Line("pictures", f"{len(index.pictures)} (the first is the one scanned)")
+    for picture in index.pictures:
+        where = f"{picture.type}, {picture.size:,} bytes at offset {picture.offset:,}"
+        if picture.representative:
+            where += ", representative"
+        if picture.problem:
+            where += f": {picture.problem}"
+        yield Line(f"picture {picture.number}", where, depth=1)
+    if index.error:
+        yield Line("problem", index.error)
 
 
 def iter_problems(asset: Asset) -> Iterator[str]:
@@ -71,7 +93,8 @@ def _problems(asset: Asset) -> list[str]:
     if asset.size == 0:
         return ["the file is empty (0 bytes)"]
     checks = {
-        "jpeg": _jpeg, "png": _png, "tiff": _tiff, "psd": _psd, "mp3": _id3, "mxf": _mxf,
+        "jpeg": _jpeg, "mpo": _jpeg, "png": _png, "tiff": _tiff, "psd": _psd, "mp3": _id3,
+        "mxf": _mxf,
     }  # fmt: skip
     problems: list[str] = []
     check = checks.get(asset.format)

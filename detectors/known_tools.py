@@ -36,7 +36,12 @@ TOOLS: tuple[Tool, ...] = (
     Tool(r"adobe[\s_]?firefly|firefly", "Adobe Firefly", "Adobe", _H, "multi"),
     # OpenAI: C2PA on DALL-E 3 / ChatGPT images (help.openai.com "C2PA in ChatGPT Images")
     Tool(r"dall[\s\-·.]?e(?:[\s\-]?[23])?", "DALL-E", "OpenAI", _H),
-    Tool(r"gpt-image-1|gpt-4o image|chatgpt", "ChatGPT image generation", "OpenAI", _H),
+    Tool(
+        r"gpt-image-1(?:\.\d)?|gpt-4o(?:\s?image)?|chatgpt",
+        "ChatGPT image generation",
+        "OpenAI",
+        _H,
+    ),
     Tool(r"openai[\s_]?sora|sora\s?2", "Sora", "OpenAI", _H, "video"),
     Tool(r"sora", "Sora", "OpenAI", _M, "video"),
     Tool(r"openai", "OpenAI (product not named)", "OpenAI", _M, "multi"),
@@ -89,6 +94,7 @@ TOOLS: tuple[Tool, ...] = (
         _H,
     ),
     Tool(r"comfyui", "ComfyUI", "community", _H, "multi"),
+    Tool(r"sd\.next|sdnext|vladmandic", "SD.Next", "community", _H, "multi"),
     Tool(r"invokeai", "InvokeAI", "Invoke", _H),
     Tool(r"fooocus", "Fooocus", "community", _H),
     Tool(r"swarmui|stableswarmui", "SwarmUI", "community", _H),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from scanner.model import MediaKind, Settings
-from scanner.sniff import Sniffed, id3_end, sniff
+from scanner.sniff import MPO, Sniffed, id3_end, mpf_segment, sniff
 
 T = TypeVar("T")
 
@@ -51,6 +51,8 @@ class Asset:
         tag_end = id3_end(self.head(10))
         after_id3 = self.read_at(tag_end, 4) if tag_end else b""
         self.sniffed: Sniffed = sniff(self.head(512), path.name, after_id3)
+        if self.sniffed.format == "jpeg" and mpf_segment(self.read_at) is not None:
+            self.sniffed = MPO  # the MPF segment follows the Exif APP1: past 512 bytes
 
     @property
     def kind(self) -> MediaKind:

@@ -17,17 +17,18 @@ from typing import Annotated
 import typer
 
 from scanner import child, isolate
-from scanner.ailog.draft import render_draft
+from scanner.ailog.draft import DraftError, draft_prefix, render_draft
 from scanner.ailog.load import AiLog, LogError, load_log
 from scanner.backend import Backend
-from scanner.distributed import DaskUnavailable
+from scanner.distributed import DaskUnavailable, check_scheduler
 from scanner.engine import scan as run_scan
+from scanner.ignore import Ignore, IgnoreError, load_ignore
 from scanner.imf.package import ImfError
 from scanner.isolate import DEFAULT_TIMEOUT_S, Limits
 from scanner.model import Gate, Report, Settings, Verdict
 from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
-from scanner.progress import terminal_progress
+from scanner.progress import Counted, terminal_progress
 from scanner.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
 from scanner.report.to_composition import inspect_composition, is_composition
 from scanner.report.to_cut import inspect_cuts
@@ -104,8 +105,9 @@ JobsOpt = Annotated[
         "--jobs",
         "-j",
         min=1,
-        help="Files analysed in parallel, each in its own worker process (default: all cores); "
-        "the report is identical, in the same order, whatever the number.",
+        help="Files analysed in parallel, each in its own worker process (default: all cores; "
+        "never more than there are files); the report is identical, in the same order, "
+        "whatever the number.",
     ),
 ]
 CatalogOpt = Annotated[
@@ -140,6 +142,22 @@ RateOpt = Annotated[
         "--rate",
         help="Frame rate of EDLs (24, 25, 29.97, 30000/1001...): an EDL names none, and "
         "without this one is guessed from its timecodes.",
+    ),
+]
+ExcludeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        help="Leave out paths matching this gitignore-style pattern (repeatable), e.g. "
+        "'*.tmp' or 'previs/'; as a line of the root's .provscanignore.",
+    ),
+]
+NoDefaultExcludesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-default-excludes",
+        help="Scan OS and version-control junk too (.DS_Store, ._*, Thumbs.db, .git/...: "
+        "left out by default, and listed as skipped).",
     ),
 ]
 QuietOpt = Annotated[
@@ -225,23 +243,30 @@ def scan(
     dask: DaskOpt = None,
     timeline: TimelineOpt = None,
     rate: RateOpt = None,
+    exclude: ExcludeOpt = None,
+    no_default_excludes: NoDefaultExcludesOpt = False,
 ) -> None:
     """Scan a folder or a file, check AI material against the AI-use log and the policy."""
     _check_target(target)
     _check_sources(sources)
+    ignores = _load_ignores([target, *(sources or ())], exclude or [], not no_default_excludes)
     ai_log, rules = _load_log(log), _load_policy(policy)
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=False)
-    limits = Limits(timeout_s=timeout, jobs=jobs or default_jobs())
+    limits = Limits(timeout_s=timeout, jobs=_jobs(jobs))
     cuts = _load_cuts(timeline or [], rate, limits)
     backend = _backend(catalog, dask, settings)
+    progress = Counted(terminal_progress(sys.stderr, quiet=quiet))
     try:
         report = check_delivery(
             target, sources=sources or (), log=ai_log, policy=rules, settings=settings,
             limits=limits, today=dt.date.today(), trace=not no_trace,
-            progress=terminal_progress(sys.stderr, quiet=quiet), backend=backend, cuts=cuts,
+            progress=progress, backend=backend, cuts=cuts, ignores=ignores,
         )  # fmt: skip
     except DaskUnavailable as exc:
         raise _fail(f"--dask: {exc}") from None
+    except KeyboardInterrupt:  # the workers ignore it: this process says how far it got
+        typer.echo(f"provscan: {progress.interrupted()}", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
         if backend.catalog is not None:
             backend.catalog.close()
@@ -249,7 +274,18 @@ def scan(
         _write_chunks(to_json.iter_chunks(report), output)
     else:
         _write(_render(report, output_format, limits, color=output is None), output)
+    if output is not None or output_format is not OutputFormat.TEXT:
+        for finding in report.delivery_findings:  # the text report on stdout says it already
+            typer.echo(f"provscan: {finding.evidence.message}", err=True)
     raise typer.Exit(exit_code(report, fail_on))
+
+
+def _load_ignores(roots: list[Path], excludes: list[str], defaults: bool) -> dict[Path, Ignore]:
+    """What each root's walk leaves out; a bad pattern or ignore file: one line, exit 2."""
+    try:
+        return {root: load_ignore(root, excludes, defaults=defaults) for root in roots}
+    except IgnoreError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _check_sources(sources: list[Path] | None) -> None:
@@ -271,7 +307,13 @@ def _load_cuts(paths: list[Path], rate: str | None, limits: Limits) -> list[Cut]
 
 
 def _backend(catalog: Path | None, dask: str | None, settings: Settings) -> Backend:
-    """Where files are analysed, and the opened catalog (a bad catalog: exit 2)."""
+    """Where files are analysed, and the opened catalog (a bad catalog or an unreachable
+    Dask scheduler: exit 2, before any file is read)."""
+    if dask is not None:
+        try:
+            check_scheduler(dask)
+        except DaskUnavailable as exc:
+            raise _fail(f"--dask: {exc}") from None
     if catalog is None:
         return Backend(dask=dask or "")
     from scanner.catalog.engine_id import detector_versions, engine_fingerprint
@@ -283,6 +325,17 @@ def _backend(catalog: Path | None, dask: str | None, settings: Settings) -> Back
     except CatalogError as exc:
         raise _fail(f"--catalog: {exc}") from None
     return Backend(catalog=opened, catalog_path=catalog, dask=dask or "", stats=Stats())
+
+
+def _jobs(asked: int | None) -> int:
+    """The workers asked for (default: every core); more than the cores gets one warning
+    line: they only wait for a core, each having paid its start-up. The scan itself never
+    runs more workers than files."""
+    cores = default_jobs()
+    if asked is not None and asked > cores:
+        typer.echo(f"provscan: --jobs {asked} is more than the {cores} cores this process may "
+                   "use; the extra workers only wait for a core", err=True)  # fmt: skip
+    return asked or cores
 
 
 def default_jobs() -> int:
@@ -318,10 +371,10 @@ def _load_log(path: Path | None) -> AiLog | None:
     return None if path is None else _load_log_file(path)
 
 
-def _load_log_file(path: Path) -> AiLog:
+def _load_log_file(path: Path, *, keys_only: bool = False) -> AiLog:
     """The validated log, or every problem printed on its own line and exit 2."""
     try:
-        return load_log(path)
+        return load_log(path, keys_only=keys_only)
     except LogError as exc:
         for line in exc.errors:
             typer.echo(f"provscan: {line}", err=True)
@@ -333,8 +386,10 @@ def _load_policy(path: Path | None) -> Policy:
         return DEFAULT_POLICY
     try:
         return load_policy(path)
-    except PolicyError as exc:
-        raise _fail(str(exc)) from None
+    except PolicyError as exc:  # every problem, one line each, as for a log
+        for line in exc.errors:
+            typer.echo(f"provscan: {line}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def _write_chunks(chunks: Iterator[str], output: Path | None) -> None:
@@ -371,7 +426,9 @@ def exit_code(report: Report, fail_on: FailOn) -> int:
 
 @app.command()
 def inspect(
-    target: Annotated[Path, typer.Argument(help="One media file, or an edit (timeline).")],
+    targets: Annotated[
+        list[Path], typer.Argument(help="Media files, or edits (timelines), one or more.")
+    ],
     trust_anchors: TrustOpt = None,
     allowed_list: AllowedOpt = None,
     trust_config: TrustCfgOpt = None,
@@ -384,54 +441,122 @@ def inspect(
     ] = None,
     rate: RateOpt = None,
 ) -> None:
-    """Everything provscan knows about one file: the short answer first, then the details.
+    """Everything provscan knows about a file: the short answer first, then the details.
     For an edit (EDL, FCP 7 XML, FCPXML, AAF, OTIO): its clips with their sources' verdicts;
-    for an IMF composition playlist (CPL): where each resource plays."""
-    _check_target(target)
-    if not target.is_file():
-        raise _fail(f"{target}: inspect takes one file (use 'provscan scan' for a folder)")
+    for an IMF composition playlist (CPL): where each resource plays. Several files: each in
+    turn (JSON: an array); one that cannot be inspected is one line on stderr, and the exit
+    code is the worst."""
     _check_sources(sources)
     settings = _settings(trust_anchors, allowed_list, trust_config, describe=True)
     json_out = output_format is TraceFormat.JSON
+    texts, worst = [], EXIT_OK
+    for target in targets:
+        try:
+            text = _inspect_one(target, settings, sources or [], rate, json_out=json_out)
+        except typer.Exit as exc:  # already said on stderr
+            worst = max(worst, exc.exit_code)
+            continue
+        texts.append((target, text))
+    sys.stdout.write(_joined(texts, several=len(targets) > 1, json_out=json_out))
+    raise typer.Exit(worst)
+
+
+def _inspect_one(
+    target: Path, settings: Settings, sources: list[Path], rate: str | None, *, json_out: bool
+) -> str:
+    """One file's inspection text, or typer.Exit after its one error line."""
+    _check_target(target)
+    if not target.is_file():
+        raise _fail(f"{target}: inspect takes files (use 'provscan scan' for a folder)")
     if not sources and is_composition(target):
         try:
-            sys.stdout.write(inspect_composition(target, json_out=json_out))
+            return inspect_composition(target, json_out=json_out)
         except ImfError as exc:
             raise _fail(str(exc)) from None
-        return
     if sources or looks_like_timeline(target):
         limits = Limits()
         cuts = _load_cuts([target], rate, limits)
-        sys.stdout.write(inspect_cuts(cuts, sources or [], settings, limits, json_out=json_out))
-        return
+        return inspect_cuts(cuts, sources, settings, limits, json_out=json_out)
     report = run_scan(target, settings, Limits())
     render = to_inspect.render_json if json_out else to_inspect.render
-    sys.stdout.write(render(report.files[0]))
+    return render(report.files[0])
+
+
+def _joined(texts: list[tuple[Path, str]], *, several: bool, json_out: bool) -> str:
+    """One inspection as it is; several as a JSON array, or texts headed ``==> PATH <==``."""
+    if not several:
+        return "".join(text for _, text in texts)
+    if json_out:
+        return "[\n" + ",\n".join(text.rstrip("\n") for _, text in texts) + "\n]\n"
+    return "\n".join(f"==> {path} <==\n{text}" for path, text in texts)
 
 
 log_app = typer.Typer(no_args_is_help=True, help="Check or draft the production's AI-use log.")
 app.add_typer(log_app, name="log")
 
 
-@log_app.command("check")
+_CHECK_HELP = (
+    "Validate an AI-use log: every problem on its own line (file, row or table, field). An "
+    "entry's content keys (sha256, c2pa_instance_id, phash) decide which file it approves, "
+    "wherever the file now lies; require_path = true makes its path a condition too."
+)
+
+
+@log_app.command("check", help=_CHECK_HELP)
 def log_check(
-    log_file: Annotated[Path, typer.Argument(help="The AI-use log (.toml or .csv).")],
+    log_files: Annotated[
+        list[Path], typer.Argument(help="AI-use logs (.toml or .csv), one or more.")
+    ],
 ) -> None:
-    """Validate an AI-use log: every problem on its own line (file, row or table, field)."""
-    ai_log = _load_log_file(log_file)
-    typer.echo(f"{log_file}: OK, {len(ai_log.entries)} entries")
+    """Validate AI-use logs (see _CHECK_HELP); the exit code is the worst (2 when any log
+    is refused)."""
+    worst = EXIT_OK
+    for log_file in log_files:
+        try:
+            ai_log = _load_log_file(log_file)
+        except typer.Exit as exc:  # its problems are on stderr
+            worst = max(worst, exc.exit_code)
+            continue
+        typer.echo(f"{log_file}: OK, {len(ai_log.entries)} entries")
+    raise typer.Exit(worst)
 
 
 @log_app.command("init")
 def log_init(
     target: TargetArg,
     trust_anchors: TrustOpt = None,
+    existing: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            help="An existing log: draft only the files it does not cover, "
+            "its ids continued, as what to append to it.",
+        ),
+    ] = None,
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            "--root",
+            help="Write paths relative to this folder (the one the log will "
+            "be scanned with); default: the folder drafted, or the file's folder.",
+        ),
+    ] = None,
 ) -> None:
     """Draft an AI-use log (TOML, on stdout) with one entry per file carrying AI evidence."""
     _check_target(target)
+    try:
+        draft_prefix(target, root)  # a wrong --root is said before the scan
+    except DraftError as exc:
+        raise _fail(str(exc)) from None
+    ai_log = None if existing is None else _load_log_file(existing, keys_only=True)
     settings = _settings(trust_anchors, None, None, describe=False)
-    report = run_scan(target, settings, Limits())
-    sys.stdout.write(render_draft(report, target, dt.date.today()))
+    ignore = _load_ignores([target], [], defaults=True)[target]
+    report = run_scan(target, settings, Limits(), ignore=ignore)
+    try:
+        draft = render_draft(report, target, dt.date.today(), root=root, existing=ai_log)
+    except DraftError as exc:
+        raise _fail(str(exc)) from None
+    sys.stdout.write(draft)
 
 
 catalog_app = typer.Typer(no_args_is_help=True, help="Ask the archive catalog (--catalog).")

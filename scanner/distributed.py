@@ -21,6 +21,7 @@ import contextlib
 import itertools
 import multiprocessing as mp
 import queue
+import socket
 import threading
 import time
 import uuid
@@ -76,19 +77,45 @@ def iter_dask(
 
 def connect(address: str) -> Any:
     """A Dask client for the scheduler at ``address``, or DaskUnavailable saying why not."""
-    try:
-        import distributed
-    except ImportError as exc:
-        raise DaskUnavailable(
-            f"cannot use the Dask scheduler at {address}: dask is not installed "
-            f"(pip install 'provscan[dask]'): {exc}"
-        ) from None
+    check_scheduler(address)
+    import distributed
+
     client_class: Any = distributed.Client
     try:
         # set_as_default=False: a library call must not become the process's default
         # Dask scheduler behind its caller's back.
         return client_class(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except Exception as exc:  # OSError on time-out or refusal, ValueError on a bad address
+        raise DaskUnavailable(
+            f"cannot reach the Dask scheduler at {address}: {_one_line(exc)}"
+        ) from None
+
+
+def check_scheduler(address: str) -> None:
+    """DaskUnavailable at once when dask is not installed, or the address is malformed or
+    refuses a connection (the CLI asks before it walks a folder).
+
+    A Client whose constructor fails is still finalised later, and its ``__del__`` waits
+    20 s for a loop that never ran, then prints a traceback; so the client is only made
+    for an address that parses and, for TCP and TLS, accepts a connection.
+    """
+    try:
+        import distributed  # noqa: F401  (the package itself: is it installed at all)
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError as exc:
+        raise DaskUnavailable(
+            f"cannot use the Dask scheduler at {address}: dask is not installed "
+            f"(pip install 'provscan[dask]'): {exc}"
+        ) from None
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in ("tcp", "tls"):
+            return
+        host, port = parse_host_port(location)
+        with socket.create_connection((host or "localhost", port), timeout=CONNECT_TIMEOUT_S):
+            pass
+    except (OSError, ValueError, OverflowError, TypeError) as exc:
         raise DaskUnavailable(
             f"cannot reach the Dask scheduler at {address}: {_one_line(exc)}"
         ) from None

@@ -4,7 +4,8 @@ For each file: is it final content, which log entries cover it (every key agreei
 what the guidelines then say: unapproved AI material in final content fails; sensitive
 uses and unsafe tools fail without the written approval they need; weak evidence and
 untrustworthy provenance are flagged for review; an unreadable file fails closed. Then the
-log itself is checked: entries that matched nothing, expired, weak or unapproved.
+log itself is checked: entries that matched nothing, expired, weak, unapproved, or whose
+path no longer names the file their content keys matched.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 from scanner import policyrules as pol
 from scanner.ailog.entry import LogEntry
 from scanner.ailog.load import AiLog
-from scanner.ailog.match import EntryIndex, FileFacts, matched_key
+from scanner.ailog.match import EntryIndex, FileFacts, matched_key, path_moved
+from scanner.ailog.near import Near, nearest
 from scanner.asset import Asset
 from scanner.engine import fingerprint
 from scanner.model import (
@@ -70,6 +72,23 @@ class _Usage:
     """Which entries matched which files, for the log's own hygiene findings."""
 
     keys: dict[str, str] = field(default_factory=dict)  # entry id -> key of its first match
+    # entry id -> (first file it matched at another path than its own, how many such files)
+    moved: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # entry id -> (a file with AI evidence it came closest to matching, why it did not)
+    near: dict[str, tuple[str, str]] = field(default_factory=dict)
+    nearest: dict[str, Near] = field(default_factory=dict)  # report path -> nearest entry
+
+    def matched(self, entry: LogEntry, key: str, facts: FileFacts) -> None:
+        """Record a match (and a path that no longer names the file)."""
+        self.keys.setdefault(entry.id, key)
+        if path_moved(entry, facts):
+            first, count = self.moved.get(entry.id, (facts.path, 0))
+            self.moved[entry.id] = (first, count + 1)
+
+    def missed(self, near: Near, path: str) -> None:
+        """Record the entry that came closest to matching an unmatched file."""
+        self.nearest[path] = near
+        self.near.setdefault(near.entry.id, (path, near.why))
 
 
 def apply_gate(
@@ -121,7 +140,11 @@ def _matches(
     candidates = index.candidates(facts)
     matches = [(e, k) for e in candidates if (k := matched_key(e, facts)) is not None]
     for entry, key in matches:
-        usage.keys.setdefault(entry.id, key)
+        usage.matched(entry, key, facts)
+    if not matches:
+        near = nearest(index.near(facts), facts)
+        if near is not None:
+            usage.missed(near, result.path)
     return matches
 
 
@@ -138,8 +161,9 @@ def _judge(result: FileResult, ctx: _Context) -> FileResult:
     cover = next((e for e, _ in matches if _covers(e, final, ctx.today)), None)
     traced = {f.fingerprint: _trace_cover(f, final, ctx) for f in result.findings
               if f.rule.code in TRACED}  # fmt: skip
-    decided = list(_decisions(result, final, matches, cover, ctx.today))
-    decided += list(_trace_decisions(result, final, traced, ctx.today))
+    near = ctx.usage.nearest.get(result.path)
+    decided = list(_decisions(result, final, matches, cover, ctx.today, near))
+    decided += list(_trace_decisions(result, final, traced, ctx))
     identity = "|".join(f.fingerprint for f in result.findings) or result.path
     policy_findings = [
         Finding(rule, ev, fingerprint(rule, ev, identity), gate=ctx.policy.level(rule))
@@ -210,7 +234,7 @@ def _trace_decisions(
     result: FileResult,
     final: bool,
     traced: dict[str, tuple[LogEntry | None, list[tuple[LogEntry, str]]]],
-    today: dt.date,
+    ctx: _Context,
 ) -> Iterator[tuple[Rule, Evidence]]:
     """POL001 (or POL004 for weak hits) per trace hit in final content that no entry covers."""
     if not final:
@@ -223,13 +247,15 @@ def _trace_decisions(
         where = str(
             finding.evidence.details.get("where") or finding.evidence.message.split(" (found by")[0]
         )
+        reference = str(finding.evidence.details.get("reference", ""))
+        near = None if found else ctx.usage.nearest.get(reference)  # the still's nearest
         if finding.evidence.confidence is Confidence.LOW and not found:
             rule, guideline = pol.SUSPECTED_AI, G_REVIEW
             message = f"{where}: weak AI evidence on the still and no log entry: review it"
         else:
             rule, guideline = pol.UNAPPROVED_AI, G_FINAL
-            message = f"{where}: {_why_not(found, today)}"
-        ev = _ev(rule, message, guideline, entry)
+            message = f"{where}: {_why_not(found, ctx.today, near)}"
+        ev = _ev(rule, message, guideline, entry, near)
         yield rule, replace(ev, value=finding.evidence.value)
 
 
@@ -275,6 +301,7 @@ def _decisions(
     matches: list[tuple[LogEntry, str]],
     cover: LogEntry | None,
     today: dt.date,
+    near: Near | None,
 ) -> Iterator[tuple[Rule, Evidence]]:
     if final and _unreadable(result):
         reason = next((f.evidence.message for f in result.findings
@@ -287,19 +314,33 @@ def _decisions(
                                         G_READ, None)  # fmt: skip
     own = _own_verdict(result)
     if final and own in AI_MATERIAL and cover is None:
-        reason = _why_not(matches, today)
+        reason = _why_not(matches, today, near)
         yield pol.UNAPPROVED_AI, _ev(pol.UNAPPROVED_AI, f"{own.value} material in "
                                      f"final content: {reason}", G_FINAL,
-                                     matches[0][0] if matches else None)  # fmt: skip
+                                     matches[0][0] if matches else None, near)  # fmt: skip
     if final and own is Verdict.AI_SUSPECTED and not matches:
         message = "weak AI evidence and no AI-use log entry: review it, then log it or clear it"
-        yield pol.SUSPECTED_AI, _ev(pol.SUSPECTED_AI, message, G_REVIEW, None)
+        if near is not None:
+            message += f" (nearest entry {near.words})"
+        yield pol.SUSPECTED_AI, _ev(pol.SUSPECTED_AI, message, G_REVIEW, None, near)
     for entry in dict.fromkeys(e for e, _ in matches):
         yield from _entry_decisions(entry)
     yield from _composition_decisions(result, final)
     if final and any(f.rule.code in ("C2P005", "C2P010") for f in result.findings):
-        message = "the C2PA manifest is invalid, unreadable, or the file changed after signing"
-        yield pol.UNTRUSTED_PROVENANCE, _ev(pol.UNTRUSTED_PROVENANCE, message, G_PROVENANCE, None)
+        yield pol.UNTRUSTED_PROVENANCE, _ev(pol.UNTRUSTED_PROVENANCE, _provenance_words(result),
+                                            G_PROVENANCE, None)  # fmt: skip
+
+
+def _provenance_words(result: FileResult) -> str:
+    """What is wrong with the file's Content Credentials: the integrity headline the C2PA
+    detector told (detectors.c2pa_integrity), else the general words."""
+    for finding in result.findings:
+        headline = finding.evidence.details.get("headline")
+        if finding.rule.code in ("C2P012", "C2P010") and headline:
+            text = str(headline)
+            said = text.startswith("Content Credentials")
+            return text if said else f"Content Credentials: {text}"
+    return "the C2PA manifest is invalid, unreadable, or the file changed after signing"
 
 
 def _composition_decisions(result: FileResult, final: bool) -> Iterator[tuple[Rule, Evidence]]:
@@ -328,8 +369,11 @@ def _unreadable(result: FileResult) -> bool:
     )
 
 
-def _why_not(matches: list[tuple[LogEntry, str]], today: dt.date) -> str:
-    """Why no matching entry covers the file, in a producer's words."""
+def _why_not(matches: list[tuple[LogEntry, str]], today: dt.date, near: Near | None) -> str:
+    """Why no matching entry covers the file, in a producer's words (with no match, the
+    entry that came closest and what differs)."""
+    if not matches and near is not None:
+        return f"no entry in the AI-use log matches it; nearest {near.words}"
     if not matches:
         return "no entry in the AI-use log matches it"
     entry = matches[0][0]
@@ -363,13 +407,19 @@ def _entry_decisions(entry: LogEntry) -> Iterator[tuple[Rule, Evidence]]:
             yield pol.UNSAFE_TOOL, _ev(pol.UNSAFE_TOOL, message, G_TOOLS, entry)
 
 
-def _ev(rule: Rule, message: str, guideline: str, entry: LogEntry | None) -> Evidence:
+def _ev(
+    rule: Rule, message: str, guideline: str, entry: LogEntry | None, near: Near | None = None
+) -> Evidence:
+    details: dict[str, object] = {"guideline": guideline or None,
+                                  "entry": entry.id if entry else None}  # fmt: skip
+    if near is not None:
+        details["nearest"] = near.as_dict()
     return Evidence(
         rule.code,
         f"{message} (guideline: {guideline})" if guideline else message,
         key=entry.id if entry else "ai-use-log",
         value=entry.place if entry else "",
-        details={"guideline": guideline or None, "entry": entry.id if entry else None},
+        details=details,
     )
 
 
@@ -387,7 +437,16 @@ def _hygiene(
 def _entry_problems(entry: LogEntry, usage: _Usage, today: dt.date) -> Iterator[tuple[Rule, str]]:
     where = f"log entry {entry.id} ({entry.place})"
     if entry.id not in usage.keys:
-        yield pol.STALE_ENTRY, f"{where} matched no file with AI evidence"
+        near = usage.near.get(entry.id)
+        closest = f" (nearest: {near[0]}: {near[1]})" if near else ""
+        yield pol.STALE_ENTRY, f"{where} matched no file with AI evidence{closest}"
+    if entry.id in usage.moved:
+        path, count = usage.moved[entry.id]
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        yield pol.PATH_MOVED, (f"{where} matched {path}{more} by {usage.keys[entry.id]}, but "
+                               f"its path is {entry.path}: the file was renamed or moved "
+                               "(update path, or set require_path = true to refuse such "
+                               "matches)")  # fmt: skip
     if entry.expired(today):
         yield pol.EXPIRED_ENTRY, f"{where} expired on {entry.expires}"
     if entry.id in usage.keys and entry.keys == ("path",):

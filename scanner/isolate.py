@@ -27,6 +27,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from scanner import child
+from scanner.child import interrupts_held
 from scanner.model import FileResult, Settings
 from scanner.walk import Entry
 
@@ -183,7 +184,8 @@ class _Worker:
         self.process: Any = ctx.Process(
             target=_serve, args=(child, settings, limits.memory_mb), daemon=True
         )
-        self.process.start()
+        with interrupts_held():  # a Ctrl-C now is this process's, never the new worker's
+            self.process.start()
         child.close()
 
     def send(self, entry: Entry) -> None:

@@ -187,6 +187,16 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
+class Skipped:
+    """A path the walk left out (a folder's ends in "/"): the pattern that matched it and
+    which list that pattern came from ("default", "--exclude" or ".provscanignore:LINE")."""
+
+    path: str
+    pattern: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """A whole scan: the files in walk order plus the run's context."""
 
@@ -199,11 +209,15 @@ class Report:
     log: Source | None = None  # the AI-use log checked against, if one was given
     policy: Source | None = None  # the policy applied (path "" = built-in default)
     log_findings: tuple[Finding, ...] = ()  # log hygiene: stale, expired, weak, unapproved entries
+    skipped: tuple[Skipped, ...] = ()  # paths the ignore lists left out, in walk order
+    delivery_findings: tuple[Finding, ...] = ()  # about the delivery as a whole (POL011)
 
     @property
     def gate(self) -> Gate:
-        """The delivery's outcome: the worst of its files and of the log's own findings."""
-        gates = [f.gate for f in self.files] + [f.gate or Gate.PASS for f in self.log_findings]
+        """The delivery's outcome: the worst of its files, of the log's own findings and of
+        the findings about the delivery as a whole."""
+        whole = (*self.log_findings, *self.delivery_findings)
+        gates = [f.gate for f in self.files] + [f.gate or Gate.PASS for f in whole]
         return max(gates, key=lambda g: g.rank, default=Gate.PASS)
 
 

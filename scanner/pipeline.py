@@ -4,14 +4,16 @@ sources, trace AI stills into videos and stills, then apply the AI-use log and t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from scanner.ailog.load import AiLog
 from scanner.backend import LOCAL, Backend
+from scanner.delivery import judge_delivery
 from scanner.engine import scan
 from scanner.gate import apply_gate
+from scanner.ignore import NO_IGNORE, Ignore
 from scanner.imf.stage import apply_imf
 from scanner.isolate import Limits
 from scanner.model import Report, Settings
@@ -34,16 +36,20 @@ def check_delivery(
     progress: Progress = NO_PROGRESS,
     backend: Backend = LOCAL,
     cuts: Sequence[Cut] = (),
+    ignores: Mapping[Path, Ignore] | None = None,
 ) -> Report:
     """The gated report of a deliverable folder (or file). ``progress`` hears each stage and
     is closed at the end, whatever happens (an interrupt must not leave a bar behind).
     ``backend`` says where files are analysed (local workers or Dask) and whether a catalog
     remembers them; with a catalog, each file's gate is recorded in it too. ``cuts`` are the
-    edits (``--timeline``) whose clips' sources are applied to their finals."""
+    edits (``--timeline``) whose clips' sources are applied to their finals. ``ignores``: what
+    the walk of the target and of each sources folder leaves out (keyed by those paths).
+    A delivery with nothing to check fails (POL011)."""
+    ignores = ignores or {}
     try:
-        report = scan(target, settings, limits, progress, backend)
+        report = scan(target, settings, limits, progress, backend, ignores.get(target, NO_IGNORE))
         if sources:
-            report = scan_sources(report, sources, settings, limits, progress, backend)
+            report = scan_sources(report, sources, settings, limits, progress, backend, ignores)
         if trace:
             from scanner.trace.stage import apply_trace  # numpy/OpenCV only load in its worker
 
@@ -60,7 +66,7 @@ def check_delivery(
             report = apply_timelines(report, cuts, limits)
     finally:
         progress.close()
-    report = apply_gate(report, target, log, policy, today)
+    report = judge_delivery(apply_gate(report, target, log, policy, today), policy)
     if backend.catalog is not None and backend.stats is not None:
         report = _catalogued(report, target, sources, backend)
     return report

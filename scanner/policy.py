@@ -29,7 +29,12 @@ MAX_POLICY_BYTES = 1024 * 1024
 
 
 class PolicyError(ValueError):
-    """The policy cannot be used; the message names the file, the table and the field."""
+    """The policy cannot be used; ``errors`` has one line per problem, each naming the file,
+    the table and the field (the message is the first)."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__(errors[0])
+        self.errors = tuple(errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,57 +73,63 @@ DEFAULT_POLICY = Policy(sha256=hashlib.sha256(b"provscan default policy 1").hexd
 
 
 def load_policy(path: Path) -> Policy:
-    """Read and validate a policy file; raise PolicyError naming the place of the problem."""
+    """Read and validate a policy file; raise PolicyError listing every problem, each
+    naming its place (as ``log check`` does for a log)."""
     try:
         data = path.read_bytes()[: MAX_POLICY_BYTES + 1]
         doc = tomllib.loads(data.decode("utf-8-sig"))
     except OSError as exc:
-        raise PolicyError(f"{path}: cannot be read ({exc.strerror})") from None
+        raise PolicyError([f"{path}: cannot be read ({exc.strerror})"]) from None
     except UnicodeDecodeError:
-        raise PolicyError(f"{path}: not UTF-8 text") from None
+        raise PolicyError([f"{path}: not UTF-8 text"]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{path}: TOML syntax error: {exc}") from None
-    return Policy(
-        final=_globs(path, doc, "final", ("**",)),
-        not_final=_globs(path, doc, "not_final", ()),
-        levels=_levels(path, doc),
-        path=str(path),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
+        raise PolicyError([f"{path}: TOML syntax error: {exc}"]) from None
+    errors = list(_top_problems(doc))
+    final = _globs(doc, "final", ("**",), errors)
+    not_final = _globs(doc, "not_final", (), errors)
+    levels = _levels(doc, errors)
+    if errors:
+        raise PolicyError([f"{path}: {error}" for error in errors])
+    return Policy(final=final, not_final=not_final, levels=levels, path=str(path),
+                  sha256=hashlib.sha256(data).hexdigest())  # fmt: skip
 
 
-def _check_top(path: Path, doc: dict[str, object]) -> None:
+def _top_problems(doc: dict[str, object]) -> list[str]:
+    problems = []
     if doc.get("version") != 1:
-        raise PolicyError(f"{path}: top level, field version: {doc.get('version')!r} is not "
-                          "a supported version (use version = 1)")  # fmt: skip
+        problems.append(f"top level, field version: {doc.get('version')!r} is not a "
+                        "supported version (use version = 1)")  # fmt: skip
     for key in doc:
         if key not in ("version", "final", "not_final", "levels"):
-            raise PolicyError(f"{path}: top level, field {key}: unknown (known: version, "
-                              "final, not_final, [levels])")  # fmt: skip
+            problems.append(f"top level, field {key}: unknown (known: version, final, "
+                            "not_final, [levels])")  # fmt: skip
+    return problems
 
 
 def _globs(
-    path: Path, doc: dict[str, object], name: str, default: tuple[str, ...]
+    doc: dict[str, object], name: str, default: tuple[str, ...], errors: list[str]
 ) -> tuple[str, ...]:
-    _check_top(path, doc)
     value = doc.get(name, list(default))
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise PolicyError(f"{path}: top level, field {name}: must be a list of path globs")
+        errors.append(f"top level, field {name}: must be a list of path globs")
+        return default
     return tuple(v.strip() for v in value)
 
 
-def _levels(path: Path, doc: dict[str, object]) -> dict[str, Gate]:
+def _levels(doc: dict[str, object], errors: list[str]) -> dict[str, Gate]:
     table = doc.get("levels", {})
     if not isinstance(table, dict):
-        raise PolicyError(f"{path}: [levels]: must be a table of rule = level")
+        errors.append("[levels]: must be a table of rule = level")
+        return {}
     out: dict[str, Gate] = {}
     for name, level in table.items():
         rule = _BY_NAME.get(name) or next((r for r in RULES if r.code == name), None)
         if rule is None:
-            raise PolicyError(f"{path}: [levels], field {name}: unknown rule (known: "
-                              f"{', '.join(sorted(_BY_NAME))})")  # fmt: skip
-        if level not in LEVELS:
-            raise PolicyError(f"{path}: [levels], field {name}: {level!r} is not a level "
-                              "(use violation, warning or off)")  # fmt: skip
-        out[rule.code] = LEVELS[str(level)]
+            errors.append(f"[levels], field {name}: unknown rule (known: "
+                          f"{', '.join(sorted(_BY_NAME))})")  # fmt: skip
+        elif not isinstance(level, str) or level not in LEVELS:
+            errors.append(f"[levels], field {name}: {level!r} is not a level "
+                          "(use violation, warning or off)")  # fmt: skip
+        else:
+            out[rule.code] = LEVELS[level]
     return out

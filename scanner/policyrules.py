@@ -60,6 +60,11 @@ EDIT_NOT_FINAL = Rule(
     "The edit delivered with a final does not fit it (duration, frame rate), or the render does "
     "not show AI material where the edit places it: the edit checked may not be the final's.",
 )  # fmt: skip
+NOTHING_TO_CHECK = Rule(
+    "POL011", "nothing-to-check", _E,
+    "The delivery holds no file to check (an empty folder, or every file left out by the "
+    "ignore lists): a mistyped path must not pass the gate.",
+)  # fmt: skip
 
 STALE_ENTRY = Rule(
     "LOG001", "log-entry-unused", _W,
@@ -77,8 +82,15 @@ NOT_APPROVED = Rule(
     "A log entry's approval is pending or denied.",
 )  # fmt: skip
 
+PATH_MOVED = Rule(
+    "LOG005", "log-entry-path-moved", _W,
+    "A log entry matched a file by its content keys (sha256, C2PA instance id, pHash), but its "
+    "path names another place: the file was renamed or moved. Update the path, or set "
+    "require_path = true to make the path a condition.",
+)  # fmt: skip
+
 RULES: tuple[Rule, ...] = (
     UNAPPROVED_AI, SENSITIVE_USE, UNSAFE_TOOL, SUSPECTED_AI, UNTRUSTED_PROVENANCE,
     UNREADABLE_FINAL, UNVERIFIED_FINAL, UNCHECKED_PART, OUTSIDE_COMPOSITION, EDIT_NOT_FINAL,
-    STALE_ENTRY, EXPIRED_ENTRY, WEAK_MATCH, NOT_APPROVED,
+    NOTHING_TO_CHECK, STALE_ENTRY, EXPIRED_ENTRY, WEAK_MATCH, NOT_APPROVED, PATH_MOVED,
 )  # fmt: skip

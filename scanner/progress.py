@@ -53,6 +53,38 @@ class _NoProgress:
 NO_PROGRESS: Progress = _NoProgress()
 
 
+class Counted:
+    """Passes every report on to ``inner`` and remembers how far the scan got, so an
+    interrupt can be told in one line."""
+
+    def __init__(self, inner: Progress) -> None:
+        self.inner = inner
+        self.name, self.total, self.done = "", 0, 0
+
+    def stage(self, name: str, total: int) -> None:
+        """Remembered, then passed on."""
+        self.name, self.total, self.done = name, total, 0
+        self.inner.stage(name, total)
+
+    def advance(self, label: str) -> None:
+        """Counted, then passed on."""
+        self.done += 1
+        self.inner.advance(label)
+
+    def close(self) -> None:
+        """Passed on."""
+        self.inner.close()
+
+    def interrupted(self) -> str:
+        """Where the scan was stopped, in words."""
+        if not self.name:
+            return "interrupted while listing the files"
+        where = {"scanning": "files", "sources": "files of the sources folders"}
+        if self.name in where:
+            return f"interrupted after {self.done} of {self.total} {where[self.name]}"
+        return f"interrupted while {self.name}, after {self.done} of {self.total} files"
+
+
 def terminal_progress(stream: TextIO, *, quiet: bool) -> Progress:
     """A bar on ``stream`` when it is a terminal and not quiet, else NO_PROGRESS."""
     if quiet or not _is_terminal(stream) or os.environ.get("TERM") == "dumb":

@@ -6,6 +6,8 @@ mismatch between name and bytes is itself worth reporting (SCN003).
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from scanner.model import MediaKind
@@ -20,12 +22,17 @@ class Sniffed:
     mime: str
 
 
+# A JPEG whose APP2 MPF segment lists further pictures (CIPA DC-007). It has no registered
+# MIME type; its first picture is a JPEG stream, which is how the C2PA SDK reads it.
+MPO = Sniffed(MediaKind.IMAGE, "mpo", "image/jpeg")
+JPEG_FORMATS = frozenset({"jpeg", "mpo"})  # read by every JPEG reader (the first picture)
 UNKNOWN = Sniffed(MediaKind.OTHER, "unknown", "application/octet-stream")
 EMPTY = Sniffed(MediaKind.OTHER, "empty", "application/octet-stream")
 
 # Extensions each format is normally written with; used for the extension-mismatch check.
 EXTENSIONS: dict[str, frozenset[str]] = {
     "jpeg": frozenset({"jpg", "jpeg", "jpe", "jfif"}),
+    "mpo": frozenset({"mpo", "jpg", "jpeg", "jpe", "jfif"}),
     "png": frozenset({"png"}),
     "gif": frozenset({"gif"}),
     "webp": frozenset({"webp"}),
@@ -103,6 +110,12 @@ _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
     (b"OggS", Sniffed(MediaKind.AUDIO, "ogg", "audio/ogg")),
     (b"%PDF", Sniffed(MediaKind.DOCUMENT, "pdf", "application/pdf")),
     (b"FLV\x01", Sniffed(MediaKind.VIDEO, "flv", "video/x-flv")),
+    # Operating-system metadata, not media: recognised so a stray one (renamed, or with the
+    # default ignore list off) reads as what it is rather than an unknown format. RFC 1740
+    # (AppleSingle/AppleDouble, what macOS writes as ._name); Finder's "Bud1" store.
+    (b"\x00\x05\x16\x07", Sniffed(MediaKind.OTHER, "appledouble", "multipart/appledouble")),
+    (b"\x00\x05\x16\x00", Sniffed(MediaKind.OTHER, "applesingle", "application/applefile")),
+    (b"\x00\x00\x00\x01Bud1", Sniffed(MediaKind.OTHER, "ds_store", "application/octet-stream")),
     (
         bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c"),
         Sniffed(MediaKind.VIDEO, "asf", "video/x-ms-asf"),
@@ -133,8 +146,8 @@ def sniff(head: bytes, name: str = "", after_id3: bytes = b"") -> Sniffed:
     for magic, simple in _SIMPLE:
         if head.startswith(magic):
             return simple
-    found = _sniff_structured(head) or _sniff_text(head, name) or _sniff_audio_frames(head)
-    return found or _sniff_plain_text(head) or UNKNOWN
+    found = _sniff_structured(head) or _sniff_text(head, name) or _sniff_utf16_text(head)
+    return found or _sniff_audio_frames(head) or _sniff_plain_text(head) or UNKNOWN
 
 
 def _sniff_structured(head: bytes) -> Sniffed | None:
@@ -194,6 +207,30 @@ def _sniff_plain_text(head: bytes) -> Sniffed | None:
     return None
 
 
+def _sniff_utf16_text(head: bytes) -> Sniffed | None:
+    """Text with a UTF-16 byte-order mark (Windows writes desktop.ini, .reg and many notes so).
+
+    Checked before MPEG audio frames: the little-endian mark FF FE also reads as the sync
+    word of an MPEG-1 Layer I frame. Mostly ASCII characters, all printable, are needed: audio
+    bytes read as UTF-16 give scattered CJK and private-use characters, almost never ASCII.
+    """
+    codec = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}.get(head[:2])
+    if codec is None:
+        return None
+    body = head[2 : 2 + (min(len(head), 4096) - 2) // 2 * 2]
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(body) - 4:  # a surrogate pair cut at the end of the sample is fine
+            return None
+        text = body[: exc.start].decode(codec)
+    if not text or not all(ch.isprintable() or ch in "\t\r\n\f" for ch in text):
+        return None
+    if sum(ch < "\x80" for ch in text) * 2 < len(text):
+        return None
+    return Sniffed(MediaKind.OTHER, "text", "text/plain")
+
+
 def _sniff_audio_frames(head: bytes) -> Sniffed | None:
     """Raw MPEG audio frames (MP3 without ID3) and ADTS AAC."""
     if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
@@ -215,3 +252,29 @@ def extension_matches(fmt: str, name: str) -> bool:
     if fmt in ("mov", "m4a") and ext in EXTENSIONS["mp4"]:
         return True
     return ext in allowed
+
+
+ReadAt = Callable[[int, int], bytes]
+MPF_SIGNATURE = b"MPF\x00"
+APP2 = 0xE2
+MAX_SEGMENTS = 64  # APPn segments before the frame: a few in practice
+
+
+def mpf_segment(read_at: ReadAt) -> tuple[int, bytes] | None:
+    """Where the MPF payload's TIFF structure starts in the file and the payload after the
+    signature, or None when the JPEG has no MPF APP2 segment among its leading APPn
+    segments (where DC-007 puts it, right after the Exif APP1). Reads marker headers only
+    until the segment is found; ``read_at(offset, size)`` reads the file."""
+    offset = 2
+    for _ in range(MAX_SEGMENTS):
+        header = read_at(offset, 4)
+        if len(header) < 4 or header[0] != 0xFF:
+            return None
+        marker, length = header[1], struct.unpack(">H", header[2:4])[0]
+        if not (0xE0 <= marker <= 0xEF or marker == 0xFE) or length < 2:
+            return None  # the APPn and comment segments are over: the frame begins
+        if marker == APP2 and read_at(offset + 4, 4) == MPF_SIGNATURE:
+            start = offset + 8
+            return start, read_at(start, length - 6)
+        offset += 2 + length
+    return None

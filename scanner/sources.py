@@ -9,14 +9,15 @@ it. The label is the folder's name (made unique when two folders share one).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from scanner.backend import LOCAL, Backend
 from scanner.engine import scan_entries
+from scanner.ignore import NO_IGNORE, Ignore
 from scanner.isolate import Limits
-from scanner.model import FileResult, Report, Settings
+from scanner.model import FileResult, Report, Settings, Skipped
 from scanner.progress import NO_PROGRESS, Progress
 from scanner.walk import iter_entries
 
@@ -43,15 +44,23 @@ def scan_sources(
     limits: Limits | None,
     progress: Progress = NO_PROGRESS,
     backend: Backend = LOCAL,
+    ignores: Mapping[Path, Ignore] | None = None,
 ) -> Report:
     """The report with every sources folder's files appended (role ``source``).
 
     ``progress`` hears one "sources" stage over every folder's files, each by its report path.
+    ``ignores``: what the walk of each folder leaves out (none when absent); it joins the
+    report's ``skipped`` under the folder's label.
     """
     labels = source_labels(folders)
     clock = time.perf_counter()
     # Every folder is walked first so the bar's total covers them all.
-    walked = {label: list(iter_entries(folder)) for label, folder in labels.items()}
+    skipped: list[Skipped] = []
+    walked = {}
+    for label, folder in labels.items():
+        found: list[Skipped] = []
+        walked[label] = list(iter_entries(folder, (ignores or {}).get(folder, NO_IGNORE), found))
+        skipped.extend(replace(s, path=f"{label}/{s.path}") for s in found)
     progress.stage("sources", sum(len(entries) for entries in walked.values()))
     extra: list[FileResult] = []
     seconds = report.duration_s + time.perf_counter() - clock  # the walks count too
@@ -63,9 +72,8 @@ def scan_sources(
         extra.extend(replace(f, path=f"{label}/{f.path}", role=SOURCE) for f in scanned.files)
     roots = {label: str(folder.resolve()) for label, folder in labels.items()}
     options = {**report.options, "sources": roots}
-    return replace(
-        report, files=(*report.files, *extra), options=options, duration_s=round(seconds, 3)
-    )
+    return replace(report, files=(*report.files, *extra), options=options,
+                   duration_s=round(seconds, 3), skipped=(*report.skipped, *skipped))  # fmt: skip
 
 
 class _Labelled:

@@ -2,7 +2,9 @@
 
 Symbolic links are never followed (a link to a file elsewhere in the tree is scanned at
 its target; a link out of the root is reported); FIFOs, sockets and devices are reported
-and never opened (opening a FIFO blocks); unreadable directories are reported.
+and never opened (opening a FIFO blocks); unreadable directories are reported. What the
+ignore lists (scanner.ignore) leave out is handed to a ``skipped`` list, never dropped
+silently; an ignored folder is not entered.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.model import Rule
+from scanner.ignore import NO_IGNORE, Ignore
+from scanner.model import Rule, Skipped
 from scanner.scanrules import NOT_REGULAR, SYMLINK, UNREADABLE
 
 
@@ -27,36 +30,84 @@ class Entry:
     rule: Rule | None = None
 
 
-def iter_entries(root: Path) -> Iterator[Entry]:
-    """Every file under ``root`` (or ``root`` itself when it is a file), sorted by path."""
+def iter_entries(
+    root: Path, ignore: Ignore = NO_IGNORE, skipped: list[Skipped] | None = None
+) -> Iterator[Entry]:
+    """Every file under ``root`` (or ``root`` itself when it is a file: a file named on the
+    command line is always scanned), sorted by path. What ``ignore`` leaves out is appended
+    to ``skipped`` (when given) as the walk meets it."""
     if root.is_file() and not root.is_symlink():
         yield Entry(root, root.name)
         return
-    yield from _walk_dir(root, root.resolve(), "")
+    walk = _Walk(root.resolve(), ignore, skipped if skipped is not None else [])
+    yield from walk.folder(root, "")
 
 
-def _walk_dir(directory: Path, real_root: Path, prefix: str) -> Iterator[Entry]:
+@dataclass(frozen=True, slots=True)
+class _Walk:
+    real_root: Path
+    ignore: Ignore
+    skipped: list[Skipped]
+
+    def folder(self, directory: Path, prefix: str) -> Iterator[Entry]:
+        """The entries of one folder and, depth first, of the folders in it."""
+        for child, rel in _children(directory, prefix):
+            if isinstance(child, Entry):
+                yield child  # the folder could not be listed
+                continue
+            try:
+                is_folder = child.is_dir(follow_symlinks=False)
+                skip = self._skip(child, rel, is_folder)
+            except OSError:
+                is_folder, skip = False, None  # examined again, and reported, as an entry
+            if skip is not None:
+                self.skipped.append(skip)
+            elif is_folder:
+                yield from self.folder(Path(child.path), rel + "/")
+            else:
+                yield _entry(child, rel, self.real_root)
+
+    def _skip(self, child: os.DirEntry[str], rel: str, is_folder: bool) -> Skipped | None:
+        """What the ignore lists decide for one child: the root's ignore file is configuration;
+        then user patterns (the user's decision); then the default list (folders by name,
+        regular files by name and bytes)."""
+        if rel == self.ignore.ignore_file:
+            return Skipped(rel, rel, "ignore file")
+        if skip := self.ignore.user(rel + "/" if is_folder else rel):
+            return skip
+        if is_folder:
+            return self.ignore.junk_folder(rel, child.name)
+        if child.is_file(follow_symlinks=False):
+            return self.ignore.junk_file(rel, Path(child.path), child.name)
+        return None
+
+
+def _children(directory: Path, prefix: str) -> Iterator[tuple[os.DirEntry[str] | Entry, str]]:
+    """A folder's children in byte order of their names, with their root-relative paths; or
+    one problem entry when the folder cannot be listed."""
     try:
         with os.scandir(directory) as it:
             children = sorted(it, key=lambda e: os.fsencode(e.name))
     except OSError as exc:
         rel = prefix.rstrip("/") or "."
-        yield Entry(directory, rel, f"directory cannot be listed: {exc.strerror}", UNREADABLE)
+        problem = f"directory cannot be listed: {exc.strerror}"
+        yield Entry(directory, rel, problem, UNREADABLE), rel
         return
     for child in children:
-        rel = prefix + child.name
-        path = Path(child.path)
-        try:
-            if child.is_symlink():
-                yield _symlink_entry(path, rel, real_root)
-            elif child.is_dir(follow_symlinks=False):
-                yield from _walk_dir(path, real_root, rel + "/")
-            elif child.is_file(follow_symlinks=False):
-                yield Entry(path, rel)
-            else:
-                yield _special_entry(path, rel)
-        except OSError as exc:
-            yield Entry(path, rel, f"cannot be examined: {exc.strerror}", UNREADABLE)
+        yield child, prefix + child.name
+
+
+def _entry(child: os.DirEntry[str], rel: str, real_root: Path) -> Entry:
+    """The entry of a child that is not a folder to enter."""
+    path = Path(child.path)
+    try:
+        if child.is_symlink():
+            return _symlink_entry(path, rel, real_root)
+        if child.is_file(follow_symlinks=False):
+            return Entry(path, rel)
+        return _special_entry(path, rel)
+    except OSError as exc:
+        return Entry(path, rel, f"cannot be examined: {exc.strerror}", UNREADABLE)
 
 
 def _symlink_entry(path: Path, rel: str, real_root: Path) -> Entry:

@@ -181,13 +181,17 @@ FACTS = FileFacts(
         ({"path": "**/photo.jpg"}, "path"),
         ({"path": "*.jpg"}, None),  # '*' does not cross folders
         ({"sha256": SHA, "path": "stills/photo.jpg"}, "sha256"),  # strongest named
-        ({"sha256": SHA, "path": "video/*"}, None),  # AND: every key must agree
-        ({"c2pa_instance_id": "iid:1", "phash": "0000ffff0000ffff"}, None),
+        ({"sha256": SHA, "path": "video/*"}, "sha256"),  # content decides: a moved file
+        ({"sha256": SHA, "path": "video/*", "require_path": True}, None),  # unless required
+        ({"sha256": SHA, "path": "stills/*", "require_path": True}, "sha256"),
+        ({"phash": "ffff0000ffff0000", "path": "old/name.jpg"}, "phash"),
+        ({"sha256": "b" * 64, "path": "stills/photo.jpg"}, None),  # the path cannot save it
+        ({"c2pa_instance_id": "iid:1", "phash": "0000ffff0000ffff"}, None),  # every content key
         ({}, None),
     ],
 )
 def test_matching_keys(keys: dict[str, object], expected: str | None) -> None:
-    """Each key matches on its own; all given keys must agree; the strongest is reported."""
+    """Content keys decide (all must agree); the path decides only alone or when required."""
     assert matched_key(_entry(**keys), FACTS) == expected
 
 

@@ -64,6 +64,7 @@ def test_source_type_classification(value: str, term: str, cls: SourceClass) -> 
         ("timeStamp.untrusted", Problem.UNTRUSTED),
         ("signingCredential.expired", Problem.EXPIRED),
         ("cawg.ica.did_unavailable", Problem.IDENTITY),
+        ("cawg.x509.credential.untrusted", Problem.IDENTITY),  # the identity, not the signer
         ("assertion.dataHash.mismatch", Problem.TAMPERED),
         ("claimSignature.mismatch", Problem.TAMPERED),
         ("signingCredential.invalid", Problem.TAMPERED),

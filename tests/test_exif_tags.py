@@ -61,8 +61,8 @@ def test_free_text_mention_is_a_low_hint(tmp_path: Path, tag: int, value: str) -
 
 
 def test_free_text_hint_gives_ai_suspected(tmp_path: Path) -> None:
-    """An EXF002 hint alone makes the file ai-suspected, never ai-generated."""
-    result = analyse(_jpeg(tmp_path, {0x010E: "made with DALL-E"}))
+    """An EXF002 hint alone (a mention, not a statement) makes the file ai-suspected."""
+    result = analyse(_jpeg(tmp_path, {0x010E: "our DALL-E comparison, shot on film"}))
     assert result.verdict is Verdict.AI_SUSPECTED
 
 

@@ -155,6 +155,8 @@ def test_tampered_manifest_in_final_is_a_warning(tmp_path: Path) -> None:
     shutil.copy(FILES / "c2pa" / "tampered.jpg", root / "t.jpg")
     report = apply_gate(scan(root, Settings()), root, None, DEFAULT_POLICY, TODAY)
     assert "POL005" in _file(report, "t.jpg")[2]
+    (pol,) = [f for f in report.files[0].findings if f.rule.code == "POL005"]
+    assert pol.evidence.message.startswith("Content Credentials: TAMPERED: the bytes changed")
 
 
 def test_unreadable_file_fails_closed(tmp_path: Path) -> None:
@@ -254,7 +256,11 @@ def test_sample_delivery_outcome_is_pinned() -> None:
         policy=DEFAULT_POLICY, settings=Settings(), limits=Limits(), today=TODAY,
     )  # fmt: skip
     assert {r.path: _file(report, r.path) for r in report.files} == SAMPLE
-    assert _log_codes(report) == ["LOG001", "LOG003", "LOG003", "LOG004"]
+    assert _log_codes(report) == ["LOG001", "LOG003", "LOG003", "LOG004", "LOG005"]
+    moved = next(f for f in report.log_findings if f.rule.code == "LOG005")
+    assert "matched audio/narration_vo.wav by sha256, but its path is audio/vo_take3.wav" in (
+        moved.evidence.message
+    )
     policy_findings = [f for r in report.files for f in r.findings if f.rule.code[:3] == "POL"]
     assert all("(guideline: " in f.evidence.message for f in policy_findings)
     entries = {f.evidence.details["entry"] for f in policy_findings}

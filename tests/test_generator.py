@@ -115,10 +115,14 @@ def test_comfy_cyclic_graph_is_bounded() -> None:
     assert gen is not None and gen.prompt == ""
 
 
-def test_comfy_graph_without_sampler_is_low(tmp_path: Path) -> None:
-    """A ComfyUI graph with no sampler (an upscale pipeline) is only a LOW GEN002."""
-    graph = {"1": {"class_type": "LoadImage", "inputs": {"image": "a.png"}}}
-    assert _rules(_png(tmp_path, {"prompt": json.dumps(graph)})) == [("GEN002", Confidence.LOW)]
+def test_comfy_graph_that_only_processes_is_information(tmp_path: Path) -> None:
+    """A ComfyUI graph that loads and resizes a picture (no sampler, no model) is GEN013 info."""
+    graph = {
+        "1": {"class_type": "LoadImage", "inputs": {"image": "a.png"}},
+        "2": {"class_type": "ImageScale", "inputs": {"image": ["1", 0], "width": 512}},
+        "3": {"class_type": "SaveImage", "inputs": {"images": ["2", 0]}},
+    }
+    assert _rules(_png(tmp_path, {"prompt": json.dumps(graph)})) == [("GEN013", Confidence.HIGH)]
 
 
 def test_dream_command_line() -> None:
@@ -205,17 +209,19 @@ def test_describe_lists_parameters(tmp_path: Path) -> None:
     """describe() gives a Generator metadata section with the tool and the seed."""
     (section,) = generator.describe(_png(tmp_path, {"parameters": A1111}))
     labels = {line.label: line.value for line in section.lines}
-    assert section.title == "Generator metadata" and labels["tool"] == "AUTOMATIC1111"
+    assert section.title == "Generator metadata" and labels["tool"] == "AUTOMATIC1111-compatible"
+    assert labels["tool named by"] == "its infotext format"
     assert labels["seed"] == "1"
 
 
 SD = "sd-parsers/tests/resources/"
 # corpus file -> (rule, tool) the detector must report; verdicts follow from the rule.
 CORPUS_CASES = [
-    ("parsers/AUTOMATIC1111/automatic1111_cropped.jpg", "GEN001", "AUTOMATIC1111"),
-    ("parsers/AUTOMATIC1111/automatic1111_cropped.png", "GEN001", "AUTOMATIC1111"),
+    # no Version key: the infotext format names the family, not the writer
+    ("parsers/AUTOMATIC1111/automatic1111_cropped.jpg", "GEN001", "AUTOMATIC1111-compatible"),
+    ("parsers/AUTOMATIC1111/automatic1111_cropped.png", "GEN001", "AUTOMATIC1111-compatible"),
     ("parsers/AUTOMATIC1111/automatic1111_stealth.png", "GEN005", "AUTOMATIC1111"),
-    ("parsers/ComfyUI/img2img_cropped.png", "GEN002", "ComfyUI"),
+    ("parsers/ComfyUI/img2img_cropped.png", "GEN012", "ComfyUI"),  # LoadImage -> VAEEncode
     ("parsers/ComfyUI/night_evening_day_morning_cropped.png", "GEN002", "ComfyUI"),
     ("parsers/ComfyUI/noisy_latents_3_subjects_cropped.png", "GEN002", "ComfyUI"),
     ("parsers/ComfyUI/unclip_2pass_cropped.png", "GEN002", "ComfyUI"),
@@ -224,18 +230,20 @@ CORPUS_CASES = [
     ("parsers/InvokeAI/invokeai_imeta1.png", "GEN003", "InvokeAI"),
     ("parsers/InvokeAI/invokeai_sdmeta1.png", "GEN003", "InvokeAI"),
     ("parsers/NovelAI/novelai1_cropped.png", "GEN004", "NovelAI"),
-    ("bad_images/text_after_idat.png", "GEN001", "AUTOMATIC1111"),
+    ("bad_images/text_after_idat.png", "GEN001", "AUTOMATIC1111-compatible"),
 ]
 
 
 @pytest.mark.parametrize(("rel", "rule", "tool"), CORPUS_CASES)
 def test_sd_parsers_corpus(corpus: Path, rel: str, rule: str, tool: str) -> None:
-    """Each sd-parsers sample gives its tool under the right rule and an ai-generated verdict."""
+    """Each sd-parsers sample gives its tool under the right rule and an AI verdict (edited
+    for the image-to-image graph)."""
     path = corpus / SD / rel
     result = analyse(Asset(path, path.name))
     found = [f.evidence for f in result.findings if f.rule.code.startswith("GEN")]
     assert [(e.rule, e.details["tool"]) for e in found] == [(rule, tool)]
-    assert result.verdict is Verdict.AI_GENERATED
+    edit = rule == "GEN012"
+    assert result.verdict is (Verdict.AI_EDITED if edit else Verdict.AI_GENERATED)
 
 
 @pytest.mark.parametrize("rel", ["empty_file.png", "empty_image.jpg", "empty_image.png"])

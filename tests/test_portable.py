@@ -62,7 +62,8 @@ def _differing(native: dict[str, str], other: dict[str, str]) -> list[str]:
 
 
 def test_probe_covers_every_writer(native: dict[str, str]) -> None:
-    """The probe writes images, video, audio, MXF and the trace clip (so a variant run means something)."""
+    """The probe writes images, video, audio, MXF and the trace clip (a variant run means
+    something)."""
     suffixes = {Path(k).suffix for k in native}
     assert {".png", ".jpg", ".webp", ".mp4", ".mov", ".mp3", ".m4a", ".mxf", ".wav"} <= suffixes
     assert {"trace/edits.mp4", "trace/still.png", "trace/key_art.jpg"} <= native.keys()

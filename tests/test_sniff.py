@@ -74,3 +74,25 @@ def test_sniff_empty_unknown_and_text() -> None:
 def test_extension_matches(fmt: str, name: str, ok: bool) -> None:
     """A name's extension agrees with the sniffed format; ISO BMFF flavours interchange."""
     assert extension_matches(fmt, name) is ok
+
+
+def test_utf16_text_is_text_not_mpeg_audio() -> None:
+    """Text with a UTF-16 byte-order mark (Windows' desktop.ini) is text: its FF FE mark
+    also reads as an MPEG-1 Layer I sync word, so it used to sniff as MP3."""
+    ini = "[.ShellClassInfo]\r\nIconResource=C:\\Windows\\System32\\SHELL32.dll,317\r\n"
+    assert sniff(b"\xff\xfe" + ini.encode("utf-16-le"), "desktop.ini").format == "text"
+    assert sniff(b"\xfe\xff" + ini.encode("utf-16-be"), "notes.txt").format == "text"
+    layer3 = b"\xff\xfb\x90\x64" + bytes(400)
+    assert sniff(layer3, "a.mp3").format == "mp3"
+
+
+def test_os_metadata_is_recognised_by_its_bytes() -> None:
+    """AppleDouble, AppleSingle and Finder's Bud1 store are named formats, not unknown."""
+    cases = {
+        b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ": "appledouble",
+        b"\x00\x05\x16\x00\x00\x02\x00\x00": "applesingle",
+        b"\x00\x00\x00\x01Bud1\x00\x00\x10\x00": "ds_store",
+    }
+    for head, fmt in cases.items():
+        found = sniff(head, "MacOS.macos")
+        assert (found.format, found.kind) == (fmt, MediaKind.OTHER)

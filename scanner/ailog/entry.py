@@ -20,6 +20,10 @@ CONSENT_FLAGS = ("talent_consent",)
 EXCEPTIONS = ("tool_trains_on_inputs", "non_enterprise_environment")
 # Match keys from strongest to weakest: the report names the strongest that matched.
 MATCH_KEYS = ("sha256", "c2pa_instance_id", "phash", "path")
+# The keys that identify content: when an entry gives any, they decide (a renamed file with
+# the same bytes keeps its approval); its path then only warns when it no longer agrees,
+# unless the entry sets require_path.
+CONTENT_KEYS = ("sha256", "c2pa_instance_id", "phash")
 DEFAULT_PHASH_DISTANCE = 8
 MAX_PHASH_DISTANCE = 32
 # What `provscan log init` writes where people must decide; `log check` refuses it.
@@ -54,12 +58,18 @@ class LogEntry:
     phash: str = ""
     phash_max_distance: int = DEFAULT_PHASH_DISTANCE
     path: str = ""
+    require_path: bool = False  # the path must agree too, not only the content keys
     notes: str = ""
 
     @property
     def keys(self) -> tuple[str, ...]:
         """The match keys this entry gives, strongest first."""
         return tuple(k for k in MATCH_KEYS if getattr(self, k))
+
+    @property
+    def content_keys(self) -> tuple[str, ...]:
+        """The content keys this entry gives (sha256, C2PA instance id, pHash), strongest first."""
+        return tuple(k for k in CONTENT_KEYS if getattr(self, k))
 
     @property
     def has_written_approval(self) -> bool:

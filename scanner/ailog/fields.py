@@ -157,6 +157,7 @@ CONVERTERS: dict[str, Callable[[object], Any]] = {
     "sha256": _sha256,
     "phash": _phash,
     "phash_max_distance": _distance,
+    "require_path": _flag,
 }
 FIELDS = ("id", *CONVERTERS)
 REQUIRED = ("id", "scope", "status")
@@ -182,6 +183,35 @@ def build_entry(place: str, raw: Mapping[str, object]) -> tuple[LogEntry | None,
         errors.append(f"field {'/'.join(MATCH_KEYS)}: no match key (give at least one)")
     wrong = {e.split(":")[0] for e in errors}  # "field NAME": already reported
     errors.extend(p for p in _approval_problems(values) if p.split(":")[0] not in wrong)
+    if values.get("require_path") and _blank(raw.get("path")) and "field path" not in wrong:
+        errors.append("field require_path: true, but the entry gives no path to require "
+                      "(add path, or remove require_path)")  # fmt: skip
+    if errors:
+        return None, errors
+    return LogEntry(id=str(entry_id).strip(), place=place, **values), []
+
+
+KEY_FIELDS = ("id", *MATCH_KEYS, "phash_max_distance", "require_path")
+
+
+def build_keys(place: str, raw: Mapping[str, object]) -> tuple[LogEntry | None, list[str]]:
+    """Like :func:`build_entry`, but only the id and the match keys are read and checked: what
+    ``log init --log`` needs to know which files a log still being completed covers."""
+    errors: list[str] = []
+    values: dict[str, Any] = {}
+    for name in KEY_FIELDS[1:]:
+        value = raw.get(name)
+        if _blank(value):
+            continue
+        try:
+            values[name] = CONVERTERS[name](value)
+        except FieldError as exc:
+            errors.append(f"field {name}: {exc}")
+    entry_id = raw.get("id")
+    if _blank(entry_id) or not isinstance(entry_id, str | int):
+        errors.append("field id: missing (required)")
+    if not any(not _blank(raw.get(k)) for k in MATCH_KEYS):
+        errors.append(f"field {'/'.join(MATCH_KEYS)}: no match key (give at least one)")
     if errors:
         return None, errors
     return LogEntry(id=str(entry_id).strip(), place=place, **values), []

@@ -10,12 +10,12 @@ import csv
 import hashlib
 import io
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from scanner.ailog.entry import LogEntry
-from scanner.ailog.fields import build_entry
+from scanner.ailog.fields import build_entry, build_keys
 
 MAX_LOG_BYTES = 32 * 1024 * 1024
 SUPPORTED_VERSIONS = (1,)
@@ -36,6 +36,7 @@ class AiLog:
     path: str
     sha256: str
     entries: tuple[LogEntry, ...]
+    columns: tuple[str, ...] = ()  # a CSV log's header row (empty for TOML)
 
     @property
     def needs_sha256(self) -> bool:
@@ -48,16 +49,27 @@ class AiLog:
         return any(e.phash for e in self.entries)
 
 
-def load_log(path: Path) -> AiLog:
-    """Read and validate the log at ``path``; raise LogError listing every problem."""
+def load_log(path: Path, *, keys_only: bool = False) -> AiLog:
+    """Read and validate the log at ``path``; raise LogError listing every problem.
+
+    ``keys_only`` reads and checks only each entry's id and match keys (``log init --log``:
+    which files a log still being completed covers); its other fields may be anything.
+    """
     name = str(path)
     data = _read_bytes(path)
     text = _decode(name, data)
-    rows = _toml_rows(name, text) if path.suffix.lower() == ".toml" else _csv_rows(name, text)
-    entries, errors = _entries(name, rows)
+    toml = path.suffix.lower() == ".toml"
+    rows = _toml_rows(name, text) if toml else _csv_rows(name, text)
+    entries, errors = _entries(name, rows, build_keys if keys_only else build_entry)
     if errors:
         raise LogError(errors)
-    return AiLog(name, hashlib.sha256(data).hexdigest(), tuple(entries))
+    columns = () if toml else tuple(_csv_header(text))
+    return AiLog(name, hashlib.sha256(data).hexdigest(), tuple(entries), columns)
+
+
+def _csv_header(text: str) -> list[str]:
+    first = next(csv.reader(io.StringIO(text, newline="")), [])
+    return [h.strip() for h in first]
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -160,14 +172,17 @@ def _csv_records(
         yield f"row {number}", record
 
 
+Builder = Callable[[str, Mapping[str, object]], tuple[LogEntry | None, list[str]]]
+
+
 def _entries(
-    name: str, rows: list[tuple[str, Mapping[str, object]]]
+    name: str, rows: list[tuple[str, Mapping[str, object]]], build: Builder
 ) -> tuple[list[LogEntry], list[str]]:
     entries: list[LogEntry] = []
     errors: list[str] = []
     seen: dict[str, str] = {}
     for place, raw in rows:
-        entry, problems = build_entry(place, raw)
+        entry, problems = build(place, raw)
         where = _where(place, raw.get("id"))
         errors.extend(f"{name}: {where}, {p}" for p in problems)
         if entry is None:

@@ -26,7 +26,7 @@ _SOURCES = (
     "scanner/sniff.py",
     "scanner/verdict.py",
 )
-_LIBRARIES = ("c2pa-python", "pillow", "av", "exifread", "mutagen", "defusedxml", "numpy")
+_LIBRARIES = ("c2pa-python", "pillow", "av", "mutagen", "defusedxml", "numpy")
 
 
 def engine_fingerprint(settings: Settings) -> str:

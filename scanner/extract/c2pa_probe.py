@@ -19,6 +19,7 @@ from scanner.asset import Asset
 from scanner.extract.containers import StructureError, iter_riff_chunks
 from scanner.extract.jpeg import APP11, jpeg_walk
 from scanner.extract.pngtext import png_text
+from scanner.sniff import JPEG_FORMATS
 
 C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")  # BMFF 'uuid' box user type
 _BMFF = frozenset({"mp4", "mov", "m4a", "heif", "avif", "cr3"})
@@ -45,7 +46,7 @@ def probe(asset: Asset) -> Embedded:
 def _probe(asset: Asset) -> Embedded:
     fmt = asset.format
     try:
-        if fmt == "jpeg":
+        if fmt in JPEG_FORMATS:
             return _jpeg(asset)
         if fmt == "png":
             return _yes_if(b"caBX" in png_text(asset).chunks)

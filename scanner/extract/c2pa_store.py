@@ -7,6 +7,8 @@ Trust settings come from the run's Settings (``--trust-anchors`` and friends).
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,6 +19,7 @@ import c2pa
 
 from scanner.asset import Asset
 from scanner.extract.c2pa_probe import Embedded, probe
+from scanner.extract.c2pa_salvage import salvaged
 from scanner.extract.xmp import xmp
 from scanner.model import Settings
 
@@ -83,6 +86,8 @@ class StoreRead:
     manifests: dict[str, Manifest] = field(default_factory=dict)
     failures: tuple[tuple[str, str, str], ...] = ()  # (code, explanation, scope)
     embedded: bool = True
+    salvaged: str = ""  # why the file itself could not be read, when its head was read
+    notes: tuple[tuple[str, str, str], ...] = ()  # the active manifest's informational codes
 
     @property
     def active_manifest(self) -> Manifest | None:
@@ -118,8 +123,28 @@ def _read(asset: Asset) -> StoreRead:
                 remote = reader.get_remote_url() or ""
                 is_embedded = bool(reader.is_embedded())
     except c2pa.C2paError as exc:
-        return _from_error(exc, embedded)
+        failed = _from_error(exc, embedded)
+        if failed.outcome is ReadOutcome.UNREADABLE:
+            return _salvage(asset, mime, failed.detail) or failed
+        return failed
     return _parse(store, remote, is_embedded)
+
+
+def _salvage(asset: Asset, mime: str, why: str) -> StoreRead | None:
+    """The manifest of a damaged file, read from its intact head (see c2pa_salvage)."""
+    head = salvaged(asset)
+    if head is None:
+        return None
+    try:
+        reader = c2pa.Reader.try_create(mime, io.BytesIO(head), context=context(asset.settings))
+        if reader is None:
+            return None
+        with reader:
+            store = json.loads(reader.json())
+    except c2pa.C2paError:
+        return None
+    read = _parse(store, "", True)
+    return dataclasses.replace(read, salvaged=why)
 
 
 def _from_error(exc: Exception, embedded: Embedded) -> StoreRead:
@@ -172,7 +197,17 @@ def _parse(store: dict[str, Any], remote: str, embedded: bool) -> StoreRead:
         manifests=manifests,
         failures=tuple(_failures(store)),
         embedded=embedded,
+        notes=tuple(_informational(store)),
     )
+
+
+def _informational(store: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Informational codes of the active manifest (time stamps that do not hold, skipped
+    OCSP): no failure, but what a valid signature's time rests on."""
+    results = store.get("validation_results") or {}
+    items = (results.get("activeManifest") or {}).get("informational") or []
+    return [(str(i.get("code")), str(i.get("explanation", "")), "active manifest")
+            for i in items if isinstance(i, dict)]  # fmt: skip
 
 
 def _failures(store: dict[str, Any]) -> list[tuple[str, str, str]]:

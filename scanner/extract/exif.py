@@ -1,55 +1,53 @@
-"""EXIF tags through exifread (JPEG, TIFF and raw, WebP, HEIF, PNG eXIf), decoded to text.
+"""EXIF text tags from every container that carries EXIF, read whole by our own IFD walk.
 
-exifread reads only the EXIF structures, never pixels. ``details=True`` is needed: without
-it exifread drops UserComment, where Automatic1111 and Forge write their parameters.
-UserComment is decoded here from its 8-byte charset prefix (ASCII / UNICODE / JIS).
+Where the TIFF structure sits: JPEG APP1 ``Exif\\0\\0`` segments; TIFF and TIFF-based raw
+files (DNG, NEF, CR2, ARW, ORF, RW2, PEF) are the structure; WebP ``EXIF`` chunks (with
+or without the ``Exif\\0\\0`` prefix); PNG ``eXIf`` and ImageMagick's legacy ``Raw profile
+type exif``/``APP1`` hex text; the HEIF/AVIF Exif item, CR3's CMT boxes and the JPEG XL
+``Exif`` box (:mod:`scanner.extract.exif_boxes`); Photoshop's image resource 0x0422 in
+PSD. :mod:`scanner.extract.exif_ifd` walks each structure.
+
+Why our own walk, not a library: exifread 3.5.1 returned no value for a 2,408-byte
+UNICODE UserComment in a big-endian block (A1111 JPEGs), trusted declared counts (a
+4-billion-value MakerNote read for hours) and kept only the tags asked for; Pillow's
+``getexif()`` reads EXIF only by opening the image (and decodes PNG pixels to reach
+``eXIf``). The walk reads headers only, keeps every text tag, and bounds every count.
 """
 
 from __future__ import annotations
 
 import io
-import logging
+import struct
 from dataclasses import dataclass, field
-from typing import IO, Any, BinaryIO, cast
-
-import exifread
 
 from scanner.asset import Asset
 from scanner.extract.containers import StructureError, iter_riff_chunks
-from scanner.extract.pngtext import png_text
-
-logging.getLogger("exifread").setLevel(logging.CRITICAL)  # it logs "no EXIF" for every PNG
-
-_EXIF_FORMATS = frozenset({"jpeg", "tiff", "webp", "heif", "avif", "png", "cr3", "jxl"})
-MAX_VALUE = 1024 * 1024  # longest text kept per tag (a ComfyUI workflow can be large)
-# exifread reads one value per read() call and trusts declared counts: a MakerNote declaring
-# 4 billion values in a 1 KiB file loops for hours reading past the end (found by fuzzing).
-# The most any corpus file needs is 125,000 reads (a fuzzed TIFF; real cameras < 45,000).
-MAX_READS = 300_000
-
-# Tags worth keeping, by exifread's "IFD Name" key; others are camera settings we don't judge.
-_WANTED = (
-    "Software",
-    "Make",
-    "Model",
-    "UserComment",
-    "ImageDescription",
-    "Artist",
-    "Copyright",
-    "DateTimeOriginal",
-    "DateTime",
-    "HostComputer",
-    "LensModel",
-    "BodySerialNumber",
-    "XPComment",
-    "XPKeywords",
-    "XPSubject",
+from scanner.extract.exif_boxes import (
+    Block,
+    BoxError,
+    cr3_blocks,
+    heif_blocks,
+    jxl_blocks,
 )
+from scanner.extract.exif_ifd import MAX_VALUE, ExifText, decode_user_comment, walk_tiff
+from scanner.extract.iptc_iim import iter_resources, psd_irb
+from scanner.extract.jpeg import APP1, jpeg_walk
+from scanner.extract.pngtext import png_text
+from scanner.sniff import JPEG_FORMATS
+
+__all__ = ["MAX_VALUE", "Exif", "decode_user_comment", "exif"]
+
+_EXIF_FORMATS = JPEG_FORMATS | {"tiff", "webp", "heif", "avif", "png", "cr3", "jxl", "psd"}
+_PSD_EXIF = 0x0422  # Photoshop image resource "EXIF data 1": a TIFF structure
+MAX_BLOCKS = 8  # EXIF structures read per file (a JPEG may repeat its APP1 Exif)
+_PREFIXES = (b"Exif\x00\x00", b"Exif\x00\xff")  # the second: some old cameras' padding
+# ImageMagick (and exiftool) keep EXIF in PNG text as hex: "\nexif\n   1234\n4578..."
+_PNG_PROFILES = ("Raw profile type exif", "Raw profile type APP1")
 
 
 @dataclass(slots=True)
 class Exif:
-    """EXIF text values by short tag name (``Software``, ``Make``...), and problems met."""
+    """EXIF text values by tag name (``Software``, ``Make``, ``Tag0x1234``...), and problems."""
 
     tags: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -65,116 +63,81 @@ def exif(asset: Asset) -> Exif:
 
 
 def _read_exif(asset: Asset) -> Exif:
-    result = Exif()
     if asset.format not in _EXIF_FORMATS:
-        return result
+        return Exif()
+    found = ExifText()
     try:
-        raw = _process(asset)
-    except Exception as exc:  # exifread raises bare errors of many types on corrupt input
-        result.problems.append(f"EXIF could not be read ({type(exc).__name__}: {exc})")
-        return result
-    for key, tag in raw.items():
-        name = key.split(" ", 1)[-1]
-        if name in _WANTED and name not in result.tags:
-            text = decode_tag(name, tag)
-            if text:
-                result.tags[name] = text[:MAX_VALUE]
-    return result
+        if asset.format == "tiff":
+            with asset.open() as f:
+                walk_tiff(f, 0, asset.size, found)
+        else:
+            for block in _blocks(asset, found.problems)[:MAX_BLOCKS]:
+                walk_tiff(io.BytesIO(block.data), block.start, len(block.data), found, block.root)
+    except (OSError, StructureError, BoxError, struct.error) as exc:
+        found.problem(f"EXIF could not be read ({exc})")
+    return Exif(found.tags, found.problems)
 
 
-def _process(asset: Asset) -> dict[str, Any]:
-    if asset.format == "png":  # exifread's PNG path re-walks chunks; reuse ours
-        payload = png_text(asset).exif
-        if not payload:
-            return {}
-        stream: Any = io.BytesIO(payload)
-    elif asset.format == "webp":  # exifread 3.5 misreads spec WebP EXIF; see _webp_exif
-        payload = _webp_exif(asset)
-        if not payload:
-            return {}
-        stream = io.BytesIO(payload)
-    else:
-        stream = asset.open()
-    with stream:
-        found: dict[str, Any] = exifread.process_file(
-            # exifread only calls read, seek and tell on its handle
-            cast(BinaryIO, _ReadBudget(stream)),
-            details=True,
-            extract_thumbnail=False,
-            strict=False,
-        )
-        return found
+def _blocks(asset: Asset, problems: list[str]) -> list[Block]:
+    """Every TIFF structure holding EXIF in a non-TIFF container."""
+    if asset.format in JPEG_FORMATS:
+        return [_prefixed(p, "JPEG APP1") for p in jpeg_walk(asset).payloads(APP1) if _is_exif(p)]
+    if asset.format == "png":
+        return _png_blocks(asset)
+    if asset.format == "webp":
+        return _webp_blocks(asset)
+    if asset.format == "psd":
+        irb = psd_irb(asset)
+        return [
+            _prefixed(data, "PSD resource") for rid, data in iter_resources(irb) if rid == _PSD_EXIF
+        ]
+    with asset.open() as f:
+        if asset.format in ("heif", "avif"):
+            return heif_blocks(f, asset.size, problems)
+        if asset.format == "cr3":
+            return cr3_blocks(f, asset.size)
+        return jxl_blocks(f, asset.size, problems)
 
 
-class ExifReadBudgetError(Exception):
-    """exifread asked for more reads than any real EXIF block needs (a hostile count)."""
+def _is_exif(payload: bytes) -> bool:
+    return payload.startswith(_PREFIXES)
 
 
-class _ReadBudget:
-    """The file as exifread sees it: read/seek/tell, with at most MAX_READS read() calls."""
-
-    def __init__(self, f: IO[bytes]) -> None:
-        self._f = f
-        self._left = MAX_READS
-
-    def read(self, size: int = -1) -> bytes:
-        self._left -= 1
-        if self._left < 0:
-            raise ExifReadBudgetError(f"gave up after {MAX_READS:,} reads (impossible counts)")
-        return self._f.read(size)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._f.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._f.tell()
+def _prefixed(payload: bytes, source: str) -> Block:
+    """A block that may start with the JPEG-style ``Exif\\0\\0`` before its TIFF header."""
+    return Block(payload, 6 if _is_exif(payload) else 0, "IFD0", source)
 
 
-def _webp_exif(asset: Asset) -> bytes:
-    """The TIFF bytes of a WebP 'EXIF' chunk, with or without an ``Exif\\0\\0`` prefix.
+def _png_blocks(asset: Asset) -> list[Block]:
+    """The ``eXIf`` chunk (PNG 1.5 / PNG 3rd edition), else ImageMagick's hex profile."""
+    text = png_text(asset)
+    out = [_prefixed(text.exif, "PNG eXIf")] if text.exif else []
+    for key in _PNG_PROFILES:
+        data = _hex_profile(text.text.get(key, ""))
+        if data:
+            out.append(_prefixed(data, f"PNG {key}"))
+    return out
 
-    The WebP container spec (and Pillow, piexif, so A1111) put the TIFF header first;
-    exifread 3.5 always skips 6 bytes, reading nothing. Some writers add the JPEG-style
-    prefix (corpus Pillow flower.webp), so both are accepted.
-    """
+
+def _hex_profile(text: str) -> bytes:
+    """ImageMagick's raw profile: name line, decimal length line, then hex digits."""
+    lines = text.strip().split("\n", 2)
+    if len(lines) < 3:
+        return b""
+    try:
+        return bytes.fromhex("".join(lines[2].split()))
+    except ValueError:
+        return b""
+
+
+def _webp_blocks(asset: Asset) -> list[Block]:
+    """The WebP ``EXIF`` chunk: TIFF first per the container spec; some writers (corpus
+    Pillow flower.webp) add the JPEG-style ``Exif\\0\\0`` prefix, so both are accepted."""
     try:
         with asset.open() as f:
             for chunk in iter_riff_chunks(f, skip=frozenset({b"VP8 ", b"VP8L", b"ANMF"})):
-                if chunk.tag == b"EXIF":
-                    data = chunk.data
-                    return data[6:] if data.startswith(b"Exif\x00\x00") else data
+                if chunk.tag == b"EXIF" and chunk.data:
+                    return [_prefixed(chunk.data, "WebP EXIF chunk")]
     except StructureError:
-        return b""
-    return b""
-
-
-def decode_tag(name: str, tag: Any) -> str:
-    """Text of one exifread tag; UserComment and XP* tags get their proper decoding."""
-    values = getattr(tag, "values", None)
-    if name == "UserComment" and isinstance(values, list):
-        return decode_user_comment(bytes(v & 0xFF for v in values if isinstance(v, int)))
-    if name.startswith("XP") and isinstance(values, list):
-        raw = bytes(v & 0xFF for v in values if isinstance(v, int))
-        return raw.decode("utf-16-le", "replace").rstrip("\x00")
-    if isinstance(values, str):
-        return values.strip("\x00 ").strip()
-    return str(getattr(tag, "printable", "")).strip()
-
-
-def decode_user_comment(raw: bytes) -> str:
-    """Decode EXIF UserComment: an 8-byte charset id, then the text (CIPA DC-008 4.6.5)."""
-    prefix, body = raw[:8], raw[8:]
-    if prefix.startswith(b"UNICODE"):
-        return _decode_utf16(body).rstrip("\x00").strip()
-    if prefix.startswith(b"ASCII") or prefix.startswith(b"\x00" * 8) or prefix.startswith(b"JIS"):
-        return body.decode("utf-8", "replace").rstrip("\x00").strip()
-    return raw.decode("utf-8", "replace").rstrip("\x00").strip()
-
-
-def _decode_utf16(body: bytes) -> str:
-    """UTF-16 of either byte order: writers disagree (piexif writes big-endian)."""
-    if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return body.decode("utf-16", "replace")
-    even_zeros = body[0::2].count(0)
-    odd_zeros = body[1::2].count(0)
-    return body.decode("utf-16-be" if even_zeros >= odd_zeros else "utf-16-le", "replace")
+        return []
+    return []

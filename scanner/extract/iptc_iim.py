@@ -19,6 +19,7 @@ from scanner.extract.containers import StructureError
 from scanner.extract.jpeg import APP13, jpeg_walk
 from scanner.extract.pngtext import png_text
 from scanner.extract.xmp_locate import tiff_tag_bytes
+from scanner.sniff import JPEG_FORMATS
 
 MAX_IRB = 4 * 1024 * 1024  # Photoshop resources: thumbnails included, a few hundred KiB
 MAX_DATASETS = 10_000
@@ -29,22 +30,45 @@ _PNG_PROFILE = "Raw profile type iptc"
 _UTF8_ESCAPE = b"\x1b%G"  # record 1:90 CodedCharacterSet value for UTF-8 (IIM 4.2, 1:90)
 
 # (record, dataset) -> name, from IIM 4.2 chapter 6 (record 2, the application record);
-# names as exiftool prints them, so a reviewer can search for them.
+# names as exiftool prints them, so a reviewer can search for them. Every other text
+# dataset of record 2 is kept too, as ``IPTC_ApplicationRecord_<n>`` (exiftool's name):
+# FotoStation and others write custom fields at 2:200-219.
 DATASETS: dict[tuple[int, int], str] = {
+    (2, 3): "ObjectTypeReference",
+    (2, 4): "ObjectAttributeReference",
     (2, 5): "ObjectName",
+    (2, 7): "EditStatus",
+    (2, 8): "EditorialUpdate",
     (2, 10): "Urgency",
+    (2, 12): "SubjectReference",
     (2, 15): "Category",
     (2, 20): "SupplementalCategories",
+    (2, 22): "FixtureIdentifier",
     (2, 25): "Keywords",
+    (2, 26): "ContentLocationCode",
+    (2, 27): "ContentLocationName",
+    (2, 30): "ReleaseDate",
+    (2, 35): "ReleaseTime",
+    (2, 37): "ExpirationDate",
+    (2, 38): "ExpirationTime",
     (2, 40): "SpecialInstructions",
+    (2, 42): "ActionAdvised",
+    (2, 45): "ReferenceService",
+    (2, 47): "ReferenceDate",
+    (2, 50): "ReferenceNumber",
     (2, 55): "DateCreated",
     (2, 60): "TimeCreated",
+    (2, 62): "DigitalCreationDate",
+    (2, 63): "DigitalCreationTime",
     (2, 65): "OriginatingProgram",
     (2, 70): "ProgramVersion",
+    (2, 75): "ObjectCycle",
     (2, 80): "By-line",
     (2, 85): "By-lineTitle",
     (2, 90): "City",
+    (2, 92): "Sub-location",
     (2, 95): "Province-State",
+    (2, 100): "Country-PrimaryLocationCode",
     (2, 101): "Country-PrimaryLocationName",
     (2, 103): "OriginalTransmissionReference",
     (2, 105): "Headline",
@@ -53,8 +77,27 @@ DATASETS: dict[tuple[int, int], str] = {
     (2, 116): "CopyrightNotice",
     (2, 118): "Contact",
     (2, 120): "Caption-Abstract",
+    (2, 121): "LocalCaption",
     (2, 122): "Writer-Editor",
+    (2, 130): "ImageType",
+    (2, 131): "ImageOrientation",
+    (2, 135): "LanguageIdentifier",
+    (2, 184): "JobID",
+    (2, 185): "MasterDocumentID",
+    (2, 186): "ShortDocumentID",
+    (2, 187): "UniqueDocumentID",
+    (2, 188): "OwnerID",
+    (2, 221): "Prefs",
+    (2, 225): "ClassifyState",
+    (2, 228): "SimilarityIndex",
+    (2, 230): "DocumentNotes",
+    (2, 231): "DocumentHistory",
+    (2, 232): "ExifCameraInfo",
+    (2, 255): "CatalogSets",
 }
+# Record 2 datasets that are binary by definition: record version, rasterized caption,
+# preview file format/version/data, audio numbers.
+_BINARY_DATASETS = frozenset({0, 125, 150, 151, 152, 153, 154})
 
 
 @dataclass(slots=True)
@@ -93,10 +136,10 @@ def _read(asset: Asset) -> Iim:
 
 def _locate(asset: Asset, problems: list[str]) -> tuple[str, bytes, bool]:
     """(source, bytes, whether they are an Image Resource Block) for the asset's format."""
-    if asset.format == "jpeg":
+    if asset.format in JPEG_FORMATS:
         return "JPEG APP13 Photoshop IRB", _jpeg_irb(asset, problems), True
     if asset.format == "psd":
-        return "PSD image resources", _psd_irb(asset), True
+        return "PSD image resources", psd_irb(asset), True
     if asset.format == "png":
         data = _png_raw_profile(png_text(asset).text.get(_PNG_PROFILE, ""), problems)
         return f"PNG {_PNG_PROFILE!r} text", data, data.startswith(_IRB_SIGNATURES)
@@ -133,7 +176,7 @@ def _png_raw_profile(text: str, problems: list[str]) -> bytes:
         return b""
 
 
-def _psd_irb(asset: Asset) -> bytes:
+def psd_irb(asset: Asset) -> bytes:
     """The image resources section: after the 26-byte header and the colour mode data."""
     mode_len = struct.unpack(">I", asset.read_at(26, 4))[0]
     start = 30 + mode_len
@@ -179,9 +222,12 @@ def parse_records(data: bytes, into: Iim) -> None:
         pos += length
     into.utf8 = any(r == 1 and d == 90 and v.startswith(_UTF8_ESCAPE) for r, d, v in raw)
     for record, dataset, value in raw:
-        name = DATASETS.get((record, dataset))
-        if name:
-            into.fields.setdefault(name, []).append(_text(value, into.utf8))
+        if record != 2 or dataset in _BINARY_DATASETS:
+            continue
+        text = _text(value, into.utf8)
+        name = DATASETS.get((record, dataset), f"IPTC_ApplicationRecord_{dataset}")
+        if text and ((record, dataset) in DATASETS or text.isprintable()):
+            into.fields.setdefault(name, []).append(text)
 
 
 def _u16(data: bytes, pos: int) -> int:

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 from scanner.asset import Asset
 from scanner.extract.containers import Chunk, StructureError, iter_jpeg_segments
+from scanner.sniff import JPEG_FORMATS
 
-APP1, APP11, APP13 = b"\xe1", b"\xeb", b"\xed"
-# XMP/EXIF, JUMBF (C2PA), Photoshop IRB (IPTC), and the frame headers (a few bytes each)
+APP1, APP11, APP13, COM = b"\xe1", b"\xeb", b"\xed", b"\xfe"
+# XMP/EXIF, JUMBF (C2PA), Photoshop IRB (IPTC), comments (COM: generators and services
+# write text there too), and the frame headers (a few bytes each)
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}  # not DHT, JPG, DAC
-_KEPT = frozenset({0xE1, 0xEB, 0xED}) | _SOF
+_KEPT = frozenset({0xE1, 0xEB, 0xED, 0xFE}) | _SOF
 MAX_KEPT = 64 * 1024 * 1024  # payload bytes kept per file; a hostile file may hold 10,000 APPn
 
 
@@ -76,3 +78,20 @@ def frame_problem(walk: JpegWalk, max_pixels: int) -> str:
     if width * height > max_pixels:
         return f"image declares a huge size ({width}x{height}; decompression-bomb guard)"
     return ""
+
+
+def comments(asset: Asset) -> list[str]:
+    """The text of every JPEG COM segment (ITU T.81 B.2.4.5), decoded as UTF-8 (Latin-1
+    where it is not), in file order; empty for files that are not JPEG."""
+    out: list[str] = []
+    if asset.format not in JPEG_FORMATS:
+        return out
+    for data in jpeg_walk(asset).payloads(COM):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+        text = text.rstrip("\x00").strip()
+        if text:
+            out.append(text)
+    return out

@@ -4,10 +4,12 @@ Sources, each read by the component that knows it best:
 - FFmpeg's demuxer (through :mod:`scanner.extract.avinfo`): format and stream tags of every
   container FFmpeg reads (QuickTime ``udta``/``mdta`` keys, Matroska tags, AVI INFO, MXF
   identification, Vorbis comments...);
-- mutagen: ID3v2 frames (MP3, and the ``ID3`` chunk of WAV and AIFF) with their frame ids,
-  MP4 ``ilst`` atoms incl. freeform ``----`` keys, Vorbis comments of FLAC and Ogg;
-- our own bounded RIFF and IFF walkers: WAV/AVI ``LIST``/``INFO``, Broadcast WAV ``bext``
-  (EBU Tech 3285) and ``iXML``; AIFF ``NAME``/``AUTH``/``ANNO``/``(c) ``/``COMT`` chunks.
+- mutagen: ID3v2 frames (MP3, and the ``ID3`` chunk of WAV and AIFF) with their frame ids
+  (APIC: the picture's description), MP4 ``ilst`` atoms incl. freeform ``----`` keys, Vorbis
+  comments of FLAC and Ogg with the vendor string;
+- our own bounded walkers: an MP3's ID3v1 tag; QuickTime ``moov/udta`` text atoms; WAV/AVI
+  ``LIST``/``INFO``/``adtl``/``exif``, Broadcast WAV ``bext`` (EBU Tech 3285), ``iXML`` and
+  ``axml``; AIFF ``NAME``/``AUTH``/``ANNO``/``(c) ``/``COMT`` chunks.
 The same value seen by two readers is kept once (the more specific source wins).
 """
 
@@ -20,6 +22,7 @@ from typing import Any, BinaryIO
 from scanner.asset import Asset
 from scanner.extract.avinfo import MAX_TAG_VALUE, av_info
 from scanner.extract.containers import StructureError
+from scanner.extract.exif_boxes import boxes
 from scanner.extract.mxf import MxfInfo, read_mxf
 from scanner.extract.riff_meta import riff_tags
 
@@ -57,7 +60,7 @@ def media_tags(asset: Asset) -> MediaTags:
 def _collect(asset: Asset) -> MediaTags:
     tags: list[Tag] = []
     problems: list[str] = []
-    for reader in (_riff, _iff, _mxf, _mutagen, _ffmpeg):
+    for reader in (_riff, _iff, _mxf, _udta, _mutagen, _ffmpeg):
         try:
             tags.extend(reader(asset))
         except (StructureError, OSError, struct.error, ValueError) as exc:
@@ -128,6 +131,45 @@ def _riff(asset: Asset) -> list[Tag]:
         return [Tag(source, key, value) for source, key, value in riff_tags(f)]
 
 
+_UDTA_FORMATS = frozenset({"mp4", "mov", "m4a"})
+MAX_UDTA = 1 << 20
+
+
+def _udta(asset: Asset) -> list[Tag]:
+    """QuickTime ``moov/udta`` international text atoms (``\xa9inf``, ``\xa9cmt``...):
+    entries of 16-bit size, 16-bit language code, then text (QuickTime File Format, User
+    Data Atoms). FFmpeg maps only the atoms it knows; this keeps every one."""
+    if asset.format not in _UDTA_FORMATS:
+        return []
+    out: list[Tag] = []
+    with asset.open() as f:
+        for kind, start, end in boxes(f, 0, asset.size):
+            if kind != b"moov":
+                continue
+            for udta in (b for b in boxes(f, start, end) if b[0] == b"udta"):
+                for atom, s, e in boxes(f, udta[1], udta[2]):
+                    if atom[:1] == b"\xa9" and e - s <= MAX_UDTA:
+                        f.seek(s)
+                        key = atom.decode("latin-1")
+                        out.extend(Tag("QuickTime udta", key, t) for t in _intl_text(f.read(e - s)))
+    return out
+
+
+def _intl_text(data: bytes) -> list[str]:
+    """The strings of one international text atom; none when it holds other atoms."""
+    texts: list[str] = []
+    pos = 0
+    while pos + 4 <= len(data):
+        size = struct.unpack(">H", data[pos : pos + 2])[0]
+        if pos + 4 + size > len(data) or data[pos + 4 : pos + 8] == b"data":
+            return texts
+        raw = data[pos + 4 : pos + 4 + size]
+        encoding = "utf-16" if raw[:2] in (b"\xfe\xff", b"\xff\xfe") else "utf-8"
+        texts.append(raw.decode(encoding, "replace").rstrip("\x00")[:MAX_TAG_VALUE])
+        pos += 4 + size
+    return texts
+
+
 def _iff(asset: Asset) -> list[Tag]:
     """AIFF/AIFC text chunks (big-endian IFF, chunks padded to even length)."""
     if asset.format != "aiff":
@@ -178,8 +220,9 @@ def _mutagen(asset: Asset) -> list[Tag]:
 
     with asset.open() as f:
         try:
-            if asset.format == "mp3":  # the tag alone: no need to sync to an MPEG frame
-                return _mutagen_tags(mutagen.id3.ID3(f)) if asset.head(3) == b"ID3" else []  # type: ignore[no-untyped-call]
+            if asset.format == "mp3":  # the tags alone: no need to sync to an MPEG frame
+                v2 = _mutagen_tags(mutagen.id3.ID3(f)) if asset.head(3) == b"ID3" else []  # type: ignore[no-untyped-call]
+                return v2 + _id3v1(asset.tail(128))
             found = mutagen.File(f)
         except Exception as exc:  # mutagen raises many types on hostile bytes (ID3, MP4, Ogg)
             raise ValueError(f"{type(exc).__name__}: {exc}") from exc
@@ -197,8 +240,29 @@ def _mutagen_tags(tags: Any) -> list[Tag]:
         # key: those are left to FFmpeg, which resolves the names through the 'keys' box.
         named = ((k, v) for k, v in tags.items() if k.isprintable() and not k.startswith("\x00"))
         return [Tag("MP4 ilst", key, _value(v)) for key, v in named]
-    # Vorbis comments (FLAC, Ogg Vorbis/Opus/FLAC): a list of (key, value) pairs
-    return [Tag("Vorbis comment", str(k), str(v)[:MAX_TAG_VALUE]) for k, v in tags]
+    # Vorbis comments (FLAC, Ogg Vorbis/Opus/FLAC): the vendor string (the encoder that
+    # wrote the stream, Vorbis I spec 5.2.1), then a list of (key, value) pairs
+    vendor = [Tag("Vorbis comment", "vendor", str(tags.vendor)[:MAX_TAG_VALUE])]
+    return vendor + [Tag("Vorbis comment", str(k), str(v)[:MAX_TAG_VALUE]) for k, v in tags]
+
+
+# ID3v1 (and v1.1): the last 128 bytes, "TAG" then fixed-width Latin-1 fields.
+_ID3V1_FIELDS = (("title", 3, 33), ("artist", 33, 63), ("album", 63, 93), ("year", 93, 97))
+
+
+def _id3v1(tail: bytes) -> list[Tag]:
+    """Title, artist, album, year and comment of an ID3v1 tag at the end of an MP3."""
+    if len(tail) != 128 or not tail.startswith(b"TAG"):
+        return []
+    comment = tail[97:125] if tail[125] == 0 and tail[126] else tail[97:127]  # v1.1: track
+    fields = [(key, tail[start:end]) for key, start, end in _ID3V1_FIELDS]
+    fields.append(("comment", comment))
+    out = []
+    for key, raw in fields:
+        text = raw.split(b"\x00", 1)[0].decode("latin-1").strip()
+        if text:
+            out.append(Tag("ID3v1", key, text))
+    return out
 
 
 def _id3_frame(frame: Any, version: tuple[int, int, int]) -> list[Tag]:
@@ -211,6 +275,8 @@ def _id3_frame(frame: Any, version: tuple[int, int, int]) -> list[Tag]:
         return [Tag(source, key, text if printable else f"[{len(frame.data)} bytes] {label}")]
     if frame.FrameID == "PRIV":
         return []  # binary by definition; XMP and C2PA in PRIV/GEOB are read by their detectors
+    if frame.FrameID in ("APIC", "PIC"):  # the picture is binary; its description is text
+        return [Tag(source, key, frame.desc[:MAX_TAG_VALUE])]
     if hasattr(frame, "url"):
         return [Tag(source, key, str(frame.url))]
     if hasattr(frame, "text"):

@@ -66,6 +66,7 @@ _DRAFT_SIDE = 256
 # EPS plugin would run Ghostscript, and anything outside this map is not hashed at all.
 _PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
     "jpeg": ("JPEG",),  # its factory also opens MPO (multi-picture) files
+    "mpo": ("MPO", "JPEG"),  # Pillow reads the first picture
     "png": ("PNG",),
     "gif": ("GIF",),
     "webp": ("WEBP",),

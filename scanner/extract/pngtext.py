@@ -74,12 +74,15 @@ class _Budget:
 def _decode_text(
     tag: bytes, data: bytes, problems: list[str], budget: _Budget
 ) -> tuple[str, str] | None:
-    """Decode one tEXt/zTXt/iTXt payload into (keyword, text), or None for other chunks."""
-    if tag not in (b"tEXt", b"zTXt", b"iTXt") or b"\x00" not in data:
+    """Decode one tEXt/zTXt/iTXt payload into (keyword, text), or None for other chunks.
+
+    ComfyUI's SaveAnimatedPNG writes its graphs into private ``comf`` chunks after the image
+    data, laid out as tEXt ("keyword\\0text", Latin-1); they are read the same way."""
+    if tag not in (b"tEXt", b"zTXt", b"iTXt", b"comf") or b"\x00" not in data:
         return None
     raw_key, rest = data.split(b"\x00", 1)
     key = raw_key.decode("latin-1")
-    if tag == b"tEXt":
+    if tag in (b"tEXt", b"comf"):
         return key, rest.decode("latin-1")
     if tag == b"zTXt":
         return key, _inflate(rest[1:], key, problems, budget).decode("latin-1")

@@ -1,12 +1,16 @@
 """Text metadata of RIFF files (WAV, Broadcast WAV, AVI): ``LIST``/``INFO``, ``bext``, ``iXML``.
 
 - ``LIST``/``INFO`` subchunks (RIFF 1991 spec): ``ISFT`` software, ``ICMT`` comment,
-  ``INAM`` title, ``IART`` artist, ``IENG`` engineer, ``ICRD`` date ... zero-terminated text.
+  ``INAM`` title, ``IART`` artist, ``IENG`` engineer, ``ICRD`` date ... zero-terminated text;
+  ``LIST``/``adtl`` cue labels, notes and labelled text (marker names and comments);
+  ``LIST``/``exif`` (JEITA CP-3451: camera make, model, related image, user comment).
+- ``axml`` (EBU Tech 3285 supplement 5): the ADM XML document, kept as text.
 - ``bext`` (EBU Tech 3285 v2): fixed-width ASCII fields then free ``CodingHistory`` lines
   whose ``T=`` part names the device or software at each step of the signal chain.
 - ``iXML`` (iXML spec 2.x): production-sound XML (project, scene, take, note, recorder),
   parsed with defusedxml only.
-Only LIST chunks of type INFO are read; ``movi`` and ``data`` payloads are never touched.
+Only LIST chunks of type INFO, adtl and exif are read; ``movi`` and ``data`` payloads are never
+touched.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
 from scanner.extract.containers import iter_riff_chunks
+from scanner.extract.exif_ifd import decode_user_comment
 
 MAX_TEXT_CHUNK = 1 << 20  # INFO, bext and iXML are a few KiB; more is not metadata
 MAX_XML_FIELDS = 200
@@ -54,22 +59,43 @@ def riff_tags(f: BinaryIO) -> list[Triple]:
             out.extend(_bext(chunk.data))
         elif chunk.tag == b"iXML":
             out.extend(_ixml(chunk.data))
+        elif chunk.tag == b"axml" and (xml := _text(chunk.data[:MAX_TEXT_CHUNK])):  # ADM
+            out.append(("axml", "axml", xml))
     return out
 
 
 def _list_info(f: BinaryIO, offset: int, size: int) -> list[Triple]:
     f.seek(offset)
-    if size < 4 or f.read(4) != b"INFO" or size > MAX_TEXT_CHUNK:
+    kind = f.read(4)
+    if size < 4 or kind not in (b"INFO", b"adtl", b"exif") or size > MAX_TEXT_CHUNK:
         return []
     body = f.read(size - 4)
-    return [("RIFF INFO", key, value) for key, value in _subchunks(body)]
+    if kind == b"adtl":
+        return [("RIFF adtl", key, value) for key, value in _cue_texts(body)]
+    return [(f"RIFF {kind.decode()}", key, value) for key, value in _subchunks(body)]
+
+
+def _cue_texts(body: bytes) -> Iterator[tuple[str, str]]:
+    """Cue point labels and notes (``labl``, ``note``: cue id then text) and labelled text
+    (``ltxt``: cue id, length, purpose, country, language, dialect, code page, then text)
+    of an associated-data list (RIFF 1991 spec, 3-18): marker names and comments."""
+    pos = 0
+    while pos + 8 <= len(body):
+        tag, length = body[pos : pos + 4], int.from_bytes(body[pos + 4 : pos + 8], "little")
+        data = body[pos + 8 : pos + 8 + length]
+        skip = {b"labl": 4, b"note": 4, b"ltxt": 20}.get(tag)
+        if skip is not None and (value := _text(data[skip:])):
+            yield f"{tag.decode('latin-1')}:{int.from_bytes(data[:4], 'little')}", value
+        pos += 8 + length + (length & 1)
 
 
 def _subchunks(body: bytes) -> Iterator[tuple[str, str]]:
     pos = 0
     while pos + 8 <= len(body):
         tag, length = body[pos : pos + 4], int.from_bytes(body[pos + 4 : pos + 8], "little")
-        value = _text(body[pos + 8 : pos + 8 + length])
+        data = body[pos + 8 : pos + 8 + length]
+        # LIST 'exif' (JEITA CP-3451 for WAV) 'eucm' is a UserComment: 8-byte charset code first
+        value = decode_user_comment(data, "<") if tag == b"eucm" else _text(data)
         if value and tag.isalnum() and tag != b"LIST":  # nested LISTs: a RIFF bomb, not text
             yield tag.decode("latin-1"), value
         pos += 8 + length + (length & 1)

@@ -66,6 +66,7 @@ NAMESPACES = {
     "http://www.tc260.org.cn/ns/AIGC/1.0/": "TC260",  # GB 45438-2025 implicit AI label
 }
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+_XMPTK, _XAPTK = "{adobe:ns:meta/}xmptk", "{adobe:ns:meta/}xaptk"
 _CONTAINERS = {_RDF + "Seq", _RDF + "Bag", _RDF + "Alt"}
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # An empty struct, or a reference to a node elsewhere (plain RDF, not XMP): no text value.
@@ -161,6 +162,9 @@ def parse_packet(packet: bytes, into: Xmp, source: str = "") -> None:
         return
     into.packets += 1
     found: list[tuple[str, str]] = []
+    toolkit = root.get(_XMPTK) or root.get(_XAPTK)
+    if toolkit:  # the library that wrote the packet (XMP spec part 1, 7.3.3): a tool name
+        found.append(("x:xmptk", toolkit))
     for rdf in root.iter(_RDF + "RDF"):
         for desc in rdf:
             if desc.tag == _RDF + "Description":

@@ -19,7 +19,7 @@ from scanner.extract.containers import StructureError, iter_riff_chunks
 from scanner.extract.jpeg import APP1, jpeg_walk
 from scanner.extract.pngtext import png_text
 from scanner.model import MediaKind
-from scanner.sniff import id3_end
+from scanner.sniff import JPEG_FORMATS, id3_end
 
 MAX_PACKET = 16 * 1024 * 1024
 SCAN_HEAD = 2 * 1024 * 1024
@@ -265,7 +265,7 @@ def strip_wrapper(packet: bytes) -> bytes:
 
 Locator = Callable[[Asset, list[str], list[str]], list[Packet]]
 _LOCATORS: dict[str, Locator] = {
-    "jpeg": _jpeg,
+    **{fmt: _jpeg for fmt in JPEG_FORMATS},
     "png": _png,
     "webp": _riff,
     "wav": _riff,

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from detectors.c2pa_integrity import LEADING
 from detectors.source_types import classify
+from detectors.tool_identity import display
 
 VERDICT_TITLES = {
     "ai-generated": "AI-generated",
@@ -22,11 +24,8 @@ VERDICT_TITLES = {
     "unreadable": "Unreadable",
 }
 
-_SIGNATURE_WORDS = {
-    "Trusted": "valid signature, trusted signer",
-    "Valid": "valid signature",
-    "Invalid": "INVALID signature or hashes",
-}
+# A C2PA finding that carries the integrity story (detectors.c2pa_integrity) in its details.
+_STORY_CODES = ("C2P012", "C2P009", "C2P010")
 
 # Details naming the tool, most specific first (also what the catalog records as "tool").
 TOOL_KEYS = ("software_agent", "tool", "system", "claim_generator")
@@ -45,19 +44,23 @@ class Facts:
 
 
 def file_facts(entry: dict[str, Any]) -> Facts:
-    """The plain-words facts of one report entry."""
+    """The plain-words facts of one report entry. Content Credentials whose integrity is in
+    doubt (tampered, invalid, expired, remote ...) lead the answer, before anything they claim."""
     findings: list[dict[str, Any]] = entry["findings"]
     deciding = _deciding(entry)
-    signature = _signature(findings)
+    headline, leads = _integrity(findings)
+    signature = "" if leads else _inline(headline)
+    answer = _answer(entry, deciding, findings, signature)
     items = [
-        *_signed_items(findings, signature),
+        *_signed_items(findings, headline if leads else signature),
+        *_stored_elsewhere_items(findings, headline),
         *_tool_items(deciding, findings),
         *_source_type_items(deciding),
         *_prompt_items(findings),
         *_trace_items(findings),
     ]
     return Facts(
-        answer=_answer(entry, deciding, findings, signature),
+        answer=f"{headline}. {answer}" if leads else answer,
         items=tuple(items),
         approval=_approval(entry),
         problems=_problems(entry),
@@ -75,18 +78,21 @@ def _first(findings: list[dict[str, Any]], code: str) -> dict[str, Any] | None:
     return next((f for f in findings if f["rule"] == code), None)
 
 
-def _signature(findings: list[dict[str, Any]]) -> str:
-    """Validation in words: 'valid signature, untrusted root' and the like, or ''."""
-    present = _first(findings, "C2P012")
-    if present is None:
-        return ""
-    state = str(present["details"].get("validation_state", ""))
-    words = _SIGNATURE_WORDS.get(state, f"validation state {state or 'unknown'}")
-    if state == "Valid" and _first(findings, "C2P006"):
-        words += ", untrusted root"
-    if _first(findings, "C2P007"):
-        words += ", certificate expired"
-    return words
+def _integrity(findings: list[dict[str, Any]]) -> tuple[str, bool]:
+    """The Content Credentials' integrity headline ('TAMPERED: the bytes changed after
+    signing (...)', 'Valid signature, untrusted root' ...), and whether it leads the answer."""
+    for code in _STORY_CODES:
+        finding = _first(findings, code)
+        if finding is not None and finding["details"].get("headline"):
+            category = str(finding["details"].get("integrity", ""))
+            leads = category in {c.value for c in LEADING}
+            return str(finding["details"]["headline"]), leads
+    return "", False
+
+
+def _inline(headline: str) -> str:
+    """A non-leading headline inside a sentence: 'valid signature, untrusted root'."""
+    return headline[:1].lower() + headline[1:]
 
 
 def _signer(findings: list[dict[str, Any]]) -> str:
@@ -107,7 +113,7 @@ def _tool(deciding: list[dict[str, Any]], findings: list[dict[str, Any]]) -> str
             for key in TOOL_KEYS:
                 value = finding["details"].get(key)
                 if value:
-                    return str(value)
+                    return display(str(value))
     return ""
 
 
@@ -135,8 +141,10 @@ def _credentials(findings: list[dict[str, Any]], signature: str) -> str:
     present = _first(findings, "C2P012")
     if present is None:
         return ""
-    generator = present["details"].get("claim_generator") or "an unnamed generator"
-    return f"; Content Credentials by {generator}, signed by {_signer(findings)}, {signature}"
+    raw = present["details"].get("claim_generator")
+    generator = display(str(raw)) if raw else "an unnamed generator"
+    words = f", {signature}" if signature else ""
+    return f"; Content Credentials by {generator}, signed by {_signer(findings)}{words}"
 
 
 def _answer_tool(deciding: list[dict[str, Any]], findings: list[dict[str, Any]]) -> str:
@@ -156,8 +164,9 @@ def _answer_tool(deciding: list[dict[str, Any]], findings: list[dict[str, Any]])
 
 
 def _answer_signature(findings: list[dict[str, Any]], signature: str) -> str:
-    if signature:
-        return f"signed by {_signer(findings)}, {signature}"
+    if _first(findings, "C2P012") is not None:
+        words = f", {signature}" if signature else ""  # (a leading headline says it first)
+        return f"signed by {_signer(findings)}{words}"
     decided_by_trace = any(f["rule"] in _TRACE_CODES for f in findings)
     return "" if decided_by_trace or not findings else "unsigned metadata"
 
@@ -171,6 +180,13 @@ def _where(traced: dict[str, Any]) -> str:
     if spans:
         return "at " + ", ".join(spans[:4]) + (" …" if len(spans) > 4 else "")
     return "(a stripped copy)"
+
+
+def _stored_elsewhere_items(findings: list[dict[str, Any]], headline: str) -> list[tuple[str, str]]:
+    """Remote or unreadable Content Credentials (no manifest was read, so no signer)."""
+    if _first(findings, "C2P012") is None and headline:
+        return [("Content Credentials", headline.removeprefix("Content Credentials "))]
+    return []
 
 
 def _signed_items(findings: list[dict[str, Any]], signature: str) -> list[tuple[str, str]]:

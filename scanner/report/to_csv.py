@@ -1,7 +1,8 @@
 """The CSV report, for producers who open it in a spreadsheet.
 
 One row per finding, one row per file without findings (rule empty) so every file appears,
-then one row per finding about the AI-use log itself (path = the log's path, verdict empty).
+then one row per finding about the AI-use log itself (path = the log's path, verdict empty),
+then one per finding about the delivery as a whole (path = the scan root, verdict empty).
 ``gate`` and ``verdict`` are the file's; ``approval`` is the log entry approving that finding
 (the file's approval on a finding-less row); ``level`` is what the policy decided for a policy
 finding (pass/warn/fail), else the rule's severity (info/warning/error).
@@ -51,6 +52,8 @@ def rows(data: dict[str, Any]) -> Iterator[list[str]]:
     log_path = data["log"]["path"] if data["log"] else ""
     for finding in data["log_findings"]:
         yield _row(log_path, finding["gate"] or "pass", "", finding["approval"], finding)
+    for finding in data["delivery_findings"]:
+        yield _row(data["root"], finding["gate"] or "pass", "", None, finding)
 
 
 def _row(

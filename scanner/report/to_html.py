@@ -16,7 +16,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from scanner.model import Report
+from scanner.ignore import skipped_summary
+from scanner.model import Report, Skipped
 from scanner.report.facts import VERDICT_TITLES
 from scanner.report.html_cuts import edits
 from scanner.report.html_parts import GATE_WORDS, anchor, card, esc, folder_of
@@ -91,14 +92,23 @@ def _why(data: dict[str, Any]) -> str:
     """Why the gate is what it is: each failing or warning file and its first objection."""
     flagged = [f for f in data["files"] if f["gate"] != "pass"]
     flagged.sort(key=lambda f: f["gate"] != "fail")
-    if not flagged:
+    whole = [f for f in data["delivery_findings"] if (f["gate"] or "pass") != "pass"]
+    if not flagged and not whole:
         return ('<section aria-labelledby="why-h"><h2 id="why-h">Why</h2><p>No file fails or '
                 "warns at the gate.</p></section>")  # fmt: skip
-    items = "".join(_why_item(f) for f in flagged[:MAX_WHY])
+    items = "".join(_delivery_item(f) for f in whole)
+    items += "".join(_why_item(f) for f in flagged[:MAX_WHY])
     if len(flagged) > MAX_WHY:
         items += f"<li>… and {len(flagged) - MAX_WHY} more: use the filters below</li>"
     return (f'<section aria-labelledby="why-h"><h2 id="why-h">Why: {len(flagged)} files need '
             f'attention</h2><ul class="why">{items}</ul></section>')  # fmt: skip
+
+
+def _delivery_item(finding: dict[str, Any]) -> str:
+    """A finding about the delivery as a whole (nothing to check), first among the reasons."""
+    gate = finding["gate"] or "pass"
+    return (f'<li><span class="badge b-{esc(gate)}">{GATE_WORDS[gate]}</span> '
+            f"{esc(finding['rule'])} {esc(finding['message'])}</li>")  # fmt: skip
 
 
 def _why_item(entry: dict[str, Any]) -> str:
@@ -122,6 +132,7 @@ def _summary(data: dict[str, Any]) -> str:
         ("Duration", f"{data['duration_s']:.2f} s"),
         ("Tool", f"{data['tool']['name']} {data['tool']['version']}"),
         ("Files", str(summary["files"])),
+        ("Skipped", _skipped_text(data["skipped"])),
         ("Gate per file", f"{gates['fail']} fail, {gates['warn']} warn, {gates['pass']} pass"),
         ("Findings", f"{sev['error']} error, {sev['warning']} warning, {sev['info']} info"),
     ]
@@ -135,6 +146,14 @@ def _summary(data: dict[str, Any]) -> str:
         f'<table><caption class="note">Files by verdict</caption>{verdicts}</table></div>'
         "</section>"
     )
+
+
+def _skipped_text(skipped: list[dict[str, str]]) -> str:
+    """What the ignore lists left out, counted by pattern (the JSON report lists each path)."""
+    if not skipped:
+        return "0"
+    parts = skipped_summary([Skipped(**s) for s in skipped])
+    return f"{len(skipped)}: {parts} (the JSON report lists each path)"
 
 
 def _source_row(label: str, source: dict[str, Any] | None, missing: str) -> str:

@@ -12,11 +12,13 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from scanner.model import FileResult, Finding, Gate, Report, Source, Verdict
+from scanner.model import FileResult, Finding, Gate, Report, Skipped, Source, Verdict
 
-SCHEMA_VERSION = "1.3"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
+SCHEMA_VERSION = "1.4"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
 # 1.2 added files[].role, options (sources, trace summary) and the trace findings (TRC);
-# 1.3 added timeline (TML) and IMF findings, options.timelines and .imf, role "timeline"
+# 1.3 added timeline (TML) and IMF findings, options.timelines and .imf, role "timeline";
+# 1.4 added skipped (what the ignore lists left out), summary.skipped, options.ignore and
+# delivery_findings (POL011: nothing to check)
 
 
 def to_dict(report: Report) -> dict[str, Any]:
@@ -25,6 +27,8 @@ def to_dict(report: Report) -> dict[str, Any]:
         **_run(report),
         "files": [file_dict(f) for f in report.files],
         "log_findings": [finding_dict(f) for f in report.log_findings],
+        "delivery_findings": [finding_dict(f) for f in report.delivery_findings],
+        "skipped": [skipped_dict(s) for s in report.skipped],
     }
 
 
@@ -47,7 +51,7 @@ def _run(report: Report) -> dict[str, Any]:
 def _options(report: Report) -> dict[str, Any]:
     """Run options worth recording: the sources folders, what the trace searched, what the
     catalog saved, the edits read (every clip, matched or not) and the IMF packages found."""
-    kept = ("sources", "trace", "catalog", "timelines", "imf")
+    kept = ("sources", "trace", "catalog", "timelines", "imf", "ignore")
     return {k: v for k, v in report.options.items() if k in kept}
 
 
@@ -68,7 +72,13 @@ def summary(report: Report) -> dict[str, Any]:
         "by_verdict": {v.value: verdicts.get(v.value, 0) for v in Verdict},
         "by_severity": {s: severities.get(s, 0) for s in ("error", "warning", "info")},
         "by_gate": {g.value: gates.get(g.value, 0) for g in Gate},
+        "skipped": len(report.skipped),
     }
+
+
+def skipped_dict(skipped: Skipped) -> dict[str, str]:
+    """One path the ignore lists left out (a folder's ends in "/"), the pattern, its list."""
+    return {"path": skipped.path, "pattern": skipped.pattern, "by": skipped.by}
 
 
 def file_dict(result: FileResult) -> dict[str, Any]:
@@ -125,6 +135,8 @@ def iter_chunks(report: Report) -> Iterator[str]:
     yield _dumps(_run(report), indent=2)[:-2]  # without the closing "\n}"
     yield from _array("files", (file_dict(f) for f in report.files))
     yield from _array("log_findings", (finding_dict(f) for f in report.log_findings))
+    yield from _array("delivery_findings", (finding_dict(f) for f in report.delivery_findings))
+    yield from _array("skipped", (skipped_dict(s) for s in report.skipped))
     yield "\n}\n"
 
 

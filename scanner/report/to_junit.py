@@ -5,7 +5,9 @@ by its path and classed ``provscan.<top folder>`` (``provscan..`` for files at t
 file whose gate is ``fail`` fails with the policy findings that failed it plus the detector
 evidence that decided its verdict. JUnit has no warning state: a ``warn`` file passes and lists
 its warnings in ``<system-out>`` (every case lists its verdict and findings there). The AI-use
-log's own findings are cases of class ``provscan.ai-use-log``, one per log entry id.
+log's own findings are cases of class ``provscan.ai-use-log``, one per log entry id; findings
+about the delivery as a whole (nothing to check) a case of class ``provscan.delivery``. What
+the ignore lists left out is counted in the suite's ``skipped.paths`` property.
 
 Derived from :func:`scanner.report.to_json.to_dict`. Built with ElementTree, which escapes
 markup; characters XML 1.0 cannot carry (control characters, lone surrogates left by
@@ -25,6 +27,7 @@ from scanner.report.to_json import to_dict
 
 SUITE_NAME = "provscan"
 LOG_CLASS = "provscan.ai-use-log"
+DELIVERY_CLASS = "provscan.delivery"
 WARN_NOTE = (
     ' JUnit has no warning state: a file whose gate is "warn" passes and lists its warnings'
     " in system-out. "
@@ -50,6 +53,7 @@ def render(report: Report) -> str:
     data = to_dict(report)
     cases = [_file_case(entry) for entry in data["files"]]
     cases += [_log_case(key, group, data["log"]) for key, group in _by_entry(data["log_findings"])]
+    cases += [_delivery_case(f, data["root"]) for f in data["delivery_findings"]]
     root = _testsuites(data, cases)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -90,6 +94,12 @@ def _log_case(key: str, findings: list[dict[str, Any]], log: dict[str, Any] | No
     where = f"AI-use log: {log['path']}" if log else "AI-use log"
     out = [where, f"gate: {gate}", *(finding_line(f) for f in findings)]
     return _Case(LOG_CLASS, key, gate, _failing(findings), (), tuple(out))
+
+
+def _delivery_case(finding: dict[str, Any], root: str) -> _Case:
+    gate = finding["gate"] or "pass"
+    out = (f"delivery: {root}", f"gate: {gate}", finding_line(finding))
+    return _Case(DELIVERY_CLASS, finding["name"], gate, _failing([finding]), (), out)
 
 
 def _by_entry(findings: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -162,6 +172,7 @@ def _timestamp(started: str) -> str:
 def _properties(suite: ET.Element, data: dict[str, Any]) -> None:
     props = _element(suite, "properties")
     pairs = [("gate", data["gate"]), ("root", data["root"]), ("version", data["tool"]["version"])]
+    pairs.append(("skipped.paths", data["summary"]["skipped"]))
     for name in ("log", "policy"):
         source = data[name]
         if source is not None:

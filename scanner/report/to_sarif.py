@@ -65,13 +65,20 @@ def to_sarif(report: Report) -> dict[str, Any]:
     return sarif
 
 
+# The artifact index given to findings about the delivery as a whole: they have no location.
+_DELIVERY = -1
+
+
 def _located(data: dict[str, Any]) -> Iterator[_Located]:
-    """Every finding with its file entry and artifact index (None for the log's findings)."""
+    """Every finding with its file entry and artifact index (None for the log's findings,
+    _DELIVERY for those about the delivery as a whole)."""
     for i, entry in enumerate(data["files"]):
         for finding in entry["findings"]:
             yield entry, i, finding
     for finding in data["log_findings"]:
         yield None, None, finding
+    for finding in data["delivery_findings"]:
+        yield None, _DELIVERY, finding
 
 
 def rule_descriptors(findings: Iterator[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -168,7 +175,10 @@ def _result(
         "level": level(finding),
         "message": {"text": finding["message"] or finding["name"]},
     }
-    locations = _file_locations(entry, artifact) if entry else _log_locations(finding, log)
+    if entry:
+        locations = _file_locations(entry, artifact)
+    else:
+        locations = [] if artifact == _DELIVERY else _log_locations(finding, log)
     if locations:
         result["locations"] = locations
     if finding["fingerprint"]:

@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from detectors.c2pa_integrity import LEADING
+from scanner.ignore import skipped_summary
 from scanner.model import Report
 from scanner.report.to_json import to_dict
 
@@ -113,7 +115,10 @@ def render(report: Report, *, color: bool = False) -> str:
     if data["log_findings"]:
         lines.extend(["", "AI-use log:"])
         lines.extend(_finding_line(f, style) for f in data["log_findings"])
-    lines.extend(_summary_lines(data, style))
+    if data["delivery_findings"]:
+        lines.extend(["", "Delivery:"])
+        lines.extend(_finding_line(f, style) for f in data["delivery_findings"])
+    lines.extend(_summary_lines(report, data, style))
     return "\n".join(lines) + "\n"
 
 
@@ -148,8 +153,16 @@ def _file_lines(entry: dict[str, Any], style: _Style, columns: tuple[int, int, i
     head = "  ".join((_pad(path, path, path_width), _pad(fmt, fmt, format_width),
                       _pad(verdict, words, verdict_width)))  # fmt: skip
     lines = [f"{head}  gate: {gate}"]
-    lines.extend(_finding_line(f, style) for f in entry["findings"])
+    lines.extend(_finding_line(f, style) for f in _integrity_first(entry["findings"]))
     return lines
+
+
+def _integrity_first(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The findings, a C2PA integrity story that must be read first (tampered, invalid,
+    expired, remote ...: detectors.c2pa_integrity) moved to the top."""
+    leading = {c.value for c in LEADING}
+    first = [f for f in findings if f["details"].get("integrity") in leading]
+    return first + [f for f in findings if f not in first]
 
 
 def _finding_line(finding: dict[str, Any], style: _Style) -> str:
@@ -164,7 +177,7 @@ def _finding_line(finding: dict[str, Any], style: _Style) -> str:
     return f"  {painted} {rule} {safe(finding['message'])}{conf}{approved}"
 
 
-def _summary_lines(data: dict[str, Any], style: _Style) -> list[str]:
+def _summary_lines(report: Report, data: dict[str, Any], style: _Style) -> list[str]:
     summary = data["summary"]
     counts = ", ".join(f"{n} {_VERDICT_WORDS[v]}" for v, n in summary["by_verdict"].items() if n)
     gates = summary["by_gate"]
@@ -177,9 +190,15 @@ def _summary_lines(data: dict[str, Any], style: _Style) -> list[str]:
     )
     gate_line = (f"gate: {data['gate'].upper()} ({gates['fail']} fail, {gates['warn']} warn, "
                  f"{gates['pass']} pass)")  # fmt: skip
+    skipped = []
+    if report.skipped:
+        parts = skipped_summary(report.skipped)
+        skipped.append(safe(f"{len(report.skipped)} skipped by the ignore lists: {parts} "
+                            "(--format json lists each path)"))  # fmt: skip
     return [
         "",
         f"{summary['files']} files scanned in {data['duration_s']:.2f} s: {counts or 'nothing'}",
+        *skipped,
         style.paint(gate_line, _GATE_STYLE[data["gate"]]),
         f"AI-use log: {log_line}; policy: {policy_line}",
         f"findings: {sev['error']} error, {sev['warning']} warning, {sev['info']} info",

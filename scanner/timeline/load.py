@@ -41,10 +41,21 @@ def load_cuts(paths: Sequence[Path], rate: Fraction | None, limits: Limits) -> l
     cuts: list[Cut] = []
     for given in paths:
         path, final = split_final(given)
+        if path.is_dir():
+            raise TimelineError(f"{path}: --timeline: {_folder_hint(path)}")
         if not path.is_file():
             raise TimelineError(f"{path}: --timeline: no such file")
         cuts.extend(replace(cut, final=final) for cut in read_isolated(path, rate, limits))
     return cuts
+
+
+def _folder_hint(path: Path) -> str:
+    """What to say of a folder given as an edit: a Final Cut Pro bundle (.fcpxmld) holds
+    its FCPXML as Info.fcpxml."""
+    inside = path / "Info.fcpxml"
+    if inside.is_file():
+        return f"a folder (a Final Cut Pro bundle): give the FCPXML inside it, {inside}"
+    return "a folder, not an edit (give the EDL, FCP 7 XML, FCPXML, AAF or OTIO file)"
 
 
 def split_final(given: Path) -> tuple[Path, str]:

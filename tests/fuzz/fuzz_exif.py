@@ -1,4 +1,4 @@
-"""Fuzz target: EXIF (exifread behind ``scanner.extract.exif``) on JPEG, TIFF, WebP and PNG.
+"""Fuzz target: EXIF (the IFD walk of ``scanner.extract.exif``) on JPEG, TIFF, WebP and PNG.
 
 The first byte picks a container whose magic (and, where it has one, size field) is put
 in front of the rest, so the fuzzer spends its time inside the EXIF structures rather
@@ -14,7 +14,7 @@ than rediscovering signatures:
  6    PNG whose only metadata is an ``eXIf`` chunk holding rest (a bare TIFF structure)
 ====  =========================================================
 
-Through an Asset on a scratch file: ``exif`` (documents no exception: exifread's own
+Through an Asset on a scratch file: ``exif`` (documents no exception: a broken structure's
 errors become a problem), the integrity detector (JPEG frame, TIFF directory walk, Pillow
 header), and the JPEG/TIFF/WebP XMP and IIM locators.
 """
@@ -127,10 +127,10 @@ EXTRA_SEEDS = [b"\x06" + _SAMPLE_TIFF, b"\x02" + _SAMPLE_TIFF[4:]]
 
 
 def main() -> None:
-    """Run under atheris with the scanner and exifread instrumented for coverage."""
+    """Run under atheris with the scanner instrumented for coverage."""
     import atheris
 
-    with atheris.instrument_imports(include=["scanner", "detectors", "exifread"]):
+    with atheris.instrument_imports(include=["scanner", "detectors"]):
         import detectors.integrity  # noqa: F401
         import scanner.extract.exif
         import scanner.extract.iptc_iim

@@ -1,0 +1,62 @@
+"""Every text field of a file, from every carrier, as one list: what the structural
+detectors (generation records, vendor statements) read.
+
+Carriers: PNG text chunks, EXIF text tags, XMP properties (embedded and sidecar), IPTC IIM
+datasets, JPEG COM segments, and video/audio tags (MP4 atoms, ID3 frames, Vorbis comments,
+RIFF INFO, bext, iXML, MXF identification). Each field keeps where it was read, so a
+finding can say which field said what. The list is a cached view: the extract layer reads
+each carrier once per file, whoever asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scanner.asset import Asset
+from scanner.extract.exif import exif
+from scanner.extract.iptc_iim import iptc_iim
+from scanner.extract.jpeg import comments
+from scanner.extract.media_tags import media_tags
+from scanner.extract.pngtext import png_text
+from scanner.extract.xmp import xmp
+from scanner.model import MediaKind
+
+MAX_FIELDS = 4000  # a hostile file may hold a million tags; real files hold a few hundred
+
+
+@dataclass(frozen=True, slots=True)
+class TextField:
+    """One text value: its carrier (``PNG text``, ``EXIF``, ``XMP``...), key and value."""
+
+    carrier: str
+    key: str
+    value: str
+
+    @property
+    def where(self) -> str:
+        """Carrier and key, as findings name a field (``EXIF UserComment``)."""
+        return f"{self.carrier} {self.key}"
+
+
+def text_fields(asset: Asset) -> tuple[TextField, ...]:
+    """Every text field of the asset (cached view), in carrier order."""
+    return asset.view("text_fields", _collect)
+
+
+def _collect(asset: Asset) -> tuple[TextField, ...]:
+    found: list[TextField] = []
+    if asset.kind in (MediaKind.VIDEO, MediaKind.AUDIO):
+        found.extend(TextField(t.source, t.key, t.value) for t in media_tags(asset).tags)
+    else:
+        found.extend(TextField("PNG text", k, v) for k, v in png_text(asset).text.items())
+        found.extend(TextField("EXIF", k, v) for k, v in exif(asset).tags.items())
+        found.extend(TextField("JPEG COM", "comment", v) for v in comments(asset))
+    found.extend(
+        TextField("XMP", key, value) for key, values in xmp(asset).props.items() for value in values
+    )
+    found.extend(
+        TextField("IPTC", key, value)
+        for key, values in iptc_iim(asset).fields.items()
+        for value in values
+    )
+    return tuple(f for f in found if f.value)[:MAX_FIELDS]

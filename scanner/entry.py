@@ -1,0 +1,25 @@
+"""The console entry point (``provscan``): a Ctrl-C while provscan is still loading its
+libraries ends it with one line and exit 130, not a traceback from inside an import."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from types import FrameType
+
+
+def main() -> None:
+    """Load the command line with interrupts answered in one line, then run it."""
+    previous = signal.signal(signal.SIGINT, _interrupted_while_loading)
+    from scanner import cli
+
+    signal.signal(signal.SIGINT, previous)
+    cli.main()
+
+
+def _interrupted_while_loading(signum: int, frame: FrameType | None) -> None:
+    # Nothing has started yet (no worker, no output): nothing to clean up or flush.
+    sys.stderr.write("provscan: interrupted\n")
+    sys.stderr.flush()
+    os._exit(130)
