@@ -520,3 +520,23 @@ def test_default_scan_of_the_corpus_matches_the_metadata_scan(corpus: Path, tmp_
     assert {p for p in changed if not TRACE_HITS & set(_codes(with_trace[p]))} == set()
     refusals = [m for f in with_trace.values() for m in _messages(f, "TRC005")]
     assert refusals and all(m.startswith("not traced: ") for m in refusals)
+
+
+def test_source_photo_of_an_ai_edit_is_only_a_hint(corpus: Path, tmp_path: Path) -> None:
+    """Against an AI-edited still a matching photo is a hint (it may be the edit's source),
+    and a still with its own C2PA manifest is not matched at all (default CLI scan)."""
+    names = {
+        "composite.jpg": "c2pa-content-credentials-extension/c2pa-wc/node_modules/"
+        "@contentauth/testing/fixtures/images/composite-dst.jpg",  # Firefly composite
+        "source.jpg": "public-testfiles/image/jpeg/adobe-20220124-A.jpg",  # unsigned photo
+        "signed.jpg": "public-testfiles/image/jpeg/adobe-20220124-CA.jpg",  # its own manifest
+    }
+    for name, rel in names.items():
+        (tmp_path / name).write_bytes((corpus / rel).read_bytes())
+    out = tmp_path.parent / f"{tmp_path.name}.json"
+    done = _provscan("scan", tmp_path, "-f", "json", "-o", out)
+    assert done.returncode in (0, 1), done.stderr
+    files = {f["path"]: f for f in json.loads(out.read_text())["files"]}
+    assert files["composite.jpg"]["verdict"] == "ai-edited"
+    assert files["source.jpg"]["verdict"] == "ai-suspected"
+    assert "TRC003" not in {x["rule"] for x in files["signed.jpg"]["findings"]}

@@ -18,8 +18,10 @@ COPY_OF_AI_STILL = Rule(
 )  # fmt: skip
 COPY_OF_AI_EDITED_STILL = Rule(
     "TRC003", "copy-of-ai-edited-still", Severity.ERROR,
-    "This still is a re-encoded, resized or cropped copy of a still made partly with "
-    "generative AI, with the markers stripped.",
+    "This still contains part of an AI-generated still (a composite), or shares its picture "
+    "with an AI-edited still: then it may be the edit's source as well as a stripped copy, so "
+    "the finding is a hint for a person (ai-suspected); stills with their own C2PA manifest "
+    "are not matched against AI-edited stills.",
     Signal.AI_EDITED,
 )  # fmt: skip
 TRACE_FAILED = Rule(

@@ -219,8 +219,13 @@ def _evidence(
     if outcome.result is None:  # no moving pictures in it: nothing to search
         return
     if outcome.job.kind == "still":
+        own = where.get(outcome.job.rel)
+        signed = own is not None and _has_own_credentials(files[own])
         for match in outcome.result:
-            yield _still_evidence(match, _reference(files, where, match.reference))
+            reference = _reference(files, where, match.reference)
+            if signed and (reference is None or reference.verdict is not Verdict.AI_GENERATED):
+                continue  # not a stripped copy: it carries its own signed provenance
+            yield _still_evidence(match, reference)
         return
     result = outcome.result
     for hit in result.hits:
@@ -230,6 +235,13 @@ def _evidence(
         yield Evidence(rules.TRACE_FAILED.code, f"parts of the video did not decode ({first}; "
                        f"{len(result.stats.errors)} errors): a still there could be missed",
                        key="trace", confidence=Confidence.MEDIUM)  # fmt: skip
+
+
+def _has_own_credentials(result: FileResult) -> bool:
+    """Whether the still carries a C2PA manifest of its own (C2P012). Such a still is not a
+    copy "with the markers stripped": its manifest answers for it. Against an AI-edited
+    reference (mostly a real picture) it is most often the picture the edit started from."""
+    return any(f.rule.code == "C2P012" for f in result.findings)
 
 
 def _reference(files: list[FileResult], where: dict[str, int], name: str) -> FileResult | None:
@@ -289,6 +301,16 @@ def _still_evidence(match: Any, reference: FileResult | None) -> Evidence:
     what = "a copy of" if match.coverage >= 0.6 else "contains part of"
     message = (f"{what} AI still {match.reference} ({verdict}), metadata stripped "
                f"({match.coverage:.0%} of this picture)")  # fmt: skip
+    if verdict != "ai-generated":
+        # An AI-edited still is mostly a real picture: a still that matches it may be the
+        # picture the edit started from as well as a copy of the edit, and pixels cannot
+        # tell which way it went (the corpus's Canon test photos all match the Firefly
+        # composite made from one of them). A person must look: a hint, not a verdict.
+        confidence = Confidence.LOW
+        message = (
+            f"shares {match.coverage:.0%} of this picture with AI-edited still "
+            f"{match.reference}: its source or a copy of it (pixels cannot tell which)"
+        )
     details = {"reference": match.reference, "reference_verdict": verdict,
                "reference_evidence": reasons, "inliers": match.inliers, "scale": match.scale,
                "coverage": match.coverage}  # fmt: skip
