@@ -1,0 +1,184 @@
+"""provscan's own import graph, read from the source with ``ast`` (nothing is imported).
+
+Every import counts: at module level, inside a function (a lazy import), or under
+``if TYPE_CHECKING:`` (typing only). Importing ``a.b.c`` also runs ``a/__init__`` and
+``a/b/__init__`` first, so it depends on those packages too. The layer test checks this
+graph against docs/ARCHITECTURE.md; the catalog hashes the modules the per-file analysis
+reaches, so stored results follow the code wherever it moves.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGES = ("scanner", "detectors")
+SOURCE_ROOT = Path(__file__).resolve().parents[1]  # the folder holding scanner/ and detectors/
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """One import of a project module: where it is and how it runs."""
+
+    source: str  # the importing module
+    target: str  # the imported module (or package)
+    line: int
+    lazy: bool = False  # inside a function: runs when the function does
+    typing_only: bool = False  # under ``if TYPE_CHECKING:``: never runs
+
+
+@dataclass(slots=True)
+class Graph:
+    """Modules (name -> file) and the imports between them."""
+
+    files: dict[str, Path] = field(default_factory=dict)
+    imports: list[Import] = field(default_factory=list)
+
+    def edges(self, *, typing: bool = True) -> dict[str, set[str]]:
+        """Module -> the modules it imports (typing-only imports too, unless ``typing`` is
+        False)."""
+        out: dict[str, set[str]] = {name: set() for name in self.files}
+        for imp in self.imports:
+            if typing or not imp.typing_only:
+                out[imp.source].add(imp.target)
+        return out
+
+    def cycles(self) -> list[list[str]]:
+        """Every group of modules that import each other, directly or through others."""
+        return [sorted(group) for group in strongly_connected(self.edges()) if len(group) > 1]
+
+
+def module_files(root: Path = SOURCE_ROOT, packages: Iterable[str] = PACKAGES) -> dict[str, Path]:
+    """Every module of ``packages`` under ``root``: dotted name -> file."""
+    files = {}
+    for package in packages:
+        for path in sorted((root / package).rglob("*.py")):
+            parts = path.relative_to(root).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            files[name] = path
+    return files
+
+
+def read_graph(root: Path = SOURCE_ROOT, packages: Iterable[str] = PACKAGES) -> Graph:
+    """The whole import graph of ``packages`` under ``root``."""
+    files = module_files(root, packages)
+    graph = Graph(files)
+    for name, path in files.items():
+        graph.imports.extend(imports_of(name, path, files))
+    return graph
+
+
+def reached(
+    start: Iterable[str], root: Path = SOURCE_ROOT, *, typing: bool = False
+) -> dict[str, Path]:
+    """The modules ``start`` runs when imported and called, itself included: every import,
+    lazy ones too (typing-only ones when ``typing``), followed to the end. Only the modules
+    reached are parsed."""
+    files = module_files(root)
+    todo, seen = list(start), {}
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in files:
+            continue
+        seen[name] = files[name]
+        todo.extend(i.target for i in imports_of(name, files[name], files)
+                    if typing or not i.typing_only)  # fmt: skip
+    return dict(sorted(seen.items()))
+
+
+def imports_of(name: str, path: Path, files: dict[str, Path]) -> Iterator[Import]:
+    """The project modules one file imports (packages of a dotted target included)."""
+    tree = ast.parse(path.read_bytes(), str(path))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node, lazy, typing_only in _import_nodes(tree, lazy=False, typing_only=False):
+        for target in sorted(_targets(node, package, files)):
+            if target != name:
+                yield Import(name, target, node.lineno, lazy, typing_only)
+
+
+def _import_nodes(
+    node: ast.AST, *, lazy: bool, typing_only: bool
+) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool, bool]]:
+    """Import statements below ``node``, with whether each is inside a function and whether
+    it is under ``if TYPE_CHECKING``."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.Import | ast.ImportFrom):
+            yield child, lazy, typing_only
+        elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            yield from _import_nodes(child, lazy=True, typing_only=typing_only)
+        elif isinstance(child, ast.If) and _is_type_checking(child.test):
+            for stmt in child.body:
+                yield from _import_nodes(ast.Module([stmt], []), lazy=lazy, typing_only=True)
+            for stmt in child.orelse:
+                yield from _import_nodes(ast.Module([stmt], []), lazy=lazy,
+                                         typing_only=typing_only)  # fmt: skip
+        else:
+            yield from _import_nodes(child, lazy=lazy, typing_only=typing_only)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+def _targets(node: ast.Import | ast.ImportFrom, package: str, files: dict[str, Path]) -> set[str]:
+    """The project modules an import statement runs: the named module, its packages, and
+    for ``from M import x`` the submodule ``M.x`` when there is one."""
+    if isinstance(node, ast.Import):
+        named = [alias.name for alias in node.names]
+    else:
+        base = node.module or ""
+        if node.level:
+            parts = package.split(".")
+            parts = parts[: len(parts) - (node.level - 1)]
+            base = ".".join([*parts, base] if base else parts)
+        named = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+    found = set()
+    for dotted in named:
+        parts = dotted.split(".")
+        found.update(".".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return {target for target in found if target in files}
+
+
+def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's strongly connected components, iteratively (no recursion limit)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    for start in edges:
+        if start in index:
+            continue
+        work = [(start, iter(sorted(edges[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                groups.append(group)
+    return groups
