@@ -1,54 +1,6 @@
-"""Detectors: one module per signal family, each satisfying the :class:`Detector` protocol.
+"""Detectors: one module per signal family, each satisfying the Detector protocol.
 
-The registry below is explicit on purpose (greppable, type-checked, no import magic). A
-detector reads an :class:`~scanner.asset.Asset` and yields evidence; it never walks,
-hashes for matching, decides pass/fail, prints, or touches the network.
+The registry of the detectors a scan runs is ``detectors.registry`` (kept out of this file:
+importing any one detector module runs this file first, so a registry here would make every
+detector depend on all the others).
 """
-
-from __future__ import annotations
-
-from collections.abc import Iterator
-from typing import Protocol
-
-from scanner.asset import Asset
-from scanner.model import Evidence, MediaKind, Rule, Section
-
-
-class Detector(Protocol):
-    """What every detector module exports."""
-
-    NAME: str
-    KINDS: frozenset[MediaKind]
-    RULES: tuple[Rule, ...]
-
-    def detect(self, asset: Asset) -> Iterator[Evidence]:
-        """Yield evidence for every rule of this family that fires on the asset."""
-        ...
-
-    def describe(self, asset: Asset) -> Iterator[Section]:
-        """Yield human-readable sections of what this family found (for ``inspect``)."""
-        ...
-
-
-# Imported after the protocol so detector modules may import it for type hints.
-from detectors import (  # noqa: E402
-    aigc_label,
-    c2pa_manifest,
-    exif_tags,
-    generator,
-    integrity,
-    media_meta,
-    statements,
-    xmp_iptc,
-)
-
-DETECTORS: tuple[Detector, ...] = (
-    integrity,
-    generator,
-    exif_tags,
-    media_meta,
-    c2pa_manifest,
-    xmp_iptc,
-    aigc_label,
-    statements,
-)

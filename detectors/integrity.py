@@ -17,7 +17,7 @@ from PIL import Image, UnidentifiedImageError
 
 from scanner.asset import Asset
 from scanner.extract.apng import apng_problem
-from scanner.extract.av_structure import (
+from scanner.extract.av_structure.checks import (
     aiff_problem,
     bmff_problem,
     ebml_problem,
@@ -33,11 +33,11 @@ from scanner.extract.pngtext import png_text
 from scanner.extract.psd import psd_header_problem
 from scanner.extract.tiff import check_tiff
 from scanner.model import Evidence, Line, MediaKind, Rule, Section
-from scanner.scanrules import UNREADABLE
+from scanner.rules.scan import UNREADABLE
 
 NAME = "integrity"
 KINDS = frozenset(MediaKind)
-RULES: tuple[Rule, ...] = ()  # raises the scanner's own SCN001, defined in scanner.scanrules
+RULES: tuple[Rule, ...] = ()  # raises the scanner's own SCN001, defined in scanner.rules.scan
 
 # JPEG is absent: its own walk checks the frame header (Pillow would walk the segments again)
 _PILLOW_FORMATS = frozenset({"png", "gif", "tiff", "webp", "bmp", "psd"})

@@ -32,7 +32,7 @@ from scanner.progress import Counted, terminal_progress
 from scanner.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
 from scanner.report.to_composition import inspect_composition, is_composition
 from scanner.report.to_cut import inspect_cuts
-from scanner.rules import all_rules
+from scanner.rulebook import all_rules
 from scanner.timeline.cut import Cut, TimelineError
 from scanner.timeline.load import load_cuts, looks_like_timeline, parse_rate
 

@@ -136,7 +136,7 @@ def _targets(node: ast.Import | ast.ImportFrom, package: str, files: dict[str, P
             parts = parts[: len(parts) - (node.level - 1)]
             base = ".".join([*parts, base] if base else parts)
         named = [base, *(f"{base}.{alias.name}" for alias in node.names)]
-    found = set()
+    found: set[str] = set()
     for dotted in named:
         parts = dotted.split(".")
         found.update(".".join(parts[:n]) for n in range(1, len(parts) + 1))

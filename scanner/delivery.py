@@ -13,7 +13,7 @@ from scanner.engine import fingerprint
 from scanner.ignore import skipped_summary
 from scanner.model import Evidence, Finding, Report
 from scanner.policy import Policy
-from scanner.policyrules import NOTHING_TO_CHECK
+from scanner.rules.policy import NOTHING_TO_CHECK
 
 DELIVERABLE = "deliverable"
 

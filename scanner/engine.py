@@ -14,8 +14,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from detectors import DETECTORS, Detector
-from scanner import __version__, scanrules
+from detectors.registry import DETECTORS, Detector
+from scanner import __version__
 from scanner.asset import Asset, find_sidecar
 from scanner.backend import LOCAL, Backend, analyse_entries
 from scanner.compact import Compactor
@@ -35,7 +35,8 @@ from scanner.model import (
     Verdict,
 )
 from scanner.progress import NO_PROGRESS, Progress
-from scanner.rules import by_code
+from scanner.rulebook import by_code
+from scanner.rules import scan as scanrules
 from scanner.sniff import EMPTY, UNKNOWN, extension_matches
 from scanner.verdict import decide
 from scanner.walk import Entry, iter_entries

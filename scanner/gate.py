@@ -15,7 +15,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from scanner import policyrules as pol
 from scanner.ailog.entry import LogEntry
 from scanner.ailog.load import AiLog
 from scanner.ailog.match import EntryIndex, FileFacts, matched_key, path_moved
@@ -37,6 +36,7 @@ from scanner.model import (
     evolve,
 )
 from scanner.policy import Policy
+from scanner.rules import policy as pol
 from scanner.sources import SOURCE, locate
 from scanner.verdict import decide
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from scanner.ailog.match import glob_matches
 from scanner.model import Gate, Rule, Severity
-from scanner.policyrules import RULES
+from scanner.rules.policy import RULES
 
 LEVELS = {"violation": Gate.FAIL, "warning": Gate.WARN, "off": Gate.PASS}
 _BY_NAME = {rule.name: rule for rule in RULES}

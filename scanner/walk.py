@@ -17,7 +17,7 @@ from pathlib import Path
 
 from scanner.ignore import NO_IGNORE, Ignore
 from scanner.model import Rule, Skipped
-from scanner.scanrules import NOT_REGULAR, SYMLINK, UNREADABLE
+from scanner.rules.scan import NOT_REGULAR, SYMLINK, UNREADABLE
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import pytest
 
-from scanner.extract.av_structure import (
+from scanner.extract.av_structure.checks import (
     aiff_problem,
     bmff_problem,
     ebml_problem,

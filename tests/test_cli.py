@@ -138,7 +138,7 @@ def test_inspect_prints_verdict(tmp_path: Path) -> None:
 
 def test_rules_lists_every_rule() -> None:
     """`provscan rules` prints one line per rule with code, name, severity and summary."""
-    from scanner.rules import all_rules
+    from scanner.rulebook import all_rules
 
     result = runner.invoke(cli.app, ["rules"])
     lines = result.output.strip().splitlines()
@@ -148,7 +148,7 @@ def test_rules_lists_every_rule() -> None:
 
 def test_rule_codes_are_unique_and_well_formed() -> None:
     """Every rule code is a 3-character family (letter first) + 3 digits, defined once."""
-    from scanner.rules import all_rules, by_code
+    from scanner.rulebook import all_rules, by_code
 
     codes = [r.code for r in all_rules()]
     assert len(codes) == len(set(codes)) == len(by_code())

@@ -38,7 +38,7 @@ from scanner.imf.package import (
 from scanner.imf.stage import apply_imf
 from scanner.model import Evidence, Finding, Gate, Report, Verdict
 from scanner.policy import DEFAULT_POLICY
-from scanner.trace import rules as trace_rules
+from scanner.rules import trace as trace_rules
 from scanner.verdict import decide
 from tests.conftest import FIXTURES
 

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from defusedxml import ElementTree as SafeET
 
-from scanner import policyrules
 from scanner.model import (
     Confidence,
     Evidence,
@@ -31,7 +30,8 @@ from scanner.model import (
     Verdict,
 )
 from scanner.report import to_csv, to_junit, to_sarif
-from scanner.rules import by_code
+from scanner.rulebook import by_code
+from scanner.rules import policy as policyrules
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "schemas"

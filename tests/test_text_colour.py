@@ -12,7 +12,7 @@ import pytest
 from scanner.model import Evidence, Finding, Gate, Verdict
 from scanner.report import to_text
 from scanner.report.to_text import render, wants_color
-from scanner.rules import by_code
+from scanner.rulebook import by_code
 from tests.test_reports import make_report
 
 OWN_SGR = {

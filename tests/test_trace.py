@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 from fixtures.trace_media import Shot, encode_h264, render, scene
 from scanner import cli
 from scanner.isolate import Limits
+from scanner.timecode import parse_timecode, to_timecode
 from scanner.trace.features import FRAME_FEATURES, describe, to_analysis_size
 from scanner.trace.index import DescriptorIndex, best_two
 from scanner.trace.matcher import Matcher
 from scanner.trace.reference import UnusableReference, reference_from_gray
-from scanner.trace.timecode import parse_timecode, to_timecode
 from scanner.trace.tracer import trace_video
 from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
 
@@ -311,7 +311,7 @@ def test_unapproved_hit_fails_and_failed_search_is_a_warning(
     (evidence,) = _evidence(failed, [], {})
     assert evidence.rule == "TRC004"
     assert evidence.message == "not searched for AI stills: the search took longer than 10 s"
-    from scanner.trace.rules import TRACE_FAILED
+    from scanner.rules.trace import TRACE_FAILED
 
     assert TRACE_FAILED.signal is Signal.NONE and TRACE_FAILED.severity is Severity.WARNING
 

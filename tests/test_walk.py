@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.scanrules import NOT_REGULAR, SYMLINK
+from scanner.rules.scan import NOT_REGULAR, SYMLINK
 from scanner.walk import iter_entries
 
 

@@ -23,7 +23,7 @@ from scanner.model import (
     Rule,
     Verdict,
 )
-from scanner.rules import by_code
+from scanner.rulebook import by_code
 
 
 def encode(result: FileResult) -> str:

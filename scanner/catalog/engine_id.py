@@ -21,8 +21,8 @@ _SOURCES = (
     "scanner/extract",
     "scanner/asset.py",
     "scanner/engine.py",
-    "scanner/rules.py",
-    "scanner/scanrules.py",
+    "scanner/rulebook.py",
+    "scanner/rules",
     "scanner/sniff.py",
     "scanner/verdict.py",
 )

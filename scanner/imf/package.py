@@ -20,7 +20,7 @@ from xml.etree.ElementTree import Element
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 
-from scanner.trace.timecode import parse_timecode, to_timecode
+from scanner.timecode import parse_timecode, to_timecode
 
 MAX_XML_BYTES = 32 * 1024 * 1024  # a 10-hour CPL with thousands of resources is a few MiB
 MAX_DIGITS = 18  # 10^18 edit units is 10^9 years at 24 fps; longer is hostile (and int()
@@ -466,7 +466,7 @@ def _extent(resource: Element, where: _Where) -> tuple[int, int, int]:
 
 
 def _tc_rate(rate: int, drop: bool) -> Fraction:
-    """The rate scanner.trace.timecode counts at: 30000/1001 and 60000/1001 mean drop-frame
+    """The rate scanner.timecode counts at: 30000/1001 and 60000/1001 mean drop-frame
     there, so a non-drop timecode uses the integer rate."""
     return Fraction(rate * 1000, 1001) if drop else Fraction(rate)
 

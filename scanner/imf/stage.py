@@ -29,7 +29,6 @@ from typing import Any
 
 from scanner.asset import Asset
 from scanner.engine import fingerprint
-from scanner.imf import rules
 from scanner.imf.package import (
     AssetMap,
     Composition,
@@ -42,6 +41,7 @@ from scanner.imf.package import (
     read_capped,
 )
 from scanner.model import Confidence, Evidence, FileResult, Finding, Report, Rule, Verdict
+from scanner.rules import imf as rules
 from scanner.sources import content_id, locate
 from scanner.verdict import with_findings
 

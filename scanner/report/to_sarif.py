@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 from scanner.model import Report
 from scanner.report.to_json import to_dict
-from scanner.rules import by_code
+from scanner.rulebook import by_code
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.model import Confidence, Evidence, FileResult, MediaKind, Verdict
-from scanner.timeline import rules
+from scanner.rules import timeline as rules
 from scanner.timeline.cut import Cut
 from scanner.timeline.resolve import Resolution
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from scanner.trace.timecode import to_timecode
+from scanner.timecode import to_timecode
 
 
 class TimelineError(ValueError):

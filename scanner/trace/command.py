@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.isolate import Limits
-from scanner.trace.timecode import to_timecode
+from scanner.timecode import to_timecode
 from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
 
 

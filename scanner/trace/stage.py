@@ -30,9 +30,9 @@ from scanner.model import (
     Verdict,
 )
 from scanner.progress import NO_PROGRESS, Progress
-from scanner.rules import by_code
+from scanner.rulebook import by_code
+from scanner.rules import trace as rules
 from scanner.sources import SOURCE, content_id, locate
-from scanner.trace import rules
 from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
 
 if TYPE_CHECKING:
@@ -259,7 +259,7 @@ def _provenance(reference: FileResult | None) -> tuple[str, list[str], Confidenc
 
 
 def _video_evidence(hit: Any, facts: Any, reference: FileResult | None) -> Evidence:
-    from scanner.trace.timecode import to_timecode
+    from scanner.timecode import to_timecode
 
     verdict, reasons, confidence = _provenance(reference)
     if hit.method == "phash":

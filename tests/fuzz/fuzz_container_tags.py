@@ -72,7 +72,7 @@ def build(data: bytes) -> tuple[bytes, str]:
 
 def one_input(data: bytes) -> None:
     """Run every container check and tag reader over the built file."""
-    from scanner.extract import av_structure as av
+    from scanner.extract.av_structure import checks as av
     from scanner.extract.containers import StructureError
     from scanner.extract.media_tags import media_tags
     from scanner.extract.mxf import read_mxf

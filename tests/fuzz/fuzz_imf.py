@@ -122,7 +122,7 @@ def main() -> None:
     import atheris
 
     with atheris.instrument_imports(
-        include=["scanner.imf", "scanner.trace.timecode", "defusedxml"]
+        include=["scanner.imf", "scanner.timecode", "defusedxml"]
     ):
         import scanner.imf.package  # noqa: F401
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from functools import cache
 
-from detectors import DETECTORS
-from scanner import policyrules, scanrules
-from scanner.imf import rules as imfrules
+from detectors.registry import DETECTORS
 from scanner.model import Rule
-from scanner.timeline import rules as timelinerules
-from scanner.trace import rules as tracerules
+from scanner.rules import imf as imfrules
+from scanner.rules import policy as policyrules
+from scanner.rules import scan as scanrules
+from scanner.rules import timeline as timelinerules
+from scanner.rules import trace as tracerules
 
 
 @cache

@@ -1,0 +1,32 @@
+"""Bounded, read-only structural checks for video and audio containers: the entry points.
+
+The integrity detector uses these to decide that a file is unreadable (the QC gate then fails
+closed). Each check returns a plain-words description of the first structural defect it finds,
+or None when the headers are consistent with each other and with the file size.
+
+They read box, chunk, page and frame headers only and seek past media payloads; they cap how
+many entries they visit (10,000 per level, 100,000 per file, so header reads stay under a few
+MiB) and how deep they descend; and they never raise on hostile bytes: read errors become a
+problem string too. They are not decoders: a file that passes may still hold corrupt media, but
+a file that fails cannot be parsed the way its own headers say it should be.
+"""
+
+from __future__ import annotations
+
+from scanner.extract.av_structure.aiff import aiff_problem
+from scanner.extract.av_structure.bmff import bmff_problem
+from scanner.extract.av_structure.ebml import ebml_problem
+from scanner.extract.av_structure.flac import flac_problem
+from scanner.extract.av_structure.id3 import id3_problem
+from scanner.extract.av_structure.ogg import ogg_problem
+from scanner.extract.av_structure.riff import riff_problem
+
+__all__ = [
+    "aiff_problem",
+    "bmff_problem",
+    "ebml_problem",
+    "flac_problem",
+    "id3_problem",
+    "ogg_problem",
+    "riff_problem",
+]
