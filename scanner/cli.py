@@ -20,6 +20,8 @@ from scanner import child, isolate
 from scanner.ailog.draft import DraftError, draft_prefix, render_draft
 from scanner.ailog.load import AiLog, LogError, load_log
 from scanner.backend import Backend
+from scanner.commands.inspect_cpl import inspect_composition, is_composition
+from scanner.commands.inspect_cut import inspect_cuts
 from scanner.distributed import DaskUnavailable, check_scheduler
 from scanner.engine import scan as run_scan
 from scanner.ignore import Ignore, IgnoreError, load_ignore
@@ -30,8 +32,6 @@ from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from scanner.progress import Counted, terminal_progress
 from scanner.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
-from scanner.report.to_composition import inspect_composition, is_composition
-from scanner.report.to_cut import inspect_cuts
 from scanner.rulebook import all_rules
 from scanner.timeline.cut import Cut, TimelineError
 from scanner.timeline.load import load_cuts, looks_like_timeline, parse_rate
@@ -351,8 +351,8 @@ def _render(report: Report, output_format: OutputFormat, limits: Limits, *, colo
     if output_format is OutputFormat.TEXT:
         return to_text.render(report, color=color and to_text.wants_color(sys.stdout))
     if output_format is OutputFormat.HTML:
+        from scanner.pictures.plan import report_pictures
         from scanner.report import to_html
-        from scanner.report.html_pictures import report_pictures
 
         return to_html.render(report, report_pictures(report, limits))
     if output_format is OutputFormat.CSV:  # the BOM tells spreadsheet programs it is UTF-8
@@ -660,7 +660,7 @@ def trace(
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
 ) -> None:
     """Find where stills appear in a video, with timecodes (exit 1 when one is found)."""
-    from scanner.trace.command import run_trace
+    from scanner.commands.trace import run_trace
 
     _check_target(video)
     for still in reference:

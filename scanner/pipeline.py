@@ -10,16 +10,17 @@ from pathlib import Path
 
 from scanner.ailog.load import AiLog
 from scanner.backend import LOCAL, Backend
-from scanner.delivery import judge_delivery
 from scanner.engine import scan
-from scanner.gate import apply_gate
 from scanner.ignore import NO_IGNORE, Ignore
-from scanner.imf.stage import apply_imf
 from scanner.isolate import Limits
 from scanner.model import Report, Settings
+from scanner.paths import source_labels
 from scanner.policy import Policy
 from scanner.progress import NO_PROGRESS, Progress
-from scanner.sources import scan_sources, source_labels
+from scanner.stages.delivery import judge_delivery
+from scanner.stages.gate import apply_gate
+from scanner.stages.imf import apply_imf
+from scanner.stages.sources import scan_sources
 from scanner.timeline.cut import Cut
 
 
@@ -51,7 +52,7 @@ def check_delivery(
         if sources:
             report = scan_sources(report, sources, settings, limits, progress, backend, ignores)
         if trace:
-            from scanner.trace.stage import apply_trace  # numpy/OpenCV only load in its worker
+            from scanner.stages.trace import apply_trace  # numpy/OpenCV only load in its worker
 
             cache = None
             if backend.catalog is not None:
@@ -61,7 +62,7 @@ def check_delivery(
             report = apply_trace(report, log, limits, progress, cache)
         report = apply_imf(report)  # after the trace: its hits on track files are placed too
         if cuts:
-            from scanner.timeline.stage import apply_timelines
+            from scanner.stages.timeline import apply_timelines
 
             report = apply_timelines(report, cuts, limits)
     finally:

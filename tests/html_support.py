@@ -13,10 +13,10 @@ from PIL import Image, PngImagePlugin
 
 from scanner.isolate import Limits
 from scanner.model import Report, Settings
+from scanner.pictures.plan import report_pictures
 from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY
 from scanner.report import to_html
-from scanner.report.html_pictures import report_pictures
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "fixtures" / "sample"

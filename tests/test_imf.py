@@ -23,7 +23,6 @@ from fixtures import imf_package as fx
 from scanner import cli, pipeline
 from scanner.ailog.load import load_log
 from scanner.engine import scan
-from scanner.gate import apply_gate
 from scanner.imf.package import (
     AssetMap,
     Composition,
@@ -35,10 +34,11 @@ from scanner.imf.package import (
     parse_packing_list,
     read_capped,
 )
-from scanner.imf.stage import apply_imf
 from scanner.model import Evidence, Finding, Gate, Report, Verdict
 from scanner.policy import DEFAULT_POLICY
 from scanner.rules import trace as trace_rules
+from scanner.stages.gate import apply_gate
+from scanner.stages.imf import apply_imf
 from scanner.verdict import decide
 from tests.conftest import FIXTURES
 

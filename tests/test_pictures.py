@@ -26,8 +26,10 @@ import pytest
 from PIL import Image
 
 from scanner.isolate import Limits
-from scanner.report import picture_decode, pictures
-from scanner.report.pictures import WAVEFORM_BUCKETS, Picture, PictureJob, make_pictures
+from scanner.pictures import decode as picture_decode
+from scanner.pictures import worker as pictures
+from scanner.pictures.job import WAVEFORM_BUCKETS, Picture, PictureJob
+from scanner.pictures.worker import make_pictures
 from tests.conftest import FIXTURES
 
 SAMPLE = FIXTURES / "sample" / "delivery"
@@ -431,8 +433,8 @@ def _serve_with_hazards(conn: Connection, memory_mb: int) -> None:
     "crash" kills the worker with SIGSEGV (defined here: production code has no such hook)."""
     import resource
 
-    from scanner.report import picture_decode
-    from scanner.report import pictures as in_worker
+    from scanner.pictures import decode as picture_decode
+    from scanner.pictures import worker as in_worker
 
     real: Callable[[PictureJob, int], Picture] = picture_decode.answer
 

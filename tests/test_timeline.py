@@ -482,8 +482,8 @@ def test_clip_whose_source_is_a_traced_video_is_approved_through_the_still() -> 
     """A by-reference finding on a file whose own AI material is a trace hit follows the hit."""
     from scanner.ailog.entry import LogEntry
     from scanner.ailog.load import AiLog
-    from scanner.gate import apply_gate
     from scanner.model import Evidence, FileResult, Finding, Rule, Severity, Signal
+    from scanner.stages.gate import apply_gate
 
     def finding(code: str, reference: str, signal: Signal) -> Finding:
         rule = Rule(code, code.lower(), Severity.ERROR, "", signal)

@@ -301,7 +301,7 @@ def test_unapproved_hit_fails_and_failed_search_is_a_warning(
     """No entry for the still: POL001; a search that could not finish: TRC004, a warning
     that does not make the file unreadable (tests/test_trace_robust.py runs it end to end)."""
     from scanner.model import Severity, Signal
-    from scanner.trace.stage import _evidence
+    from scanner.stages.trace import _evidence
     from scanner.trace.worker import Outcome
 
     delivery, media = _delivery(tmp_path, Shot(2.0, still=still))

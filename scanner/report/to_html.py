@@ -18,15 +18,15 @@ from typing import Any
 
 from scanner.ignore import skipped_summary
 from scanner.model import Report, Skipped
+from scanner.pictures.job import Picture
 from scanner.report.facts import VERDICT_TITLES
 from scanner.report.html_cuts import edits
 from scanner.report.html_parts import GATE_WORDS, anchor, card, esc, folder_of
-from scanner.report.pictures import Picture
 from scanner.report.to_json import to_dict
 
 
 def render(report: Report, pictures: Mapping[str, Picture] | None = None) -> str:
-    """The whole page; ``pictures`` from :func:`scanner.report.html_pictures.report_pictures`
+    """The whole page; ``pictures`` from :func:`scanner.pictures.plan.report_pictures`
     (without them the cards say there is no picture)."""
     data = to_dict(report)
     pics = pictures or {}

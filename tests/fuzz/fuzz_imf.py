@@ -121,9 +121,7 @@ def main() -> None:
     """Run under atheris with the IMF parsers and defusedxml instrumented for coverage."""
     import atheris
 
-    with atheris.instrument_imports(
-        include=["scanner.imf", "scanner.timecode", "defusedxml"]
-    ):
+    with atheris.instrument_imports(include=["scanner.imf", "scanner.timecode", "defusedxml"]):
         import scanner.imf.package  # noqa: F401
 
     atheris.Setup(sys.argv, one_input)

@@ -35,9 +35,9 @@ from scanner.model import (
     Verdict,
     evolve,
 )
+from scanner.paths import SOURCE, locate
 from scanner.policy import Policy
 from scanner.rules import policy as pol
-from scanner.sources import SOURCE, locate
 from scanner.verdict import decide
 
 AI_MATERIAL = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED})

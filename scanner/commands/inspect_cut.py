@@ -16,9 +16,9 @@ from scanner import __version__
 from scanner.isolate import Limits
 from scanner.model import Report, Settings
 from scanner.report.to_text import _VERDICT_WORDS, aligned, safe
-from scanner.sources import scan_sources
+from scanner.stages.sources import scan_sources
+from scanner.stages.timeline import describe, resolve_cuts
 from scanner.timeline.cut import Cut
-from scanner.timeline.stage import describe, resolve_cuts
 
 
 def inspect_cuts(

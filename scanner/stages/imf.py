@@ -41,8 +41,8 @@ from scanner.imf.package import (
     read_capped,
 )
 from scanner.model import Confidence, Evidence, FileResult, Finding, Report, Rule, Verdict
+from scanner.paths import content_id, locate
 from scanner.rules import imf as rules
-from scanner.sources import content_id, locate
 from scanner.verdict import with_findings
 
 AI_TRACK = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})

@@ -14,8 +14,9 @@ from typing import Any
 
 from scanner.isolate import Limits
 from scanner.model import FileResult, Report
-from scanner.report.pictures import Picture, PictureJob, make_pictures
-from scanner.sources import locate
+from scanner.paths import locate
+from scanner.pictures.job import Picture, PictureJob
+from scanner.pictures.worker import make_pictures
 
 MAX_PICTURES = 600  # ~15 KB each: a 9 MB page at most, still fine to attach to a ticket
 _KINDS = {"image": "image", "video": "frame", "audio": "waveform"}

@@ -29,10 +29,10 @@ from scanner.model import (
     Report,
     Verdict,
 )
+from scanner.paths import SOURCE, content_id, locate
 from scanner.progress import NO_PROGRESS, Progress
 from scanner.rulebook import by_code
 from scanner.rules import trace as rules
-from scanner.sources import SOURCE, content_id, locate
 from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
 
 if TYPE_CHECKING:

@@ -30,9 +30,9 @@ from scanner.model import (
     Verdict,
     evolve,
 )
+from scanner.paths import content_id, locate
 from scanner.rulebook import by_code
 from scanner.rules import timeline as rules
-from scanner.sources import content_id, locate
 from scanner.timeline.agree import disagreements, was_searched
 from scanner.timeline.cut import Clip, Cut, TimelineError
 from scanner.timeline.probe import Span

@@ -1,4 +1,4 @@
-"""Pictures for the HTML report: still thumbnails, video frames and audio waveforms.
+"""The picture worker: still thumbnails, video frames and audio waveforms for the HTML report.
 
 Every scanned file may be hostile, and making a picture means decoding it with native code
 (Pillow's codecs, FFmpeg through PyAV). So, as for the scan and the trace, the decoding runs
@@ -18,47 +18,21 @@ import os
 import signal
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 from scanner import child
 from scanner.isolate import Limits, _context, end_worker
+from scanner.pictures.job import KINDS, Picture, PictureJob, failed
 
-KINDS = ("image", "frame", "waveform")
-WAVEFORM_BUCKETS = 240
 # The worker imports numpy, Pillow and PyAV before it says it is ready (~0.3 s; far more on a
 # loaded machine): that start is not any file's fault, so it has its own allowance.
 START_ALLOWANCE_S = 10.0
-ERROR_CHARS = 300
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _READY = "ready"  # the worker's first message: its libraries are loaded
 _CLOSED = object()  # the worker closed the pipe: it died
 _SILENT = object()  # the worker said nothing in the time allowed
-
-
-@dataclass(frozen=True, slots=True)
-class PictureJob:
-    """One picture to make: a still's thumbnail, a video frame, or an audio waveform."""
-
-    key: str  # the caller's id for the result
-    kind: str  # "image" | "frame" | "waveform"
-    path: str  # absolute path of the media file
-    at: float | None = None  # "frame": seconds into the video; None: a representative frame
-
-
-@dataclass(frozen=True, slots=True)
-class Picture:
-    """The picture made for one job, or why there is none (``error``, one line)."""
-
-    key: str
-    data_uri: str = ""  # "data:image/jpeg;base64,..." for "image" and "frame"
-    width: int = 0
-    height: int = 0
-    peaks: tuple[float, ...] = ()  # "waveform": WAVEFORM_BUCKETS peaks in 0..1, mono mix
-    duration: float | None = None  # seconds, when the media says or the decoding found out
-    error: str = ""
 
 
 def make_pictures(
@@ -79,12 +53,6 @@ def make_pictures(
         return {job.key: supervisor.picture(job) for job in jobs}
     finally:
         supervisor.stop()
-
-
-def failed(key: str, reason: str) -> Picture:
-    """A Picture saying why there is none: one line, prefixed "no picture: ", bounded."""
-    line = " ".join(reason.split())
-    return Picture(key, error=f"no picture: {line}"[:ERROR_CHARS])
 
 
 class _Supervisor:
@@ -188,7 +156,7 @@ def _serve(conn: Connection, memory_mb: int) -> None:
     """Worker: load the decoders, say so, then answer jobs until the pipe closes."""
     child.started(memory_mb)
     _load_libraries()
-    from scanner.report.picture_decode import answer
+    from scanner.pictures.decode import answer
 
     _quiet_native_stderr()
     conn.send(_READY)
@@ -206,7 +174,7 @@ def _load_libraries() -> None:
     import numpy  # noqa: F401  (imported now so the first job's clock does not pay for it)
     from PIL import Image, ImageOps  # noqa: F401
 
-    from scanner.report.picture_decode import MAX_IMAGE_PIXELS
+    from scanner.pictures.decode import MAX_IMAGE_PIXELS
 
     av.logging.set_level(None)  # FFmpeg's complaints about hostile files: not for stderr
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS

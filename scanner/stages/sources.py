@@ -18,23 +18,9 @@ from scanner.engine import scan_entries
 from scanner.ignore import NO_IGNORE, Ignore
 from scanner.isolate import Limits
 from scanner.model import FileResult, Report, Settings, Skipped
+from scanner.paths import SOURCE, source_labels
 from scanner.progress import NO_PROGRESS, Progress
 from scanner.walk import iter_entries
-
-SOURCE = "source"
-
-
-def source_labels(folders: Sequence[Path]) -> dict[str, Path]:
-    """A unique label per sources folder (its name; ``name-2`` ... on a clash), in order."""
-    labels: dict[str, Path] = {}
-    for folder in folders:
-        base = folder.resolve().name or "sources"
-        label, n = base, 1
-        while label in labels:
-            n += 1
-            label = f"{base}-{n}"
-        labels[label] = folder
-    return labels
 
 
 def scan_sources(
@@ -92,25 +78,3 @@ class _Labelled:
 
     def close(self) -> None:
         """Ignored: closing is the caller's."""
-
-
-def content_id(report: Report, result: FileResult) -> str:
-    """A path-free identity of a reported file's bytes, for the fingerprints of findings
-    the later stages add (its quick id; its report path when it is gone)."""
-    from scanner.asset import Asset
-
-    try:
-        return Asset(locate(report, result), result.path).quick_id()
-    except OSError:
-        return result.path
-
-
-def locate(report: Report, result: FileResult) -> Path:
-    """Where a reported file is on disk (sources files under their own folder)."""
-    root = Path(report.root)
-    if result.role == SOURCE:
-        label, _, rel = result.path.partition("/")
-        roots = report.options.get("sources", {})
-        assert isinstance(roots, dict)
-        return Path(str(roots[label])) / rel
-    return root if root.is_file() else root / result.path
