@@ -579,7 +579,7 @@ def per_file_costs(
     One untimed pass first (imports, c2pa context, page cache). A file counts as signed
     when provscan reports any C2PA finding on it (``C2P*``), whatever the stamp says.
     """
-    from scanner.engine import scan_entry
+    from scanner.analysis import scan_entry
     from scanner.model import Settings
     from scanner.walk import iter_entries
 
@@ -684,11 +684,11 @@ def detector_costs(
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Median ms and bytes read per detector and file group (``groups``: path -> group name).
 
-    Swaps ``scanner.engine.DETECTORS`` for timing wrappers for the duration. A view shared
+    Swaps ``scanner.analysis.DETECTORS`` for timing wrappers for the duration. A view shared
     by several detectors (FFmpeg's stream info, the XMP packets) is charged to the first
     detector that asks for it. Returns {} when the engine has no such registry any more.
     """
-    import scanner.engine as engine
+    import scanner.analysis as engine
     from scanner.model import Settings
     from scanner.walk import iter_entries
 
@@ -1038,7 +1038,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         ratio_line,
         "",
-        f"**Per file, in-process** (`scanner.engine.scan_entry`, median of {args.reps} warm "
+        f"**Per file, in-process** (`scanner.analysis.scan_entry`, median of {args.reps} warm "
         f"passes per file, then the median over files; {io_note})",
         "",
         common.markdown_table(

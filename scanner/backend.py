@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scanner.isolate import Limits, iter_isolated
+from scanner.analysis import scan_entry
+from scanner.distributed import iter_dask
+from scanner.isolate import iter_isolated
+from scanner.limits import Limits
 from scanner.model import FileResult, Settings
 from scanner.walk import Entry
 
@@ -36,11 +39,7 @@ def analyse_entries(
     """Fresh results for ``entries``, in order: on the Dask cluster, in isolated local
     workers (``limits``), or in this process (no limits: the library's and tests' default)."""
     if backend.dask:
-        from scanner.distributed import iter_dask
-
         return iter_dask(entries, settings, limits or Limits(), backend.dask)
     if limits is not None:
         return iter_isolated(entries, settings, limits)
-    from scanner.engine import scan_entry
-
     return (scan_entry(entry, settings) for entry in entries)

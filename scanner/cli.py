@@ -7,7 +7,6 @@ policy error; 3 internal error; 130 interrupted.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -26,7 +25,7 @@ from scanner.distributed import DaskUnavailable, check_scheduler
 from scanner.engine import scan as run_scan
 from scanner.ignore import Ignore, IgnoreError, load_ignore
 from scanner.imf.package import ImfError
-from scanner.isolate import DEFAULT_TIMEOUT_S, Limits
+from scanner.limits import DEFAULT_TIMEOUT_S, Limits, default_jobs
 from scanner.model import Gate, Report, Settings, Verdict
 from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
@@ -336,14 +335,6 @@ def _jobs(asked: int | None) -> int:
         typer.echo(f"provscan: --jobs {asked} is more than the {cores} cores this process may "
                    "use; the extra workers only wait for a core", err=True)  # fmt: skip
     return asked or cores
-
-
-def default_jobs() -> int:
-    """All the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
 
 
 def _render(report: Report, output_format: OutputFormat, limits: Limits, *, color: bool) -> str:

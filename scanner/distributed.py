@@ -29,7 +29,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from scanner.isolate import Limits, file_limit, iter_isolated
+from scanner.findings import problem_result
+from scanner.isolate import file_limit, iter_isolated
+from scanner.limits import Limits
 from scanner.model import FileResult, Settings
 from scanner.walk import Entry
 
@@ -286,8 +288,6 @@ class _Dispatcher:
         if batch.attempts < ATTEMPTS:
             self._submit(batch)
             return
-        from scanner.engine import problem_result
-
         message = (f"dask: the task analysing this file's batch failed {batch.attempts} times "
                    f"on the cluster ({reason}); the file was not analysed")  # fmt: skip
         self.finished[batch.index] = [

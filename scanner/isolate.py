@@ -22,28 +22,18 @@ import signal
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
 from scanner import child
+from scanner.analysis import scan_entry
 from scanner.child import interrupts_held
+from scanner.findings import problem_result
+from scanner.limits import Limits
 from scanner.model import FileResult, Settings
 from scanner.walk import Entry
 
-DEFAULT_TIMEOUT_S = 10.0
-DEFAULT_MEMORY_MB = 4096
 BYTES_PER_EXTRA_SECOND = 100 * 1024 * 1024  # well under hashing speed (~1.4 GB/s measured)
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """Per-file limits (wall-clock seconds for one file, address space of a worker) and how
-    many workers run at once."""
-
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    memory_mb: int = DEFAULT_MEMORY_MB
-    jobs: int = 1  # worker processes analysing files in parallel (results still in walk order)
 
 
 def iter_isolated(
@@ -159,14 +149,10 @@ def file_limit(timeout_s: float, entry: Entry) -> float:
 
 
 def _local(entry: Entry, settings: Settings) -> FileResult:
-    from scanner.engine import scan_entry
-
     return scan_entry(entry, settings)
 
 
 def _failure(entry: Entry, reason: tuple[str, str]) -> FileResult:
-    from scanner.engine import problem_result
-
     code, message = reason
     return problem_result(entry.rel, code, message)
 
@@ -253,8 +239,6 @@ def _context() -> Any:
 def _serve(conn: Connection, settings: Settings, memory_mb: int) -> None:
     """Worker loop: receive an entry, send its result; exits when the pipe closes."""
     child.started(memory_mb)
-    from scanner.engine import scan_entry
-
     while True:
         try:
             entry = conn.recv()

@@ -120,6 +120,11 @@ class Evidence:
     details: Mapping[str, object] = field(default_factory=dict)
 
 
+# Evidence.details keys that name a tool, most specific first (what the report shows as the
+# tool, and what the catalog records as "tool").
+TOOL_KEYS = ("software_agent", "tool", "system", "claim_generator")
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """A rule firing on a file: the rule, the evidence and a path-free fingerprint.

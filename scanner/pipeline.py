@@ -12,7 +12,7 @@ from scanner.ailog.load import AiLog
 from scanner.backend import LOCAL, Backend
 from scanner.engine import scan
 from scanner.ignore import NO_IGNORE, Ignore
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.model import Report, Settings
 from scanner.paths import source_labels
 from scanner.policy import Policy

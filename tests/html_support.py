@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image, PngImagePlugin
 
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.model import Report, Settings
 from scanner.pictures.plan import report_pictures
 from scanner.pipeline import check_delivery

@@ -27,7 +27,7 @@ from scanner.catalog.engine_id import detector_versions, engine_fingerprint
 from scanner.catalog.scan import Stats
 from scanner.catalog.store import Catalog, CatalogError, Identity
 from scanner.engine import scan
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.model import Report, Settings
 from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from scanner import child, cli, engine
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.progress import NO_PROGRESS, Counted
 from tests.builders import jpeg_bytes
 from tests.conftest import FIXTURES, REPO
@@ -68,7 +68,7 @@ def test_jobs_above_the_cores_warn_in_one_line(
 # interrupt then surely lands mid-scan. Workers are forked from it, so they have it too.
 _HANGING_PROVSCAN = """
 import os, sys, time
-from scanner import engine
+from scanner import analysis as engine
 from scanner.model import MediaKind
 
 class Hang:

@@ -188,7 +188,7 @@ def test_isolated_corpus_scan_has_no_crash_or_timeout(
     corpus: Path, results: dict[str, FileResult]
 ) -> None:
     """The whole corpus in workers: one result per file, no crash or time-out, files unchanged."""
-    from scanner.isolate import Limits
+    from scanner.limits import Limits
 
     before = _snapshot(corpus)
     isolated = scan(corpus, Settings(), Limits())

@@ -23,10 +23,11 @@ import pytest
 pytest.importorskip("distributed", reason="dask[distributed] is not installed (provscan[dask])")
 
 import scanner.distributed as sd
-from scanner import engine
+from scanner import analysis as engine
 from scanner.asset import Asset
 from scanner.distributed import DaskUnavailable, iter_dask, run_batch
-from scanner.isolate import Limits, iter_isolated
+from scanner.isolate import iter_isolated
+from scanner.limits import Limits
 from scanner.model import Evidence, FileResult, MediaKind, Settings
 from scanner.report.to_json import file_dict
 from scanner.walk import Entry, iter_entries

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from scanner import engine
+from scanner import analysis, engine
 from scanner.asset import Asset
 from scanner.model import Evidence, MediaKind, Section, Settings, Verdict
 from tests.builders import jpeg_bytes
@@ -37,7 +37,7 @@ def test_detector_exception_becomes_finding(
 ) -> None:
     """A detector raising on a file yields SCN002 on that file and the verdict fails closed."""
     (tmp_path / "a.jpg").write_bytes(JPEG)
-    monkeypatch.setattr(engine, "DETECTORS", (_crashing_detector(),))
+    monkeypatch.setattr(analysis, "DETECTORS", (_crashing_detector(),))
     (result,) = engine.scan(tmp_path).files
     assert _codes(result) == ["SCN002"]
     assert "crasher failed: RuntimeError: boom" in result.findings[0].evidence.message
@@ -106,7 +106,7 @@ def test_same_fact_twice_is_one_finding(tmp_path: Path, monkeypatch: pytest.Monk
         describe=lambda asset: iter(()),
     )  # fmt: skip
     (tmp_path / "a.jpg").write_bytes(JPEG)
-    monkeypatch.setattr(engine, "DETECTORS", (repeater,))
+    monkeypatch.setattr(analysis, "DETECTORS", (repeater,))
     (result,) = engine.scan(tmp_path).files
     assert [f.evidence.message for f in result.findings] == ["first", "other"]
     assert len({f.fingerprint for f in result.findings}) == 2

@@ -10,8 +10,8 @@ import pytest
 from PIL import Image
 
 from detectors import exif_tags
+from scanner.analysis import analyse
 from scanner.asset import Asset
-from scanner.engine import analyse
 from scanner.model import Confidence, Signal, Verdict
 from tests.builders import jpeg_bytes
 

@@ -28,7 +28,7 @@ from scanner.extract.pngtext import MAX_TEXT_TOTAL, png_text
 from scanner.extract.riff_meta import riff_tags
 from scanner.extract.xmp import Xmp, parse_packet
 from scanner.imf.package import MAX_DENOMINATOR_BITS, ImfError, parse_composition
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.timeline.cut import TimelineError
 from scanner.timeline.isolated import read_isolated
 from scanner.timeline.read import read_timeline

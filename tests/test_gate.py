@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from scanner import cli
 from scanner.ailog.load import load_log
 from scanner.engine import scan
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.model import Gate, Report, Settings
 from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY, load_policy

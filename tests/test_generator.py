@@ -12,8 +12,8 @@ from detectors import generator
 from detectors.generator_graphs import parse_comfy_prompt, parse_dream, parse_invokeai_metadata
 from detectors.generator_parsers import MAX_PROMPT, parse_a1111, parse_parameters
 from fixtures.generator_images import png_bytes
+from scanner.analysis import analyse
 from scanner.asset import Asset
-from scanner.engine import analyse
 from scanner.model import Confidence, Verdict
 
 A1111 = (

@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from scanner import cli, engine
+from scanner import analysis as engine
+from scanner import cli
 from scanner.asset import Asset
 from scanner.engine import scan
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.model import Evidence, MediaKind, Settings
 from tests.builders import jpeg_bytes
 from tests.conftest import FIXTURES

@@ -25,7 +25,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.pictures import decode as picture_decode
 from scanner.pictures import worker as pictures
 from scanner.pictures.job import WAVEFORM_BUCKETS, Picture, PictureJob

@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 
 from scanner.ailog.load import load_log
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.model import Settings
 from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY
 from scanner.progress import NO_PROGRESS, TerminalProgress, terminal_progress
-from scanner.report.to_text import cells
+from scanner.text import cells
 from tests.builders import jpeg_bytes
 from tests.conftest import FIXTURES, REPO
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from scanner import cli
 from scanner.ailog.load import load_log
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.model import Gate, MediaKind, Report, Settings, Verdict
 from scanner.pipeline import check_delivery
 from scanner.policy import DEFAULT_POLICY

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from fixtures.trace_media import Shot, encode_h264, render, scene
 from scanner import cli
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.timecode import parse_timecode, to_timecode
 from scanner.trace.features import FRAME_FEATURES, describe, to_analysis_size
 from scanner.trace.index import DescriptorIndex, best_two

@@ -12,8 +12,8 @@ from detectors import xmp_iptc
 from detectors.xmp_rules import RULES
 from fixtures import xmp_images
 from fixtures.xmp_images import BILLION_LAUGHS, app1_xmp, app13_iim, jpeg_with, packet
+from scanner.analysis import analyse
 from scanner.asset import Asset, find_sidecar
-from scanner.engine import analyse
 from scanner.model import Confidence, Evidence, Signal, Verdict
 
 H, M, L = Confidence.HIGH, Confidence.MEDIUM, Confidence.LOW

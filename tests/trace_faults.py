@@ -58,7 +58,7 @@ def _install(target: str, name: str, action: str, log: str = "") -> None:
 
 
 def _run_jobs(order: dict[str, Any]) -> dict[str, Any]:
-    from scanner.isolate import Limits
+    from scanner.limits import Limits
     from scanner.trace.worker import Job, ReferenceSpec, run_jobs
 
     specs = [ReferenceSpec(name, path=path) for name, path in order["specs"]]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.catalog.store import CatalogError
+from scanner.text import safe
 
 COLUMNS = ("root", "path", "verdict", "gate", "approval", "tool", "kind", "format", "size",
            "sha256", "changed_at", "scanned_at")  # fmt: skip
@@ -128,8 +129,6 @@ def _cell(value: Any) -> Any:
 def _table(items: list[dict[str, Any]]) -> str:
     if not items:
         return "no files match\n"
-    from scanner.report.to_text import safe
-
     keys = list(items[0])
     cells = [[safe("" if item[k] is None else str(item[k])) for k in keys] for item in items]
     widths = [min(60, max(len(k), *(len(row[i]) for row in cells))) for i, k in enumerate(keys)]

@@ -15,8 +15,7 @@ from pathlib import Path
 from scanner.catalog.codec import decode, encode
 from scanner.catalog.store import Catalog, Identity, Row
 from scanner.compact import Compactor
-from scanner.model import FileResult, Report
-from scanner.report.facts import TOOL_KEYS
+from scanner.model import TOOL_KEYS, FileResult, Report
 from scanner.walk import Entry
 
 Analyse = Callable[[Iterator[Entry]], Iterator[FileResult]]

@@ -20,7 +20,7 @@ from scanner.imf.package import (
     parse_composition,
     read_capped,
 )
-from scanner.report.to_text import aligned, safe
+from scanner.text import aligned, safe
 
 _ROOT = b"CompositionPlaylist"
 

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.model import Report, Settings
-from scanner.report.to_text import _VERDICT_WORDS, aligned, safe
+from scanner.report.to_text import _VERDICT_WORDS
 from scanner.stages.sources import scan_sources
 from scanner.stages.timeline import describe, resolve_cuts
+from scanner.text import aligned, safe
 from scanner.timeline.cut import Cut
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.timecode import to_timecode
 from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
 

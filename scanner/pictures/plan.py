@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.model import FileResult, Report
 from scanner.paths import locate
 from scanner.pictures.job import Picture, PictureJob

@@ -22,7 +22,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from scanner import child
-from scanner.isolate import Limits, _context, end_worker
+from scanner.isolate import _context, end_worker
+from scanner.limits import Limits
 from scanner.pictures.job import KINDS, Picture, PictureJob, failed
 
 # The worker imports numpy, Pillow and PyAV before it says it is ready (~0.3 s; far more on a

@@ -14,6 +14,7 @@ from typing import Any
 from detectors.c2pa_integrity import LEADING
 from detectors.source_types import classify
 from detectors.tool_identity import display
+from scanner.model import TOOL_KEYS
 
 VERDICT_TITLES = {
     "ai-generated": "AI-generated",
@@ -26,9 +27,6 @@ VERDICT_TITLES = {
 
 # A C2PA finding that carries the integrity story (detectors.c2pa_integrity) in its details.
 _STORY_CODES = ("C2P012", "C2P009", "C2P010")
-
-# Details naming the tool, most specific first (also what the catalog records as "tool").
-TOOL_KEYS = ("software_agent", "tool", "system", "claim_generator")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ from scanner import __version__
 from scanner.model import FileResult, Section
 from scanner.report.facts import file_facts
 from scanner.report.to_json import file_dict
-from scanner.report.to_text import _VERDICT_WORDS, safe
+from scanner.report.to_text import _VERDICT_WORDS
+from scanner.text import safe
 
 _WIDTH = 100
 INSPECT_SCHEMA_VERSION = "1.0"

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
-from collections.abc import Sequence
 from typing import Any, TextIO
 
 from detectors.c2pa_integrity import LEADING
 from scanner.ignore import skipped_summary
 from scanner.model import Report
 from scanner.report.to_json import to_dict
+from scanner.text import cells, safe
 
 _VERDICT_WORDS = {
     "ai-generated": "AI-GENERATED",
@@ -45,36 +44,6 @@ _MARK_STYLE = {"X": (BOLD, RED), "x": (RED,), "!": (YELLOW,), "-": (DIM,)}
 PATH_COLUMN_MAX = 60  # a longer path pushes its own line out rather than every line
 RESET = "\x1b[0m"
 SGR = re.compile(r"\x1b\[[0-9;]*m")  # what paint() writes, for tests to strip
-
-
-def safe(text: str) -> str:
-    """Control characters made visible: a file name or a tag value must not drive the
-    terminal (an ESC sequence in a name could rewrite what the reviewer sees)."""
-    return _CONTROL.sub(lambda m: repr(m.group(0))[1:-1], text)
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def cells(text: str) -> int:
-    """Terminal columns ``text`` takes: wide East Asian characters two, combining marks none."""
-    return sum(cell(ch) for ch in text)
-
-
-def cell(ch: str) -> int:
-    """Terminal columns one character takes."""
-    if unicodedata.combining(ch):
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
-def aligned(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
-    """Rows as lines of columns padded to their widest cell (the last column unpadded)."""
-    if not rows:
-        return []
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    return [indent + "  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)),
-                                row[-1]]).rstrip() for row in rows]  # fmt: skip
 
 
 def wants_color(stream: TextIO) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scanner.engine import fingerprint
+from scanner.findings import fingerprint
 from scanner.ignore import skipped_summary
 from scanner.model import Evidence, Finding, Report
 from scanner.policy import Policy

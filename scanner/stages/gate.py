@@ -20,7 +20,7 @@ from scanner.ailog.load import AiLog
 from scanner.ailog.match import EntryIndex, FileFacts, matched_key, path_moved
 from scanner.ailog.near import Near, nearest
 from scanner.asset import Asset
-from scanner.engine import fingerprint
+from scanner.findings import fingerprint
 from scanner.model import (
     Confidence,
     Evidence,

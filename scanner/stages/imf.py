@@ -28,7 +28,7 @@ from fractions import Fraction
 from typing import Any
 
 from scanner.asset import Asset
-from scanner.engine import fingerprint
+from scanner.findings import fingerprint
 from scanner.imf.package import (
     AssetMap,
     Composition,

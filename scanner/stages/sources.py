@@ -16,7 +16,7 @@ from pathlib import Path
 from scanner.backend import LOCAL, Backend
 from scanner.engine import scan_entries
 from scanner.ignore import NO_IGNORE, Ignore
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.model import FileResult, Report, Settings, Skipped
 from scanner.paths import SOURCE, source_labels
 from scanner.progress import NO_PROGRESS, Progress

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from scanner.engine import fingerprint
-from scanner.isolate import Limits
+from scanner.findings import fingerprint
+from scanner.limits import Limits
 from scanner.model import (
     Confidence,
     Evidence,

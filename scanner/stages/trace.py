@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.ailog.load import AiLog
 from scanner.ailog.match import is_distinctive
-from scanner.engine import fingerprint
-from scanner.isolate import Limits
+from scanner.findings import fingerprint
+from scanner.limits import Limits
 from scanner.model import (
     Confidence,
     Evidence,

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner import child
-from scanner.isolate import Limits, _context, end_worker
+from scanner.isolate import _context, end_worker
+from scanner.limits import Limits
 from scanner.timeline.cut import Cut, TimelineError
 
 MIN_SECONDS = 20.0  # importing OTIO and pyaaf2 alone takes ~0.5 s; a long AAF a few seconds

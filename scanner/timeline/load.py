@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
-from scanner.isolate import Limits
+from scanner.limits import Limits
 from scanner.timeline.cut import Cut, TimelineError
 
 TIMELINE_SUFFIXES = frozenset({".edl", ".xml", ".fcpxml", ".aaf", ".otio"})

@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner import child
-from scanner.isolate import Limits, _context, end_worker
+from scanner.isolate import _context, end_worker
+from scanner.limits import Limits
 from scanner.trace.wording import one_line
 
 INDEX_S_PER_REFERENCE = 0.5  # building the descriptor index, on top of the time limit
