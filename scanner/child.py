@@ -74,3 +74,17 @@ def started(memory_mb: int) -> None:
     quiet_libraries()
     if os.environ.get("PROVSCAN_CHILD_FAULTHANDLER") != "1":
         faulthandler.disable()
+
+
+def silence(*fds: int) -> None:
+    """Point file descriptors at /dev/null: libtiff, libjpeg, FFmpeg, OpenCV and the
+    timeline adapters write their complaints about hostile bytes straight to them, through
+    the user's progress bar, while provscan reports each problem as a finding."""
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    os.dup2(null, fd)
+        finally:
+            os.close(null)

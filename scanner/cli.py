@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from scanner import child, isolate
+from scanner import child, supervisor
 from scanner.ailog.draft import DraftError, draft_prefix, render_draft
 from scanner.ailog.load import AiLog, LogError, load_log
 from scanner.backend import Backend
@@ -672,7 +672,7 @@ def rules() -> None:
 def main() -> None:
     """Console entry point: maps interrupts to 130 and uncaught errors to 3 (not Python's 1)."""
     child.quiet_libraries()
-    isolate.fork_is_safe = True  # the process entry point: no native threads have started
+    supervisor.fork_is_safe = True  # the process entry point: no native threads have started
     try:
         code = app(standalone_mode=False)
     except KeyboardInterrupt:

@@ -8,29 +8,26 @@ worker could begin it. A worker that dies (signal, abort, out of memory) or over
 replaced, that file gets a finding (SCN007 crashed / SCN008 timed out) and the entries it
 had queued go to the new worker, so every file still gets exactly one answer, in order.
 
-The CLI forks workers directly (nothing native has started in it yet); library callers
-get a fork server that has imported the scanner once, so no worker inherits native
-threads and a replacement costs a fork, not an interpreter start.
+Workers are started, timed and stopped by scanner.supervisor (the CLI forks them directly;
+library callers get a fork server that has imported the analysis once); this module keeps
+the protocol: entries in, results out, and a crash or overrun turned into that file's
+finding.
 """
 
 from __future__ import annotations
 
-import contextlib
-import multiprocessing as mp
 import os
-import signal
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
-from typing import Any
 
 from scanner import child
 from scanner.analysis import scan_entry
-from scanner.child import interrupts_held
 from scanner.findings import problem_result
 from scanner.limits import Limits
 from scanner.model import FileResult, Settings
+from scanner.supervisor import CLOSED, SILENT, Child
 from scanner.walk import Entry
 
 BYTES_PER_EXTRA_SECOND = 100 * 1024 * 1024  # well under hashing speed (~1.4 GB/s measured)
@@ -161,18 +158,11 @@ class _Worker:
     """A child process that analyses the entries it is sent, one at a time."""
 
     def __init__(self, settings: Settings, limits: Limits) -> None:
-        ctx = _context()
-        self.conn, child = ctx.Pipe()
+        self.child = Child(_serve, (settings, limits.memory_mb))
         self.limits = limits
         self.failure = ("", "")
         self.outstanding = 0  # entries sent whose results have not been received
         self.started_at = 0.0  # when the worker could begin its oldest outstanding entry
-        self.process: Any = ctx.Process(
-            target=_serve, args=(child, settings, limits.memory_mb), daemon=True
-        )
-        with interrupts_held():  # a Ctrl-C now is this process's, never the new worker's
-            self.process.start()
-        child.close()
 
     def send(self, entry: Entry) -> None:
         """Queue ``entry``; the worker takes entries in the order they were sent."""
@@ -180,60 +170,29 @@ class _Worker:
             self.started_at = time.monotonic()
         self.outstanding += 1
         # A dead worker refuses the entry; receive() reports the death for its current one.
-        with contextlib.suppress(OSError):
-            self.conn.send(entry)
+        self.child.send(entry)
 
     def receive(self, entry: Entry) -> FileResult | None:
         """The result for ``entry`` (the oldest one sent), or None with ``failure`` set when
         the worker crashed or overran. Its clock starts when the worker could begin it: when
         the previous result arrived, or when it was sent to an idle worker."""
         limit = file_limit(self.limits.timeout_s, entry)
-        try:
-            if self.conn.poll(max(0.0, self.started_at + limit - time.monotonic())):
-                result: FileResult = self.conn.recv()
-                self.outstanding -= 1
-                self.started_at = time.monotonic()  # the worker moves on to the next one
-                return result
+        reply = self.child.receive(self.started_at + limit - time.monotonic())
+        if reply is SILENT:
             self.failure = ("SCN008", f"analysis took longer than {limit:.1f} s and was "
                             "stopped (per-file time limit; --timeout raises it)")  # fmt: skip
-        except (EOFError, OSError):
-            self.failure = ("SCN007", self._death())
-        return None
-
-    def _death(self) -> str:
-        self.process.join(2)
-        code = self.process.exitcode
-        if code is not None and code < 0:
-            name = signal.Signals(-code).name if -code in signal.valid_signals() else str(-code)
-            return f"analysing this file crashed the worker process ({name} in native code)"
-        return f"analysing this file ended the worker process (exit code {code})"
+            return None
+        if reply is CLOSED:
+            self.failure = ("SCN007", f"analysing this file {self.child.death(2).story()}")
+            return None
+        result: FileResult = reply
+        self.outstanding -= 1
+        self.started_at = time.monotonic()  # the worker moves on to the next one
+        return result
 
     def close(self) -> None:
         """Stop the worker (killed if it does not stop at once)."""
-        self.conn.close()
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
-
-
-# Set by the console entry point, where nothing native (c2pa-rs runtime threads, FFmpeg,
-# OpenBLAS) has started yet: forking that process directly is safe and saves the fork
-# server's interpreter start (~0.4 s). A library caller or a test process may already run
-# such threads, which a plain fork would copy in a broken state: it gets the fork server.
-fork_is_safe = False
-
-
-def _context() -> Any:
-    forced = os.environ.get("PROVSCAN_START_METHOD", "")  # tests pin the fork server
-    if forced in mp.get_all_start_methods():
-        return mp.get_context(forced)
-    if fork_is_safe and "fork" in mp.get_all_start_methods():
-        return mp.get_context("fork")
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["scanner.engine"])
-        return ctx
-    return mp.get_context("spawn")
+        self.child.stop()
 
 
 def _serve(conn: Connection, settings: Settings, memory_mb: int) -> None:
@@ -245,14 +204,3 @@ def _serve(conn: Connection, settings: Settings, memory_mb: int) -> None:
         except (EOFError, OSError):
             return
         conn.send(scan_entry(entry, settings))
-
-
-def end_worker(process: Any, conn: Connection | None) -> None:
-    """Close a long-lived worker's pipe and end its process (killed if still running: it
-    may be stuck in native code); shared by the trace's and the pictures' workers."""
-    if conn is not None:
-        conn.close()
-    if process is not None:
-        if process.is_alive():
-            process.kill()
-        process.join(5)

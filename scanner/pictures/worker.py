@@ -13,27 +13,23 @@ imported only in the worker: importing this module costs nothing.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import warnings
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
 from scanner import child
-from scanner.isolate import _context, end_worker
 from scanner.limits import Limits
 from scanner.pictures.job import KINDS, Picture, PictureJob, failed
+from scanner.supervisor import CLOSED, SILENT, Child, Death, stop
+from scanner.supervisor import context as _context  # a module attribute: tests replace it
 
 # The worker imports numpy, Pillow and PyAV before it says it is ready (~0.3 s; far more on a
 # loaded machine): that start is not any file's fault, so it has its own allowance.
 START_ALLOWANCE_S = 10.0
 
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _READY = "ready"  # the worker's first message: its libraries are loaded
-_CLOSED = object()  # the worker closed the pipe: it died
-_SILENT = object()  # the worker said nothing in the time allowed
 
 
 def make_pictures(
@@ -49,36 +45,33 @@ def make_pictures(
         raise ValueError(f"max_side must be at least 1, not {max_side}")
     if not jobs:
         return {}  # no worker started for nothing
-    supervisor = _Supervisor(limits, max_side)
+    worker = _PictureWorker(limits, max_side)
     try:
-        return {job.key: supervisor.picture(job) for job in jobs}
+        return {job.key: worker.picture(job) for job in jobs}
     finally:
-        supervisor.stop()
+        worker.stop()
 
 
-class _Supervisor:
+class _PictureWorker:
     """Runs the worker, sends it one job at a time and times each job."""
 
     def __init__(self, limits: Limits, max_side: int) -> None:
         self.limits, self.max_side = limits, max_side
-        self.process: Any = None
-        self.conn: Connection | None = None
+        self.child: Child | None = None
         self.unstartable = ""  # why the worker could not start: every later job is told
 
     def picture(self, job: PictureJob) -> Picture:
         """The picture for ``job``; a crash or overrun costs only this job."""
         if job.kind not in KINDS:
             return failed(job.key, f"unknown picture kind {job.kind!r}")
-        if self.process is None and not self._start():
+        if self.child is None and not self._start():
             return failed(job.key, self.unstartable)
-        assert self.conn is not None
+        assert self.child is not None
         # Made absolute here: the worker's working directory is the fork server's.
         sent = PictureJob(job.key, job.kind, os.path.abspath(job.path), job.at)
-        try:
-            self.conn.send((sent, self.max_side))
-        except OSError:
-            return self._lost(job, _CLOSED)
-        reply = self._receive(self.limits.timeout_s)
+        if not self.child.send((sent, self.max_side)):
+            return self._lost(job, CLOSED)
+        reply = self.child.receive(self.limits.timeout_s)
         if isinstance(reply, Picture):
             return reply
         return self._lost(job, reply)
@@ -91,41 +84,22 @@ class _Supervisor:
         if self.unstartable:
             return False
         budget = self.limits.timeout_s + START_ALLOWANCE_S
-        child: Connection | None = None
         try:
-            ctx = _context()
-            self.conn, child = ctx.Pipe()
-            process = ctx.Process(target=_serve, args=(child, self.limits.memory_mb), daemon=True)
-            process.start()
-            self.process = process  # only a started process is joined and killed by stop()
+            self.child = Child(_serve, (self.limits.memory_mb,), ctx=_context())
         except Exception as exc:  # no fork or pipe (EAGAIN, EMFILE), a bad start method
             self.unstartable = f"the picture worker could not start ({exc})"
-        finally:
-            if child is not None:  # the worker's end: still held here, its death is no EOF
-                child.close()
-        if not self.unstartable:
-            reply = self._receive(budget)
-            if reply == _READY:
-                return True
-            why = f"not ready after {budget:.1f} s" if reply is _SILENT else self._death()
-            self.unstartable = f"the picture worker could not start ({why})"
+            return False
+        reply = self.child.receive(budget)
+        if reply == _READY:
+            return True
+        why = f"not ready after {budget:.1f} s" if reply is SILENT else self._death()
+        self.unstartable = f"the picture worker could not start ({why})"
         self.stop()
         return False
 
-    def _receive(self, seconds: float) -> Any:
-        """The worker's next message; _CLOSED when it died, _SILENT when it said nothing in
-        ``seconds`` (a dying worker closes the pipe before it is reaped: the two differ)."""
-        assert self.conn is not None
-        try:
-            if self.conn.poll(max(0.0, seconds)):
-                return self.conn.recv()
-        except (EOFError, OSError):
-            return _CLOSED
-        return _SILENT
-
     def _lost(self, job: PictureJob, reply: Any) -> Picture:
         """The worker died or overran on ``job``: it is stopped, the next job gets a new one."""
-        if reply is _SILENT:
+        if reply is SILENT:
             reason = f"making it took longer than {self.limits.timeout_s:.1f} s and was stopped"
             self.stop()
             return failed(job.key, f"{reason} (time limit)")
@@ -137,20 +111,12 @@ class _Supervisor:
     def _death(self) -> str:
         """How the worker ended: "exit code N" or "SIGxxx in native code" (it closed the
         pipe: it is exiting or gone)."""
-        code = None
-        if self.process is not None:
-            self.process.join(2)
-            code = self.process.exitcode
-        if code is not None and code < 0:
-            signum = -code
-            name = signal.Signals(signum).name if signum in signal.valid_signals() else signum
-            return f"{name} in native code"
-        return f"exit code {code}"
+        return (self.child.death(2) if self.child is not None else Death(None)).cause()
 
     def stop(self) -> None:
         """Stop the worker, if one runs (killed: it may be stuck in native code)."""
-        end_worker(self.process, self.conn)
-        self.process, self.conn = None, None
+        stop(self.child)
+        self.child = None
 
 
 def _serve(conn: Connection, memory_mb: int) -> None:
@@ -159,7 +125,9 @@ def _serve(conn: Connection, memory_mb: int) -> None:
     _load_libraries()
     from scanner.pictures.decode import answer
 
-    _quiet_native_stderr()
+    # Quiet once ready (a worker that fails to start still prints why): libtiff writes a
+    # line for every odd tag of a hostile TIFF, and the error Picture says what matters.
+    child.silence(2)
     conn.send(_READY)
     while True:
         try:
@@ -184,16 +152,3 @@ def _load_libraries() -> None:
     # that warning is an error, the still is not decoded.
     warnings.simplefilter("ignore")
     warnings.simplefilter("error", Image.DecompressionBombWarning)
-
-
-def _quiet_native_stderr() -> None:
-    """Send the worker's stderr to /dev/null once it is ready: libtiff writes a line to it
-    for every odd tag of a hostile TIFF (hundreds over a corpus), and the error Picture
-    already says what matters. A worker that fails to start still prints why."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY | _CLOEXEC)
-    except OSError:
-        return
-    with contextlib.suppress(OSError):
-        os.dup2(devnull, 2)
-    os.close(devnull)

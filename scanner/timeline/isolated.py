@@ -8,8 +8,7 @@ One child does one call; only plain values (cuts, spans) come back.
 
 from __future__ import annotations
 
-import contextlib
-import os
+import logging
 from collections.abc import Callable
 from fractions import Fraction
 from multiprocessing.connection import Connection
@@ -17,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner import child
-from scanner.isolate import _context, end_worker
 from scanner.limits import Limits
+from scanner.supervisor import CLOSED, SILENT, Child
 from scanner.timeline.cut import Cut, TimelineError
 
 MIN_SECONDS = 20.0  # importing OTIO and pyaaf2 alone takes ~0.5 s; a long AAF a few seconds
@@ -47,24 +46,20 @@ def probe_isolated(paths: list[Path], limits: Limits) -> dict[str, Any]:
 
 def _run(func: Callable[..., Any], args: tuple[Any, ...], limits: Limits, what: str) -> Any:
     """func(*args) in a child: its value, a TimelineError it raised, or one for its death."""
-    ctx = _context()
-    parent, child = ctx.Pipe(duplex=False)
-    process = ctx.Process(target=_child, args=(child, func, args, limits.memory_mb), daemon=True)
-    process.start()
-    child.close()
+    reader = Child(_child, (func, args, limits.memory_mb), duplex=False)
     seconds = max(MIN_SECONDS, limits.timeout_s * 4)
     try:
-        if not parent.poll(seconds):
+        reply = reader.receive(seconds)
+        if reply is SILENT:
             return TimelineError(f"{what}: reading it took longer than {seconds:.0f} s (stopped)")
-        status, value = parent.recv()
-    except (EOFError, OSError):
-        process.join(5)
-        code = process.exitcode
-        why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        return TimelineError(f"{what}: the reader crashed ({why}; out of memory or a bug in "
-                             "a native library)")  # fmt: skip
+        if reply is CLOSED:
+            death = reader.death()
+            why = f"signal {death.signal}" if death.signal else f"exit code {death.code}"
+            return TimelineError(f"{what}: the reader crashed ({why}; out of memory or a bug in "
+                                 "a native library)")  # fmt: skip
     finally:
-        end_worker(process, parent)
+        reader.stop()
+    status, value = reply
     return TimelineError(value) if status == "error" else value
 
 
@@ -86,11 +81,5 @@ def _child(conn: Connection, func: Callable[..., Any], args: tuple[Any, ...], me
 
 def _quiet() -> None:
     """The adapters print and log (pyaaf2: "Unable find slot_id"): not on the report's stdout."""
-    import logging
-
     logging.disable(logging.CRITICAL)
-    with contextlib.suppress(OSError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        os.close(devnull)
+    child.silence(1, 2)

@@ -24,10 +24,7 @@ the catalog keeps only the first kind.
 from __future__ import annotations
 
 import os
-import signal
-import threading
 import time
-from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -35,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner import child
-from scanner.isolate import _context, end_worker
 from scanner.limits import Limits
+from scanner.supervisor import CLOSED, SILENT, Child, Death, in_order, stop
 from scanner.trace.wording import one_line
 
 INDEX_S_PER_REFERENCE = 0.5  # building the descriptor index, on top of the time limit
@@ -93,77 +90,38 @@ def run_jobs(
     the jobs' order. With ``limits.jobs`` > 1 and several files, that many workers (each
     with the references loaded) search files side by side."""
     count = max(1, min(limits.jobs, len(jobs)))
-    first = _Supervisor(specs, limits)
+    first = _SearchWorker(specs, limits)
     refused = first.start()
     if count == 1:
         return refused, first.outcomes(jobs)
     others = [first.sibling() for _ in range(count - 1)]
-    return refused, _parallel([first, *others], jobs)
+    return refused, in_order(jobs, [first, *others], _run_safely, _SearchWorker.stop)
 
 
-def _run_safely(supervisor: _Supervisor, job: Job) -> Outcome:
+def _run_safely(searcher: _SearchWorker, job: Job) -> Outcome:
     """One job's outcome, whatever happens in this thread (the consumer waits for it)."""
     try:
-        return supervisor.run(job)
+        return searcher.run(job)
     except Exception as exc:  # a bug here must not leave the report waiting forever
-        supervisor.stop()
+        searcher.stop()
         return Outcome(job, error=f"the search could not run: {one_line(exc)}", lasting=False)
 
 
-def _parallel(supervisors: list[_Supervisor], jobs: Sequence[Job]) -> Iterator[Outcome]:
-    """Outcomes in job order while each supervisor, driven by its own thread (it only waits
-    on its worker's pipe), takes the next job as soon as it is free."""
-    queue = deque(enumerate(jobs))
-    done: dict[int, Outcome] = {}
-    ready = threading.Condition()
-    stop = threading.Event()
-
-    def drive(supervisor: _Supervisor) -> None:
-        try:
-            while not stop.is_set():
-                with ready:
-                    if not queue:
-                        return
-                    index, job = queue.popleft()
-                outcome = _run_safely(supervisor, job)
-                with ready:
-                    done[index] = outcome
-                    ready.notify_all()
-        finally:
-            supervisor.stop()
-
-    threads = [threading.Thread(target=drive, args=(s,), daemon=True) for s in supervisors]
-    for thread in threads:
-        thread.start()
-    try:
-        for index in range(len(jobs)):
-            with ready:
-                while index not in done:
-                    ready.wait()
-                outcome = done.pop(index)
-            yield outcome
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join()
-
-
-class _Supervisor:
+class _SearchWorker:
     """One worker process: started with the references, restarted after a crash, stopped."""
 
     def __init__(self, specs: Sequence[ReferenceSpec], limits: Limits) -> None:
         self.specs, self.limits = tuple(specs), limits
-        self.process: Any = None
-        self.conn: Connection | None = None
+        self.child: Child | None = None
         self.broken = ""  # why no worker can start (then every search fails with it)
         self.reporting = True  # the refusals of the next start reach the report
         self.dropped = False  # a reference was lost to a crash the report does not mention
         self.hung = False  # the last wait for a message ran out of time
 
-    def sibling(self) -> _Supervisor:
+    def sibling(self) -> _SearchWorker:
         """Another supervisor for the same run: the references this one could load (a still
         that crashed this worker is not read again), started when it gets its first file."""
-        other = _Supervisor(self.specs, self.limits)
+        other = _SearchWorker(self.specs, self.limits)
         other.broken, other.reporting = self.broken, False
         return other
 
@@ -190,13 +148,7 @@ class _Supervisor:
         """Start one worker and follow it through the references: what it refused, or the
         reference it was reading when it died or overran, and what happened (empty: it
         started)."""
-        ctx = _context()
-        self.conn, child_end = ctx.Pipe()
-        self.process = ctx.Process(
-            target=_serve, args=(child_end, self.specs, self.limits.memory_mb), daemon=True
-        )
-        self.process.start()
-        child_end.close()
+        self.child = Child(_serve, (self.specs, self.limits.memory_mb))
         reading: ReferenceSpec | None = None
         budget = self.limits.timeout_s  # interpreter, imports, then each reference in turn
         while True:
@@ -222,14 +174,12 @@ class _Supervisor:
 
     def run(self, job: Job) -> Outcome:
         """Search one file in the worker (started first when none runs)."""
-        if self.process is None and not self.broken:
+        if self.child is None and not self.broken:
             self.start()
-        if self.broken or self.conn is None:
+        if self.broken or self.child is None:
             return Outcome(job, error=self.broken or "the search worker is not running",
                            lasting=False)  # fmt: skip
-        try:
-            self.conn.send(job)
-        except OSError:
+        if not self.child.send(job):
             return self._failed(job, "worker was not running")
         deadline = self.limits.timeout_s
         while True:
@@ -250,26 +200,22 @@ class _Supervisor:
         """The worker's next message, or None when it sent none in ``seconds`` or its end of
         the pipe closed (``self.hung`` tells which)."""
         self.hung = False
-        if self.conn is None:
+        if self.child is None:
             return None
-        try:
-            if self.conn.poll(max(0.0, seconds)):
-                message: tuple[Any, ...] = self.conn.recv()
-                return message
-            self.hung = True
-        except (EOFError, OSError):
-            pass
-        return None
+        reply = self.child.receive(seconds)
+        self.hung = reply is SILENT
+        if reply is SILENT or reply is CLOSED:
+            return None
+        message: tuple[Any, ...] = reply
+        return message
 
     def _why(self, seconds: float) -> str:
         """What happened to a worker that did not answer in ``seconds``: it overran, or it
         died (its pipe closes a moment before it can be reaped: waited for)."""
-        if self.hung and self.process is not None and self.process.is_alive():
+        if self.hung and self.child is not None and self.child.is_alive():
             return (f"took longer than {seconds:.0f} s and was stopped "
                     "(--timeout raises the limit)")  # fmt: skip
-        if self.process is not None:
-            self.process.join(5)
-        return crash_story(self.process.exitcode if self.process is not None else None)
+        return (self.child.death() if self.child is not None else Death(None)).story()
 
     def _failed(self, job: Job, reason: str) -> Outcome:
         self.stop()
@@ -277,24 +223,16 @@ class _Supervisor:
 
     def stop(self) -> None:
         """Stop the worker, if one runs (killed: it may be stuck in native code)."""
-        end_worker(self.process, self.conn)
-        self.process, self.conn = None, None
-
-
-def crash_story(code: int | None) -> str:
-    """How a worker process ended, in words, naming the signal that killed it."""
-    if code is not None and code < 0:
-        number = -code
-        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
-        return f"crashed the worker process ({name} in native code)"
-    return f"ended the worker process (exit code {code})"
+        stop(self.child)
+        self.child = None
 
 
 def _serve(conn: Connection, specs: Sequence[ReferenceSpec], memory_mb: int) -> None:
     """Worker: load the references, answer jobs until the pipe closes. Nothing raised here
     reaches the terminal: every problem is sent back as a message."""
     child.started(memory_mb)
-    _quiet_native_stderr()
+    if os.environ.get("PROVSCAN_CHILD_FAULTHANDLER") != "1":  # the debugging switch keeps it
+        child.silence(2)
     try:
         matcher, refused = _prepare(conn, specs)
         conn.send(("refs", refused))
@@ -303,21 +241,6 @@ def _serve(conn: Connection, specs: Sequence[ReferenceSpec], memory_mb: int) -> 
             _reply(conn, _answer(conn, job, matcher))
     except (EOFError, OSError, KeyboardInterrupt):
         return  # the supervisor closed the pipe, or the run is being interrupted
-
-
-def _quiet_native_stderr() -> None:
-    """Point this worker's stderr at /dev/null: libtiff, libjpeg, FFmpeg and OpenCV write
-    their complaints about hostile bytes straight to file descriptor 2, through the user's
-    progress bar, while the search reports each problem as a finding. The debugging switch
-    of every child (``PROVSCAN_CHILD_FAULTHANDLER=1``) keeps it."""
-    if os.environ.get("PROVSCAN_CHILD_FAULTHANDLER") == "1":
-        return
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 2)
-        os.close(null)
-    except OSError:
-        pass  # no /dev/null: the messages stay, the search does not depend on them
 
 
 def _prepare(conn: Connection, specs: Sequence[ReferenceSpec]) -> tuple[Any, dict[str, Refusal]]:
