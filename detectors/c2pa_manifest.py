@@ -31,7 +31,16 @@ from scanner.extract.c2pa_store import (
     read_store,
     training_entries,
 )
-from scanner.model import Confidence, Evidence, MediaKind, Rule, Section, Severity, Signal
+from scanner.model import (
+    Confidence,
+    Evidence,
+    Gating,
+    MediaKind,
+    Rule,
+    Section,
+    Severity,
+    Signal,
+)
 
 NAME = "c2pa"
 KINDS = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.DOCUMENT,
@@ -51,7 +60,8 @@ TOOL_EDIT = Rule("C2P004", "c2pa-generative-tool-edit", Severity.ERROR,
                  Signal.AI_EDITED)  # fmt: skip
 INVALID = Rule("C2P005", "c2pa-manifest-invalid", Severity.WARNING,
                "The C2PA manifest fails validation (tampered or badly signed): its claims "
-               "cannot be trusted, whatever they say.")  # fmt: skip
+               "cannot be trusted, whatever they say.",
+               gating=Gating.UNTRUSTED_PROVENANCE)  # fmt: skip
 UNTRUSTED = Rule(
     "C2P006",
     "c2pa-signer-untrusted",
@@ -75,6 +85,7 @@ UNREADABLE = Rule(
     "c2pa-manifest-unreadable",
     Severity.WARNING,
     "C2PA manifest bytes are present but could not be read.",
+    gating=Gating.UNTRUSTED_PROVENANCE | Gating.INTEGRITY_STORY,
 )
 TRAINING = Rule(
     "C2P011",
@@ -87,6 +98,7 @@ PRESENT = Rule(
     "c2pa-manifest-present",
     Severity.INFO,
     "A C2PA manifest is present: who made the claim and who signed it.",
+    gating=Gating.INTEGRITY_STORY,
 )
 NON_GENERATIVE = Rule(
     "C2P013",

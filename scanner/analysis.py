@@ -32,22 +32,20 @@ from scanner.walk import Entry
 def scan_entry(entry: Entry, settings: Settings) -> FileResult:
     """Everything the scanner concludes about one walked entry."""
     if entry.problem and entry.rule is not None:
-        return problem_result(entry.rel, entry.rule.code, entry.problem)
+        return problem_result(entry.rel, entry.rule, entry.problem)
     try:
         asset = Asset(entry.path, entry.rel, sidecar=find_sidecar(entry.path), settings=settings)
     except FileNotFoundError:
-        return problem_result(
-            entry.rel, scanrules.CHANGED.code, "the file vanished during the scan"
-        )
+        return problem_result(entry.rel, scanrules.CHANGED, "the file vanished during the scan")
     except OSError as exc:
-        return problem_result(entry.rel, scanrules.UNREADABLE.code,
+        return problem_result(entry.rel, scanrules.UNREADABLE,
                               f"cannot be opened: {exc.strerror or exc}")  # fmt: skip
     result = analyse(asset)
     if settings.identities:
         result = _with_identities(result, asset)
     change = _changed(asset)
     if change:
-        return _withfinding_for(result, Evidence(scanrules.CHANGED.code, change, key="path"), asset)
+        return _with_finding(result, Evidence(scanrules.CHANGED.code, change, key="path"), asset)
     return result
 
 
@@ -86,7 +84,7 @@ def _changed(asset: Asset) -> str:
     return ""
 
 
-def _withfinding_for(result: FileResult, evidence: Evidence, asset: Asset) -> FileResult:
+def _with_finding(result: FileResult, evidence: Evidence, asset: Asset) -> FileResult:
     findings = (*result.findings, finding_for(evidence, asset.quick_id()))
     verdict, deciding = decide(findings)
     return replace(result, findings=findings, verdict=verdict, deciding=deciding)

@@ -33,6 +33,7 @@ from scanner.findings import problem_result
 from scanner.isolate import file_limit, iter_isolated
 from scanner.limits import Limits
 from scanner.model import FileResult, Settings
+from scanner.rules.scan import CRASHED
 from scanner.walk import Entry
 
 CONNECT_TIMEOUT_S = 10.0
@@ -40,7 +41,6 @@ CONNECT_TIMEOUT_S = 10.0
 # busy cluster, shipping the batch and its results, and starting the fork server.
 RESULT_SLACK_S = 60.0
 ATTEMPTS = 2  # a failed batch is sent once more, then reported file by file
-CRASHED = "SCN007"
 
 
 class DaskUnavailable(Exception):

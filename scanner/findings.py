@@ -1,4 +1,5 @@
-"""Findings are built here, and only here: the rule looked up by its code, the fingerprint.
+"""Findings are built here, and only here: the rule (looked up by the evidence's code when
+the caller does not hold it) and the fingerprint.
 
 A fingerprint identifies one finding across runs, renames and moves: rule, key, value and
 an identity of the file's bytes, never its path.
@@ -7,16 +8,31 @@ an identity of the file's bytes, never its path.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
-from scanner.model import Evidence, FileResult, Finding, MediaKind, Rule
+from scanner.model import Evidence, FileResult, Finding, Gate, MediaKind, Rule
 from scanner.rulebook import by_code
 from scanner.verdict import decide
 
 
+def make_finding(
+    rule: Rule, evidence: Evidence, identity: str, gate: Gate | None = None
+) -> Finding:
+    """The finding of ``evidence`` under ``rule`` on the file (or log entry, or delivery)
+    ``identity`` names; ``gate``: what the policy decided, for the policy's own findings."""
+    return Finding(rule, evidence, fingerprint(rule, evidence, identity), gate=gate)
+
+
 def finding_for(evidence: Evidence, identity: str) -> Finding:
-    """The finding of ``evidence`` on the file whose bytes ``identity`` names."""
-    rule = by_code()[evidence.rule]
-    return Finding(rule, evidence, fingerprint(rule, evidence, identity))
+    """The finding of ``evidence``, its rule looked up by code (an unknown code is a
+    programming error: KeyError)."""
+    return make_finding(by_code()[evidence.rule], evidence, identity)
+
+
+def findings_for(evidence: Iterable[Evidence], identity: str) -> tuple[Finding, ...]:
+    """The findings of ``evidence`` on one file; evidence of no known rule is dropped."""
+    rules = by_code()
+    return tuple(make_finding(rules[ev.rule], ev, identity) for ev in evidence if ev.rule in rules)
 
 
 def fingerprint(rule: Rule, evidence: Evidence, identity: str) -> str:
@@ -31,12 +47,11 @@ def fingerprint(rule: Rule, evidence: Evidence, identity: str) -> str:
     return digest.hexdigest()
 
 
-def problem_result(rel: str, code: str, message: str) -> FileResult:
+def problem_result(rel: str, rule: Rule, message: str) -> FileResult:
     """A result for an entry that could not be analysed at all (special file, permissions,
-    a crash or a time-out in its worker)."""
-    rule = by_code()[code]
+    a crash or a time-out in its worker): one finding of ``rule`` saying why."""
     evidence = Evidence(rule.code, message, key="path")
-    findings = (Finding(rule, evidence, fingerprint(rule, evidence, message)),)
+    findings = (make_finding(rule, evidence, message),)
     verdict, deciding = decide(findings)
     return FileResult(
         path=rel,

@@ -26,7 +26,8 @@ from scanner import child
 from scanner.analysis import scan_entry
 from scanner.findings import problem_result
 from scanner.limits import Limits
-from scanner.model import FileResult, Settings
+from scanner.model import FileResult, Rule, Settings
+from scanner.rules.scan import CRASHED, TIMED_OUT
 from scanner.supervisor import CLOSED, SILENT, Child
 from scanner.walk import Entry
 
@@ -149,9 +150,9 @@ def _local(entry: Entry, settings: Settings) -> FileResult:
     return scan_entry(entry, settings)
 
 
-def _failure(entry: Entry, reason: tuple[str, str]) -> FileResult:
-    code, message = reason
-    return problem_result(entry.rel, code, message)
+def _failure(entry: Entry, reason: tuple[Rule, str]) -> FileResult:
+    rule, message = reason
+    return problem_result(entry.rel, rule, message)
 
 
 class _Worker:
@@ -160,7 +161,7 @@ class _Worker:
     def __init__(self, settings: Settings, limits: Limits) -> None:
         self.child = Child(_serve, (settings, limits.memory_mb))
         self.limits = limits
-        self.failure = ("", "")
+        self.failure: tuple[Rule, str] = (CRASHED, "")
         self.outstanding = 0  # entries sent whose results have not been received
         self.started_at = 0.0  # when the worker could begin its oldest outstanding entry
 
@@ -179,11 +180,11 @@ class _Worker:
         limit = file_limit(self.limits.timeout_s, entry)
         reply = self.child.receive(self.started_at + limit - time.monotonic())
         if reply is SILENT:
-            self.failure = ("SCN008", f"analysis took longer than {limit:.1f} s and was "
+            self.failure = (TIMED_OUT, f"analysis took longer than {limit:.1f} s and was "
                             "stopped (per-file time limit; --timeout raises it)")  # fmt: skip
             return None
         if reply is CLOSED:
-            self.failure = ("SCN007", f"analysing this file {self.child.death(2).story()}")
+            self.failure = (CRASHED, f"analysing this file {self.child.death(2).story()}")
             return None
         result: FileResult = reply
         self.outstanding -= 1

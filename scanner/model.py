@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import Flag, StrEnum, auto
 from typing import TypeVar
 
 
@@ -93,6 +93,22 @@ class Gate(StrEnum):
 _GATE_RANK = {Gate.PASS: 0, Gate.WARN: 1, Gate.FAIL: 2}
 
 
+class Gating(Flag):
+    """What a rule's finding means to the QC gate besides its signal (a rule may mean several
+    things): the gate asks the rule, never for a list of codes."""
+
+    NONE = 0
+    # Another file's material seen in this one (details["reference"]: a trace hit, a clip of
+    # an edit, a track file of a composition): approved by that file's log entries.
+    BY_REFERENCE = auto()
+    PART_UNCHECKED = auto()  # a part of a final, or its search for AI stills, was not checked
+    OUTSIDE_COMPOSITION = auto()  # a track file no composition of its package plays
+    OTHER_VERSION = auto()  # the edit given for a final does not fit it
+    UNVERIFIED = auto()  # not verifiably what it claims: misnamed, unsupported, special file
+    UNTRUSTED_PROVENANCE = auto()  # its Content Credentials are invalid or unreadable
+    INTEGRITY_STORY = auto()  # details["headline"] tells what holds of its Content Credentials
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A check with a stable code (3-letter family + 3 digits), never renamed or reused."""
@@ -102,6 +118,7 @@ class Rule:
     severity: Severity
     summary: str
     signal: Signal = Signal.NONE
+    gating: Gating = Gating.NONE
 
 
 @dataclass(frozen=True, slots=True)

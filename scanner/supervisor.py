@@ -38,7 +38,6 @@ fork_is_safe = False
 PRELOAD = ("scanner.analysis",)
 
 
-
 class NoAnswer(Enum):
     """Why :meth:`Child.receive` has no message."""
 

@@ -274,3 +274,22 @@ def test_sample_delivery_outcome_is_pinned() -> None:
     result = runner.invoke(cli.app, ["scan", str(root), *SAMPLE_ARGS])
     assert result.exit_code == 1 and "gate: FAIL (6 fail, 0 warn, 11 pass)" in result.output
     assert "appears at 00:00:04:00-00:00:09:0" in result.output
+
+
+def test_the_gate_asks_rules_by_meaning() -> None:
+    """The rules whose findings mean something to the gate are the ones it once named by code
+    (trace hits, clips and track files by reference; unchecked parts; stray track files;
+    other versions of the cut; unverified files; untrusted provenance and its headline)."""
+    from scanner.model import Gating
+    from scanner.rulebook import all_rules
+
+    def meaning(gating: Gating) -> set[str]:
+        return {rule.code for rule in all_rules() if rule.gating & gating}
+
+    assert meaning(Gating.BY_REFERENCE) == {"TRC001", "TRC002", "TRC003", "TML001", "IMF001"}
+    assert meaning(Gating.PART_UNCHECKED) == {"TML002", "TML003", "IMF003", "TRC004"}
+    assert meaning(Gating.OUTSIDE_COMPOSITION) == {"IMF002"}
+    assert meaning(Gating.OTHER_VERSION) == {"TML005", "TML006"}
+    assert meaning(Gating.UNVERIFIED) == {"SCN003", "SCN004", "SCN005"}
+    assert meaning(Gating.UNTRUSTED_PROVENANCE) == {"C2P005", "C2P010"}
+    assert meaning(Gating.INTEGRITY_STORY) == {"C2P012", "C2P010"}

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from scanner.model import Rule, Severity, Signal
+from scanner.model import Gating, Rule, Severity, Signal
 
 AI_TRACK_IN_COMPOSITION = Rule(
     "IMF001", "ai-track-file-in-composition", Severity.ERROR,
     "A composition (CPL) plays a track file with AI evidence: the evidence names the track "
     "file, the sequence and the composition timecode where it plays.",
     Signal.AI_EDITED,
+    gating=Gating.BY_REFERENCE,
 )  # fmt: skip
 OUTSIDE_COMPOSITION = Rule(
     "IMF002", "track-file-not-in-composition", Severity.WARNING,
     "An MXF track file of an IMF package that no composition playlist (CPL) of the package "
     "references: it is not part of the composition.",
+    gating=Gating.OUTSIDE_COMPOSITION,
 )  # fmt: skip
 MISSING_TRACK_FILE = Rule(
     "IMF003", "composition-track-file-missing", Severity.WARNING,
     "A composition references a track file that is not in the package (not in its ASSETMAP, "
     "or absent on disk): that part of the composition was not checked.",
+    gating=Gating.PART_UNCHECKED,
 )  # fmt: skip
 PACKAGE_UNREADABLE = Rule(
     "IMF004", "imf-package-file-unreadable", Severity.ERROR,

@@ -6,7 +6,7 @@ closed and nothing is silently skipped.
 
 from __future__ import annotations
 
-from scanner.model import Rule, Severity, Signal
+from scanner.model import Gating, Rule, Severity, Signal
 
 UNREADABLE = Rule(
     "SCN001",
@@ -27,12 +27,14 @@ EXTENSION_MISMATCH = Rule(
     "extension-mismatch",
     Severity.WARNING,
     "The file name's extension does not match the format its bytes show.",
+    gating=Gating.UNVERIFIED,
 )
 UNSUPPORTED = Rule(
     "SCN004",
     "unsupported-format",
     Severity.WARNING,
     "The format is not one provscan reads; no markers could be looked for.",
+    gating=Gating.UNVERIFIED,
 )
 NOT_REGULAR = Rule(
     "SCN005",
@@ -40,6 +42,7 @@ NOT_REGULAR = Rule(
     Severity.ERROR,
     "A FIFO, socket or device file sits in the tree; it was not opened.",
     Signal.UNREADABLE,
+    gating=Gating.UNVERIFIED,
 )
 SYMLINK = Rule(
     "SCN006",

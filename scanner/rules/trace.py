@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from scanner.model import Rule, Severity, Signal
+from scanner.model import Gating, Rule, Severity, Signal
 
 STILL_IN_VIDEO = Rule(
     "TRC001", "ai-still-in-video", Severity.ERROR,
     "A still with AI evidence appears in this video (found by its pixels: the render dropped "
     "its markers); the evidence gives the still, its provenance and the time ranges.",
     Signal.AI_EDITED,
+    gating=Gating.BY_REFERENCE,
 )  # fmt: skip
 COPY_OF_AI_STILL = Rule(
     "TRC002", "copy-of-ai-generated-still", Severity.ERROR,
     "This still is a re-encoded, resized or cropped copy of an AI-generated still, with the "
     "markers stripped.",
     Signal.AI_GENERATED,
+    gating=Gating.BY_REFERENCE,
 )  # fmt: skip
 COPY_OF_AI_EDITED_STILL = Rule(
     "TRC003", "copy-of-ai-edited-still", Severity.ERROR,
@@ -23,6 +25,7 @@ COPY_OF_AI_EDITED_STILL = Rule(
     "the finding is a hint for a person (ai-suspected); stills with their own C2PA manifest "
     "are not matched against AI-edited stills.",
     Signal.AI_EDITED,
+    gating=Gating.BY_REFERENCE,
 )  # fmt: skip
 TRACE_FAILED = Rule(
     "TRC004", "trace-incomplete", Severity.WARNING,
@@ -30,6 +33,7 @@ TRACE_FAILED = Rule(
     "search, or the search crashed or ran out of time. A warning about the search only: the "
     "file's verdict stays what its own content decided; in final content the gate warns "
     "(POL008).",
+    gating=Gating.PART_UNCHECKED,
 )  # fmt: skip
 UNUSABLE_REFERENCE = Rule(
     "TRC005", "reference-not-searchable", Severity.INFO,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scanner.findings import fingerprint
+from scanner.findings import make_finding
 from scanner.ignore import skipped_summary
-from scanner.model import Evidence, Finding, Report
+from scanner.model import Evidence, Report
 from scanner.policy import Policy
 from scanner.rules.policy import NOTHING_TO_CHECK
 
@@ -24,10 +24,10 @@ def judge_delivery(report: Report, policy: Policy) -> Report:
         return report
     evidence = Evidence(NOTHING_TO_CHECK.code, nothing_message(report), key="root",
                         value=report.root, details={"skipped": len(report.skipped)})  # fmt: skip
-    finding = Finding(NOTHING_TO_CHECK, evidence,
-                      fingerprint(NOTHING_TO_CHECK, evidence, report.root),
-                      gate=policy.level(NOTHING_TO_CHECK))  # fmt: skip
-    return replace(report, delivery_findings=(*report.delivery_findings, finding))
+    nothing = make_finding(
+        NOTHING_TO_CHECK, evidence, report.root, gate=policy.level(NOTHING_TO_CHECK)
+    )
+    return replace(report, delivery_findings=(*report.delivery_findings, nothing))
 
 
 def nothing_message(report: Report) -> str:

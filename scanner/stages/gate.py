@@ -20,13 +20,14 @@ from scanner.ailog.load import AiLog
 from scanner.ailog.match import EntryIndex, FileFacts, matched_key, path_moved
 from scanner.ailog.near import Near, nearest
 from scanner.asset import Asset
-from scanner.findings import fingerprint
+from scanner.findings import make_finding
 from scanner.model import (
     Confidence,
     Evidence,
     FileResult,
     Finding,
     Gate,
+    Gating,
     MediaKind,
     Report,
     Rule,
@@ -42,15 +43,6 @@ from scanner.verdict import decide
 
 AI_MATERIAL = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED})
 CANDIDATES = AI_MATERIAL | {Verdict.AI_SUSPECTED}
-# Findings about another file's material in this one (a trace hit, a timeline clip, an IMF
-# track file): approved by that file's log entries (details["reference"]), not this file's.
-TRACED = frozenset({"TRC001", "TRC002", "TRC003", "TML001", "IMF001"})
-# a part of the cut not checked, or the final not searched for AI stills (a warning: the
-# file's own verdict stands)
-_UNCHECKED_PART = frozenset({"TML002", "TML003", "IMF003", "TRC004"})
-_OUTSIDE = frozenset({"IMF002"})  # a track file no composition plays
-_OTHER_VERSION = frozenset({"TML005", "TML006"})  # the edit and the final do not match
-_UNVERIFIED = frozenset({"SCN003", "SCN004", "SCN005"})  # misnamed, unsupported, special file
 _AI_SIGNALS = frozenset({Signal.AI_GENERATED, Signal.AI_EDITED, Signal.AI_HINT})
 _SENSITIVE = {
     "third_party_ip": "third-party IP",
@@ -150,9 +142,14 @@ def _matches(
 
 def _own_verdict(result: FileResult) -> Verdict:
     """The verdict from what the file itself carries (trace hits left out)."""
-    if not any(f.rule.code in TRACED for f in result.findings):
+    if not any(_means(f, Gating.BY_REFERENCE) for f in result.findings):
         return result.verdict
-    return decide([f for f in result.findings if f.rule.code not in TRACED])[0]
+    return decide([f for f in result.findings if not _means(f, Gating.BY_REFERENCE)])[0]
+
+
+def _means(finding: Finding, gating: Gating) -> bool:
+    """Whether the finding's rule means ``gating`` to the gate (Rule.gating)."""
+    return bool(finding.rule.gating & gating)
 
 
 def _judge(result: FileResult, ctx: _Context) -> FileResult:
@@ -160,13 +157,13 @@ def _judge(result: FileResult, ctx: _Context) -> FileResult:
     matches = ctx.matched.get(result.path, [])
     cover = next((e for e, _ in matches if _covers(e, final, ctx.today)), None)
     traced = {f.fingerprint: _trace_cover(f, final, ctx) for f in result.findings
-              if f.rule.code in TRACED}  # fmt: skip
+              if _means(f, Gating.BY_REFERENCE)}  # fmt: skip
     near = ctx.usage.nearest.get(result.path)
     decided = list(_decisions(result, final, matches, cover, ctx.today, near))
     decided += list(_trace_decisions(result, final, traced, ctx))
     identity = "|".join(f.fingerprint for f in result.findings) or result.path
     policy_findings = [
-        Finding(rule, ev, fingerprint(rule, ev, identity), gate=ctx.policy.level(rule))
+        make_finding(rule, ev, identity, gate=ctx.policy.level(rule))
         for rule, ev in decided
         if ctx.policy.level(rule) is not Gate.PASS
     ]
@@ -225,7 +222,7 @@ def _reference_entries(finding: Finding, ctx: _Context, depth: int) -> list[tupl
     if found or referenced is None or depth >= 2:  # two hops: a hit inside a clip's source
         return found
     for hit in referenced.findings:
-        if hit.rule.code in TRACED:
+        if _means(hit, Gating.BY_REFERENCE):
             found = found + _reference_entries(hit, ctx, depth + 1)
     return found
 
@@ -308,7 +305,7 @@ def _decisions(
                        if f.rule.signal is Signal.UNREADABLE), "unreadable")  # fmt: skip
         yield pol.UNREADABLE_FINAL, _ev(pol.UNREADABLE_FINAL, f"cannot be cleared: {reason}",
                                         G_READ, None)  # fmt: skip
-    unverified = [f for f in result.findings if f.rule.code in _UNVERIFIED]
+    unverified = [f for f in result.findings if _means(f, Gating.UNVERIFIED)]
     if final and unverified and not _unreadable(result):
         yield pol.UNVERIFIED_FINAL, _ev(pol.UNVERIFIED_FINAL, unverified[0].evidence.message,
                                         G_READ, None)  # fmt: skip
@@ -326,7 +323,7 @@ def _decisions(
     for entry in dict.fromkeys(e for e, _ in matches):
         yield from _entry_decisions(entry)
     yield from _composition_decisions(result, final)
-    if final and any(f.rule.code in ("C2P005", "C2P010") for f in result.findings):
+    if final and any(_means(f, Gating.UNTRUSTED_PROVENANCE) for f in result.findings):
         yield pol.UNTRUSTED_PROVENANCE, _ev(pol.UNTRUSTED_PROVENANCE, _provenance_words(result),
                                             G_PROVENANCE, None)  # fmt: skip
 
@@ -336,7 +333,7 @@ def _provenance_words(result: FileResult) -> str:
     detector told (detectors.c2pa_integrity), else the general words."""
     for finding in result.findings:
         headline = finding.evidence.details.get("headline")
-        if finding.rule.code in ("C2P012", "C2P010") and headline:
+        if _means(finding, Gating.INTEGRITY_STORY) and headline:
             text = str(headline)
             said = text.startswith("Content Credentials")
             return text if said else f"Content Credentials: {text}"
@@ -349,16 +346,16 @@ def _composition_decisions(result: FileResult, final: bool) -> Iterator[tuple[Ru
     the edit given for a final does not match it."""
     if not final:
         return
-    unchecked = [f for f in result.findings if f.rule.code in _UNCHECKED_PART]
+    unchecked = [f for f in result.findings if _means(f, Gating.PART_UNCHECKED)]
     if unchecked:
         more = f" (and {len(unchecked) - 1} more)" if len(unchecked) > 1 else ""
         message = f"{unchecked[0].evidence.message}{more}"
         yield pol.UNCHECKED_PART, _ev(pol.UNCHECKED_PART, message, G_READ, None)
-    outside = next((f for f in result.findings if f.rule.code in _OUTSIDE), None)
+    outside = next((f for f in result.findings if _means(f, Gating.OUTSIDE_COMPOSITION)), None)
     if outside is not None:
         yield pol.OUTSIDE_COMPOSITION, _ev(pol.OUTSIDE_COMPOSITION, outside.evidence.message,
                                            G_READ, None)  # fmt: skip
-    other = next((f for f in result.findings if f.rule.code in _OTHER_VERSION), None)
+    other = next((f for f in result.findings if _means(f, Gating.OTHER_VERSION)), None)
     if other is not None:
         yield pol.EDIT_NOT_FINAL, _ev(pol.EDIT_NOT_FINAL, other.evidence.message, G_READ, None)
 
@@ -431,7 +428,7 @@ def _hygiene(
             level = policy.level(rule)
             if level is not Gate.PASS:
                 ev = _ev(rule, message, "", entry)
-                yield Finding(rule, ev, fingerprint(rule, ev, entry.id), gate=level)
+                yield make_finding(rule, ev, entry.id, gate=level)
 
 
 def _entry_problems(entry: LogEntry, usage: _Usage, today: dt.date) -> Iterator[tuple[Rule, str]]:

@@ -28,7 +28,7 @@ from fractions import Fraction
 from typing import Any
 
 from scanner.asset import Asset
-from scanner.findings import fingerprint
+from scanner.findings import make_finding
 from scanner.imf.package import (
     AssetMap,
     Composition,
@@ -40,7 +40,7 @@ from scanner.imf.package import (
     parse_document,
     read_capped,
 )
-from scanner.model import Confidence, Evidence, FileResult, Finding, Report, Rule, Verdict
+from scanner.model import Confidence, Evidence, FileResult, Report, Rule, Verdict
 from scanner.paths import content_id, locate
 from scanner.rules import imf as rules
 from scanner.verdict import with_findings
@@ -319,8 +319,7 @@ class _Stage:
 
     def _with(self, result: FileResult) -> FileResult:
         identity = content_id(self.report, result)
-        new = [Finding(n.rule, n.evidence, fingerprint(n.rule, n.evidence,
-                                                       f"{identity}|{n.discriminator}"))
+        new = [make_finding(n.rule, n.evidence, f"{identity}|{n.discriminator}")
                for n in self.added[result.path]]  # fmt: skip
         return with_findings(result, new)
 

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from scanner.findings import fingerprint
+from scanner.findings import findings_for
 from scanner.limits import Limits
 from scanner.model import (
     Confidence,
     Evidence,
     FileResult,
-    Finding,
     MediaKind,
     Report,
     Rule,
@@ -31,7 +30,6 @@ from scanner.model import (
     evolve,
 )
 from scanner.paths import content_id, locate
-from scanner.rulebook import by_code
 from scanner.rules import timeline as rules
 from scanner.timeline.agree import disagreements, was_searched
 from scanner.timeline.cut import Clip, Cut, TimelineError
@@ -305,9 +303,7 @@ def _mismatch(cut: Cut, span: Span | None) -> str:
 
 def _with(report: Report, result: FileResult, evidence: list[Evidence]) -> FileResult:
     identity = content_id(report, result) if result.role != TIMELINE else result.path
-    new = [Finding(r, ev, fingerprint(r, ev, identity)) for ev in evidence
-           if (r := by_code().get(ev.rule))]  # fmt: skip
-    return with_findings(result, new)
+    return with_findings(result, findings_for(evidence, identity))
 
 
 def describe(item: Resolved, files: dict[str, FileResult], finals: list[str]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner.ailog.load import AiLog
 from scanner.ailog.match import is_distinctive
-from scanner.findings import fingerprint
+from scanner.findings import findings_for
 from scanner.limits import Limits
 from scanner.model import (
     Confidence,
@@ -31,7 +31,6 @@ from scanner.model import (
 )
 from scanner.paths import SOURCE, content_id, locate
 from scanner.progress import NO_PROGRESS, Progress
-from scanner.rulebook import by_code
 from scanner.rules import trace as rules
 from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
 
@@ -197,8 +196,7 @@ def _findings(result: FileResult, evidence: list[Evidence], report: Report) -> t
     if not evidence:
         return ()
     identity = content_id(report, result)
-    return tuple(Finding(r, ev, fingerprint(r, ev, identity)) for ev in evidence
-                 if (r := by_code().get(ev.rule)))  # fmt: skip
+    return findings_for(evidence, identity)
 
 
 def _refused(why: str) -> list[Evidence]:
