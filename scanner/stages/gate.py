@@ -38,6 +38,7 @@ from scanner.model import (
 )
 from scanner.paths import SOURCE, locate
 from scanner.policy import Policy
+from scanner.rulebook import by_code
 from scanner.rules import policy as pol
 from scanner.verdict import decide
 
@@ -148,8 +149,9 @@ def _own_verdict(result: FileResult) -> Verdict:
 
 
 def _means(finding: Finding, gating: Gating) -> bool:
-    """Whether the finding's rule means ``gating`` to the gate (Rule.gating)."""
-    return bool(finding.rule.gating & gating)
+    """Whether the finding's rule means ``gating`` to the gate (Rule.gating). A rule is its
+    code: the rulebook's rule of that code answers (the finding's copy when none has it)."""
+    return bool(by_code().get(finding.rule.code, finding.rule).gating & gating)
 
 
 def _judge(result: FileResult, ctx: _Context) -> FileResult:
