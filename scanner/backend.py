@@ -6,18 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from scanner.analysis import scan_entry
-from scanner.distributed import iter_dask
+from scanner.catalog.engine_id import detector_versions, engine_fingerprint
+from scanner.catalog.scan import Stats
+from scanner.catalog.store import Catalog
+from scanner.distributed import check_scheduler, iter_dask
 from scanner.isolate import iter_isolated
 from scanner.limits import Limits
 from scanner.model import FileResult, Settings
 from scanner.walk import Entry
-
-if TYPE_CHECKING:
-    from scanner.catalog.scan import Stats
-    from scanner.catalog.store import Catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +29,18 @@ class Backend:
 
 
 LOCAL = Backend()
+
+
+def open_backend(catalog: Path | None, dask: str | None, settings: Settings) -> Backend:
+    """Where files are analysed, with the catalog opened under the engine that will fill it;
+    DaskUnavailable (scanner.distributed) for a scheduler that cannot be used and
+    CatalogError (scanner.catalog.store) for a bad catalog, before any file is read."""
+    if dask is not None:
+        check_scheduler(dask)
+    if catalog is None:
+        return Backend(dask=dask or "")
+    opened = Catalog(catalog, engine_fingerprint(settings), detector_versions())
+    return Backend(catalog=opened, catalog_path=catalog, dask=dask or "", stats=Stats())
 
 
 def analyse_entries(

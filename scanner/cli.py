@@ -18,10 +18,12 @@ import typer
 from scanner import child, supervisor
 from scanner.ailog.draft import DraftError, draft_prefix, render_draft
 from scanner.ailog.load import AiLog, LogError, load_log
-from scanner.backend import Backend
+from scanner.backend import Backend, open_backend
+from scanner.catalog import query as cq
+from scanner.catalog.store import CatalogError
 from scanner.commands.inspect_cpl import inspect_composition, is_composition
 from scanner.commands.inspect_cut import inspect_cuts
-from scanner.distributed import DaskUnavailable, check_scheduler
+from scanner.distributed import DaskUnavailable
 from scanner.engine import scan as run_scan
 from scanner.ignore import Ignore, IgnoreError, load_ignore
 from scanner.imf.package import ImfError
@@ -308,22 +310,12 @@ def _load_cuts(paths: list[Path], rate: str | None, limits: Limits) -> list[Cut]
 def _backend(catalog: Path | None, dask: str | None, settings: Settings) -> Backend:
     """Where files are analysed, and the opened catalog (a bad catalog or an unreachable
     Dask scheduler: exit 2, before any file is read)."""
-    if dask is not None:
-        try:
-            check_scheduler(dask)
-        except DaskUnavailable as exc:
-            raise _fail(f"--dask: {exc}") from None
-    if catalog is None:
-        return Backend(dask=dask or "")
-    from scanner.catalog.engine_id import detector_versions, engine_fingerprint
-    from scanner.catalog.scan import Stats
-    from scanner.catalog.store import Catalog, CatalogError
-
     try:
-        opened = Catalog(catalog, engine_fingerprint(settings), detector_versions())
+        return open_backend(catalog, dask, settings)
+    except DaskUnavailable as exc:
+        raise _fail(f"--dask: {exc}") from None
     except CatalogError as exc:
         raise _fail(f"--catalog: {exc}") from None
-    return Backend(catalog=opened, catalog_path=catalog, dask=dask or "", stats=Stats())
 
 
 def _jobs(asked: int | None) -> int:
@@ -573,9 +565,6 @@ class GroupBy(StrEnum):
     ROOT = "root"
 
 
-TABLE_COLUMNS = ("path", "verdict", "gate", "approval", "tool", "changed_at")
-
-
 @catalog_app.command("query")
 def catalog_query(
     database: Annotated[Path, typer.Argument(help="The catalog (SQLite) a scan wrote.")],
@@ -608,9 +597,6 @@ def catalog_query(
     ] = None,
 ) -> None:
     """Which files are AI-generated, by tool, by folder, changed since a date (CSV/JSON too)."""
-    from scanner.catalog import query as cq
-    from scanner.catalog.store import CatalogError
-
     verdicts = tuple(verdict or ()) + (cq.AI_VERDICTS if ai else ())
     known = {v.value for v in Verdict}
     for value in verdicts:
@@ -624,18 +610,11 @@ def catalog_query(
     except ValueError:
         raise _fail(f"--changed-since: {changed_since!r} is not a date (YYYY-MM-DD)") from None
     query = cq.Query(verdicts, tool, folder, since, tuple(gate or ()))
+    table = output_format is QueryFormat.TABLE
     try:
-        conn = cq.open_read_only(database)
+        rows = cq.answer(database, query, count_by.value if count_by else None, table=table)
     except CatalogError as exc:
         raise _fail(str(exc)) from None
-    with conn:
-        if count_by is not None:
-            rows: list[dict[str, object]] = cq.count(conn, query, count_by.value)
-        else:
-            rows = list(cq.select(conn, query))
-            if output_format is QueryFormat.TABLE:
-                rows = [{k: row[k] for k in TABLE_COLUMNS} for row in rows]
-    conn.close()
     _write(cq.render(rows, output_format.value), output)
 
 

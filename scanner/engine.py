@@ -13,6 +13,7 @@ from pathlib import Path
 
 from scanner import __version__
 from scanner.backend import LOCAL, Backend, analyse_entries
+from scanner.catalog.scan import catalogued
 from scanner.compact import Compactor
 from scanner.ignore import NO_IGNORE, Ignore
 from scanner.limits import Limits
@@ -96,8 +97,6 @@ def _results(
 ) -> Iterator[FileResult]:
     if backend.catalog is None or backend.stats is None:
         return analyse_entries(iter(entries), settings, limits, backend)
-    from scanner.catalog.scan import catalogued
-
     settings = replace(settings, identities=True)  # the catalog keeps hashes for the log
     return catalogued(root, entries, backend.catalog, backend.stats,
                       lambda todo: analyse_entries(todo, settings, limits, backend))  # fmt: skip

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from scanner.ailog.load import AiLog
 from scanner.backend import LOCAL, Backend
+from scanner.catalog.scan import record_gates
+from scanner.catalog.trace_cache import TraceCache
 from scanner.engine import scan
 from scanner.ignore import NO_IGNORE, Ignore
 from scanner.limits import Limits
@@ -21,6 +23,8 @@ from scanner.stages.delivery import judge_delivery
 from scanner.stages.gate import apply_gate
 from scanner.stages.imf import apply_imf
 from scanner.stages.sources import scan_sources
+from scanner.stages.timeline import apply_timelines
+from scanner.stages.trace import apply_trace
 from scanner.timeline.cut import Cut
 
 
@@ -51,19 +55,11 @@ def check_delivery(
         report = scan(target, settings, limits, progress, backend, ignores.get(target, NO_IGNORE))
         if sources:
             report = scan_sources(report, sources, settings, limits, progress, backend, ignores)
-        if trace:
-            from scanner.stages.trace import apply_trace  # numpy/OpenCV only load in its worker
-
-            cache = None
-            if backend.catalog is not None:
-                from scanner.catalog.trace_cache import TraceCache
-
-                cache = TraceCache(backend.catalog)
+        if trace:  # numpy and OpenCV load only in the search worker
+            cache = TraceCache(backend.catalog) if backend.catalog is not None else None
             report = apply_trace(report, log, limits, progress, cache)
         report = apply_imf(report)  # after the trace: its hits on track files are placed too
         if cuts:
-            from scanner.stages.timeline import apply_timelines
-
             report = apply_timelines(report, cuts, limits)
     finally:
         progress.close()
@@ -75,8 +71,6 @@ def check_delivery(
 
 def _catalogued(report: Report, target: Path, sources: Sequence[Path], backend: Backend) -> Report:
     """Record each file's gate in the catalog; say in the report what the catalog saved."""
-    from scanner.catalog.scan import record_gates
-
     assert backend.catalog is not None and backend.stats is not None
     roots = {"": target}
     roots.update({f"{label}/": folder for label, folder in source_labels(sources).items()})

@@ -25,6 +25,7 @@ COLUMNS = ("root", "path", "verdict", "gate", "approval", "tool", "kind", "forma
 GROUPS = {"tool": "f.tool", "folder": "f.folder", "verdict": "f.verdict", "gate": "f.gate",
           "kind": "f.kind", "root": "r.path"}  # fmt: skip
 AI_VERDICTS = ("ai-generated", "ai-edited", "ai-suspected")
+TABLE_COLUMNS = ("path", "verdict", "gate", "approval", "tool", "changed_at")  # the table shows
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -49,6 +50,23 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     except sqlite3.Error as exc:
         raise CatalogError(f"{path}: not a provscan catalog ({exc})") from None
     return conn
+
+
+def answer(
+    path: Path, query: Query, count_by: str | None = None, *, table: bool = False
+) -> list[dict[str, Any]]:
+    """The rows answering ``query`` from the catalog at ``path``, opened read-only: how many
+    files per ``count_by`` (a key of GROUPS), or the matching files (TABLE_COLUMNS only, for
+    a ``table``); CatalogError (one line) when it is not a catalog."""
+    conn = open_read_only(path)
+    try:
+        with conn:
+            if count_by is not None:
+                return count(conn, query, count_by)
+            rows = list(select(conn, query))
+            return [{k: row[k] for k in TABLE_COLUMNS} for row in rows] if table else rows
+    finally:
+        conn.close()
 
 
 def _where(query: Query) -> tuple[str, list[Any]]:

@@ -21,6 +21,7 @@ from typing import Any
 
 from scanner import child
 from scanner.limits import Limits
+from scanner.pictures import decode
 from scanner.pictures.job import KINDS, Picture, PictureJob, failed
 from scanner.supervisor import CLOSED, SILENT, Child, Death, stop
 from scanner.supervisor import context as _context  # a module attribute: tests replace it
@@ -123,8 +124,6 @@ def _serve(conn: Connection, memory_mb: int) -> None:
     """Worker: load the decoders, say so, then answer jobs until the pipe closes."""
     child.started(memory_mb)
     _load_libraries()
-    from scanner.pictures.decode import answer
-
     # Quiet once ready (a worker that fails to start still prints why): libtiff writes a
     # line for every odd tag of a hostile TIFF, and the error Picture says what matters.
     child.silence(2)
@@ -134,7 +133,7 @@ def _serve(conn: Connection, memory_mb: int) -> None:
             job, max_side = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(answer(job, max_side))
+        conn.send(decode.answer(job, max_side))
 
 
 def _load_libraries() -> None:
@@ -143,10 +142,8 @@ def _load_libraries() -> None:
     import numpy  # noqa: F401  (imported now so the first job's clock does not pay for it)
     from PIL import Image, ImageOps  # noqa: F401
 
-    from scanner.pictures.decode import MAX_IMAGE_PIXELS
-
     av.logging.set_level(None)  # FFmpeg's complaints about hostile files: not for stderr
-    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = decode.MAX_IMAGE_PIXELS
     # Libraries warn about hostile files (Pillow: "Tag data larger than file"); the error
     # Picture says what matters. Between the pixel cap and twice it Pillow only warns: here
     # that warning is an error, the still is not decoded.

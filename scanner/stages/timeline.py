@@ -13,7 +13,7 @@ every clip, TML005 when the final does not fit the edit.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -33,6 +33,7 @@ from scanner.paths import content_id, locate
 from scanner.rules import timeline as rules
 from scanner.timeline.agree import disagreements, was_searched
 from scanner.timeline.cut import Clip, Cut, TimelineError
+from scanner.timeline.isolated import probe_isolated, read_isolated
 from scanner.timeline.probe import Span
 from scanner.timeline.resolve import Resolution, Sources, candidates, decide, needs_span
 from scanner.verdict import with_findings
@@ -77,10 +78,6 @@ def _at_final_rate(cut: Cut, finals: tuple[str, ...], spans: dict[str, Span],
     """An EDL whose rate nobody gave, read again at its final's frame rate (an EDL's frame
     numbers mean nothing without it); as it was when there is no single final rate, or
     when it does not read at that rate."""
-    from dataclasses import replace
-
-    from scanner.timeline.isolated import read_isolated
-
     rates = {spans[p].rate for p in finals if p in spans}
     if cut.rate_source != "guessed" or len(rates) != 1:
         return cut
@@ -100,8 +97,6 @@ def _anchored(cut: Cut, finals: tuple[str, ...], spans: dict[str, Span]) -> Cut:
     its timecode span overlaps the cut's record span (a master with a leader before the
     program): record timecode and the final's own timecode then agree. A final whose
     timecode does not meet the cut at all says nothing about where the cut starts."""
-    from dataclasses import replace
-
     known = [spans[p] for p in finals if p in spans and spans[p].timecode]
     if len(known) != 1:
         return cut
@@ -113,8 +108,6 @@ def _anchored(cut: Cut, finals: tuple[str, ...], spans: dict[str, Span]) -> Cut:
 
 
 def _probe(report: Report, paths: list[str], limits: Limits) -> dict[str, Span]:
-    from scanner.timeline.isolated import probe_isolated
-
     if not paths:
         return {}
     wanted = set(paths)

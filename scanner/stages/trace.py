@@ -14,10 +14,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scanner.ailog.load import AiLog
 from scanner.ailog.match import is_distinctive
+from scanner.catalog.trace_cache import TraceCache
 from scanner.findings import findings_for
 from scanner.limits import Limits
 from scanner.model import (
@@ -32,10 +33,8 @@ from scanner.model import (
 from scanner.paths import SOURCE, content_id, locate
 from scanner.progress import NO_PROGRESS, Progress
 from scanner.rules import trace as rules
+from scanner.timecode import to_timecode
 from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
-
-if TYPE_CHECKING:
-    from scanner.catalog.trace_cache import TraceCache
 from scanner.verdict import with_findings
 
 AI_REFERENCE = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})
@@ -257,8 +256,6 @@ def _provenance(reference: FileResult | None) -> tuple[str, list[str], Confidenc
 
 
 def _video_evidence(hit: Any, facts: Any, reference: FileResult | None) -> Evidence:
-    from scanner.timecode import to_timecode
-
     verdict, reasons, confidence = _provenance(reference)
     if hit.method == "phash":
         confidence = min(confidence, Confidence.MEDIUM, key=lambda c: c.rank)

@@ -4,11 +4,13 @@ one stops the run at once with one line (exit 2) instead of after a long scan.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
 from scanner.limits import Limits
-from scanner.timeline.cut import Cut, TimelineError
+from scanner.timeline.cut import Cut, TimelineError, rate_of
+from scanner.timeline.isolated import read_isolated
 
 TIMELINE_SUFFIXES = frozenset({".edl", ".xml", ".fcpxml", ".aaf", ".otio"})
 _HEAD = 4096
@@ -16,8 +18,6 @@ _HEAD = 4096
 
 def parse_rate(text: str) -> Fraction:
     """``24``, ``25``, ``29.97``, ``23.976`` or ``30000/1001`` as an exact frame rate."""
-    from scanner.timeline.cut import rate_of
-
     cleaned = text.strip()
     try:
         value = Fraction(cleaned) if "/" in cleaned else Fraction(float(cleaned))
@@ -34,10 +34,6 @@ def load_cuts(paths: Sequence[Path], rate: Fraction | None, limits: Limits) -> l
     """Every timeline of every file, read in an isolated child; TimelineError on the first
     that is missing or unreadable. ``EDIT=FINAL`` names the final the edit is of (its path
     in the deliverable) when their names differ."""
-    from dataclasses import replace
-
-    from scanner.timeline.isolated import read_isolated
-
     cuts: list[Cut] = []
     for given in paths:
         path, final = split_final(given)
