@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 PACKAGES = ("scanner", "detectors")
@@ -90,32 +91,48 @@ def reached(
 
 def imports_of(name: str, path: Path, files: dict[str, Path]) -> Iterator[Import]:
     """The project modules one file imports (packages of a dotted target included)."""
-    tree = ast.parse(path.read_bytes(), str(path))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    for node, lazy, typing_only in _import_nodes(tree, lazy=False, typing_only=False):
+    for node, lazy, typing_only in _statements(path, path.stat().st_mtime_ns):
         for target in sorted(_targets(node, package, files)):
             if target != name:
                 yield Import(name, target, node.lineno, lazy, typing_only)
 
 
+@cache
+def _statements(
+    path: Path, mtime_ns: int
+) -> tuple[tuple[ast.Import | ast.ImportFrom, bool, bool], ...]:
+    """A file's import statements, read once per version of the file (the catalog asks for
+    the analysis's modules, then for the trace's, which share most of them)."""
+    tree = ast.parse(path.read_bytes(), str(path))
+    return tuple(_import_nodes(tree.body, lazy=False, typing_only=False))
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")  # where statements nest
+
+
 def _import_nodes(
-    node: ast.AST, *, lazy: bool, typing_only: bool
+    body: list[ast.stmt], *, lazy: bool, typing_only: bool
 ) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool, bool]]:
-    """Import statements below ``node``, with whether each is inside a function and whether
-    it is under ``if TYPE_CHECKING``."""
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, ast.Import | ast.ImportFrom):
-            yield child, lazy, typing_only
-        elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            yield from _import_nodes(child, lazy=True, typing_only=typing_only)
-        elif isinstance(child, ast.If) and _is_type_checking(child.test):
-            for stmt in child.body:
-                yield from _import_nodes(ast.Module([stmt], []), lazy=lazy, typing_only=True)
-            for stmt in child.orelse:
-                yield from _import_nodes(ast.Module([stmt], []), lazy=lazy,
-                                         typing_only=typing_only)  # fmt: skip
+    """Import statements in ``body`` and the blocks nested in it, with whether each is inside
+    a function and whether it is under ``if TYPE_CHECKING``."""
+    for node in body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node, lazy, typing_only
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield from _import_nodes(node.body, lazy=True, typing_only=typing_only)
+        elif isinstance(node, ast.If) and _is_type_checking(node.test):
+            yield from _import_nodes(node.body, lazy=lazy, typing_only=True)
+            yield from _import_nodes(node.orelse, lazy=lazy, typing_only=typing_only)
         else:
-            yield from _import_nodes(child, lazy=lazy, typing_only=typing_only)
+            for block in _BLOCKS:
+                for child in getattr(node, block, ()):
+                    inner = (
+                        child.body
+                        if isinstance(child, ast.ExceptHandler | ast.match_case)
+                        else [child]
+                    )
+                    yield from _import_nodes(inner, lazy=lazy, typing_only=typing_only)
 
 
 def _is_type_checking(test: ast.expr) -> bool:

@@ -13,19 +13,13 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from scanner.code_graph import SOURCE_ROOT, reached
 from scanner.model import Settings
 
-# What extraction depends on, relative to the repository / site-packages root.
-_SOURCES = (
-    "detectors",
-    "scanner/extract",
-    "scanner/asset.py",
-    "scanner/engine.py",
-    "scanner/rulebook.py",
-    "scanner/rules",
-    "scanner/sniff.py",
-    "scanner/verdict.py",
-)
+# Where extraction starts: the analysis of one file, as a worker runs it. Every module it
+# runs (lazy imports too) is found from the import graph (scanner.code_graph), so code that
+# moves, or a module it starts to import, changes the fingerprint: no hand-kept file list.
+ANALYSIS = ("scanner.analysis",)
 _LIBRARIES = ("c2pa-python", "pillow", "av", "mutagen", "defusedxml", "numpy")
 
 
@@ -48,21 +42,24 @@ def detector_versions() -> dict[str, str]:
 @cache
 def _code_and_libraries() -> str:
     digest = hashlib.blake2b(digest_size=16)
-    for source in _SOURCES:
-        for path in _files(source):
-            digest.update(str(path.relative_to(_ROOT)).encode() + b"\x00")
-            digest.update(path.read_bytes())
+    digest.update(code_digest(ANALYSIS).encode())
     for name in _LIBRARIES:
         digest.update(f"{name}={_version(name)}\x00".encode())
     return digest.hexdigest()
 
 
-_ROOT = Path(__file__).resolve().parents[2]
+def code_digest(start: tuple[str, ...]) -> str:
+    """A digest of every module ``start`` runs (its path and its bytes): what answers it
+    produced depend on, wherever that code lives."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in reached(start).values():
+        digest.update(str(path.relative_to(SOURCE_ROOT)).encode() + b"\x00")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
-def _files(source: str) -> list[Path]:
-    path = _ROOT / source
-    return sorted(path.rglob("*.py")) if path.is_dir() else [path]
+def _files(package: str) -> list[Path]:
+    return sorted((SOURCE_ROOT / package).rglob("*.py"))
 
 
 def _hash_file(path: Path) -> str:

@@ -9,9 +9,9 @@ import json
 from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import metadata
-from pathlib import Path
 
 from scanner.catalog.codec import finding_from_list, finding_to_list
+from scanner.catalog.engine_id import code_digest
 from scanner.catalog.store import Catalog
 from scanner.model import Finding
 from scanner.trace.worker import ReferenceSpec
@@ -52,12 +52,15 @@ class TraceCache:
                 "VALUES (?, ?, ?, ?)", (key, sha256, kind, text))  # fmt: skip
 
 
+# What a stored answer was made by: the trace stage that turns searches into findings, and
+# with it (from the import graph) the search worker and every module either runs.
+TRACE = ("scanner.stages.trace",)
+
+
 @cache
 def _trace_code() -> str:
     digest = hashlib.blake2b(digest_size=16)
-    folder = Path(__file__).resolve().parents[1] / "trace"
-    for path in sorted(folder.rglob("*.py")):
-        digest.update(path.name.encode() + b"\x00" + path.read_bytes())
+    digest.update(code_digest(TRACE).encode())
     for name in ("opencv-python-headless", "av", "numpy"):
         try:
             digest.update(metadata.version(name).encode())
