@@ -148,7 +148,7 @@ class Child:
         self.process.join(5)
 
 
-def stop(child: Child | None) -> None:
+def stop_child(child: Child | None) -> None:
     """Stop ``child`` if there is one."""
     if child is not None:
         child.stop()

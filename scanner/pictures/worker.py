@@ -23,7 +23,7 @@ from scanner import child
 from scanner.limits import Limits
 from scanner.pictures import decode
 from scanner.pictures.job import KINDS, Picture, PictureJob, failed
-from scanner.supervisor import CLOSED, SILENT, Child, Death, stop
+from scanner.supervisor import CLOSED, SILENT, Child, Death, stop_child
 from scanner.supervisor import context as _context  # a module attribute: tests replace it
 
 # The worker imports numpy, Pillow and PyAV before it says it is ready (~0.3 s; far more on a
@@ -116,7 +116,7 @@ class _PictureWorker:
 
     def stop(self) -> None:
         """Stop the worker, if one runs (killed: it may be stuck in native code)."""
-        stop(self.child)
+        stop_child(self.child)
         self.child = None
 
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from scanner import child
 from scanner.limits import Limits
-from scanner.supervisor import CLOSED, SILENT, Child, Death, in_order, stop
+from scanner.supervisor import CLOSED, SILENT, Child, Death, in_order, stop_child
 from scanner.trace.wording import one_line
 
 INDEX_S_PER_REFERENCE = 0.5  # building the descriptor index, on top of the time limit
@@ -223,7 +223,7 @@ class _SearchWorker:
 
     def stop(self) -> None:
         """Stop the worker, if one runs (killed: it may be stuck in native code)."""
-        stop(self.child)
+        stop_child(self.child)
         self.child = None
 
 
