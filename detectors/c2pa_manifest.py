@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from detectors import c2pa_describe
-from detectors.c2pa_integrity import Integrity, Story, story_of
+from detectors.c2pa_integrity import Integrity, Story, story_of, trust_facts
 from detectors.c2pa_vocab import Problem, classify_code, explain
 from detectors.known_tools import match_tool
 from detectors.source_types import SourceClass, classify
@@ -29,6 +29,7 @@ from scanner.extract.c2pa_store import (
     StoreRead,
     iter_chain,
     read_store,
+    run_lists,
     training_entries,
 )
 from scanner.model import Confidence, Evidence, MediaKind, Rule, Section, Severity, Signal
@@ -121,14 +122,16 @@ _PROBLEM_RULES = {Problem.UNTRUSTED: UNTRUSTED, Problem.EXPIRED: EXPIRED,
 def detect(asset: Asset) -> Iterator[Evidence]:
     """Evidence from the asset's manifest store (nothing when there is none)."""
     read = read_store(asset)
-    integrity = story_of(read, detached=_detached(asset))
+    lists = run_lists(asset.settings)
+    integrity = story_of(read, detached=_detached(asset), lists=lists)
+    trust = trust_facts(read, lists)
     if read.outcome is ReadOutcome.READ and integrity is not None:
         if read.salvaged:
             yield Evidence(UNREADABLE.code, "C2PA manifest read from the intact head of a "
                            "damaged file (its hashes cannot be checked); the SDK refused the "
                            f"file itself: {read.salvaged}", key="c2pa",
                            value=read.salvaged[:200])  # fmt: skip
-        yield from _read_evidence(read, integrity)
+        yield from _read_evidence(read, integrity, trust)
     elif read.outcome is ReadOutcome.REMOTE and integrity is not None:
         yield Evidence(REMOTE.code, integrity.headline, key="remote_manifest", value=read.detail,
                        details=_story_details(integrity))  # fmt: skip
@@ -149,7 +152,8 @@ def _unsupported(fmt: str) -> str:
 def describe(asset: Asset) -> Iterator[Section]:
     """The manifest chain, validation and rights, for ``provscan inspect``."""
     read = read_store(asset)
-    yield from c2pa_describe.sections(read, story_of(read, detached=_detached(asset)))
+    lists = run_lists(asset.settings)
+    yield from c2pa_describe.sections(read, story_of(read, detached=_detached(asset), lists=lists))
 
 
 def _detached(asset: Asset) -> bool:
@@ -162,11 +166,13 @@ def _story_details(integrity: Story) -> dict[str, object]:
             "integrity_codes": list(integrity.codes)}  # fmt: skip
 
 
-def _read_evidence(read: StoreRead, integrity: Story) -> Iterator[Evidence]:
+def _read_evidence(
+    read: StoreRead, integrity: Story, trust: dict[str, object]
+) -> Iterator[Evidence]:
     active = read.active_manifest
     tampered = any(classify_code(code) is Problem.TAMPERED for code, _, _ in read.failures)
     if active is not None:
-        yield _present(active, read, integrity)
+        yield _present(active, read, integrity, trust)
         yield from _training(active)
     else:  # a store whose active manifest could not be parsed still has its story told
         details = {"validation_state": read.state, **_story_details(integrity)}
@@ -203,7 +209,9 @@ def _details(manifest: Manifest, **extra: str) -> dict[str, object]:
     return {k: v for k, v in base.items() if v}
 
 
-def _present(active: Manifest, read: StoreRead, integrity: Story) -> Evidence:
+def _present(
+    active: Manifest, read: StoreRead, integrity: Story, trust: dict[str, object]
+) -> Evidence:
     signer = active.signer or "an unnamed signer"
     if active.issuer and active.issuer != active.signer:
         signer += f" ({active.issuer})"
@@ -213,6 +221,7 @@ def _present(active: Manifest, read: StoreRead, integrity: Story) -> Evidence:
                f"signed by {signer}{when}")  # fmt: skip
     details = _details(active, validation_state=read.state, manifests=str(len(read.manifests)))
     details.update(_story_details(integrity))
+    details.update(trust)
     tree = c2pa_describe.ingredient_tree(read)
     if tree:
         details["ingredients"] = tree

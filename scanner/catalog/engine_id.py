@@ -13,7 +13,9 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from scanner.extract.c2pa_store import run_lists
 from scanner.model import Settings
+from scanner.trustlists import fingerprint
 
 # What extraction depends on, relative to the repository / site-packages root.
 _SOURCES = (
@@ -30,12 +32,18 @@ _LIBRARIES = ("c2pa-python", "pillow", "av", "mutagen", "defusedxml", "numpy")
 
 
 def engine_fingerprint(settings: Settings) -> str:
-    """The fingerprint evidence is stored under: code, libraries and trust settings."""
+    """The fingerprint signed files' evidence is stored under: code, libraries and every
+    trust list of the run (only C2PA validation depends on the lists)."""
     digest = hashlib.blake2b(digest_size=12)
     digest.update(_code_and_libraries().encode())
-    for text in (settings.trust_anchors, settings.allowed_list, settings.trust_config):
-        digest.update(b"\x00" + (text or "").encode("utf-8", "surrogateescape"))
+    digest.update(b"\x00" + fingerprint(run_lists(settings)).encode())
     return digest.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """The fingerprint unsigned files' evidence is stored under: code and libraries only,
+    so a change of trust lists re-validates the signed files and nothing else."""
+    return "code-" + _code_and_libraries()[:24]
 
 
 def detector_versions() -> dict[str, str]:
