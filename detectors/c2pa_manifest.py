@@ -15,6 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from detectors import c2pa_describe
+from detectors.c2pa_extras import (
+    SOFTBINDING_LIST_DATE,
+    identities,
+    soft_bindings,
+    watermarked,
+)
 from detectors.c2pa_integrity import Integrity, Story, story_of, trust_facts
 from detectors.c2pa_vocab import Problem, classify_code, explain
 from detectors.known_tools import match_tool
@@ -108,9 +114,24 @@ IDENTITY = Rule(
     "A CAWG identity assertion in the manifest could not be verified.",
 )
 
+SOFT_BINDING = Rule("C2P016", "c2pa-soft-binding", Severity.INFO,
+                    "The manifest declares a soft binding (a watermark or fingerprint that "
+                    "finds it again when the metadata is stripped), with an algorithm "
+                    "registered in the C2PA soft-binding algorithm list.")  # fmt: skip
+UNREGISTERED_BINDING = Rule("C2P017", "c2pa-soft-binding-unregistered", Severity.WARNING,
+                            "The manifest declares a soft binding whose algorithm is not in "
+                            "the C2PA soft-binding algorithm list (snapshot "
+                            f"{SOFTBINDING_LIST_DATE}): a conformant validator cannot look it "
+                            "up. c2pa-rs does not check this.")  # fmt: skip
+IDENTIFIED = Rule("C2P018", "c2pa-cawg-identity", Severity.INFO,
+                  "A CAWG identity assertion names who stands behind the manifest (a person "
+                  "or organisation, by certificate or verified-identity credential), with "
+                  "its validation state.")  # fmt: skip
+
 RULES: tuple[Rule, ...] = (AI_GENERATED, AI_EDITED, TOOL_CREATOR, TOOL_EDIT, INVALID,
                            UNTRUSTED, EXPIRED, CAPTURE, REMOTE, UNREADABLE, TRAINING,
-                           PRESENT, NON_GENERATIVE, UNSUPPORTED, IDENTITY)  # fmt: skip
+                           PRESENT, NON_GENERATIVE, UNSUPPORTED, IDENTITY, SOFT_BINDING,
+                           UNREGISTERED_BINDING, IDENTIFIED)  # fmt: skip
 
 # Actions whose source type describes the whole content rather than an added part.
 _WHOLE = frozenset({"c2pa.created", "c2pa.opened", "c2pa.converted", "c2pa.transcoded"})
@@ -180,6 +201,7 @@ def _read_evidence(
                        "readable active manifest", key="c2pa.active_manifest",
                        value=read.active, details=details)  # fmt: skip
     yield from _validation(read, integrity)
+    yield from _extras(read)
     ai_found = False
     for depth, manifest, relation in _chain_with_relation(read):
         for ev in _manifest_evidence(manifest, depth, relation):
@@ -190,6 +212,27 @@ def _read_evidence(
 
 
 _AI_CODES = frozenset({AI_GENERATED.code, AI_EDITED.code, TOOL_CREATOR.code, TOOL_EDIT.code})
+
+
+def _extras(read: StoreRead) -> Iterator[Evidence]:
+    """CAWG identities and soft bindings (detectors.c2pa_extras)."""
+    for person in identities(read):
+        yield Evidence(IDENTIFIED.code, f"identity: {person.who}, by {person.credential}: "
+                       f"{person.state}", key="cawg.identity", value=person.who[:200],
+                       details={"who": person.who, "credential": person.credential,
+                                "state": person.state})  # fmt: skip
+    marked = watermarked(read)
+    for binding in soft_bindings(read):
+        rule = SOFT_BINDING if binding.registered else UNREGISTERED_BINDING
+        listed = f"the C2PA soft-binding algorithm list of {SOFTBINDING_LIST_DATE}"
+        where = f"{binding.kind}, in {listed}" if binding.registered else f"not in {listed}"
+        watermark = marked and binding.kind in ("watermark", "")
+        embedded = "; a c2pa.watermarked action says it was embedded" if watermark else ""
+        yield Evidence(rule.code, f"soft binding {binding.alg} ({where}){embedded}",
+                       key="c2pa.soft-binding", value=binding.alg,
+                       details={"alg": binding.alg, "type": binding.kind or None,
+                                "registered": binding.registered,
+                                "list_date": SOFTBINDING_LIST_DATE})  # fmt: skip
 
 
 def _chain_with_relation(read: StoreRead) -> Iterator[tuple[int, Manifest, str]]:

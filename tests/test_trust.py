@@ -165,3 +165,73 @@ def test_catalog_revalidates_only_signed_files_when_lists_change(tmp_path: Path)
     assert reused() == 0
     assert reused() == 4
     assert reused("--trust-anchors", str(ROOT)) == 2  # the two unsigned files
+
+
+def _scan_rules(path: Path) -> dict[str, list[str]]:
+    result = runner.invoke(app, ["scan", str(path), "--no-trace", "-f", "json"])
+    assert result.exit_code in (0, 1), result.output
+    (entry,) = json.loads(result.stdout)["files"]
+    found: dict[str, list[str]] = {}
+    for finding in entry["findings"]:
+        found.setdefault(finding["rule"], []).append(finding["message"])
+    return found
+
+
+def test_cawg_identities_are_shown_with_their_state(corpus: Path) -> None:
+    """CAWG identity assertions name who, by what credential, and whether it holds
+    (verified-identity credential and X.509 forms, both from the corpus)."""
+    fixtures = corpus / "c2pa-rs" / "sdk" / "src" / "identity" / "tests" / "fixtures"
+    ica = _scan_rules(fixtures / "claim_aggregation" / "ica_validation" / "success.jpg")
+    (line,) = ica["C2P018"]
+    assert "First-Name Last-Name (document verification, by Example ID Verifier)" in line
+    assert "ICA issuer is not a trusted issuer (cawg.ica.untrusted_issuer)" in line
+    x509 = _scan_rules(corpus / "c2pa-rs" / "cli" / "tests" / "fixtures" / "C_with_CAWG_data.jpg")
+    assert x509["C2P018"] == ["identity: C2PA Signer, by X.509 certificate issued by C2PA Test "
+                              "Signing Cert: signing certificate untrusted "
+                              "(cawg.x509.credential.untrusted)"]  # fmt: skip
+
+
+def test_soft_bindings_are_checked_against_the_registered_list(corpus: Path) -> None:
+    """Declared watermarks and fingerprints are reported with their registration; an
+    unregistered algorithm is a warning (c2pa-rs raises nothing for it)."""
+    from detectors.c2pa_extras import registered_algorithms
+
+    found = _scan_rules(corpus / "c2pa-rs" / "sdk" / "src" / "identity" / "tests" / "fixtures"
+                        / "claim_aggregation" / "adobe_connected_identities.jpg")  # fmt: skip
+    assert sorted(found["C2P016"]) == [
+        "soft binding com.adobe.icn.dense (fingerprint, in the C2PA soft-binding algorithm list "
+        "of 2026-04-15)",
+        "soft binding com.adobe.trustmark.P (watermark, in the C2PA soft-binding algorithm list "
+        "of 2026-04-15); a c2pa.watermarked action says it was embedded",
+    ]
+    assert len(registered_algorithms()) == 32 and "com.adobe.trustmark.Q" in registered_algorithms()
+
+
+def test_unregistered_soft_binding_is_a_warning(tmp_path: Path) -> None:
+    """A soft binding whose algorithm is not in the C2PA list gives C2P017 (warning)."""
+    import io
+
+    import c2pa
+    from PIL import Image
+
+    from fixtures.c2pa_images import _CONTEXT
+
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (10, 20, 30)).save(buf, "JPEG")
+    manifest = {
+        "claim_generator_info": [{"name": "watermark-tool", "version": "1.0"}],
+        "assertions": [
+            {"label": "c2pa.actions.v2", "data": {"actions": [{"action": "c2pa.created",
+             "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/"
+             "digitalCapture"}]}},
+            {"label": "c2pa.soft-binding", "data": {
+             "alg": "com.example.unregistered.1", "blocks": [{"scope": {}, "value": "0101"}]}},
+        ],
+    }  # fmt: skip
+    out = io.BytesIO()
+    with c2pa.Builder(json.dumps(manifest), context=c2pa.Context.from_dict(_CONTEXT)) as builder:
+        builder.sign(make_ca().signer(), "image/jpeg", io.BytesIO(buf.getvalue()), out)
+    (tmp_path / "marked.jpg").write_bytes(out.getvalue())
+    found = _scan_rules(tmp_path / "marked.jpg")
+    assert found["C2P017"] == ["soft binding com.example.unregistered.1 (not in the C2PA "
+                               "soft-binding algorithm list of 2026-04-15)"]  # fmt: skip
