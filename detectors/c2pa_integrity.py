@@ -30,8 +30,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from detectors.c2pa_trust import Trust, trust_of
 from detectors.c2pa_vocab import explain
 from scanner.extract.c2pa_store import ReadOutcome, StoreRead
+from scanner.model import TrustList
 
 
 class Integrity(StrEnum):
@@ -93,6 +95,7 @@ def story(
     signed_at: str = "",
     notes: Sequence[Status] = (),
     detached: bool = False,
+    trust: Trust | None = None,
 ) -> Story:
     """The story of a manifest store that was read: ``failures`` are its failure codes,
     ``notes`` its active manifest's informational codes (time stamps), ``signed_at`` the
@@ -110,7 +113,7 @@ def story(
         code = failed[0]
         return Story(Integrity.FAILED, f"Content Credentials fail validation: "
                      f"{_words(code, failures)} ({code})", (code,))  # fmt: skip
-    valid = _valid_words(state, active)
+    valid = _valid_words(state, active, trust)
     if detached and binding:
         return Story(Integrity.DETACHED, f"{valid}; detached Content Credentials: the asset "
                      "they describe is not here, so its hashes could not be checked",
@@ -129,8 +132,22 @@ def story(
     return Story(Integrity.TRUSTED if trusted else Integrity.VALID, valid)
 
 
-def story_of(read: StoreRead, *, detached: bool = False) -> Story | None:
-    """The story of a store as read (None when there is no manifest, or no C2PA support)."""
+def trust_facts(read: StoreRead, lists: tuple[TrustList, ...]) -> dict[str, object]:
+    """Which list trusted the signer, or who signed and why no list did, for reports' JSON
+    (empty when the store says nothing about trust)."""
+    trust = trust_of(read, lists) if read.outcome is ReadOutcome.READ else None
+    if trust is None:
+        return {}
+    facts = {"trusted_by": trust.trusted_by, "identified": trust.identified,
+             "untrusted_because": trust.why_not}  # fmt: skip
+    return {key: value for key, value in facts.items() if value}
+
+
+def story_of(
+    read: StoreRead, *, detached: bool = False, lists: tuple[TrustList, ...] = ()
+) -> Story | None:
+    """The story of a store as read (None when there is no manifest, or no C2PA support);
+    ``lists`` are the trust lists it was validated against, to say which one trusted it."""
     if read.outcome is ReadOutcome.REMOTE:
         return remote(read.detail)
     if read.outcome is ReadOutcome.UNREADABLE:
@@ -139,7 +156,8 @@ def story_of(read: StoreRead, *, detached: bool = False) -> Story | None:
         return None
     active = read.active_manifest
     return story(read.failures, state=read.state, notes=read.notes, detached=detached,
-                 signed_at=active.signed_at if active else "")  # fmt: skip
+                 signed_at=active.signed_at if active else "",
+                 trust=trust_of(read, lists))  # fmt: skip
 
 
 def remote(url: str) -> Story:
@@ -175,7 +193,9 @@ def _words(code: str, failures: Sequence[Status]) -> str:
     return explain(code, sdk)
 
 
-def _valid_words(state: str, active: Sequence[str]) -> str:
+def _valid_words(state: str, active: Sequence[str], trust: Trust | None) -> str:
+    if trust is not None:
+        return f"Valid signature{trust.words}"
     if state == "Trusted":
         return "Valid signature, trusted signer"
     if "signingCredential.untrusted" in active:

@@ -15,7 +15,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from detectors import c2pa_describe
-from detectors.c2pa_integrity import Integrity, Story, story_of
+from detectors.c2pa_extras import (
+    SOFTBINDING_LIST_DATE,
+    identities,
+    soft_bindings,
+    watermarked,
+)
+from detectors.c2pa_integrity import Integrity, Story, story_of, trust_facts
 from detectors.c2pa_vocab import Problem, classify_code, explain
 from detectors.known_tools import match_tool
 from detectors.source_types import SourceClass, classify
@@ -29,6 +35,7 @@ from scanner.extract.c2pa_store import (
     StoreRead,
     iter_chain,
     read_store,
+    run_lists,
     training_entries,
 )
 from scanner.model import (
@@ -119,9 +126,24 @@ IDENTITY = Rule(
     "A CAWG identity assertion in the manifest could not be verified.",
 )
 
+SOFT_BINDING = Rule("C2P016", "c2pa-soft-binding", Severity.INFO,
+                    "The manifest declares a soft binding (a watermark or fingerprint that "
+                    "finds it again when the metadata is stripped), with an algorithm "
+                    "registered in the C2PA soft-binding algorithm list.")  # fmt: skip
+UNREGISTERED_BINDING = Rule("C2P017", "c2pa-soft-binding-unregistered", Severity.WARNING,
+                            "The manifest declares a soft binding whose algorithm is not in "
+                            "the C2PA soft-binding algorithm list (snapshot "
+                            f"{SOFTBINDING_LIST_DATE}): a conformant validator cannot look it "
+                            "up. c2pa-rs does not check this.")  # fmt: skip
+IDENTIFIED = Rule("C2P018", "c2pa-cawg-identity", Severity.INFO,
+                  "A CAWG identity assertion names who stands behind the manifest (a person "
+                  "or organisation, by certificate or verified-identity credential), with "
+                  "its validation state.")  # fmt: skip
+
 RULES: tuple[Rule, ...] = (AI_GENERATED, AI_EDITED, TOOL_CREATOR, TOOL_EDIT, INVALID,
                            UNTRUSTED, EXPIRED, CAPTURE, REMOTE, UNREADABLE, TRAINING,
-                           PRESENT, NON_GENERATIVE, UNSUPPORTED, IDENTITY)  # fmt: skip
+                           PRESENT, NON_GENERATIVE, UNSUPPORTED, IDENTITY, SOFT_BINDING,
+                           UNREGISTERED_BINDING, IDENTIFIED)  # fmt: skip
 
 # Actions whose source type describes the whole content rather than an added part.
 _WHOLE = frozenset({"c2pa.created", "c2pa.opened", "c2pa.converted", "c2pa.transcoded"})
@@ -133,14 +155,16 @@ _PROBLEM_RULES = {Problem.UNTRUSTED: UNTRUSTED, Problem.EXPIRED: EXPIRED,
 def detect(asset: Asset) -> Iterator[Evidence]:
     """Evidence from the asset's manifest store (nothing when there is none)."""
     read = read_store(asset)
-    integrity = story_of(read, detached=_detached(asset))
+    lists = run_lists(asset.settings)
+    integrity = story_of(read, detached=_detached(asset), lists=lists)
+    trust = trust_facts(read, lists)
     if read.outcome is ReadOutcome.READ and integrity is not None:
         if read.salvaged:
             yield Evidence(UNREADABLE.code, "C2PA manifest read from the intact head of a "
                            "damaged file (its hashes cannot be checked); the SDK refused the "
                            f"file itself: {read.salvaged}", key="c2pa",
                            value=read.salvaged[:200])  # fmt: skip
-        yield from _read_evidence(read, integrity)
+        yield from _read_evidence(read, integrity, trust)
     elif read.outcome is ReadOutcome.REMOTE and integrity is not None:
         yield Evidence(REMOTE.code, integrity.headline, key="remote_manifest", value=read.detail,
                        details=_story_details(integrity))  # fmt: skip
@@ -161,7 +185,8 @@ def _unsupported(fmt: str) -> str:
 def describe(asset: Asset) -> Iterator[Section]:
     """The manifest chain, validation and rights, for ``provscan inspect``."""
     read = read_store(asset)
-    yield from c2pa_describe.sections(read, story_of(read, detached=_detached(asset)))
+    lists = run_lists(asset.settings)
+    yield from c2pa_describe.sections(read, story_of(read, detached=_detached(asset), lists=lists))
 
 
 def _detached(asset: Asset) -> bool:
@@ -174,11 +199,13 @@ def _story_details(integrity: Story) -> dict[str, object]:
             "integrity_codes": list(integrity.codes)}  # fmt: skip
 
 
-def _read_evidence(read: StoreRead, integrity: Story) -> Iterator[Evidence]:
+def _read_evidence(
+    read: StoreRead, integrity: Story, trust: dict[str, object]
+) -> Iterator[Evidence]:
     active = read.active_manifest
     tampered = any(classify_code(code) is Problem.TAMPERED for code, _, _ in read.failures)
     if active is not None:
-        yield _present(active, read, integrity)
+        yield _present(active, read, integrity, trust)
         yield from _training(active)
     else:  # a store whose active manifest could not be parsed still has its story told
         details = {"validation_state": read.state, **_story_details(integrity)}
@@ -186,6 +213,7 @@ def _read_evidence(read: StoreRead, integrity: Story) -> Iterator[Evidence]:
                        "readable active manifest", key="c2pa.active_manifest",
                        value=read.active, details=details)  # fmt: skip
     yield from _validation(read, integrity)
+    yield from _extras(read)
     ai_found = False
     for depth, manifest, relation in _chain_with_relation(read):
         for ev in _manifest_evidence(manifest, depth, relation):
@@ -196,6 +224,27 @@ def _read_evidence(read: StoreRead, integrity: Story) -> Iterator[Evidence]:
 
 
 _AI_CODES = frozenset({AI_GENERATED.code, AI_EDITED.code, TOOL_CREATOR.code, TOOL_EDIT.code})
+
+
+def _extras(read: StoreRead) -> Iterator[Evidence]:
+    """CAWG identities and soft bindings (detectors.c2pa_extras)."""
+    for person in identities(read):
+        yield Evidence(IDENTIFIED.code, f"identity: {person.who}, by {person.credential}: "
+                       f"{person.state}", key="cawg.identity", value=person.who[:200],
+                       details={"who": person.who, "credential": person.credential,
+                                "state": person.state})  # fmt: skip
+    marked = watermarked(read)
+    for binding in soft_bindings(read):
+        rule = SOFT_BINDING if binding.registered else UNREGISTERED_BINDING
+        listed = f"the C2PA soft-binding algorithm list of {SOFTBINDING_LIST_DATE}"
+        where = f"{binding.kind}, in {listed}" if binding.registered else f"not in {listed}"
+        watermark = marked and binding.kind in ("watermark", "")
+        embedded = "; a c2pa.watermarked action says it was embedded" if watermark else ""
+        yield Evidence(rule.code, f"soft binding {binding.alg} ({where}){embedded}",
+                       key="c2pa.soft-binding", value=binding.alg,
+                       details={"alg": binding.alg, "type": binding.kind or None,
+                                "registered": binding.registered,
+                                "list_date": SOFTBINDING_LIST_DATE})  # fmt: skip
 
 
 def _chain_with_relation(read: StoreRead) -> Iterator[tuple[int, Manifest, str]]:
@@ -215,7 +264,9 @@ def _details(manifest: Manifest, **extra: str) -> dict[str, object]:
     return {k: v for k, v in base.items() if v}
 
 
-def _present(active: Manifest, read: StoreRead, integrity: Story) -> Evidence:
+def _present(
+    active: Manifest, read: StoreRead, integrity: Story, trust: dict[str, object]
+) -> Evidence:
     signer = active.signer or "an unnamed signer"
     if active.issuer and active.issuer != active.signer:
         signer += f" ({active.issuer})"
@@ -225,6 +276,7 @@ def _present(active: Manifest, read: StoreRead, integrity: Story) -> Evidence:
                f"signed by {signer}{when}")  # fmt: skip
     details = _details(active, validation_state=read.state, manifests=str(len(read.manifests)))
     details.update(_story_details(integrity))
+    details.update(trust)
     tree = c2pa_describe.ingredient_tree(read)
     if tree:
         details["ingredients"] = tree

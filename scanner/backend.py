@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scanner.analysis import scan_entry
-from scanner.catalog.engine_id import detector_versions, engine_fingerprint
+from scanner.catalog.engine_id import code_fingerprint, detector_versions, engine_fingerprint
 from scanner.catalog.scan import Stats
 from scanner.catalog.store import Catalog
 from scanner.distributed import check_scheduler, iter_dask
@@ -39,7 +39,8 @@ def open_backend(catalog: Path | None, dask: str | None, settings: Settings) -> 
         check_scheduler(dask)
     if catalog is None:
         return Backend(dask=dask or "")
-    opened = Catalog(catalog, engine_fingerprint(settings), detector_versions())
+    opened = Catalog(catalog, engine_fingerprint(settings), detector_versions(),
+                         code_fingerprint())  # fmt: skip
     return Backend(catalog=opened, catalog_path=catalog, dask=dask or "", stats=Stats())
 
 

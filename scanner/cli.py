@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from scanner import child, supervisor
+from scanner import child, supervisor, trustlists
 from scanner.ailog.draft import DraftError, draft_prefix, render_draft
 from scanner.ailog.load import AiLog, LogError, load_log
 from scanner.backend import Backend, open_backend
@@ -30,6 +30,7 @@ from scanner.cli_options import (
     JobsOpt,
     LogOpt,
     NoDefaultExcludesOpt,
+    NoDefaultTrustOpt,
     NoTraceOpt,
     OutputFormat,
     PolicyOpt,
@@ -84,17 +85,35 @@ def _read_text(path: Path | None, option: str) -> str | None:
 
 
 def _settings(
-    trust: Path | None, allowed: Path | None, cfg: Path | None, describe: bool
+    trust: Path | None,
+    allowed: Path | None,
+    cfg: Path | None,
+    describe: bool,
+    default_trust: bool = True,
 ) -> Settings:
-    anchors = _read_text(trust, "--trust-anchors")
-    if anchors is not None and "-----BEGIN CERTIFICATE-----" not in anchors:
-        raise _fail(f"{trust}: --trust-anchors: no PEM certificate found in the file")
+    anchors = _pem(trust, "--trust-anchors")
+    try:
+        lists = trustlists.in_use(defaults=default_trust)
+    except trustlists.TrustListError as exc:
+        raise _fail(str(exc)) from None
+    config = _read_text(cfg, "--trust-config")
+    problem = trustlists.check_eku_config(config or "")
+    if problem:
+        raise _fail(f"{cfg}: --trust-config: {problem}")
     return Settings(
         trust_anchors=anchors,
-        allowed_list=_read_text(allowed, "--allowed-list"),
-        trust_config=_read_text(cfg, "--trust-config"),
+        allowed_list=_pem(allowed, "--allowed-list"),
+        trust_config=config,
+        trust_lists=lists,
         describe=describe,
     )
+
+
+def _pem(path: Path | None, option: str) -> str | None:
+    text = _read_text(path, option)
+    if text is not None and "-----BEGIN CERTIFICATE-----" not in text:
+        raise _fail(f"{path}: {option}: no PEM certificate found in the file")
+    return text
 
 
 def _check_target(target: Path) -> None:
@@ -121,6 +140,7 @@ def scan(
     trust_anchors: TrustOpt = None,
     allowed_list: AllowedOpt = None,
     trust_config: TrustCfgOpt = None,
+    no_default_trust: NoDefaultTrustOpt = False,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
     sources: SourcesOpt = None,
     no_trace: NoTraceOpt = False,
@@ -138,7 +158,13 @@ def scan(
     _check_sources(sources)
     ignores = _load_ignores([target, *(sources or ())], exclude or [], not no_default_excludes)
     ai_log, rules = _load_log(log), _load_policy(policy)
-    settings = _settings(trust_anchors, allowed_list, trust_config, describe=False)
+    settings = _settings(
+        trust_anchors,
+        allowed_list,
+        trust_config,
+        describe=False,
+        default_trust=not no_default_trust,
+    )
     limits = Limits(timeout_s=timeout, jobs=_jobs(jobs))
     cuts = _load_cuts(timeline or [], rate, limits)
     backend = _backend(catalog, dask, settings)
@@ -301,6 +327,7 @@ def inspect(
     trust_anchors: TrustOpt = None,
     allowed_list: AllowedOpt = None,
     trust_config: TrustCfgOpt = None,
+    no_default_trust: NoDefaultTrustOpt = False,
     output_format: Annotated[
         TraceFormat, typer.Option("--format", "-f", help="Output format.")
     ] = TraceFormat.TEXT,
@@ -316,7 +343,8 @@ def inspect(
     turn (JSON: an array); one that cannot be inspected is one line on stderr, and the exit
     code is the worst."""
     _check_sources(sources)
-    settings = _settings(trust_anchors, allowed_list, trust_config, describe=True)
+    settings = _settings(trust_anchors, allowed_list, trust_config, describe=True,
+                         default_trust=not no_default_trust)  # fmt: skip
     json_out = output_format is TraceFormat.JSON
     texts, worst = [], EXIT_OK
     for target in targets:
@@ -550,3 +578,74 @@ def _is_usage_error(exc: Exception) -> bool:
 
 if __name__ == "__main__":
     main()
+
+
+trust_app = typer.Typer(
+    help="The C2PA trust lists provscan validates against (bundled, dated, offline).",
+    invoke_without_command=True,
+)
+app.add_typer(trust_app, name="trust")
+
+
+@trust_app.callback()
+def trust_lists(ctx: typer.Context) -> None:
+    """Show the trust lists in use: name, snapshot date, anchors, source and licence."""
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        lists = trustlists.in_use()
+    except trustlists.TrustListError as exc:
+        raise _fail(str(exc)) from None
+    for t in lists:
+        count = trustlists.certificates(t.anchors) + trustlists.certificates(t.allowed)
+        typer.echo(f"{t.id:<10} {t.name} ({t.kind} anchors), snapshot {t.date or 'undated'}, "
+                   f"{count} certificates [{t.origin}]")  # fmt: skip
+        typer.echo(f"{'':<10} source: {t.source or '-'}")
+        typer.echo(f"{'':<10} licence: {t.licence or '-'}")
+    typer.echo(f"installed lists live in {trustlists.trust_dir()} (PROVSCAN_TRUST_DIR)")
+
+
+def _install(source: Path, list_id: str, name: str | None, kind: str, date: str | None) -> None:
+    try:
+        when = dt.date.fromisoformat(date) if date else dt.date.today()
+    except ValueError:
+        raise _fail(f"--date {date!r}: expected YYYY-MM-DD") from None
+    try:
+        done = trustlists.install(source, list_id=list_id, name=name or list_id, kind=kind,
+                                  date=when)  # fmt: skip
+    except trustlists.TrustListError as exc:
+        raise _fail(str(exc)) from None
+    count = trustlists.certificates(done.trust_list.anchors)
+    typer.echo(f"installed {done.trust_list.label}: {count} certificates, {done.path}")
+
+
+ListIdOpt = Annotated[str, typer.Option("--list", help="The list's id (see provscan trust).")]
+KindOpt = Annotated[str, typer.Option("--kind", help="manifest, tsa or cawg.")]
+DateOpt = Annotated[
+    str | None, typer.Option("--date", help="The snapshot's date, YYYY-MM-DD (default: today).")
+]
+
+
+@trust_app.command("add")
+def trust_add(
+    source: Annotated[Path, typer.Argument(help="A PEM file of trust anchors you downloaded.")],
+    list_id: ListIdOpt,
+    name: Annotated[str | None, typer.Option("--name", help="The list's name.")] = None,
+    kind: KindOpt = "manifest",
+    date: DateOpt = None,
+) -> None:
+    """Add a trust list of your own (validated PEM, dated), used by every later run."""
+    _install(source, list_id, name, kind, date)
+
+
+@trust_app.command("update")
+def trust_update(
+    source: Annotated[Path, typer.Argument(help="A newer snapshot of a list, as PEM.")],
+    list_id: ListIdOpt = "c2pa",
+    kind: KindOpt = "manifest",
+    date: DateOpt = None,
+) -> None:
+    """Install a newer snapshot of a list (default: the C2PA trust list) in place of the
+    bundled one; provscan never fetches it itself."""
+    known = {t.id: t.name for t in trustlists.bundled()}
+    _install(source, list_id, known.get(list_id), kind, date)

@@ -145,6 +145,14 @@ TrustCfgOpt = Annotated[
     Path | None,
     typer.Option("--trust-config", help="C2PA trust store config (allowed EKU OIDs)."),
 ]
+NoDefaultTrustOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-default-trust",
+        help="Trust only what this run is given (--trust-anchors, --allowed-list), not the "
+        "bundled and installed trust lists (provscan trust).",
+    ),
+]
 
 
 class QueryFormat(StrEnum):

@@ -244,12 +244,41 @@ class Report:
 
 
 @dataclass(frozen=True, slots=True)
+class TrustList:
+    """A dated list of trust anchors for C2PA validation: its identity, where it came from,
+    and the PEM/config text the C2PA SDK is given (``kind``: manifest signers, time-stamping
+    authorities or CAWG identity issuers, as c2pa-rs names them)."""
+
+    id: str
+    name: str
+    kind: str  # "manifest", "tsa" or "cawg"
+    date: str  # snapshot date, YYYY-MM-DD
+    anchors: str = ""  # PEM text of the root (and intermediate) certificates
+    allowed: str = ""  # PEM text of end-entity certificates trusted as they are
+    config: str = ""  # store.cfg text: the extended key usages accepted
+    source: str = ""
+    licence: str = ""
+    origin: str = "bundled"  # bundled, installed (by `provscan trust`), or given (a flag)
+
+    @property
+    def uri(self) -> str:
+        """The identity c2pa-rs reports back as the list that trusted a signer."""
+        return f"provscan:trust/{self.id}@{self.date}"
+
+    @property
+    def label(self) -> str:
+        """The list as reports name it: its name and snapshot date."""
+        return f"the {self.name} of {self.date}" if self.date else f"the {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Per-run settings detectors may read (through the asset); nothing here enables network."""
 
-    trust_anchors: str | None = None  # PEM text: C2PA trust anchors (replace the SDK's built-in)
+    trust_anchors: str | None = None  # PEM text: C2PA trust anchors (given on the command line)
     allowed_list: str | None = None  # PEM text: end-entity certificates trusted as-is
     trust_config: str | None = None  # c2pa store.cfg text: allowed EKU OIDs
+    trust_lists: tuple[TrustList, ...] = ()  # dated lists (bundled, installed) also used
     describe: bool = False  # also build human descriptions (inspect)
     identities: bool = False  # also hash every file (sha256; pHash of AI stills): --catalog
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ import pytest
 # The test process has run c2pa-rs and FFmpeg threads by the time a CLI test forks a scan
 # worker; a plain fork would copy them broken, so tests always use the fork server.
 os.environ.setdefault("PROVSCAN_START_METHOD", "forkserver")
+# Trust lists a user installed (`provscan trust add`) must not change test results: the
+# tests see the bundled lists only (a test that installs one points this elsewhere).
+os.environ["PROVSCAN_TRUST_DIR"] = tempfile.mkdtemp(prefix="provscan-tests-trust-")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"

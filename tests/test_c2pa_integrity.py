@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from detectors.c2pa_integrity import Integrity, Story, remote, story
-from scanner import cli
+from scanner import cli, trustlists
 from scanner.extract.c2pa_store import context
 from scanner.model import Settings
 from scanner.report.facts import file_facts
@@ -147,7 +147,9 @@ def _sdk_store(path: Path, mime: str) -> dict[str, Any] | str | None:
     """The SDK's store JSON, 'remote' for a remote manifest, None when it reads nothing."""
     try:
         with open(path, "rb") as stream:
-            reader = c2pa.Reader.try_create(mime, stream, context=context(Settings()))
+            # the lists a default run uses, so "trusted" is expected where the CLI says it
+            lists = Settings(trust_lists=trustlists.in_use())
+            reader = c2pa.Reader.try_create(mime, stream, context=context(lists))
             if reader is None:
                 return None
             with reader:
@@ -229,7 +231,9 @@ def _mime(entry: dict[str, Any]) -> str:
     ("rel", "answer"),
     [
         ("public-testfiles/image/jpeg/nikon-20221019-building.jpeg",
-         "Valid signature, untrusted root; the certificate had expired and no timestamp proves "
+         "Valid signature, untrusted root (unknown root: not on the C2PA trust list of "
+         "2026-08-21 or the Content Credentials interim trust list of 2025-08-28); the "
+         "certificate had expired and no timestamp proves "
          "when it was signed. No AI markers found; Content Credentials by "
          "Nikon Z 9 Sample for Adobe MAX 2022, signed by NIKON CORPORATION (this "
          "does not prove the file is authentic)"),
@@ -248,7 +252,7 @@ def _mime(entry: dict[str, Any]) -> str:
          "Cert) (this does not prove the file is authentic)"),
         ("c2pa-rs/sdk/tests/fixtures/firefly.png",
          "AI-generated: Adobe Firefly, signed by Adobe Firefly C2PA (Adobe Inc.), valid "
-         "signature, untrusted root"),
+         "signature, trusted by the Content Credentials interim trust list of 2025-08-28"),
     ],
 )  # fmt: skip
 def test_inspect_leads_with_the_integrity_story(corpus: Path, rel: str, answer: str) -> None:
@@ -277,8 +281,9 @@ def test_scan_text_puts_the_story_first_and_html_says_it(corpus: Path, tmp_path:
         (root / Path(rel).name).write_bytes((corpus / rel).read_bytes())
     text = runner.invoke(cli.app, ["scan", str(root), "--no-trace"]).stdout.splitlines()
     nikon = text.index(next(ln for ln in text if ln.startswith("nikon-20221019-building.jpeg")))
-    assert text[nikon + 1].startswith("  - C2P012 Valid signature, untrusted root; the "
-                                      "certificate had expired")  # fmt: skip
+    assert text[nikon + 1].startswith("  - C2P012 Valid signature, untrusted root (unknown "
+                                      "root: not on the C2PA trust list")  # fmt: skip
+    assert "; the certificate had expired" in text[nikon + 1]
     tampered = text.index(next(ln for ln in text if ln.startswith("adobe-20220124-XCA.jpg")))
     assert text[tampered + 1].startswith("  - C2P012 TAMPERED: the bytes changed after signing")
     html = runner.invoke(cli.app, ["scan", str(root), "--no-trace", "-f", "html"]).stdout

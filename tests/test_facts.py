@@ -35,7 +35,7 @@ def test_c2pa_answer_names_tool_signer_and_trust(sample_entries: dict[str, Any])
     facts = file_facts(sample_entries["stills/title_card.jpg"])
     assert facts.answer == (
         "AI-generated: Adobe Firefly Image 4, signed by provscan Test C2PA Signer "
-        "(provscan test fixtures), valid signature, untrusted root"
+        "(provscan test fixtures), valid signature, untrusted root (no trust list in use)"
     )
     items = dict(facts.items)
     assert items["Digital source type"].startswith("trainedAlgorithmicMedia")

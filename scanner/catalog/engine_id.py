@@ -14,7 +14,9 @@ from importlib import metadata
 from pathlib import Path
 
 from scanner.code_graph import SOURCE_ROOT, reached
+from scanner.extract.c2pa_store import run_lists
 from scanner.model import Settings
+from scanner.trustlists import fingerprint
 
 # Where extraction starts: the analysis of one file, as a worker runs it. Every module it
 # runs (lazy imports too) is found from the import graph (scanner.code_graph), so code that
@@ -24,12 +26,18 @@ _LIBRARIES = ("c2pa-python", "pillow", "av", "mutagen", "defusedxml", "numpy")
 
 
 def engine_fingerprint(settings: Settings) -> str:
-    """The fingerprint evidence is stored under: code, libraries and trust settings."""
+    """The fingerprint signed files' evidence is stored under: code, libraries and every
+    trust list of the run (only C2PA validation depends on the lists)."""
     digest = hashlib.blake2b(digest_size=12)
     digest.update(_code_and_libraries().encode())
-    for text in (settings.trust_anchors, settings.allowed_list, settings.trust_config):
-        digest.update(b"\x00" + (text or "").encode("utf-8", "surrogateescape"))
+    digest.update(b"\x00" + fingerprint(run_lists(settings)).encode())
     return digest.hexdigest()
+
+
+def code_fingerprint() -> str:
+    """The fingerprint unsigned files' evidence is stored under: code and libraries only,
+    so a change of trust lists re-validates the signed files and nothing else."""
+    return "code-" + _code_and_libraries()[:24]
 
 
 def detector_versions() -> dict[str, str]:

@@ -134,8 +134,9 @@ def _transient(result: FileResult) -> bool:
 
 def _row(item: _Item, result: FileResult) -> Row:
     assert item.identity is not None
+    signed = any(f.rule.code.startswith("C2P") for f in result.findings)
     return Row(item.entry.rel, item.identity, result.sha256, result.kind.value, result.format,
-               result.verdict.value, tool_of(result), encode(result))  # fmt: skip
+               result.verdict.value, tool_of(result), encode(result), signed)  # fmt: skip
 
 
 def tool_of(result: FileResult) -> str:

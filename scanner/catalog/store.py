@@ -106,6 +106,7 @@ class Row:
     verdict: str
     tool: str
     evidence: str
+    signed: bool = False  # C2PA evidence: its validation depends on the trust lists
 
 
 def now_utc() -> str:
@@ -116,8 +117,11 @@ def now_utc() -> str:
 class Catalog:
     """An open catalog: look files up by identity, record results, keep run history."""
 
-    def __init__(self, path: Path, engine: str, detectors: dict[str, str]) -> None:
+    def __init__(
+        self, path: Path, engine: str, detectors: dict[str, str], code_engine: str = ""
+    ) -> None:
         self.path, self.engine = path, engine
+        self.code_engine = code_engine or engine  # what unsigned files' records are kept under
         self.pending: list[Row] = []
         self.pending_root = 0
         self.run_id = 0
@@ -186,9 +190,9 @@ class Catalog:
 
     def reusable(self, record: tuple[Identity, str, str] | None, identity: Identity) -> str | None:
         """A :meth:`folder` record's evidence when the file and the engine are unchanged."""
-        if record is None or record[1] != self.engine or record[0] != identity:
+        if record is None or record[0] != identity:
             return None
-        return record[2]
+        return record[2] if record[1] in (self.engine, self.code_engine) else None
 
     def record(self, root_id: int, row: Row, run_id: int) -> None:
         """Queue one file's record; written in the next transaction."""
@@ -205,7 +209,10 @@ class Catalog:
         if not self.pending:
             return
         stamp = now_utc()
-        rows = [_values(self.pending_root, r, self.engine, stamp) for r in self.pending]
+        rows = [
+            _values(self.pending_root, r, self.engine if r.signed else self.code_engine, stamp)
+            for r in self.pending
+        ]
         with self.conn:
             self.conn.executemany(_UPSERT, rows)
             self.conn.execute("UPDATE runs SET scanned = scanned + ? WHERE id = ?",

@@ -21,7 +21,8 @@ from scanner.asset import Asset
 from scanner.extract.c2pa_probe import Embedded, probe
 from scanner.extract.c2pa_salvage import salvaged
 from scanner.extract.xmp import xmp
-from scanner.model import Settings
+from scanner.model import Settings, TrustList
+from scanner.trustlists import given
 
 MAX_DEPTH = 32  # ingredient chains deeper than this are reported, not followed
 
@@ -87,6 +88,7 @@ class StoreRead:
     failures: tuple[tuple[str, str, str], ...] = ()  # (code, explanation, scope)
     embedded: bool = True
     salvaged: str = ""  # why the file itself could not be read, when its head was read
+    trust_list: str = ""  # the URI of the list that trusted the signer (c2pa trustListUri)
     notes: tuple[tuple[str, str, str], ...] = ()  # the active manifest's informational codes
 
     @property
@@ -162,25 +164,34 @@ def _from_error(exc: Exception, embedded: Embedded) -> StoreRead:
 
 
 @lru_cache(maxsize=8)
-def _context(anchors: str | None, allowed: str | None, config: str | None) -> Any:
+def _context(lists: tuple[TrustList, ...]) -> Any:
     settings: dict[str, Any] = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
-    trust = {
-        key: value
-        for key, value in (
-            ("trust_anchors", anchors),
-            ("allowed_list", allowed),
-            ("trust_config", config),
-        )
-        if value
-    }
-    if trust:
-        settings["trust"] = trust
+    if lists:
+        # c2pa-rs 0.91's current shape: one entry per list, each with its kind and the URI
+        # it reports back (validation_results.trustListUri) when it trusts a signer. A
+        # top-level ``trust.allowed_list`` would be ignored without a word (FIELD-NOTES).
+        settings["trust"] = {"anchors": [_anchor_entry(t) for t in lists]}
     return c2pa.Context.from_dict(settings)
 
 
+def _anchor_entry(trust: TrustList) -> dict[str, str]:
+    entry = {"trust_kind": trust.kind, "trust_anchors": trust.anchors, "trust_uri": trust.uri}
+    if trust.allowed:
+        entry["allowed_list"] = trust.allowed
+    if trust.config:
+        entry["trust_config"] = trust.config
+    return entry
+
+
 def context(settings: Settings) -> Any:
-    """An offline Reader context for the run's trust settings (built once, then reused)."""
-    return _context(settings.trust_anchors, settings.allowed_list, settings.trust_config)
+    """An offline Reader context for the run's trust lists (built once, then reused)."""
+    return _context(run_lists(settings))
+
+
+def run_lists(settings: Settings) -> tuple[TrustList, ...]:
+    """Every list the run validates against: its dated lists, then its own options."""
+    own = given(settings.trust_anchors, settings.allowed_list, settings.trust_config)
+    return (*settings.trust_lists, *own)
 
 
 def _parse(store: dict[str, Any], remote: str, embedded: bool) -> StoreRead:
@@ -198,6 +209,7 @@ def _parse(store: dict[str, Any], remote: str, embedded: bool) -> StoreRead:
         failures=tuple(_failures(store)),
         embedded=embedded,
         notes=tuple(_informational(store)),
+        trust_list=str((store.get("validation_results") or {}).get("trustListUri") or ""),
     )
 
 
