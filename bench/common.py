@@ -223,9 +223,10 @@ def versions(exiftool: str | None) -> dict[str, str]:
 
 
 def registered_detectors() -> list[str]:
-    """``detectors.DETECTORS`` names at the time of the run (they change what is measured)."""
+    """The registered detectors' names at the time of the run (they change what is
+    measured)."""
     try:
-        from detectors import DETECTORS
+        from provscan.detectors.registry import DETECTORS
     except Exception as exc:  # report the breakage rather than hide the figure
         return [f"<import failed: {type(exc).__name__}: {exc}>"]
     return [str(getattr(d, "NAME", getattr(d, "__name__", "?"))) for d in DETECTORS]

@@ -50,7 +50,7 @@ def main() -> None:
 def _scan(corpus: Path) -> dict[str, dict[str, object]]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "r.json"
-        cmd = [sys.executable, "-m", "scanner.cli", "scan", str(corpus), "--no-trace",
+        cmd = [sys.executable, "-m", "provscan.cli", "scan", str(corpus), "--no-trace",
                "--quiet", "--format", "json", "--output", str(out)]  # fmt: skip
         subprocess.run(cmd, check=False)
         return {f["path"]: f for f in json.loads(out.read_text(encoding="utf-8"))["files"]}

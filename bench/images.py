@@ -284,7 +284,7 @@ def ensure_folder(folder: Path, jpegs: int, pngs: int, seed: int, workers: int) 
 
 def profile_provscan(folder: Path, out_dir: Path, top: int = 25) -> tuple[str, float, int]:
     """cProfile one in-process scan; return (top entries by cumulative time, seconds, files)."""
-    from scanner.engine import scan
+    from provscan.engine import scan
 
     profiler = cProfile.Profile()
     start = time.perf_counter()

@@ -579,9 +579,9 @@ def per_file_costs(
     One untimed pass first (imports, c2pa context, page cache). A file counts as signed
     when provscan reports any C2PA finding on it (``C2P*``), whatever the stamp says.
     """
-    from scanner.analysis import scan_entry
-    from scanner.model import Settings
-    from scanner.walk import iter_entries
+    from provscan.analysis import scan_entry
+    from provscan.model import Settings
+    from provscan.walk import iter_entries
 
     settings = Settings()
     entries = [e for e in iter_entries(folder) if not e.problem]
@@ -684,13 +684,13 @@ def detector_costs(
 ) -> dict[str, dict[str, dict[str, float]]]:
     """Median ms and bytes read per detector and file group (``groups``: path -> group name).
 
-    Swaps ``scanner.analysis.DETECTORS`` for timing wrappers for the duration. A view shared
+    Swaps ``provscan.analysis.DETECTORS`` for timing wrappers for the duration. A view shared
     by several detectors (FFmpeg's stream info, the XMP packets) is charged to the first
     detector that asks for it. Returns {} when the engine has no such registry any more.
     """
-    import scanner.analysis as engine
-    from scanner.model import Settings
-    from scanner.walk import iter_entries
+    import provscan.analysis as engine
+    from provscan.model import Settings
+    from provscan.walk import iter_entries
 
     namespace = vars(engine)  # the engine's own binding of the registry is the one it loops over
     registry = namespace.get("DETECTORS")
@@ -732,7 +732,7 @@ def detector_costs(
 
 def profile_provscan(folder: Path, out_dir: Path, top: int = 25) -> tuple[str, float, int]:
     """cProfile one in-process scan; return (top entries by cumulative time, seconds, files)."""
-    from scanner.engine import scan
+    from provscan.engine import scan
 
     profiler = cProfile.Profile()
     start = time.perf_counter()
@@ -1038,7 +1038,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         ratio_line,
         "",
-        f"**Per file, in-process** (`scanner.analysis.scan_entry`, median of {args.reps} warm "
+        f"**Per file, in-process** (`provscan.analysis.scan_entry`, median of {args.reps} warm "
         f"passes per file, then the median over files; {io_note})",
         "",
         common.markdown_table(

@@ -25,13 +25,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from provscan.extract.phash import hamming, phash_gray
+from provscan.trace.matcher import Matcher
+from provscan.trace.reference import Reference, load_reference
+from provscan.trace.sampler import DecodeStats, frames_between
+from provscan.trace.tracer import trace_video, without_bars
+
 from bench.common import OUT_DIR
 from bench.trace_lab.score import render_markdown, score
-from scanner.extract.phash import hamming, phash_gray
-from scanner.trace.matcher import Matcher
-from scanner.trace.reference import Reference, load_reference
-from scanner.trace.sampler import DecodeStats, frames_between
-from scanner.trace.tracer import trace_video, without_bars
 
 PHASH_DISTANCE = 10  # a generous whole-frame pHash match (the log's default is 8)
 

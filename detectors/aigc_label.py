@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from detectors.generator_media import bare_key
-from detectors.generator_parsers import clip, load_json, text_of
-from scanner.asset import Asset
-from scanner.extract.media_tags import media_tags
-from scanner.extract.xmp import xmp
-from scanner.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
+from provscan.asset import Asset
+from provscan.detectors.generator_media import bare_key
+from provscan.detectors.generator_parsers import clip, load_json, text_of
+from provscan.extract.media_tags import media_tags
+from provscan.extract.xmp import xmp
+from provscan.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
 
 NAME = "aigc_label"
 KINDS = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.SIDECAR})

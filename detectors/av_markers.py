@@ -1,11 +1,12 @@
 """Which video/audio tags name a tool, which are free text, and which generators' sites they link.
 
 Tag keys are compared bare and lower-cased (``TXXX:Software`` -> ``software``; see
-:func:`detectors.generator_media.bare_key`). Tool names themselves live in
-:mod:`detectors.known_tools` (one table for stills, video and audio); this module says
+:func:`provscan.detectors.generator_media.bare_key`). Tool names themselves live in
+:mod:`provscan.detectors.known_tools` (one table for stills, video and audio); this module says
 where in a video or audio file a name counts as "the tool that made this" and where it is
 only somebody's words. ComfyUI's ``prompt``/``workflow`` tags are parsed by
-:mod:`detectors.generator_media`; China's ``AIGC`` label by :mod:`detectors.aigc_label`.
+:mod:`provscan.detectors.generator_media`; China's ``AIGC`` label by
+:mod:`provscan.detectors.aigc_label`.
 """
 
 from __future__ import annotations

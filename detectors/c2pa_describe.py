@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from detectors.c2pa_integrity import Story
-from detectors.c2pa_vocab import classify_code, explain
-from detectors.source_types import SourceClass, classify
-from scanner.extract.c2pa_store import (
+from provscan.detectors.c2pa_integrity import Story
+from provscan.detectors.c2pa_vocab import classify_code, explain
+from provscan.detectors.source_types import SourceClass, classify
+from provscan.extract.c2pa_store import (
     MAX_DEPTH,
     Manifest,
     ReadOutcome,
@@ -15,7 +15,7 @@ from scanner.extract.c2pa_store import (
     iter_chain,
     training_entries,
 )
-from scanner.model import Line, Section
+from provscan.model import Line, Section
 
 _STATE_WORDS = {
     "Trusted": "valid, signed by a trusted signer",

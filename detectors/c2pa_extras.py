@@ -24,7 +24,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from scanner.extract.c2pa_store import Manifest, StoreRead
+from provscan.extract.c2pa_store import Manifest, StoreRead
 
 SOFTBINDING_LIST_DATE = "2026-04-15"  # c2pa-org/softbinding-algorithm-list @ 68246ada
 _MAX_IDENTITIES = 8
@@ -110,6 +110,6 @@ def _declared(manifest: Manifest) -> Iterator[str]:
 @lru_cache(maxsize=1)
 def registered_algorithms() -> dict[str, str]:
     """``alg`` -> type of every algorithm in the bundled C2PA soft-binding list."""
-    text = resources.files("scanner") / "trust_data" / "softbinding-algorithm-list.json"
+    text = resources.files("provscan") / "trust_data" / "softbinding-algorithm-list.json"
     rows = json.loads(text.read_text("utf-8"))
     return {str(r["alg"]): str(r.get("type", "")) for r in rows if isinstance(r, dict)}

@@ -30,10 +30,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from detectors.c2pa_trust import Trust, trust_of
-from detectors.c2pa_vocab import explain
-from scanner.extract.c2pa_store import ReadOutcome, StoreRead
-from scanner.model import TrustList
+from provscan.detectors.c2pa_trust import Trust, trust_of
+from provscan.detectors.c2pa_vocab import explain
+from provscan.extract.c2pa_store import ReadOutcome, StoreRead
+from provscan.model import TrustList
 
 
 class Integrity(StrEnum):

@@ -14,20 +14,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from detectors import c2pa_describe
-from detectors.c2pa_extras import (
+from provscan.asset import Asset
+from provscan.detectors import c2pa_describe
+from provscan.detectors.c2pa_extras import (
     SOFTBINDING_LIST_DATE,
     identities,
     soft_bindings,
     watermarked,
 )
-from detectors.c2pa_integrity import Integrity, Story, story_of, trust_facts
-from detectors.c2pa_vocab import Problem, classify_code, explain
-from detectors.known_tools import match_tool
-from detectors.source_types import SourceClass, classify
-from detectors.tool_identity import display
-from scanner.asset import Asset
-from scanner.extract.c2pa_store import (
+from provscan.detectors.c2pa_integrity import Integrity, Story, story_of, trust_facts
+from provscan.detectors.c2pa_vocab import Problem, classify_code, explain
+from provscan.detectors.known_tools import match_tool
+from provscan.detectors.source_types import SourceClass, classify
+from provscan.detectors.tool_identity import display
+from provscan.extract.c2pa_store import (
     NO_C2PA_FORMATS,
     Action,
     Manifest,
@@ -38,7 +38,7 @@ from scanner.extract.c2pa_store import (
     run_lists,
     training_entries,
 )
-from scanner.model import (
+from provscan.model import (
     Confidence,
     Evidence,
     Gating,

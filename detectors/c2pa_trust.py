@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from scanner.extract.c2pa_store import StoreRead
-from scanner.model import TrustList
+from provscan.extract.c2pa_store import StoreRead
+from provscan.model import TrustList
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ class _Signer:
 @lru_cache(maxsize=1)
 def known_ai_signers() -> tuple[_Signer, ...]:
     """The sourced list of AI vendors that sign outside the trust lists."""
-    text = (resources.files("scanner") / "trust_data" / "ai-signers.toml").read_text("utf-8")
+    text = (resources.files("provscan") / "trust_data" / "ai-signers.toml").read_text("utf-8")
     rows = tomllib.loads(text)["signer"]
     return tuple(_Signer(r["vendor"], re.compile(r["match"], re.I), r["source"]) for r in rows)
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from detectors.generator_parsers import Generation, size_of, text_of
+from provscan.detectors.generator_parsers import Generation, size_of, text_of
 
 GENERATED, EDITED, PROCESSING = "generated", "edited", "processing"
 _MAX_NODES = 5000

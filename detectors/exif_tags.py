@@ -1,7 +1,7 @@
 """EXIF signals: a generator in Software, a generator named in free text, camera identity.
 
 Generation parameters in UserComment / ImageDescription and ComfyUI's JSON in WebP
-Make/Model belong to :mod:`detectors.generator` (one fact, one finding), so this family
+Make/Model belong to :mod:`provscan.detectors.generator` (one fact, one finding), so this family
 skips those values. Camera Make/Model is reported for information only: unsigned EXIF is
 trivially written by anyone and is not capture provenance.
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from detectors.generator_parsers import clip
-from detectors.generator_recognise import recognise
-from detectors.known_tools import match_tool
-from scanner.asset import Asset
-from scanner.extract.exif import exif
-from scanner.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
+from provscan.asset import Asset
+from provscan.detectors.generator_parsers import clip
+from provscan.detectors.generator_recognise import recognise
+from provscan.detectors.known_tools import match_tool
+from provscan.extract.exif import exif
+from provscan.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
 
 NAME = "exif"
 KINDS = frozenset({MediaKind.IMAGE})

@@ -2,8 +2,8 @@
 
 Every image, video and audio generator that records how it made a file writes the same
 facts: a prompt, the sampling settings (seed, steps, sampler or scheduler, guidance/CFG,
-denoise) and the model. The per-tool parsers (:mod:`detectors.generator_parsers`,
-:mod:`detectors.generator_graphs`) read the layouts we know in detail; this module decides
+denoise) and the model. The per-tool parsers (:mod:`provscan.detectors.generator_parsers`,
+:mod:`provscan.detectors.generator_graphs`) read the layouts we know in detail; this module decides
 from the shape alone, so that the next tool's JSON, infotext or key-value text is also
 recognised. A text is a generation record when
 
@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from detectors.generator_parsers import MAX_JSON, Generation, load_json, text_of
+from provscan.detectors.generator_parsers import MAX_JSON, Generation, load_json, text_of
 
 MAX_TEXT = 256 * 1024  # longer text is read from its start (records sit at the start)
 _MAX_NODES = 20_000  # JSON values visited per text (a hostile file may nest millions)

@@ -1,11 +1,11 @@
 """Generation records: the prompts and settings generators write into their files.
 
-Every text field of a file is read (:mod:`detectors.text_fields`: PNG text, EXIF, XMP,
+Every text field of a file is read (:mod:`provscan.detectors.text_fields`: PNG text, EXIF, XMP,
 IPTC, JPEG comments, video and audio tags) and each is given to
-:mod:`detectors.generator_recognise`: the tools' own layouts first (for the details a
-reviewer reads), then the structural test of :mod:`detectors.generation_record`, so that a
+:mod:`provscan.detectors.generator_recognise`: the tools' own layouts first (for the details a
+reviewer reads), then the structural test of :mod:`provscan.detectors.generation_record`, so that a
 tool whose layout we have never seen is still recognised. ComfyUI graphs are judged by what
-they do (:mod:`detectors.comfy_graph`). Only when no field holds a record are text hidden
+they do (:mod:`provscan.detectors.comfy_graph`). Only when no field holds a record are text hidden
 in pixel LSBs (stealth pnginfo) and generator names in PNG tool and free-text fields
 looked at. One fact is reported once: a file with full parameters does not also get the
 weaker "generator named" findings.
@@ -15,15 +15,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from detectors import comfy_graph
-from detectors import generator_recognise as rec
-from detectors.generation_record import read_fields
-from detectors.generator_parsers import Generation, clip, load_json, parse_novelai, parse_parameters
-from detectors.known_tools import match_tool
-from detectors.text_fields import TextField, text_fields
-from scanner.asset import Asset
-from scanner.extract.pngtext import png_text
-from scanner.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
+from provscan.asset import Asset
+from provscan.detectors import comfy_graph
+from provscan.detectors import generator_recognise as rec
+from provscan.detectors.generation_record import read_fields
+from provscan.detectors.generator_parsers import (
+    Generation,
+    clip,
+    load_json,
+    parse_novelai,
+    parse_parameters,
+)
+from provscan.detectors.known_tools import match_tool
+from provscan.detectors.text_fields import TextField, text_fields
+from provscan.extract.pngtext import png_text
+from provscan.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
 
 NAME = "generator"
 KINDS = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO})
@@ -201,7 +207,7 @@ def _stealth(asset: Asset) -> dict[str, Evidence]:
     if asset.format not in STEALTH_FORMATS:
         return {}
     # Imported here: numpy costs ~100 ms at start-up, and only PNG/WebP pixels need it.
-    from scanner.extract.stealth import stealth_info
+    from provscan.extract.stealth import stealth_info
 
     hidden = stealth_info(asset)
     if hidden is None:

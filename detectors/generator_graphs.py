@@ -1,6 +1,6 @@
 """Parsers for node-graph and JSON metadata: ComfyUI, InvokeAI (all eras), Draw Things.
 
-Like :mod:`detectors.generator_parsers`, each takes field text and returns a
+Like :mod:`provscan.detectors.generator_parsers`, each takes field text and returns a
 :class:`Generation` or None, never raises, and follows links in a graph with a depth cap
 (a hostile graph may link nodes in a cycle).
 """
@@ -11,7 +11,7 @@ import itertools
 import shlex
 from typing import Any
 
-from detectors.generator_parsers import Generation, from_keys, load_json, size_of, text_of
+from provscan.detectors.generator_parsers import Generation, from_keys, load_json, size_of, text_of
 
 _MAX_HOPS = 12  # conditioning chains (ControlNet, combine, concat) are a few nodes deep
 

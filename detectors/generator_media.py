@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 
-from detectors.generator_graphs import parse_comfy_prompt, parse_comfy_workflow
-from detectors.generator_parsers import Generation, load_json, parse_parameters
-from scanner.extract.media_tags import Tag
+from provscan.detectors.generator_graphs import parse_comfy_prompt, parse_comfy_workflow
+from provscan.detectors.generator_parsers import Generation, load_json, parse_parameters
+from provscan.extract.media_tags import Tag
 
 _PARSERS: dict[str, Callable[[str], Generation | None]] = {
     "prompt": parse_comfy_prompt,

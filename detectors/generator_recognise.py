@@ -2,7 +2,7 @@
 
 The tools' own layouts are read by their parsers (they know the details reviewers want:
 prompt, model, seed); a field no parser claims is judged by its structure
-(:mod:`detectors.generation_record`). Parsers keyed by field name run only on that field
+(:mod:`provscan.detectors.generation_record`). Parsers keyed by field name run only on that field
 (InvokeAI's graph, its ``Dream`` command line); the others run on every field, whatever
 carrier it sits in, because save extensions and other tools copy the same layouts into
 PNG text, EXIF UserComment/ImageDescription/Make/Model, XMP and video/audio tags.
@@ -14,16 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from detectors import comfy_graph
-from detectors.generation_record import norm, read_record
-from detectors.generator_graphs import (
+from provscan.detectors import comfy_graph
+from provscan.detectors.generation_record import norm, read_record
+from provscan.detectors.generator_graphs import (
     parse_drawthings,
     parse_dream,
     parse_invokeai_graph,
     parse_invokeai_metadata,
     parse_sd_metadata,
 )
-from detectors.generator_parsers import (
+from provscan.detectors.generator_parsers import (
     Generation,
     load_json,
     parse_a1111,

@@ -14,10 +14,9 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
-
-from scanner.asset import Asset
-from scanner.extract.apng import apng_problem
-from scanner.extract.av_structure.checks import (
+from provscan.asset import Asset
+from provscan.extract.apng import apng_problem
+from provscan.extract.av_structure.checks import (
     aiff_problem,
     bmff_problem,
     ebml_problem,
@@ -26,14 +25,14 @@ from scanner.extract.av_structure.checks import (
     ogg_problem,
     riff_problem,
 )
-from scanner.extract.jpeg import frame_problem, jpeg_walk
-from scanner.extract.media_tags import mxf_info
-from scanner.extract.mpf import MpIndex, mp_index
-from scanner.extract.pngtext import png_text
-from scanner.extract.psd import psd_header_problem
-from scanner.extract.tiff import check_tiff
-from scanner.model import Evidence, Line, MediaKind, Rule, Section
-from scanner.rules.scan import UNREADABLE
+from provscan.extract.jpeg import frame_problem, jpeg_walk
+from provscan.extract.media_tags import mxf_info
+from provscan.extract.mpf import MpIndex, mp_index
+from provscan.extract.pngtext import png_text
+from provscan.extract.psd import psd_header_problem
+from provscan.extract.tiff import check_tiff
+from provscan.model import Evidence, Line, MediaKind, Rule, Section
+from provscan.rules.scan import UNREADABLE
 
 NAME = "integrity"
 KINDS = frozenset(MediaKind)
@@ -140,7 +139,7 @@ def _psd(asset: Asset) -> list[str]:
 
 
 def _stream_check(asset: Asset, check: Callable[[BinaryIO, int], str | None]) -> list[str]:
-    """A container walk from scanner.extract.av_structure (boxes, chunks, pages, elements)."""
+    """A container walk from provscan.extract.av_structure (boxes, chunks, pages, elements)."""
     with asset.open() as f:
         problem = check(f, asset.size)
     return [problem] if problem else []

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from scanner.model import Confidence
+from provscan.model import Confidence
 
 
 @dataclass(frozen=True, slots=True)

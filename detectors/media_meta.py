@@ -1,9 +1,9 @@
 """Video and audio tags: generative tools in tool fields, hints in free text, generator links,
 recording devices, writing software, and files FFmpeg cannot open. (MED001-MED006)
 
-Tags come from every reader at once (:mod:`scanner.extract.media_tags`); which key means
-what is in :mod:`detectors.av_markers`. Generation parameters in tags (ComfyUI, A1111) are
-the generator family's, and China's AIGC label is :mod:`detectors.aigc_label`'s, so the
+Tags come from every reader at once (:mod:`provscan.extract.media_tags`); which key means
+what is in :mod:`provscan.detectors.av_markers`. Generation parameters in tags (ComfyUI, A1111) are
+the generator family's, and China's AIGC label is :mod:`provscan.detectors.aigc_label`'s, so the
 same fact is never reported twice.
 """
 
@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 
-from detectors.av_markers import DEVICE_KEYS, URL_KEYS, is_free_key, is_tool_key, site_of
-from detectors.generator_media import bare_key
-from detectors.generator_parsers import clip, load_json
-from detectors.known_tools import ToolMatch, match_tool
-from scanner.asset import Asset
-from scanner.extract.avinfo import AvInfo, StreamInfo, av_info
-from scanner.extract.media_tags import Tag, media_tags
-from scanner.extract.riff_meta import coding_history_tools
-from scanner.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
+from provscan.asset import Asset
+from provscan.detectors.av_markers import DEVICE_KEYS, URL_KEYS, is_free_key, is_tool_key, site_of
+from provscan.detectors.generator_media import bare_key
+from provscan.detectors.generator_parsers import clip, load_json
+from provscan.detectors.known_tools import ToolMatch, match_tool
+from provscan.extract.avinfo import AvInfo, StreamInfo, av_info
+from provscan.extract.media_tags import Tag, media_tags
+from provscan.extract.riff_meta import coding_history_tools
+from provscan.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
 
 NAME = "media"
 KINDS = frozenset({MediaKind.VIDEO, MediaKind.AUDIO})

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from detectors import (
+from provscan.asset import Asset
+from provscan.detectors import (
     aigc_label,
     c2pa_manifest,
     exif_tags,
@@ -20,8 +21,7 @@ from detectors import (
     statements,
     xmp_iptc,
 )
-from scanner.asset import Asset
-from scanner.model import Evidence, MediaKind, Rule, Section
+from provscan.model import Evidence, MediaKind, Rule, Section
 
 
 class Detector(Protocol):

@@ -19,11 +19,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from detectors.known_tools import Tool, match_tool
-from detectors.text_fields import TextField, text_fields
-from detectors.xmp_vocab import GOOGLE_EDITED, GOOGLE_MADE
-from scanner.asset import Asset
-from scanner.model import Confidence, Evidence, MediaKind, Rule, Section, Severity, Signal
+from provscan.asset import Asset
+from provscan.detectors.known_tools import Tool, match_tool
+from provscan.detectors.text_fields import TextField, text_fields
+from provscan.detectors.xmp_vocab import GOOGLE_EDITED, GOOGLE_MADE
+from provscan.model import Confidence, Evidence, MediaKind, Rule, Section, Severity, Signal
 
 NAME = "statement"
 KINDS = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.DOCUMENT})

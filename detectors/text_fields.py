@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scanner.asset import Asset
-from scanner.extract.exif import exif
-from scanner.extract.iptc_iim import iptc_iim
-from scanner.extract.jpeg import comments
-from scanner.extract.media_tags import media_tags
-from scanner.extract.pngtext import png_text
-from scanner.extract.xmp import xmp
-from scanner.model import MediaKind
+from provscan.asset import Asset
+from provscan.extract.exif import exif
+from provscan.extract.iptc_iim import iptc_iim
+from provscan.extract.jpeg import comments
+from provscan.extract.media_tags import media_tags
+from provscan.extract.pngtext import png_text
+from provscan.extract.xmp import xmp
+from provscan.model import MediaKind
 
 MAX_FIELDS = 4000  # a hostile file may hold a million tags; real files hold a few hundred
 

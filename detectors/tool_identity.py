@@ -9,7 +9,7 @@ init`` and the gate all show :func:`identify`'s ``name``; the raw text stays a d
 
 The first token is the product (C2PA 2.x 15.2: "the first entry ... is the main product");
 the SDK and library tokens after it (``c2pa-rs/0.32.7``, ``adobe_c2pa/0.7.6``) are not.
-Vendors come from the generative-tool table (:mod:`detectors.known_tools`) or, for other
+Vendors come from the generative-tool table (:mod:`provscan.detectors.known_tools`) or, for other
 software, from the name's own first word when it is a known software maker.
 """
 
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from detectors.known_tools import match_tool
+from provscan.detectors.known_tools import match_tool
 
 # Software makers whose names lead their products' names (Adobe Photoshop, Nikon Z 9...).
 _MAKERS = {

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from detectors import xmp_vocab as vocab
-from detectors.source_types import classify
-from scanner.extract.iptc_iim import Iim
-from scanner.extract.xmp import Xmp
-from scanner.model import Line, Section
+from provscan.detectors import xmp_vocab as vocab
+from provscan.detectors.source_types import classify
+from provscan.extract.iptc_iim import Iim
+from provscan.extract.xmp import Xmp
+from provscan.model import Line, Section
 
 # (label, key) rows shown when present, in this order (IPTC Photo Metadata field names).
 _PROVENANCE_ROWS = (

@@ -13,18 +13,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import chain
 
-from detectors import xmp_describe
-from detectors import xmp_rules as rules
-from detectors import xmp_vocab as vocab
-from detectors.known_tools import match_tool
-from detectors.source_types import SourceClass, classify
-from detectors.xmp_names import iter_credits, iter_free_text, iter_tools, where, xmp_items
-from scanner.asset import Asset
-from scanner.extract.c2pa_probe import Embedded, probe
-from scanner.extract.c2pa_store import ReadOutcome, read_store
-from scanner.extract.iptc_iim import Iim, iptc_iim
-from scanner.extract.xmp import Xmp, xmp
-from scanner.model import Confidence, Evidence, MediaKind, Section
+from provscan.asset import Asset
+from provscan.detectors import xmp_describe
+from provscan.detectors import xmp_rules as rules
+from provscan.detectors import xmp_vocab as vocab
+from provscan.detectors.known_tools import match_tool
+from provscan.detectors.source_types import SourceClass, classify
+from provscan.detectors.xmp_names import iter_credits, iter_free_text, iter_tools, where, xmp_items
+from provscan.extract.c2pa_probe import Embedded, probe
+from provscan.extract.c2pa_store import ReadOutcome, read_store
+from provscan.extract.iptc_iim import Iim, iptc_iim
+from provscan.extract.xmp import Xmp, xmp
+from provscan.model import Confidence, Evidence, MediaKind, Section
 
 NAME = "xmp_iptc"
 KINDS = frozenset(

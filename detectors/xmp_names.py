@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
-from detectors import xmp_rules as rules
-from detectors import xmp_vocab as vocab
-from detectors.known_tools import ToolMatch, match_tool
-from scanner.extract.iptc_iim import Iim
-from scanner.extract.xmp import Xmp
-from scanner.model import Confidence, Evidence
+from provscan.detectors import xmp_rules as rules
+from provscan.detectors import xmp_vocab as vocab
+from provscan.detectors.known_tools import ToolMatch, match_tool
+from provscan.extract.iptc_iim import Iim
+from provscan.extract.xmp import Xmp
+from provscan.model import Confidence, Evidence
 
 Found = tuple[str, str, str]  # (key, value, source)
 

@@ -6,7 +6,7 @@ import cycle. Codes are never renamed or reused.
 
 from __future__ import annotations
 
-from scanner.model import Rule, Severity, Signal
+from provscan.model import Rule, Severity, Signal
 
 AI_SOURCE = Rule(
     "XMP001",

@@ -1,6 +1,6 @@
 """Marker tables for the XMP / IPTC detector, each named with its source.
 
-The digital source type terms themselves live in :mod:`detectors.source_types` (shared
+The digital source type terms themselves live in :mod:`provscan.detectors.source_types` (shared
 with the C2PA detector); this module says where in XMP and IIM to look, and what the
 PLUS data-mining and Google credit vocabularies mean.
 """

@@ -11,10 +11,10 @@ import os
 from collections.abc import Iterator
 from dataclasses import replace
 
-from detectors.registry import DETECTORS, Detector
-from scanner.asset import Asset, find_sidecar
-from scanner.findings import finding_for, problem_result
-from scanner.model import (
+from provscan.asset import Asset, find_sidecar
+from provscan.detectors.registry import DETECTORS, Detector
+from provscan.findings import finding_for, problem_result
+from provscan.model import (
     Evidence,
     FileResult,
     Line,
@@ -23,10 +23,10 @@ from scanner.model import (
     Settings,
     Verdict,
 )
-from scanner.rules import scan as scanrules
-from scanner.sniff import EMPTY, UNKNOWN, extension_matches
-from scanner.verdict import decide
-from scanner.walk import Entry
+from provscan.rules import scan as scanrules
+from provscan.sniff import EMPTY, UNKNOWN, extension_matches
+from provscan.verdict import decide
+from provscan.walk import Entry
 
 
 def scan_entry(entry: Entry, settings: Settings) -> FileResult:
@@ -59,7 +59,7 @@ def _with_identities(result: FileResult, asset: Asset) -> FileResult:
         sha = asset.sha256()
         phash = ""
         if result.kind is MediaKind.IMAGE and result.verdict in _CANDIDATES:
-            from scanner.extract.phash import phash_of  # numpy: loaded only when needed
+            from provscan.extract.phash import phash_of  # numpy: loaded only when needed
 
             phash = phash_of(asset) or ""
     except OSError:

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TypeVar
 
-from scanner.model import MediaKind, Settings
-from scanner.sniff import MPO, Sniffed, id3_end, mpf_segment, sniff
+from provscan.model import MediaKind, Settings
+from provscan.sniff import MPO, Sniffed, id3_end, mpf_segment, sniff
 
 T = TypeVar("T")
 

@@ -7,15 +7,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scanner.analysis import scan_entry
-from scanner.catalog.engine_id import code_fingerprint, detector_versions, engine_fingerprint
-from scanner.catalog.scan import Stats
-from scanner.catalog.store import Catalog
-from scanner.distributed import check_scheduler, iter_dask
-from scanner.isolate import iter_isolated
-from scanner.limits import Limits
-from scanner.model import FileResult, Settings
-from scanner.walk import Entry
+from provscan.analysis import scan_entry
+from provscan.catalog.engine_id import code_fingerprint, detector_versions, engine_fingerprint
+from provscan.catalog.scan import Stats
+from provscan.catalog.store import Catalog
+from provscan.distributed import check_scheduler, iter_dask
+from provscan.isolate import iter_isolated
+from provscan.limits import Limits
+from provscan.model import FileResult, Settings
+from provscan.walk import Entry
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-
-from scanner import child, supervisor, trustlists
-from scanner.ailog.draft import DraftError, draft_prefix, render_draft
-from scanner.ailog.load import AiLog, LogError, load_log
-from scanner.backend import Backend, open_backend
-from scanner.catalog import query as cq
-from scanner.catalog.store import CatalogError
-from scanner.cli_options import (
+from provscan import child, supervisor, trustlists
+from provscan.ailog.draft import DraftError, draft_prefix, render_draft
+from provscan.ailog.load import AiLog, LogError, load_log
+from provscan.backend import Backend, open_backend
+from provscan.catalog import query as cq
+from provscan.catalog.store import CatalogError
+from provscan.cli_options import (
     AllowedOpt,
     CatalogOpt,
     DaskOpt,
@@ -45,21 +44,21 @@ from scanner.cli_options import (
     TrustCfgOpt,
     TrustOpt,
 )
-from scanner.commands.inspect_cpl import inspect_composition, is_composition
-from scanner.commands.inspect_cut import inspect_cuts
-from scanner.distributed import DaskUnavailable
-from scanner.engine import scan as run_scan
-from scanner.ignore import Ignore, IgnoreError, load_ignore
-from scanner.imf.package import ImfError
-from scanner.limits import DEFAULT_TIMEOUT_S, Limits, default_jobs
-from scanner.model import Gate, Report, Settings, Verdict
-from scanner.pipeline import check_delivery
-from scanner.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
-from scanner.progress import Counted, terminal_progress
-from scanner.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
-from scanner.rulebook import all_rules
-from scanner.timeline.cut import Cut, TimelineError
-from scanner.timeline.load import load_cuts, looks_like_timeline, parse_rate
+from provscan.commands.inspect_cpl import inspect_composition, is_composition
+from provscan.commands.inspect_cut import inspect_cuts
+from provscan.distributed import DaskUnavailable
+from provscan.engine import scan as run_scan
+from provscan.ignore import Ignore, IgnoreError, load_ignore
+from provscan.imf.package import ImfError
+from provscan.limits import DEFAULT_TIMEOUT_S, Limits, default_jobs
+from provscan.model import Gate, Report, Settings, Verdict
+from provscan.pipeline import check_delivery
+from provscan.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
+from provscan.progress import Counted, terminal_progress
+from provscan.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
+from provscan.rulebook import all_rules
+from provscan.timeline.cut import Cut, TimelineError
+from provscan.timeline.load import load_cuts, looks_like_timeline, parse_rate
 
 app = typer.Typer(
     add_completion=False,
@@ -246,8 +245,8 @@ def _render(report: Report, output_format: OutputFormat, limits: Limits, *, colo
     if output_format is OutputFormat.TEXT:
         return to_text.render(report, color=color and to_text.wants_color(sys.stdout))
     if output_format is OutputFormat.HTML:
-        from scanner.pictures.plan import report_pictures
-        from scanner.report import to_html
+        from provscan.pictures.plan import report_pictures
+        from provscan.report import to_html
 
         return to_html.render(report, report_pictures(report, limits))
     if output_format is OutputFormat.CSV:  # the BOM tells spreadsheet programs it is UTF-8
@@ -525,7 +524,7 @@ def trace(
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
 ) -> None:
     """Find where stills appear in a video, with timecodes (exit 1 when one is found)."""
-    from scanner.commands.trace import run_trace
+    from provscan.commands.trace import run_trace
 
     _check_target(video)
     for still in reference:

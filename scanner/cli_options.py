@@ -1,5 +1,5 @@
 """The command line's vocabulary: output formats, what fails the gate, and each option's
-name, help and bounds (typer annotations), shared by the commands of ``scanner.cli``."""
+name, help and bounds (typer annotations), shared by the commands of ``provscan.cli``."""
 
 from __future__ import annotations
 

@@ -15,8 +15,21 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-PACKAGES = ("scanner", "detectors")
-SOURCE_ROOT = Path(__file__).resolve().parents[1]  # the folder holding scanner/ and detectors/
+# Where each package's files are: the installed package (``provscan`` with its
+# ``detectors`` subpackage, in site-packages or the editable install's link tree), or the
+# repository's source folders (``scanner/`` is ``provscan``, ``detectors/`` is
+# ``provscan.detectors``, as pyproject.toml's package-dir maps them).
+Layout = dict[str, Path]
+
+
+def installed_layout() -> Layout:
+    """The package as Python imports it (not resolved: the link tree keeps the layout)."""
+    return {"provscan": Path(__file__).parent}
+
+
+def source_layout(repo: Path) -> Layout:
+    """The repository's source folders."""
+    return {"provscan": repo / "scanner", "provscan.detectors": repo / "detectors"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,20 +64,20 @@ class Graph:
         return [sorted(group) for group in strongly_connected(self.edges()) if len(group) > 1]
 
 
-def module_files(root: Path = SOURCE_ROOT, packages: Iterable[str] = PACKAGES) -> dict[str, Path]:
-    """Every module of ``packages`` under ``root``: dotted name -> file."""
-    files = {}
-    for package in packages:
-        for path in sorted((root / package).rglob("*.py")):
-            parts = path.relative_to(root).with_suffix("").parts
+def module_files(layout: Layout | None = None) -> dict[str, Path]:
+    """Every module of the layout (default: as installed): dotted name -> file."""
+    files: dict[str, Path] = {}
+    for package, folder in (layout or installed_layout()).items():
+        for path in sorted(folder.rglob("*.py")):
+            parts = [*package.split("."), *path.relative_to(folder).with_suffix("").parts]
             name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-            files[name] = path
+            files.setdefault(name, path)
     return files
 
 
-def read_graph(root: Path = SOURCE_ROOT, packages: Iterable[str] = PACKAGES) -> Graph:
-    """The whole import graph of ``packages`` under ``root``."""
-    files = module_files(root, packages)
+def read_graph(layout: Layout | None = None) -> Graph:
+    """The whole import graph of the layout (default: as installed)."""
+    files = module_files(layout)
     graph = Graph(files)
     for name, path in files.items():
         graph.imports.extend(imports_of(name, path, files))
@@ -72,12 +85,12 @@ def read_graph(root: Path = SOURCE_ROOT, packages: Iterable[str] = PACKAGES) -> 
 
 
 def reached(
-    start: Iterable[str], root: Path = SOURCE_ROOT, *, typing: bool = False
+    start: Iterable[str], layout: Layout | None = None, *, typing: bool = False
 ) -> dict[str, Path]:
     """The modules ``start`` runs when imported and called, itself included: every import,
     lazy ones too (typing-only ones when ``typing``), followed to the end. Only the modules
     reached are parsed."""
-    files = module_files(root)
+    files = module_files(layout)
     todo, seen = list(start), {}
     while todo:
         name = todo.pop()

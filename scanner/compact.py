@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from scanner.model import Evidence, FileResult, Finding, evolve
+from provscan.model import Evidence, FileResult, Finding, evolve
 
 MAX_SHARED = 100_000  # distinct evidence kept for sharing; beyond, new evidence is kept as is
 

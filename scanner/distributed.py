@@ -29,12 +29,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from scanner.findings import problem_result
-from scanner.isolate import file_limit, iter_isolated
-from scanner.limits import Limits
-from scanner.model import FileResult, Settings
-from scanner.rules.scan import CRASHED
-from scanner.walk import Entry
+from provscan.findings import problem_result
+from provscan.isolate import file_limit, iter_isolated
+from provscan.limits import Limits
+from provscan.model import FileResult, Settings
+from provscan.rules.scan import CRASHED
+from provscan.walk import Entry
 
 CONNECT_TIMEOUT_S = 10.0
 # Added to a batch's summed per-file limits before its result counts as lost: queueing on a

@@ -11,15 +11,15 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from scanner import __version__
-from scanner.backend import LOCAL, Backend, analyse_entries
-from scanner.catalog.scan import catalogued
-from scanner.compact import Compactor
-from scanner.ignore import NO_IGNORE, Ignore
-from scanner.limits import Limits
-from scanner.model import FileResult, Report, Settings, Skipped
-from scanner.progress import NO_PROGRESS, Progress
-from scanner.walk import Entry, iter_entries
+from provscan import __version__
+from provscan.backend import LOCAL, Backend, analyse_entries
+from provscan.catalog.scan import catalogued
+from provscan.compact import Compactor
+from provscan.ignore import NO_IGNORE, Ignore
+from provscan.limits import Limits
+from provscan.model import FileResult, Report, Settings, Skipped
+from provscan.progress import NO_PROGRESS, Progress
+from provscan.walk import Entry, iter_entries
 
 
 def scan(

@@ -12,7 +12,7 @@ from types import FrameType
 def main() -> None:
     """Load the command line with interrupts answered in one line, then run it."""
     previous = signal.signal(signal.SIGINT, _interrupted_while_loading)
-    from scanner import cli
+    from provscan import cli
 
     signal.signal(signal.SIGINT, previous)
     cli.main()

@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from scanner.model import Evidence, FileResult, Finding, Gate, MediaKind, Rule
-from scanner.rulebook import by_code
-from scanner.verdict import decide
+from provscan.model import Evidence, FileResult, Finding, Gate, MediaKind, Rule
+from provscan.rulebook import by_code
+from provscan.verdict import decide
 
 
 def make_finding(

@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
-
-from scanner.model import MediaKind, Skipped
-from scanner.sniff import sniff
+from provscan.model import MediaKind, Skipped
+from provscan.sniff import sniff
 
 IGNORE_FILE = ".provscanignore"
 MAX_IGNORE_FILE_BYTES = 1024 * 1024

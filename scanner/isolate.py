@@ -22,14 +22,14 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection
 
-from scanner import child
-from scanner.analysis import scan_entry
-from scanner.findings import problem_result
-from scanner.limits import Limits
-from scanner.model import FileResult, Rule, Settings
-from scanner.rules.scan import CRASHED, TIMED_OUT
-from scanner.supervisor import CLOSED, SILENT, Child
-from scanner.walk import Entry
+from provscan import child
+from provscan.analysis import scan_entry
+from provscan.findings import problem_result
+from provscan.limits import Limits
+from provscan.model import FileResult, Rule, Settings
+from provscan.rules.scan import CRASHED, TIMED_OUT
+from provscan.supervisor import CLOSED, SILENT, Child
+from provscan.walk import Entry
 
 BYTES_PER_EXTRA_SECOND = 100 * 1024 * 1024  # well under hashing speed (~1.4 GB/s measured)
 

@@ -1,7 +1,7 @@
 """Value types shared by the scanner and the detectors: kinds, rules, evidence, findings, verdicts.
 
 Frozen, slotted dataclasses and StrEnums only: no printing, colours or serialisation here
-(that lives in ``scanner.report``), so every output format derives from the same values.
+(that lives in ``provscan.report``), so every output format derives from the same values.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from scanner.asset import Asset
-from scanner.model import FileResult, Report
+from provscan.asset import Asset
+from provscan.model import FileResult, Report
 
 SOURCE = "source"  # the role of a file from a sources folder (--sources)
 

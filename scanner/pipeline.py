@@ -8,24 +8,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from scanner.ailog.load import AiLog
-from scanner.backend import LOCAL, Backend
-from scanner.catalog.scan import record_gates
-from scanner.catalog.trace_cache import TraceCache
-from scanner.engine import scan
-from scanner.ignore import NO_IGNORE, Ignore
-from scanner.limits import Limits
-from scanner.model import Report, Settings
-from scanner.paths import source_labels
-from scanner.policy import Policy
-from scanner.progress import NO_PROGRESS, Progress
-from scanner.stages.delivery import judge_delivery
-from scanner.stages.gate import apply_gate
-from scanner.stages.imf import apply_imf
-from scanner.stages.sources import scan_sources
-from scanner.stages.timeline import apply_timelines
-from scanner.stages.trace import apply_trace
-from scanner.timeline.cut import Cut
+from provscan.ailog.load import AiLog
+from provscan.backend import LOCAL, Backend
+from provscan.catalog.scan import record_gates
+from provscan.catalog.trace_cache import TraceCache
+from provscan.engine import scan
+from provscan.ignore import NO_IGNORE, Ignore
+from provscan.limits import Limits
+from provscan.model import Report, Settings
+from provscan.paths import source_labels
+from provscan.policy import Policy
+from provscan.progress import NO_PROGRESS, Progress
+from provscan.stages.delivery import judge_delivery
+from provscan.stages.gate import apply_gate
+from provscan.stages.imf import apply_imf
+from provscan.stages.sources import scan_sources
+from provscan.stages.timeline import apply_timelines
+from provscan.stages.trace import apply_trace
+from provscan.timeline.cut import Cut
 
 
 def check_delivery(

@@ -19,9 +19,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scanner.ailog.match import glob_matches
-from scanner.model import Gate, Rule, Severity
-from scanner.rules.policy import RULES
+from provscan.ailog.match import glob_matches
+from provscan.model import Gate, Rule, Severity
+from provscan.rules.policy import RULES
 
 LEVELS = {"violation": Gate.FAIL, "warning": Gate.WARN, "off": Gate.PASS}
 _BY_NAME = {rule.name: rule for rule in RULES}

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol, TextIO
 
-from scanner.text import cell, cells, safe
+from provscan.text import cell, cells, safe
 
 DEFAULT_AFTER_S = 0.3  # a scan shorter than this never shows a bar
 AFTER_ENV = "PROVSCAN_PROGRESS_AFTER"  # seconds; tests set 0 to see the bar at once

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from functools import cache
 
-from detectors.registry import DETECTORS
-from scanner.model import Rule
-from scanner.rules import imf as imfrules
-from scanner.rules import policy as policyrules
-from scanner.rules import scan as scanrules
-from scanner.rules import timeline as timelinerules
-from scanner.rules import trace as tracerules
+from provscan.detectors.registry import DETECTORS
+from provscan.model import Rule
+from provscan.rules import imf as imfrules
+from provscan.rules import policy as policyrules
+from provscan.rules import scan as scanrules
+from provscan.rules import timeline as timelinerules
+from provscan.rules import trace as tracerules
 
 
 @cache

@@ -10,7 +10,7 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from scanner.model import MediaKind
+from provscan.model import MediaKind
 
 
 @dataclass(frozen=True, slots=True)

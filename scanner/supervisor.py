@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, TypeVar
 
-from scanner.child import interrupts_held
+from provscan.child import interrupts_held
 
 # Set by the console entry point, where nothing native (c2pa-rs runtime threads, FFmpeg,
 # OpenBLAS) has started yet: forking that process directly is safe and saves the fork
@@ -35,7 +35,7 @@ fork_is_safe = False
 # What the fork server imports once, so a child starts with it loaded: the per-file
 # analysis, and with it every detector and extractor (a module name: nothing is imported
 # here, and tests/test_layers.py checks that it names a module).
-PRELOAD = ("scanner.analysis",)
+PRELOAD = ("provscan.analysis",)
 
 
 class NoAnswer(Enum):

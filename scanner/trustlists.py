@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from scanner.model import TrustList
+from provscan.model import TrustList
 
 KINDS = ("manifest", "tsa", "cawg")
 _INSTALLED = "installed.toml"
@@ -38,7 +38,7 @@ class TrustListError(ValueError):
 
 def bundled() -> tuple[TrustList, ...]:
     """The lists shipped with provscan, in the order lists.toml gives them."""
-    folder = resources.files("scanner") / "trust_data"
+    folder = resources.files("provscan") / "trust_data"
     table = tomllib.loads((folder / "lists.toml").read_text(encoding="utf-8"))
     return tuple(_from_table(row, lambda name: (folder / name).read_text("utf-8"), "bundled")
                  for row in table["list"])  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from scanner.model import Confidence, FileResult, Finding, Signal, Verdict, evolve
+from provscan.model import Confidence, FileResult, Finding, Signal, Verdict, evolve
 
 
 def decide(findings: Sequence[Finding]) -> tuple[Verdict, tuple[int, ...]]:

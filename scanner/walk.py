@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.ignore import NO_IGNORE, Ignore
-from scanner.model import Rule, Skipped
-from scanner.rules.scan import NOT_REGULAR, SYMLINK, UNREADABLE
+from provscan.ignore import NO_IGNORE, Ignore
+from provscan.model import Rule, Skipped
+from provscan.rules.scan import NOT_REGULAR, SYMLINK, UNREADABLE
 
 
 @dataclass(frozen=True, slots=True)

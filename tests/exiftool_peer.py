@@ -27,12 +27,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scanner.asset import Asset
-from scanner.extract.exif import exif
-from scanner.extract.iptc_iim import iptc_iim
-from scanner.extract.media_tags import media_tags
-from scanner.extract.pngtext import png_text
-from scanner.extract.xmp import xmp
+from provscan.asset import Asset
+from provscan.extract.exif import exif
+from provscan.extract.iptc_iim import iptc_iim
+from provscan.extract.media_tags import media_tags
+from provscan.extract.pngtext import png_text
+from provscan.extract.xmp import xmp
 
 FLAGS = ("-r", "-ext", "*", "-j", "-G0:1", "-a", "-u", "-b", "-n", "-api", "struct=0")
 GROUPS = ("EXIF", "XMP", "IPTC", "PNG", "QuickTime", "ID3", "Vorbis", "RIFF")

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, PngImagePlugin
-
-from scanner.limits import Limits
-from scanner.model import Report, Settings
-from scanner.pictures.plan import report_pictures
-from scanner.pipeline import check_delivery
-from scanner.policy import DEFAULT_POLICY
-from scanner.report import to_html
+from provscan.limits import Limits
+from provscan.model import Report, Settings
+from provscan.pictures.plan import report_pictures
+from provscan.pipeline import check_delivery
+from provscan.policy import DEFAULT_POLICY
+from provscan.report import to_html
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "fixtures" / "sample"
@@ -75,7 +74,7 @@ def html_for(report: Report) -> str:
 
 def sample_report() -> Report:
     """The bundled sample deliverable's gated report (the README's main command)."""
-    from scanner.ailog.load import load_log
+    from provscan.ailog.load import load_log
 
     return gated_report(
         SAMPLE / "delivery", (SAMPLE / "project_media",), load_log(SAMPLE / "ai-use.toml")

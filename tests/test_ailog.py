@@ -6,10 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
-from scanner.ailog.entry import LogEntry
-from scanner.ailog.load import LogError, load_log
-from scanner.ailog.match import FileFacts, glob_matches, matched_key
+from provscan.ailog.entry import LogEntry
+from provscan.ailog.load import LogError, load_log
+from provscan.ailog.match import FileFacts, glob_matches, matched_key
 
 SHA = "a" * 64
 GOOD = f"""version = 1

@@ -11,12 +11,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from provscan import cli
+from provscan.ailog.entry import LogEntry
+from provscan.ailog.match import EntryIndex, FileFacts, matched_key
+from provscan.ailog.near import nearest
 from typer.testing import CliRunner
 
-from scanner import cli
-from scanner.ailog.entry import LogEntry
-from scanner.ailog.match import EntryIndex, FileFacts, matched_key
-from scanner.ailog.near import nearest
 from tests.conftest import FIXTURES
 
 FILES = FIXTURES / "files"

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pytest
-
-from scanner.extract.av_structure.checks import (
+from provscan.extract.av_structure.checks import (
     aiff_problem,
     bmff_problem,
     ebml_problem,

@@ -15,13 +15,13 @@ from typing import Any
 
 import c2pa
 import pytest
+from provscan import cli, trustlists
+from provscan.detectors.c2pa_integrity import Integrity, Story, remote, story
+from provscan.extract.c2pa_store import context
+from provscan.model import Settings
+from provscan.report.facts import file_facts
 from typer.testing import CliRunner
 
-from detectors.c2pa_integrity import Integrity, Story, remote, story
-from scanner import cli, trustlists
-from scanner.extract.c2pa_store import context
-from scanner.model import Settings
-from scanner.report.facts import file_facts
 from tests.conftest import FIXTURES, REPO
 
 runner = CliRunner()
@@ -171,7 +171,7 @@ def _catalogued(corpus: Path) -> set[str]:
 def corpus_report(corpus: Path) -> dict[str, Any]:
     """`provscan scan ../shared/corpus --no-trace --format json`, as a user runs it."""
     done = subprocess.run(
-        [sys.executable, "-m", "scanner.cli", "scan", str(corpus), "--no-trace", "--format",
+        [sys.executable, "-m", "provscan.cli", "scan", str(corpus), "--no-trace", "--format",
          "json", "--quiet"],
         capture_output=True, text=True, cwd=REPO, timeout=600, check=False,
     )  # fmt: skip

@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from provscan.asset import Asset
+from provscan.detectors.c2pa_vocab import Problem, classify_code
+from provscan.detectors.source_types import SourceClass, classify
+from provscan.engine import scan
+from provscan.extract.c2pa_store import ReadOutcome, read_store
+from provscan.model import FileResult, Settings, Verdict
 
-from detectors.c2pa_vocab import Problem, classify_code
-from detectors.source_types import SourceClass, classify
 from fixtures import c2pa_images
-from scanner.asset import Asset
-from scanner.engine import scan
-from scanner.extract.c2pa_store import ReadOutcome, read_store
-from scanner.model import FileResult, Settings, Verdict
 
 
 @pytest.fixture(scope="module")

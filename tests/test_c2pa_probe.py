@@ -6,12 +6,11 @@ from pathlib import Path
 
 import c2pa
 import pytest
-
-from scanner.asset import Asset
-from scanner.extract.c2pa_probe import Embedded, probe
-from scanner.extract.c2pa_store import context
-from scanner.extract.xmp import xmp
-from scanner.model import MediaKind, Settings
+from provscan.asset import Asset
+from provscan.extract.c2pa_probe import Embedded, probe
+from provscan.extract.c2pa_store import context
+from provscan.extract.xmp import xmp
+from provscan.model import MediaKind, Settings
 
 
 def _reader_finds_manifest(asset: Asset) -> bool:

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from provscan.cli import app
+from provscan.extract.c2pa_salvage import _png
 from typer.testing import CliRunner
 
-from scanner.cli import app
-from scanner.extract.c2pa_salvage import _png
 from tests.conftest import FIXTURES
 
 SIGNED = FIXTURES / "files" / "c2pa"

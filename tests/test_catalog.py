@@ -17,21 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from provscan import cli
+from provscan.ailog.load import load_log
+from provscan.backend import Backend
+from provscan.catalog.codec import decode, encode
+from provscan.catalog.engine_id import detector_versions, engine_fingerprint
+from provscan.catalog.scan import Stats
+from provscan.catalog.store import Catalog, CatalogError, Identity
+from provscan.engine import scan
+from provscan.limits import Limits
+from provscan.model import Report, Settings
+from provscan.pipeline import check_delivery
+from provscan.policy import DEFAULT_POLICY
+from provscan.report.to_json import to_dict
 from typer.testing import CliRunner
 
-from scanner import cli
-from scanner.ailog.load import load_log
-from scanner.backend import Backend
-from scanner.catalog.codec import decode, encode
-from scanner.catalog.engine_id import detector_versions, engine_fingerprint
-from scanner.catalog.scan import Stats
-from scanner.catalog.store import Catalog, CatalogError, Identity
-from scanner.engine import scan
-from scanner.limits import Limits
-from scanner.model import Report, Settings
-from scanner.pipeline import check_delivery
-from scanner.policy import DEFAULT_POLICY
-from scanner.report.to_json import to_dict
 from tests.conftest import FIXTURES, REPO
 
 SAMPLE = FIXTURES / "sample"
@@ -143,7 +143,7 @@ def test_other_engine_or_trust_settings_rescan(tmp_path: Path) -> None:
     root = catalog.root_id(tmp_path)
     identity = Identity(1, 2, 3, 4)
     result = scan(SAMPLE / "delivery" / "stills" / "title_card.jpg", Settings()).files[0]
-    from scanner.catalog.store import Row
+    from provscan.catalog.store import Row
 
     catalog.record(
         root, Row("x.jpg", identity, "", "image", "jpeg", "ai-generated", "", encode(result)), 1
@@ -196,7 +196,7 @@ def _archive(root: Path, count: int) -> Path:
 
 def _cli_scan(archive: Path, db: Path, out: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "scanner.cli", "scan", str(archive), "--catalog", str(db),
+        [sys.executable, "-m", "provscan.cli", "scan", str(archive), "--catalog", str(db),
          "--jobs", "2", "--no-trace", "-q", "-f", "json", "-o", str(out)],
         cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
@@ -328,7 +328,7 @@ def test_query_errors_name_the_problem(sample_db: Path, tmp_path: Path) -> None:
 
 def test_compactor_shares_equal_evidence() -> None:
     """Equal evidence on many files is one object; per-file fingerprints stay their own."""
-    from scanner.compact import Compactor
+    from provscan.compact import Compactor
 
     result = scan(SAMPLE / "delivery" / "stills" / "interview_frame.jpg", Settings()).files[0]
     copies = [decode(result.path, encode(result)) for _ in range(3)]
@@ -342,7 +342,7 @@ def test_compactor_shares_equal_evidence() -> None:
 
 def test_streamed_json_equals_rendered_json(sample: Path) -> None:
     """The CLI's streamed JSON is the rendered JSON, chunk for chunk."""
-    from scanner.report.to_json import iter_chunks, render
+    from provscan.report.to_json import iter_chunks, render
 
     report = _check(sample / "delivery", None)
     text = "".join(iter_chunks(report))

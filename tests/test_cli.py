@@ -9,9 +9,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from provscan import cli, engine
 from typer.testing import CliRunner
 
-from scanner import cli, engine
 from tests.builders import jpeg_bytes
 
 JPEG = jpeg_bytes()
@@ -138,7 +138,7 @@ def test_inspect_prints_verdict(tmp_path: Path) -> None:
 
 def test_rules_lists_every_rule() -> None:
     """`provscan rules` prints one line per rule with code, name, severity and summary."""
-    from scanner.rulebook import all_rules
+    from provscan.rulebook import all_rules
 
     result = runner.invoke(cli.app, ["rules"])
     lines = result.output.strip().splitlines()
@@ -148,7 +148,7 @@ def test_rules_lists_every_rule() -> None:
 
 def test_rule_codes_are_unique_and_well_formed() -> None:
     """Every rule code is a 3-character family (letter first) + 3 digits, defined once."""
-    from scanner.rulebook import all_rules, by_code
+    from provscan.rulebook import all_rules, by_code
 
     codes = [r.code for r in all_rules()]
     assert len(codes) == len(set(codes)) == len(by_code())
@@ -157,7 +157,7 @@ def test_rule_codes_are_unique_and_well_formed() -> None:
 
 def test_engine_is_what_cli_calls() -> None:
     """The CLI delegates to the engine and the delivery pipeline (kept thin)."""
-    from scanner import pipeline
+    from provscan import pipeline
 
     assert cli.run_scan is engine.scan
     assert cli.check_delivery is pipeline.check_delivery

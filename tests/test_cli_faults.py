@@ -14,11 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+from provscan import child, cli, engine
+from provscan.limits import Limits
+from provscan.progress import NO_PROGRESS, Counted
 from typer.testing import CliRunner
 
-from scanner import child, cli, engine
-from scanner.limits import Limits
-from scanner.progress import NO_PROGRESS, Counted
 from tests.builders import jpeg_bytes
 from tests.conftest import FIXTURES, REPO
 
@@ -68,8 +68,8 @@ def test_jobs_above_the_cores_warn_in_one_line(
 # interrupt then surely lands mid-scan. Workers are forked from it, so they have it too.
 _HANGING_PROVSCAN = """
 import os, sys, time
-from scanner import analysis as engine
-from scanner.model import MediaKind
+from provscan import analysis as engine
+from provscan.model import MediaKind
 
 class Hang:
     NAME, KINDS, RULES = "hang", frozenset(MediaKind), ()
@@ -86,7 +86,7 @@ class Hang:
         return iter(())
 
 engine.DETECTORS = (Hang, *engine.DETECTORS)
-from scanner.entry import main
+from provscan.entry import main
 sys.argv = ["provscan", *sys.argv[1:]]
 main()
 """
@@ -118,7 +118,7 @@ def test_ctrl_c_mid_scan_is_one_line_and_exit_130(tmp_path: Path) -> None:
 
 def test_children_ignore_sigint() -> None:
     """An isolated child survives a SIGINT once it has started (the supervisor reports)."""
-    code = ("import os, signal; from scanner import child; child.started(4096); "
+    code = ("import os, signal; from provscan import child; child.started(4096); "
             "os.kill(os.getpid(), signal.SIGINT); print('alive')")  # fmt: skip
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                             text=True, timeout=60)  # fmt: skip
@@ -158,7 +158,7 @@ def test_bad_dask_address_is_one_line_exit_2(address: str, tmp_path: Path) -> No
     address = address.format(port=_closed_port())
     folder = _files(tmp_path / "d", "a.jpg")
     result = subprocess.run(
-        [sys.executable, "-m", "scanner.cli", "scan", str(folder), "--dask", address],
+        [sys.executable, "-m", "provscan.cli", "scan", str(folder), "--dask", address],
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 2

@@ -12,9 +12,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
-from scanner.engine import scan
-from scanner.model import FileResult, Settings, Verdict
+from provscan.engine import scan
+from provscan.model import FileResult, Settings, Verdict
 
 pytestmark = pytest.mark.slow
 
@@ -188,7 +187,7 @@ def test_isolated_corpus_scan_has_no_crash_or_timeout(
     corpus: Path, results: dict[str, FileResult]
 ) -> None:
     """The whole corpus in workers: one result per file, no crash or time-out, files unchanged."""
-    from scanner.limits import Limits
+    from provscan.limits import Limits
 
     before = _snapshot(corpus)
     isolated = scan(corpus, Settings(), Limits())

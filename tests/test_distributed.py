@@ -22,15 +22,16 @@ import pytest
 
 pytest.importorskip("distributed", reason="dask[distributed] is not installed (provscan[dask])")
 
-import scanner.distributed as sd
-from scanner import analysis as engine
-from scanner.asset import Asset
-from scanner.distributed import DaskUnavailable, iter_dask, run_batch
-from scanner.isolate import iter_isolated
-from scanner.limits import Limits
-from scanner.model import Evidence, FileResult, MediaKind, Settings
-from scanner.report.to_json import file_dict
-from scanner.walk import Entry, iter_entries
+import provscan.distributed as sd
+from provscan import analysis as engine
+from provscan.asset import Asset
+from provscan.distributed import DaskUnavailable, iter_dask, run_batch
+from provscan.isolate import iter_isolated
+from provscan.limits import Limits
+from provscan.model import Evidence, FileResult, MediaKind, Settings
+from provscan.report.to_json import file_dict
+from provscan.walk import Entry, iter_entries
+
 from tests.builders import jpeg_bytes
 from tests.conftest import FIXTURES, REPO
 
@@ -282,7 +283,7 @@ def test_missing_dask_raises_dask_unavailable(monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_importing_the_module_does_not_import_dask() -> None:
-    """scanner.distributed imports dask and distributed only when a scan connects."""
+    """provscan.distributed imports dask and distributed only when a scan connects."""
     code = ("import sys, scanner.distributed; "
             "sys.exit(any(m in sys.modules for m in ('dask', 'distributed')))")  # fmt: skip
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0
@@ -295,7 +296,7 @@ def test_cli_scan_on_dask_into_a_catalog_equals_the_local_run(address: str, tmp_
     import sys
 
     sample = REPO / "fixtures" / "sample"
-    base = [sys.executable, "-m", "scanner.cli", "scan", str(sample / "delivery"), "--sources",
+    base = [sys.executable, "-m", "provscan.cli", "scan", str(sample / "delivery"), "--sources",
             str(sample / "project_media"), "--log", str(sample / "ai-use.toml"), "-f", "json",
             "-q"]  # fmt: skip
 
@@ -321,9 +322,8 @@ def test_cli_scan_on_dask_into_a_catalog_equals_the_local_run(address: str, tmp_
 
 def test_cli_unreachable_scheduler_is_a_usage_error() -> None:
     """`--dask` with no scheduler there: one line naming the address, exit 2."""
+    from provscan import cli
     from typer.testing import CliRunner
-
-    from scanner import cli
 
     result = CliRunner().invoke(
         cli.app, ["scan", str(FIXTURES / "files" / "xmp"), "--dask", "tcp://127.0.0.1:1", "-q"]

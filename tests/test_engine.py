@@ -7,10 +7,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from provscan import analysis, engine
+from provscan.asset import Asset
+from provscan.model import Evidence, MediaKind, Section, Settings, Verdict
 
-from scanner import analysis, engine
-from scanner.asset import Asset
-from scanner.model import Evidence, MediaKind, Section, Settings, Verdict
 from tests.builders import jpeg_bytes
 
 JPEG = jpeg_bytes()

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from provscan.analysis import analyse
+from provscan.asset import Asset
+from provscan.detectors import exif_tags
+from provscan.model import Confidence, Signal, Verdict
 
-from detectors import exif_tags
-from scanner.analysis import analyse
-from scanner.asset import Asset
-from scanner.model import Confidence, Signal, Verdict
 from tests.builders import jpeg_bytes
 
 A1111 = "a cat\nNegative prompt: dog\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 8x8"

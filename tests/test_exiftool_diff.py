@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from provscan.asset import Asset
 
-from scanner.asset import Asset
 from tests.exiftool_peer import FIELDS_NOT_RELEVANT, Tally, compare, run_exiftool
 
 

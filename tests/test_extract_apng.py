@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from scanner.extract.apng import apng_problem
+from provscan.extract.apng import apng_problem
 
 ACTL_TWO = struct.pack(">II", 2, 0)
 

@@ -8,15 +8,15 @@ import zlib
 from pathlib import Path
 
 import pytest
-
-from scanner.asset import Asset
-from scanner.extract.containers import (
+from provscan.asset import Asset
+from provscan.extract.containers import (
     StructureError,
     iter_jpeg_segments,
     iter_png_chunks,
     iter_riff_chunks,
 )
-from scanner.extract.pngtext import MAX_TEXT, png_text
+from provscan.extract.pngtext import MAX_TEXT, png_text
+
 from tests.builders import jpeg_bytes, png_bytes
 
 

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from provscan import cli
+from provscan.asset import Asset
+from provscan.extract.exif import decode_user_comment, exif
+from provscan.extract.exif_ifd import ExifText
 from typer.testing import CliRunner
-
-from scanner import cli
-from scanner.asset import Asset
-from scanner.extract.exif import decode_user_comment, exif
-from scanner.extract.exif_ifd import ExifText
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,8 @@ import struct
 from pathlib import Path
 
 from PIL import Image
-
-from scanner.asset import Asset
-from scanner.extract.jpeg import APP1, frame_problem, jpeg_walk
+from provscan.asset import Asset
+from provscan.extract.jpeg import APP1, frame_problem, jpeg_walk
 
 BIG = 10**12
 EMPTY_EXIF = b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x00\x00"  # little-endian TIFF, no entries

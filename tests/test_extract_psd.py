@@ -5,8 +5,7 @@ from __future__ import annotations
 import struct
 
 import pytest
-
-from scanner.extract.psd import psd_header_problem
+from provscan.extract.psd import psd_header_problem
 
 
 def _header(**fields: int) -> bytes:

@@ -7,8 +7,7 @@ import struct
 
 import pytest
 from PIL import Image
-
-from scanner.extract.tiff import check_tiff
+from provscan.extract.tiff import check_tiff
 
 
 def _tiff() -> bytearray:

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from provscan.asset import Asset, find_sidecar
+from provscan.extract import xmp as xmp_module
+from provscan.extract.xmp import Xmp, parse_packet, to_utf8, xmp
 
 from fixtures.xmp_images import (
     BILLION_LAUGHS,
@@ -22,9 +25,6 @@ from fixtures.xmp_images import (
     png_with,
     webp_with,
 )
-from scanner.asset import Asset, find_sidecar
-from scanner.extract import xmp as xmp_module
-from scanner.extract.xmp import Xmp, parse_packet, to_utf8, xmp
 
 RDF = 'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
 

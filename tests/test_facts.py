@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from provscan import cli
+from provscan.engine import scan
+from provscan.model import Settings
+from provscan.report.facts import file_facts
+from provscan.report.to_json import file_dict, to_dict
 from typer.testing import CliRunner
 
-from scanner import cli
-from scanner.engine import scan
-from scanner.model import Settings
-from scanner.report.facts import file_facts
-from scanner.report.to_json import file_dict, to_dict
 from tests.html_support import SAMPLE, sample_report
 
 runner = CliRunner()

@@ -8,11 +8,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from provscan.engine import scan
+from provscan.model import FileResult, Settings
 
 from fixtures import make
 from fixtures.probe import is_signed
-from scanner.engine import scan
-from scanner.model import FileResult, Settings
 from tests.conftest import FIXTURES
 
 EXPECTED: dict[str, dict[str, object]] = tomllib.loads(

@@ -21,17 +21,17 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from provscan.ailog.load import LogError, load_log
+from provscan.extract.exif import exif
+from provscan.extract.pngtext import MAX_TEXT_TOTAL, png_text
+from provscan.extract.riff_meta import riff_tags
+from provscan.extract.xmp import Xmp, parse_packet
+from provscan.imf.package import MAX_DENOMINATOR_BITS, ImfError, parse_composition
+from provscan.limits import Limits
+from provscan.timeline.cut import TimelineError
+from provscan.timeline.isolated import read_isolated
+from provscan.timeline.read import read_timeline
 
-from scanner.ailog.load import LogError, load_log
-from scanner.extract.exif import exif
-from scanner.extract.pngtext import MAX_TEXT_TOTAL, png_text
-from scanner.extract.riff_meta import riff_tags
-from scanner.extract.xmp import Xmp, parse_packet
-from scanner.imf.package import MAX_DENOMINATOR_BITS, ImfError, parse_composition
-from scanner.limits import Limits
-from scanner.timeline.cut import TimelineError
-from scanner.timeline.isolated import read_isolated
-from scanner.timeline.read import read_timeline
 from tests.fuzz import (
     fuzz_ailog,
     fuzz_container_tags,

@@ -7,16 +7,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from provscan import cli
+from provscan.ailog.load import load_log
+from provscan.engine import scan
+from provscan.limits import Limits
+from provscan.model import Gate, Report, Settings
+from provscan.pipeline import check_delivery
+from provscan.policy import DEFAULT_POLICY, load_policy
+from provscan.stages.gate import apply_gate
 from typer.testing import CliRunner
 
-from scanner import cli
-from scanner.ailog.load import load_log
-from scanner.engine import scan
-from scanner.limits import Limits
-from scanner.model import Gate, Report, Settings
-from scanner.pipeline import check_delivery
-from scanner.policy import DEFAULT_POLICY, load_policy
-from scanner.stages.gate import apply_gate
 from tests.conftest import FIXTURES
 
 FILES = FIXTURES / "files"
@@ -280,8 +280,8 @@ def test_the_gate_asks_rules_by_meaning() -> None:
     """The rules whose findings mean something to the gate are the ones it once named by code
     (trace hits, clips and track files by reference; unchecked parts; stray track files;
     other versions of the cut; unverified files; untrusted provenance and its headline)."""
-    from scanner.model import Gating
-    from scanner.rulebook import all_rules
+    from provscan.model import Gating
+    from provscan.rulebook import all_rules
 
     def meaning(gating: Gating) -> set[str]:
         return {rule.code for rule in all_rules() if rule.gating & gating}

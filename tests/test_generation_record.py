@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from detectors import comfy_graph
-from detectors.generation_record import read_record
-from detectors.generator_recognise import A1111, COMFY, STRUCTURE, recognise
+from provscan.detectors import comfy_graph
+from provscan.detectors.generation_record import read_record
+from provscan.detectors.generator_recognise import A1111, COMFY, STRUCTURE, recognise
 
 # text -> expected (prompt, seed) of the record, or None when the text is no record.
 RECORDS = [

@@ -7,14 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
+from provscan.analysis import analyse
+from provscan.asset import Asset
+from provscan.detectors import generator
+from provscan.detectors.generator_graphs import (
+    parse_comfy_prompt,
+    parse_dream,
+    parse_invokeai_metadata,
+)
+from provscan.detectors.generator_parsers import MAX_PROMPT, parse_a1111, parse_parameters
+from provscan.model import Confidence, Verdict
 
-from detectors import generator
-from detectors.generator_graphs import parse_comfy_prompt, parse_dream, parse_invokeai_metadata
-from detectors.generator_parsers import MAX_PROMPT, parse_a1111, parse_parameters
 from fixtures.generator_images import png_bytes
-from scanner.analysis import analyse
-from scanner.asset import Asset
-from scanner.model import Confidence, Verdict
 
 A1111 = (
     "a cat\nNegative prompt: dog\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512"

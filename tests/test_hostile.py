@@ -18,16 +18,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from provscan import analysis as engine
+from provscan import cli
+from provscan.asset import Asset
+from provscan.engine import scan
+from provscan.limits import Limits
+from provscan.model import Evidence, MediaKind, Settings
 from typer.testing import CliRunner
 
-from scanner import analysis as engine
-from scanner import cli
-from scanner.asset import Asset
-from scanner.engine import scan
-from scanner.limits import Limits
-from scanner.model import Evidence, MediaKind, Settings
 from tests.builders import jpeg_bytes
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO
 
 runner = CliRunner()
 JPEG = jpeg_bytes()
@@ -215,14 +215,14 @@ def test_permission_denied_is_a_finding(tmp_path: Path) -> None:
     (tmp_path / "secret.jpg").write_bytes(JPEG)
     (tmp_path / "secret.jpg").chmod(0o000)
     (tmp_path / "locked").mkdir(mode=0o000)
-    command = [sys.executable, "-m", "scanner.cli", "scan", str(tmp_path), "-f", "json"]
+    command = [sys.executable, "-m", "provscan.cli", "scan", str(tmp_path), "-f", "json"]
     # Root minus CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH obeys mode bits like any user, and
     # still reaches the checkout wherever CI cloned it.
     drop = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--"]
     try:
         done = subprocess.run(
             [*drop, *command], capture_output=True, text=True, timeout=120,
-            cwd=Path(cli.__file__).parents[1],
+            cwd=REPO,
             env={k: v for k, v in os.environ.items() if k != "PROVSCAN_START_METHOD"},
         )  # fmt: skip
     finally:
@@ -239,13 +239,13 @@ def test_no_network_even_for_remote_manifests(corpus: Path, tmp_path: Path) -> N
     """With no network, remote manifests are reported by URL, never fetched."""
     for name in ("cloud.jpg", "libpng-test_with_url.png"):
         shutil.copy(corpus / "c2pa-rs/sdk/tests/fixtures" / name, tmp_path / name)
-    command = [sys.executable, "-m", "scanner.cli", "scan", str(tmp_path), "-f", "json"]
+    command = [sys.executable, "-m", "provscan.cli", "scan", str(tmp_path), "-f", "json"]
     probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip("this kernel refuses unprivileged network namespaces")
     done = subprocess.run(
         ["unshare", "-rn", *command], capture_output=True, text=True, timeout=120,
-        cwd=Path(cli.__file__).parents[1],
+        cwd=REPO,
     )  # fmt: skip
     assert done.returncode in (0, 1), done.stderr
     files = {f["path"]: f for f in json.loads(done.stdout)["files"]}

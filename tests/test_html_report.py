@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from provscan.report import to_html
+from provscan.report.html_parts import esc
 
-from scanner.report import to_html
-from scanner.report.html_parts import esc
 from tests.html_support import (
     IMG_PAYLOAD,
     REPO,
@@ -137,7 +137,7 @@ def test_cli_writes_html(tmp_path: Path) -> None:
     """`scan --format html -o FILE` writes the page and keeps the gate's exit code."""
     out = tmp_path / "report.html"
     run = subprocess.run(
-        [sys.executable, "-m", "scanner.cli", "scan", str(SAMPLE / "delivery"), "--sources",
+        [sys.executable, "-m", "provscan.cli", "scan", str(SAMPLE / "delivery"), "--sources",
          str(SAMPLE / "project_media"), "--log", str(SAMPLE / "ai-use.toml"), "-f", "html",
          "-o", str(out)],
         capture_output=True, text=True, cwd=REPO, timeout=300,

@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from provscan import cli
+from provscan.ignore import DEFAULT_IGNORES, IgnoreError, load_ignore
+from provscan.model import Skipped
+from provscan.walk import iter_entries
 from typer.testing import CliRunner
 
-from scanner import cli
-from scanner.ignore import DEFAULT_IGNORES, IgnoreError, load_ignore
-from scanner.model import Skipped
-from scanner.walk import iter_entries
 from tests.builders import jpeg_bytes, png_bytes
+from tests.conftest import REPO
 
 runner = CliRunner()
 JPEG = jpeg_bytes()
@@ -126,7 +127,7 @@ def test_bad_ignore_file_names_its_line(tmp_path: Path) -> None:
 
 def test_default_list_is_documented_in_the_readme() -> None:
     """Every pattern of the default list appears in the README's list."""
-    readme = (Path(cli.__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Delivery hygiene") :]
     shown = [j.pattern.replace("\r", "\\r") for j in DEFAULT_IGNORES]
     assert [p for p in shown if f"`{p}`" not in section] == []

@@ -17,13 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
-
-from fixtures import imf_package as fx
-from scanner import cli, pipeline
-from scanner.ailog.load import load_log
-from scanner.engine import scan
-from scanner.imf.package import (
+from provscan import cli, pipeline
+from provscan.ailog.load import load_log
+from provscan.engine import scan
+from provscan.imf.package import (
     AssetMap,
     Composition,
     ImfError,
@@ -34,12 +31,15 @@ from scanner.imf.package import (
     parse_packing_list,
     read_capped,
 )
-from scanner.model import Evidence, Finding, Gate, Report, Verdict
-from scanner.policy import DEFAULT_POLICY
-from scanner.rules import trace as trace_rules
-from scanner.stages.gate import apply_gate
-from scanner.stages.imf import apply_imf
-from scanner.verdict import decide
+from provscan.model import Evidence, Finding, Gate, Report, Verdict
+from provscan.policy import DEFAULT_POLICY
+from provscan.rules import trace as trace_rules
+from provscan.stages.gate import apply_gate
+from provscan.stages.imf import apply_imf
+from provscan.verdict import decide
+from typer.testing import CliRunner
+
+from fixtures import imf_package as fx
 from tests.conftest import FIXTURES
 
 FILES = FIXTURES / "files"
@@ -482,7 +482,7 @@ def _pipeline_runs_imf() -> bool:
 def test_cli_scan_reports_the_ai_track_in_the_composition() -> None:
     """`provscan scan fixtures/files/imf --no-trace -f json` exits 1 with IMF001 on the CPL."""
     if not _pipeline_runs_imf():
-        pytest.skip("scanner.pipeline does not call apply_imf yet")
+        pytest.skip("provscan.pipeline does not call apply_imf yet")
     result = runner.invoke(cli.app, ["scan", str(FILES / "imf"), "--no-trace", "-f", "json"])
     assert result.exit_code == 1, result.output
     files = {f["path"]: f for f in json.loads(result.stdout)["files"]}
@@ -654,9 +654,8 @@ def test_source_files_are_not_packages(tmp_path: Path) -> None:
 
 def test_inspect_lists_a_cpls_resources_at_composition_timecode() -> None:
     """inspect CPL.xml: title, edit rate, timecode span, then each resource where it plays."""
+    from provscan import cli
     from typer.testing import CliRunner
-
-    from scanner import cli
 
     cpl = next((FIXTURES / "files" / "imf").glob("CPL_*.xml"))
     result = CliRunner().invoke(cli.app, ["inspect", str(cpl)])
@@ -671,9 +670,8 @@ def test_inspect_lists_a_cpls_resources_at_composition_timecode() -> None:
 
 def test_inspect_of_a_broken_cpl_is_one_line_and_exit_2() -> None:
     """inspect of a CPL that does not parse names the element and the problem, exit 2."""
+    from provscan import cli
     from typer.testing import CliRunner
-
-    from scanner import cli
 
     cpl = next((FIXTURES / "files" / "imf_bad_cpl").glob("CPL_*.xml"))
     result = CliRunner().invoke(cli.app, ["inspect", str(cpl)])

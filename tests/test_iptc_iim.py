@@ -7,10 +7,10 @@ import struct
 from pathlib import Path
 
 import pytest
+from provscan.asset import Asset
+from provscan.extract.iptc_iim import Iim, iptc_iim, iter_resources, parse_records
 
 from fixtures.xmp_images import app13_iim, jpeg_with
-from scanner.asset import Asset
-from scanner.extract.iptc_iim import Iim, iptc_iim, iter_resources, parse_records
 
 
 def _ds(record: int, dataset: int, value: bytes) -> bytes:

@@ -10,11 +10,12 @@ import re
 from collections.abc import Callable
 
 import pytest
+from provscan.code_graph import Graph, module_files, reached, read_graph, source_layout
 
-from scanner.code_graph import Graph, module_files, reached, read_graph
 from tests.conftest import REPO
 
 ARCHITECTURE = REPO / "docs" / "ARCHITECTURE.md"
+SOURCE = source_layout(REPO)  # the source folders: a module added since the install counts
 _ROW = re.compile(r"^\|\s*(\d+)\s*\|\s*([^|]+?)\s*\|\s*([^|]+?)\s*\|")
 
 
@@ -53,7 +54,7 @@ def layers_of(modules: list[str], table: list[tuple[int, str, list[str]]]) -> di
 @pytest.fixture(scope="module")
 def graph() -> Graph:
     """The import graph of scanner/ and detectors/."""
-    return read_graph(REPO)
+    return read_graph(SOURCE)
 
 
 @pytest.fixture(scope="module")
@@ -119,57 +120,57 @@ def test_the_lazy_imports_are_the_documented_ones(graph: Graph) -> None:
 
 _LAZY = {
     # numpy and Pillow (the pHash) only for the files that need one
-    ("detectors.generator", "scanner.extract.stealth"),
-    ("scanner.ailog.draft", "scanner.extract.phash"),
-    ("scanner.analysis", "scanner.extract.phash"),
-    ("scanner.stages.gate", "scanner.extract.phash"),
+    ("provscan.detectors.generator", "provscan.extract.stealth"),
+    ("provscan.ailog.draft", "provscan.extract.phash"),
+    ("provscan.analysis", "provscan.extract.phash"),
+    ("provscan.stages.gate", "provscan.extract.phash"),
     # OpenCV, numpy and PyAV only in the trace's search worker
-    ("scanner.trace.worker", "scanner.trace.matcher"),
-    ("scanner.trace.worker", "scanner.trace.reference"),
-    ("scanner.trace.worker", "scanner.trace.sampler"),
-    ("scanner.trace.worker", "scanner.trace.still"),
-    ("scanner.trace.worker", "scanner.trace.tracer"),
+    ("provscan.trace.worker", "provscan.trace.matcher"),
+    ("provscan.trace.worker", "provscan.trace.reference"),
+    ("provscan.trace.worker", "provscan.trace.sampler"),
+    ("provscan.trace.worker", "provscan.trace.still"),
+    ("provscan.trace.worker", "provscan.trace.tracer"),
     # OpenTimelineIO, pyaaf2 and PyAV only in the timeline reader's child
-    ("scanner.timeline.isolated", "scanner.timeline.read"),
-    ("scanner.timeline.isolated", "scanner.timeline.probe"),
-    ("scanner.timeline.probe", "scanner.trace.sampler"),
+    ("provscan.timeline.isolated", "provscan.timeline.read"),
+    ("provscan.timeline.isolated", "provscan.timeline.probe"),
+    ("provscan.timeline.probe", "provscan.trace.sampler"),
     # the CLI's start-up: what only one command or format needs
-    ("scanner.cli", "scanner.commands.trace"),
-    ("scanner.cli", "scanner.pictures.plan"),
-    ("scanner.cli", "scanner.report.to_html"),
+    ("provscan.cli", "provscan.commands.trace"),
+    ("provscan.cli", "provscan.pictures.plan"),
+    ("provscan.cli", "provscan.report.to_html"),
     # the console entry point answers Ctrl-C before the CLI loads
-    ("scanner.entry", "scanner.cli"),
+    ("provscan.entry", "provscan.cli"),
 }
 
 
 def test_the_fork_server_preloads_a_module() -> None:
     """The fork server's preload list names modules that exist."""
-    from scanner import supervisor
+    from provscan import supervisor
 
-    assert set(supervisor.PRELOAD) <= set(module_files(REPO))
+    assert set(supervisor.PRELOAD) <= set(module_files(SOURCE))
 
 
 def test_the_catalog_fingerprints_start_from_real_code() -> None:
     """The engine fingerprint reaches every registered detector and the analysis; the trace
     cache's key reaches the search worker's modules (so moved code changes them)."""
-    from detectors.registry import DETECTORS
-    from scanner.catalog.engine_id import ANALYSIS
-    from scanner.catalog.trace_cache import TRACE
+    from provscan.catalog.engine_id import ANALYSIS
+    from provscan.catalog.trace_cache import TRACE
+    from provscan.detectors.registry import DETECTORS
 
-    analysis = reached(ANALYSIS, REPO)
-    assert {d.__name__ for d in DETECTORS} | {"scanner.analysis", "scanner.rulebook"} <= set(
+    analysis = reached(ANALYSIS, SOURCE)
+    assert {d.__name__ for d in DETECTORS} | {"provscan.analysis", "provscan.rulebook"} <= set(
         analysis
     )
-    assert {"scanner.report.to_json", "scanner.cli"}.isdisjoint(analysis)
-    trace = reached(TRACE, REPO)
-    assert {"scanner.trace.worker", "scanner.trace.tracer", "scanner.trace.still"} <= set(trace)
+    assert {"provscan.report.to_json", "provscan.cli"}.isdisjoint(analysis)
+    trace = reached(TRACE, SOURCE)
+    assert {"provscan.trace.worker", "provscan.trace.tracer", "provscan.trace.still"} <= set(trace)
 
 
 def _child_entries() -> list[Callable[..., object]]:
-    from scanner import distributed, isolate
-    from scanner.pictures import worker as pictures
-    from scanner.timeline import isolated
-    from scanner.trace import worker as trace
+    from provscan import distributed, isolate
+    from provscan.pictures import worker as pictures
+    from provscan.timeline import isolated
+    from provscan.trace import worker as trace
 
     return [distributed.run_batch, isolate._serve, trace._serve, pictures._serve,
             isolated._child]  # fmt: skip

@@ -6,12 +6,11 @@ import json
 from fractions import Fraction
 
 import pytest
-
-from detectors.aigc_label import parse_label
-from detectors.av_markers import is_free_key, is_tool_key, site_of
-from detectors.generator_media import bare_key, media_generations
-from detectors.media_meta import format_rate
-from scanner.extract.media_tags import Tag
+from provscan.detectors.aigc_label import parse_label
+from provscan.detectors.av_markers import is_free_key, is_tool_key, site_of
+from provscan.detectors.generator_media import bare_key, media_generations
+from provscan.detectors.media_meta import format_rate
+from provscan.extract.media_tags import Tag
 
 _GRAPH = {
     "3": {"class_type": "KSampler", "inputs": {"seed": 7, "steps": 20, "cfg": 6.5,

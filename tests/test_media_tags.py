@@ -6,10 +6,9 @@ import struct
 from pathlib import Path
 
 import pytest
-
-from scanner.asset import Asset
-from scanner.extract.media_tags import Tag, media_tags
-from scanner.extract.riff_meta import coding_history_tools
+from provscan.asset import Asset
+from provscan.extract.media_tags import Tag, media_tags
+from provscan.extract.riff_meta import coding_history_tools
 
 
 def _chunk(tag: bytes, data: bytes) -> bytes:
@@ -132,8 +131,7 @@ def test_same_value_from_two_readers_is_kept_once(corpus: Path) -> None:
 def test_mp4_xmp_agrees_with_ffmpeg_export_xmp(corpus: Path, path: str) -> None:
     """The XMP our box walk finds in an MP4 is the packet FFmpeg exports with export_xmp."""
     import av
-
-    from scanner.extract.xmp import iter_embedded_packets
+    from provscan.extract.xmp import iter_embedded_packets
 
     with av.open(str(corpus / path), options={"export_xmp": "1"}) as container:
         exported = container.metadata["xmp"]

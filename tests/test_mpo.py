@@ -7,13 +7,13 @@ import json
 import random
 from pathlib import Path
 
+from provscan import cli
+from provscan.asset import Asset
+from provscan.engine import scan
+from provscan.extract.mpf import mp_index, parse_index
+from provscan.sniff import extension_matches, mpf_segment
 from typer.testing import CliRunner
 
-from scanner import cli
-from scanner.asset import Asset
-from scanner.engine import scan
-from scanner.extract.mpf import mp_index, parse_index
-from scanner.sniff import extension_matches, mpf_segment
 from tests.builders import jpeg_bytes
 from tests.conftest import FIXTURES
 

@@ -9,9 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-
-from scanner.extract import mxf
-from scanner.extract.mxf import MAX_KLVS, Identification, MxfInfo, read_mxf
+from provscan.extract import mxf
+from provscan.extract.mxf import MAX_KLVS, Identification, MxfInfo, read_mxf
 
 PACK_PREFIX = bytes.fromhex("060e2b34020501010d01020101")
 PRIMER_KEY = bytes.fromhex("060e2b34020501010d01020101050100")

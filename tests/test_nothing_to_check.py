@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from provscan import cli
 from typer.testing import CliRunner
 
-from scanner import cli
 from tests.builders import jpeg_bytes
 
 runner = CliRunner()

@@ -11,9 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageEnhance
-
-from scanner.asset import Asset
-from scanner.extract.phash import (
+from provscan.asset import Asset
+from provscan.extract.phash import (
     PHASH_BITS,
     hamming,
     is_phash,

@@ -24,12 +24,12 @@ import av
 import numpy as np
 import pytest
 from PIL import Image
+from provscan.limits import Limits
+from provscan.pictures import decode as picture_decode
+from provscan.pictures import worker as pictures
+from provscan.pictures.job import WAVEFORM_BUCKETS, Picture, PictureJob
+from provscan.pictures.worker import make_pictures
 
-from scanner.limits import Limits
-from scanner.pictures import decode as picture_decode
-from scanner.pictures import worker as pictures
-from scanner.pictures.job import WAVEFORM_BUCKETS, Picture, PictureJob
-from scanner.pictures.worker import make_pictures
 from tests.conftest import FIXTURES
 
 SAMPLE = FIXTURES / "sample" / "delivery"
@@ -433,8 +433,8 @@ def _serve_with_hazards(conn: Connection, memory_mb: int) -> None:
     "crash" kills the worker with SIGSEGV (defined here: production code has no such hook)."""
     import resource
 
-    from scanner.pictures import decode as picture_decode
-    from scanner.pictures import worker as in_worker
+    from provscan.pictures import decode as picture_decode
+    from provscan.pictures import worker as in_worker
 
     real: Callable[[PictureJob, int], Picture] = picture_decode.answer
 

@@ -17,14 +17,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from provscan.ailog.load import load_log
+from provscan.limits import Limits
+from provscan.model import Settings
+from provscan.pipeline import check_delivery
+from provscan.policy import DEFAULT_POLICY
+from provscan.progress import NO_PROGRESS, TerminalProgress, terminal_progress
+from provscan.text import cells
 
-from scanner.ailog.load import load_log
-from scanner.limits import Limits
-from scanner.model import Settings
-from scanner.pipeline import check_delivery
-from scanner.policy import DEFAULT_POLICY
-from scanner.progress import NO_PROGRESS, TerminalProgress, terminal_progress
-from scanner.text import cells
 from tests.builders import jpeg_bytes
 from tests.conftest import FIXTURES, REPO
 
@@ -282,7 +282,7 @@ def test_cli_bar_goes_to_a_terminal_stderr_and_never_into_the_report() -> None:
     reader = threading.Thread(target=_drain, args=(master, seen), daemon=True)
     reader.start()
     try:
-        proc = subprocess.run([sys.executable, "-m", "scanner.cli", *CLI_ARGS], cwd=REPO,
+        proc = subprocess.run([sys.executable, "-m", "provscan.cli", *CLI_ARGS], cwd=REPO,
                               env=_cli_env(), stdout=subprocess.PIPE, stderr=slave,
                               timeout=300, check=False)  # fmt: skip
     finally:
@@ -295,7 +295,7 @@ def test_cli_bar_goes_to_a_terminal_stderr_and_never_into_the_report() -> None:
     terminal = seen.decode("utf-8", "replace")
     assert "scanning" in terminal and "/14" in terminal and "files/s" in terminal
     assert terminal.endswith(ERASE)  # the last thing written erases the bar
-    piped = subprocess.run([sys.executable, "-m", "scanner.cli", *CLI_ARGS], cwd=REPO,
+    piped = subprocess.run([sys.executable, "-m", "provscan.cli", *CLI_ARGS], cwd=REPO,
                            env=_cli_env(), capture_output=True, timeout=300,
                            check=False)  # fmt: skip
     assert piped.returncode == 1 and json.loads(piped.stdout)["summary"]["files"] == 17

@@ -17,8 +17,7 @@ from typing import Any
 
 import pytest
 from defusedxml import ElementTree as SafeET
-
-from scanner.model import (
+from provscan.model import (
     Confidence,
     Evidence,
     FileResult,
@@ -29,9 +28,9 @@ from scanner.model import (
     Source,
     Verdict,
 )
-from scanner.report import to_csv, to_junit, to_sarif
-from scanner.rulebook import by_code
-from scanner.rules import policy as policyrules
+from provscan.report import to_csv, to_junit, to_sarif
+from provscan.rulebook import by_code
+from provscan.rules import policy as policyrules
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SCHEMAS = Path(__file__).resolve().parents[1].parent / "shared" / "schemas"
@@ -176,8 +175,7 @@ def test_csv_matches_golden() -> None:
 def test_json_matches_golden_and_schema() -> None:
     """The JSON report of the same hand-built report matches its golden file and the schema."""
     import jsonschema
-
-    from scanner.report import to_json
+    from provscan.report import to_json
 
     text = to_json.render(make_report())
     check_golden("report.json", text)
@@ -187,7 +185,7 @@ def test_json_matches_golden_and_schema() -> None:
 
 def test_text_matches_golden() -> None:
     """The terminal report of the same hand-built report matches its golden file."""
-    from scanner.report import to_text
+    from provscan.report import to_text
 
     check_golden("report.txt", to_text.render(make_report()))
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from scanner.model import MediaKind
-from scanner.sniff import EMPTY, UNKNOWN, extension_matches, sniff
+from provscan.model import MediaKind
+from provscan.sniff import EMPTY, UNKNOWN, extension_matches, sniff
 
 CASES = [
     (b"\xff\xd8\xff\xe0\x00\x10JFIF", "jpeg", MediaKind.IMAGE),

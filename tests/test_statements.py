@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from mutagen.id3 import COMM, ID3
 from PIL import Image
+from provscan.asset import Asset
+from provscan.cli import app
+from provscan.detectors import statements
+from provscan.detectors.statements import read_statement
 from typer.testing import CliRunner
 
-from detectors import statements
-from detectors.statements import read_statement
 from fixtures.generator_images import png_bytes
-from scanner.asset import Asset
-from scanner.cli import app
 from tests.builders import jpeg_bytes
 
 # text -> (edit?, tool name or "AI", sure?) of the statement, or None.

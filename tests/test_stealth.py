@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from provscan.asset import Asset
+from provscan.extract import stealth
+from provscan.extract.stealth import decode_pixels, encode_bits, stealth_info
 
 from fixtures import generator_images
-from scanner.asset import Asset
-from scanner.extract import stealth
-from scanner.extract.stealth import decode_pixels, encode_bits, stealth_info
 
 STEALTH_SAMPLE = "sd-parsers/tests/resources/parsers/AUTOMATIC1111/automatic1111_stealth.png"
 

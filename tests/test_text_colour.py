@@ -8,11 +8,11 @@ import re
 from dataclasses import replace
 
 import pytest
+from provscan.model import Evidence, Finding, Gate, Verdict
+from provscan.report import to_text
+from provscan.report.to_text import render, wants_color
+from provscan.rulebook import by_code
 
-from scanner.model import Evidence, Finding, Gate, Verdict
-from scanner.report import to_text
-from scanner.report.to_text import render, wants_color
-from scanner.rulebook import by_code
 from tests.test_reports import make_report
 
 OWN_SGR = {

@@ -12,18 +12,18 @@ from pathlib import Path
 
 import opentimelineio as otio
 import pytest
+from provscan import cli
+from provscan.ailog.load import load_log
+from provscan.limits import Limits
+from provscan.model import Gate, MediaKind, Report, Settings, Verdict
+from provscan.pipeline import check_delivery
+from provscan.policy import DEFAULT_POLICY
+from provscan.timeline import isolated
+from provscan.timeline.cut import Clip, Cut, TimelineError
+from provscan.timeline.read import read_timeline
+from provscan.timeline.resolve import Sources, candidates, decide
 from typer.testing import CliRunner
 
-from scanner import cli
-from scanner.ailog.load import load_log
-from scanner.limits import Limits
-from scanner.model import Gate, MediaKind, Report, Settings, Verdict
-from scanner.pipeline import check_delivery
-from scanner.policy import DEFAULT_POLICY
-from scanner.timeline import isolated
-from scanner.timeline.cut import Clip, Cut, TimelineError
-from scanner.timeline.read import read_timeline
-from scanner.timeline.resolve import Sources, candidates, decide
 from tests.conftest import FIXTURES
 
 SAMPLE = FIXTURES / "sample"
@@ -34,7 +34,7 @@ runner = CliRunner()
 
 
 def _sample(*timelines: Path, sources: bool = True) -> Report:
-    from scanner.timeline.load import load_cuts
+    from provscan.timeline.load import load_cuts
 
     cuts = load_cuts(list(timelines), None, Limits())
     return check_delivery(
@@ -236,7 +236,7 @@ def _cut(path: Path, *clips: Clip) -> Cut:
 
 
 def _sources(tmp_path: Path) -> Sources:
-    from scanner.engine import scan
+    from provscan.engine import scan
 
     report = scan(tmp_path / "media", Settings(), Limits())
     return Sources.of((r, tmp_path / "media" / r.path) for r in report.files)
@@ -283,8 +283,8 @@ def test_clip_resolves_by_name_and_truncated_reel(tmp_path: Path) -> None:
 
 def test_source_timecode_picks_the_take_and_refuses_a_misfit(tmp_path: Path) -> None:
     """Two files fit by name: the one whose timecode span holds the source range wins."""
-    from scanner.timeline.probe import Span
-    from scanner.timeline.resolve import _Fit
+    from provscan.timeline.probe import Span
+    from provscan.timeline.resolve import _Fit
 
     clip = Clip(1, "V1", "video", "take", source_rate=Fraction(25), source_in=90000,
                 source_out=90050)  # fmt: skip
@@ -465,7 +465,7 @@ def test_json_report_carries_every_clip_and_fits_the_schema(tmp_path: Path) -> N
 
 def test_html_report_lists_edits_with_escaped_clip_names(tmp_path: Path) -> None:
     """The HTML report's Edits section lists each clip, and a hostile clip name stays text."""
-    from scanner.report.to_html import render
+    from provscan.report.to_html import render
 
     edl = tmp_path / "final_cut.edl"
     edl.write_text("TITLE: final_cut\n\n001  AX V C 00:00:00:00 00:00:01:00 00:00:00:00 "
@@ -480,10 +480,10 @@ def test_html_report_lists_edits_with_escaped_clip_names(tmp_path: Path) -> None
 
 def test_clip_whose_source_is_a_traced_video_is_approved_through_the_still() -> None:
     """A by-reference finding on a file whose own AI material is a trace hit follows the hit."""
-    from scanner.ailog.entry import LogEntry
-    from scanner.ailog.load import AiLog
-    from scanner.model import Evidence, FileResult, Finding, Rule, Severity, Signal
-    from scanner.stages.gate import apply_gate
+    from provscan.ailog.entry import LogEntry
+    from provscan.ailog.load import AiLog
+    from provscan.model import Evidence, FileResult, Finding, Rule, Severity, Signal
+    from provscan.stages.gate import apply_gate
 
     def finding(code: str, reference: str, signal: Signal) -> Finding:
         rule = Rule(code, code.lower(), Severity.ERROR, "", signal)
@@ -512,7 +512,7 @@ def test_clip_whose_source_is_a_traced_video_is_approved_through_the_still() -> 
 
 def test_edit_equals_final_names_the_final_when_names_differ(tmp_path: Path) -> None:
     """--timeline EDIT=FINAL puts the findings on that final; a missing FINAL is said."""
-    from scanner.timeline.load import load_cuts, split_final
+    from provscan.timeline.load import load_cuts, split_final
 
     edl = tmp_path / "reel1_locked.edl"
     edl.write_text("TITLE: reel 1\n\n001  AX V C 00:00:00:00 00:00:01:00 00:00:04:00 "
@@ -549,7 +549,7 @@ def test_record_times_count_from_a_finals_own_start_timecode(tmp_path: Path) -> 
     edl = tmp_path / "master.edl"
     edl.write_text("TITLE: master\n\n001  AX V C 00:00:00:00 00:00:02:00 01:00:00:00 01:00:02:00\n"
                    "* FROM CLIP NAME: harbour_street_1987_sd.png\n")  # fmt: skip
-    from scanner.timeline.load import load_cuts
+    from provscan.timeline.load import load_cuts
 
     report = check_delivery(
         delivery, sources=[SAMPLE / "project_media"], log=None, policy=DEFAULT_POLICY,
@@ -573,7 +573,7 @@ def test_utf16_fcpxml_with_its_declaration_reads(tmp_path: Path) -> None:
 def test_aaf_is_not_held_to_the_text_size_cap(tmp_path: Path) -> None:
     """A compound file over 64 MiB goes to the AAF reader (which reads sectors as it needs
     them), not to the text timelines' size cap."""
-    from scanner.timeline.read import MAX_BYTES
+    from provscan.timeline.read import MAX_BYTES
 
     path = tmp_path / "big.aaf"
     with path.open("wb") as handle:
@@ -610,7 +610,7 @@ def test_edit_and_render_that_agree_raise_no_disagreement(sample_report: Report)
 
 def test_timeline_inside_the_deliverable_carries_the_findings_itself(tmp_path: Path) -> None:
     """An edit shipped in the deliverable with no final named like it gets the clip findings."""
-    from scanner.timeline.load import load_cuts
+    from provscan.timeline.load import load_cuts
 
     edl = tmp_path / "delivery" / "edit" / "reel2.edl"
     edl.parent.mkdir(parents=True)

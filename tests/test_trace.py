@@ -8,18 +8,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from provscan import cli
+from provscan.limits import Limits
+from provscan.timecode import parse_timecode, to_timecode
+from provscan.trace.features import FRAME_FEATURES, describe, to_analysis_size
+from provscan.trace.index import DescriptorIndex, best_two
+from provscan.trace.matcher import Matcher
+from provscan.trace.reference import UnusableReference, reference_from_gray
+from provscan.trace.tracer import trace_video
+from provscan.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
 from typer.testing import CliRunner
 
 from fixtures.trace_media import Shot, encode_h264, render, scene
-from scanner import cli
-from scanner.limits import Limits
-from scanner.timecode import parse_timecode, to_timecode
-from scanner.trace.features import FRAME_FEATURES, describe, to_analysis_size
-from scanner.trace.index import DescriptorIndex, best_two
-from scanner.trace.matcher import Matcher
-from scanner.trace.reference import UnusableReference, reference_from_gray
-from scanner.trace.tracer import trace_video
-from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
 
 FPS = 25
 TRUTH = (1.0, 3.0)  # the still is on screen from 1 s to 3 s of every test clip
@@ -247,10 +247,11 @@ def _delivery(tmp_path: Path, shot: Shot) -> tuple[Path, Path]:
 
 
 def _check(delivery: Path, media: Path | None, log_text: str, tmp_path: Path) -> dict[str, object]:
-    from scanner.ailog.load import load_log
-    from scanner.model import Settings
-    from scanner.pipeline import check_delivery
-    from scanner.policy import DEFAULT_POLICY
+    from provscan.ailog.load import load_log
+    from provscan.model import Settings
+    from provscan.pipeline import check_delivery
+    from provscan.policy import DEFAULT_POLICY
+
     from tests.test_gate import TODAY
 
     log = tmp_path / "ai-use.toml"
@@ -283,7 +284,7 @@ def test_hit_is_approved_by_the_still_entry(tmp_path: Path, still: np.ndarray) -
 
 def test_log_phash_is_a_reference_without_the_still(tmp_path: Path, still: np.ndarray) -> None:
     """A log entry's pHash alone finds the pillarboxed still and approves the hit."""
-    from scanner.extract.phash import phash_gray
+    from provscan.extract.phash import phash_gray
 
     delivery = tmp_path / "delivery"
     delivery.mkdir()
@@ -300,9 +301,9 @@ def test_unapproved_hit_fails_and_failed_search_is_a_warning(
 ) -> None:
     """No entry for the still: POL001; a search that could not finish: TRC004, a warning
     that does not make the file unreadable (tests/test_trace_robust.py runs it end to end)."""
-    from scanner.model import Severity, Signal
-    from scanner.stages.trace import _evidence
-    from scanner.trace.worker import Outcome
+    from provscan.model import Severity, Signal
+    from provscan.stages.trace import _evidence
+    from provscan.trace.worker import Outcome
 
     delivery, media = _delivery(tmp_path, Shot(2.0, still=still))
     outcome = _check(delivery, media, "", tmp_path)
@@ -311,7 +312,7 @@ def test_unapproved_hit_fails_and_failed_search_is_a_warning(
     (evidence,) = _evidence(failed, [], {})
     assert evidence.rule == "TRC004"
     assert evidence.message == "not searched for AI stills: the search took longer than 10 s"
-    from scanner.rules.trace import TRACE_FAILED
+    from provscan.rules.trace import TRACE_FAILED
 
     assert TRACE_FAILED.signal is Signal.NONE and TRACE_FAILED.severity is Severity.WARNING
 
@@ -319,8 +320,7 @@ def test_unapproved_hit_fails_and_failed_search_is_a_warning(
 def test_intra_only_video_is_sampled_and_decoded_small(tmp_path: Path, still: np.ndarray) -> None:
     """A Motion JPEG cut is sampled a few frames a second at half size; the still is found."""
     import av
-
-    from scanner.trace.sampler import lowres_level
+    from provscan.trace.sampler import lowres_level
 
     path = tmp_path / "cut.mov"
     shots = [Shot(1.0, seed=3), Shot(2.0, still=still, zoom=(1.0, 1.2)), Shot(1.0, seed=4)]

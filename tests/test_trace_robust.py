@@ -16,17 +16,17 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
-from typer.testing import CliRunner
-
-from fixtures.trace_media import scene
-from scanner.trace.features import ORB_MIN_SIDE, REFERENCE_FEATURES, describe
-from scanner.trace.reference import (
+from provscan.trace.features import ORB_MIN_SIDE, REFERENCE_FEATURES, describe
+from provscan.trace.reference import (
     MIN_REFERENCE_FEATURES,
     NoDecoder,
     UnusableReference,
     load_reference,
     reference_from_gray,
 )
+from typer.testing import CliRunner
+
+from fixtures.trace_media import scene
 from tests.conftest import FIXTURES, REPO
 
 runner = CliRunner()
@@ -191,7 +191,7 @@ def test_sixteen_bit_grey_keeps_its_texture() -> None:
     """A 16-bit grey still is scaled, not clipped to white: its corners are the 8-bit
     version's."""
     wide = reference_from_gray(np.asarray(_grey(16)), "8-bit")
-    from scanner.trace.reference import to_gray
+    from provscan.trace.reference import to_gray
 
     deep = reference_from_gray(to_gray(_grey16(16)), "16-bit")
     assert deep.features is not None and wide.features is not None
@@ -200,7 +200,7 @@ def test_sixteen_bit_grey_keeps_its_texture() -> None:
 
 def test_transparent_pixels_are_shown_on_black() -> None:
     """A fully transparent area reads as black, whatever colour it stores."""
-    from scanner.trace.reference import to_gray
+    from provscan.trace.reference import to_gray
 
     gray = to_gray(_alpha(18))
     assert int(gray[:, :160].max()) == 0 and int(gray[:, 160:].max()) > 0
@@ -217,8 +217,9 @@ def test_bytes_no_decoder_takes_are_told_apart(tmp_path: Path) -> None:
 def test_small_still_is_enlarged_and_found_in_a_cut(tmp_path: Path) -> None:
     """A 64 x 48 still, too small for ORB at its own size, is found where a cut shows it
     letterboxed full height (the reason small references are enlarged, not refused)."""
+    from provscan.trace.tracer import trace_video
+
     from fixtures.trace_media import Shot, encode_h264, render
-    from scanner.trace.tracer import trace_video
 
     small = np.asarray(_grey(21).resize((64, 48), Image.Resampling.BOX).convert("RGB"))
     shots = [Shot(1.0, seed=3), Shot(2.0, still=small, fit="fit"), Shot(1.0, seed=4)]

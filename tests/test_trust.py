@@ -7,14 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from provscan import trustlists
+from provscan.cli import app
+from provscan.detectors.c2pa_trust import _why_not
+from provscan.extract.c2pa_store import _anchor_entry
+from provscan.model import TrustList
 from typer.testing import CliRunner
 
-from detectors.c2pa_trust import _why_not
 from fixtures.testca import make_ca
-from scanner import trustlists
-from scanner.cli import app
-from scanner.extract.c2pa_store import _anchor_entry
-from scanner.model import TrustList
 from tests.conftest import FIXTURES
 
 runner = CliRunner()
@@ -194,7 +194,7 @@ def test_cawg_identities_are_shown_with_their_state(corpus: Path) -> None:
 def test_soft_bindings_are_checked_against_the_registered_list(corpus: Path) -> None:
     """Declared watermarks and fingerprints are reported with their registration; an
     unregistered algorithm is a warning (c2pa-rs raises nothing for it)."""
-    from detectors.c2pa_extras import registered_algorithms
+    from provscan.detectors.c2pa_extras import registered_algorithms
 
     found = _scan_rules(corpus / "c2pa-rs" / "sdk" / "src" / "identity" / "tests" / "fixtures"
                         / "claim_aggregation" / "adobe_connected_identities.jpg")  # fmt: skip

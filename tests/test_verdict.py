@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from scanner.model import Confidence, Evidence, Finding, Rule, Severity, Signal, Verdict
-from scanner.verdict import decide
+from provscan.model import Confidence, Evidence, Finding, Rule, Severity, Signal, Verdict
+from provscan.verdict import decide
 
 
 def _finding(signal: Signal, confidence: Confidence = Confidence.HIGH) -> Finding:

@@ -6,9 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-
-from scanner.rules.scan import NOT_REGULAR, SYMLINK
-from scanner.walk import iter_entries
+from provscan.rules.scan import NOT_REGULAR, SYMLINK
+from provscan.walk import iter_entries
 
 
 def _tree(root: Path) -> None:

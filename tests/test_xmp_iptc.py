@@ -7,14 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from provscan.analysis import analyse
+from provscan.asset import Asset, find_sidecar
+from provscan.detectors import xmp_iptc
+from provscan.detectors.xmp_rules import RULES
+from provscan.model import Confidence, Evidence, Signal, Verdict
 
-from detectors import xmp_iptc
-from detectors.xmp_rules import RULES
 from fixtures import xmp_images
 from fixtures.xmp_images import BILLION_LAUGHS, app1_xmp, app13_iim, jpeg_with, packet
-from scanner.analysis import analyse
-from scanner.asset import Asset, find_sidecar
-from scanner.model import Confidence, Evidence, Signal, Verdict
 
 H, M, L = Confidence.HIGH, Confidence.MEDIUM, Confidence.LOW
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"

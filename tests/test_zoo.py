@@ -12,11 +12,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from provscan.cli import app
+from provscan.engine import scan
+from provscan.model import FileResult, Settings
 from typer.testing import CliRunner
 
-from scanner.cli import app
-from scanner.engine import scan
-from scanner.model import FileResult, Settings
 from tests.conftest import FIXTURES
 
 ZOO: dict[str, dict[str, object]] = tomllib.loads(

@@ -40,11 +40,11 @@ def _fault(action: str, log: str) -> None:
 def _install(target: str, name: str, action: str, log: str = "") -> None:
     """Replace the reference loader or the still search with one that fails on ``name``."""
     if target == "reference":
-        import scanner.trace.reference as module
+        import provscan.trace.reference as module
 
         attribute = "load_reference"
     else:
-        import scanner.trace.still as module  # type: ignore[no-redef]
+        import provscan.trace.still as module  # type: ignore[no-redef]
 
         attribute = "match_still"
     real = getattr(module, attribute)
@@ -58,8 +58,8 @@ def _install(target: str, name: str, action: str, log: str = "") -> None:
 
 
 def _run_jobs(order: dict[str, Any]) -> dict[str, Any]:
-    from scanner.limits import Limits
-    from scanner.trace.worker import Job, ReferenceSpec, run_jobs
+    from provscan.limits import Limits
+    from provscan.trace.worker import Job, ReferenceSpec, run_jobs
 
     specs = [ReferenceSpec(name, path=path) for name, path in order["specs"]]
     jobs = [Job(kind, path, rel) for kind, path, rel in order["jobs"]]
@@ -82,7 +82,7 @@ def main() -> None:
     os.environ["PROVSCAN_START_METHOD"] = "fork"
     _install(**order["fault"])
     if "cli" in order:
-        from scanner import cli
+        from provscan import cli
 
         sys.argv = ["provscan", *order["cli"]]
         cli.main()

@@ -32,8 +32,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
-
-from scanner.extract.phash import hamming, phash_image
+from provscan.extract.phash import hamming, phash_image
 
 CORPUS = Path("/work/shared/corpus")
 STILLS_VERSION = 4  # bump when a generator below changes, so cached stills are rebuilt

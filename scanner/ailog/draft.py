@@ -22,13 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from detectors.tool_identity import identify
-from scanner.ailog.entry import PLACEHOLDER, SCOPES
-from scanner.ailog.load import AiLog
-from scanner.ailog.match import FileFacts, matched_key
-from scanner.ailog.near import nearest
-from scanner.asset import Asset
-from scanner.model import FileResult, MediaKind, Report, Verdict
+from provscan.ailog.entry import PLACEHOLDER, SCOPES
+from provscan.ailog.load import AiLog
+from provscan.ailog.match import FileFacts, matched_key
+from provscan.ailog.near import nearest
+from provscan.asset import Asset
+from provscan.detectors.tool_identity import identify
+from provscan.model import FileResult, MediaKind, Report, Verdict
 
 _AI = (Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED)
 _DECIDE = (
@@ -129,7 +129,7 @@ def _identity(result: FileResult, target: Path, prefix: str) -> tuple[FileFacts,
     try:
         asset = Asset(target if target.is_file() else target / result.path, result.path)
         sha = asset.sha256()
-        from scanner.extract.phash import phash_of  # numpy: loaded only when needed
+        from provscan.extract.phash import phash_of  # numpy: loaded only when needed
 
         phash = (phash_of(asset) if result.kind is MediaKind.IMAGE else None) or ""
     except OSError:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from scanner.ailog.entry import (
+from provscan.ailog.entry import (
     CONSENT_FLAGS,
     EXCEPTIONS,
     MATCH_KEYS,
@@ -22,7 +22,7 @@ from scanner.ailog.entry import (
     STATUSES,
     LogEntry,
 )
-from scanner.ailog.match import is_distinctive
+from provscan.ailog.match import is_distinctive
 
 _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _HEX16 = re.compile(r"[0-9a-fA-F]{16}")

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.ailog.entry import LogEntry
-from scanner.ailog.fields import build_entry, build_keys
+from provscan.ailog.entry import LogEntry
+from provscan.ailog.fields import build_entry, build_keys
 
 MAX_LOG_BYTES = 32 * 1024 * 1024
 SUPPORTED_VERSIONS = (1,)

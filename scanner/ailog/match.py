@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanner.ailog.entry import LogEntry
+from provscan.ailog.entry import LogEntry
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scanner.ailog.entry import MATCH_KEYS, LogEntry
-from scanner.ailog.match import FileFacts, bits, glob_matches, is_distinctive
+from provscan.ailog.entry import MATCH_KEYS, LogEntry
+from provscan.ailog.match import FileFacts, bits, glob_matches, is_distinctive
 
 
 @dataclass(frozen=True, slots=True)

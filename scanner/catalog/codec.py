@@ -13,8 +13,8 @@ import sys
 from functools import cache
 from typing import Any
 
-from scanner.compact import Compactor
-from scanner.model import (
+from provscan.compact import Compactor
+from provscan.model import (
     Confidence,
     Evidence,
     FileResult,
@@ -23,7 +23,7 @@ from scanner.model import (
     Rule,
     Verdict,
 )
-from scanner.rulebook import by_code
+from provscan.rulebook import by_code
 
 
 def encode(result: FileResult) -> str:

@@ -13,15 +13,15 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from scanner.code_graph import SOURCE_ROOT, reached
-from scanner.extract.c2pa_store import run_lists
-from scanner.model import Settings
-from scanner.trustlists import fingerprint
+from provscan.code_graph import module_files, reached
+from provscan.extract.c2pa_store import run_lists
+from provscan.model import Settings
+from provscan.trustlists import fingerprint
 
 # Where extraction starts: the analysis of one file, as a worker runs it. Every module it
 # runs (lazy imports too) is found from the import graph (scanner.code_graph), so code that
 # moves, or a module it starts to import, changes the fingerprint: no hand-kept file list.
-ANALYSIS = ("scanner.analysis",)
+ANALYSIS = ("provscan.analysis",)
 _LIBRARIES = ("c2pa-python", "pillow", "av", "mutagen", "defusedxml", "numpy")
 
 
@@ -42,7 +42,11 @@ def code_fingerprint() -> str:
 
 def detector_versions() -> dict[str, str]:
     """Each detector module's source fingerprint, and each parsing library's version."""
-    versions = {f"detectors.{path.stem}": _hash_file(path) for path in _files("detectors")}
+    versions = {
+        name: _hash_file(path)
+        for name, path in module_files().items()
+        if name.startswith("provscan.detectors.")
+    }
     versions.update({name: _version(name) for name in _LIBRARIES})
     return versions
 
@@ -60,14 +64,10 @@ def code_digest(start: tuple[str, ...]) -> str:
     """A digest of every module ``start`` runs (its path and its bytes): what answers it
     produced depend on, wherever that code lives."""
     digest = hashlib.blake2b(digest_size=16)
-    for path in reached(start).values():
-        digest.update(str(path.relative_to(SOURCE_ROOT)).encode() + b"\x00")
+    for name, path in reached(start).items():
+        digest.update(name.encode() + b"\x00")
         digest.update(path.read_bytes())
     return digest.hexdigest()
-
-
-def _files(package: str) -> list[Path]:
-    return sorted((SOURCE_ROOT / package).rglob("*.py"))
 
 
 def _hash_file(path: Path) -> str:

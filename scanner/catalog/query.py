@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner.catalog.store import CatalogError
-from scanner.text import safe
+from provscan.catalog.store import CatalogError
+from provscan.text import safe
 
 COLUMNS = ("root", "path", "verdict", "gate", "approval", "tool", "kind", "format", "size",
            "sha256", "changed_at", "scanned_at")  # fmt: skip

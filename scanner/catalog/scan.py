@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scanner.catalog.codec import decode, encode
-from scanner.catalog.store import Catalog, Identity, Row
-from scanner.compact import Compactor
-from scanner.model import TOOL_KEYS, FileResult, Report
-from scanner.walk import Entry
+from provscan.catalog.codec import decode, encode
+from provscan.catalog.store import Catalog, Identity, Row
+from provscan.compact import Compactor
+from provscan.model import TOOL_KEYS, FileResult, Report
+from provscan.walk import Entry
 
 Analyse = Callable[[Iterator[Entry]], Iterator[FileResult]]
 

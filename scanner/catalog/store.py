@@ -139,7 +139,7 @@ class Catalog:
                                        f"(catalog schema {version})")  # fmt: skip
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
                 self._set_meta("engine", self.engine)
-                self._set_meta("detectors", json.dumps(detectors, sort_keys=True))
+                self._set_meta("provscan.detectors", json.dumps(detectors, sort_keys=True))
         except sqlite3.DatabaseError as exc:
             raise CatalogError(f"{self.path}: not a usable catalog ({exc})") from None
 

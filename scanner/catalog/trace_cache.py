@@ -10,11 +10,11 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import metadata
 
-from scanner.catalog.codec import finding_from_list, finding_to_list
-from scanner.catalog.engine_id import code_digest
-from scanner.catalog.store import Catalog
-from scanner.model import Finding
-from scanner.trace.worker import ReferenceSpec
+from provscan.catalog.codec import finding_from_list, finding_to_list
+from provscan.catalog.engine_id import code_digest
+from provscan.catalog.store import Catalog
+from provscan.model import Finding
+from provscan.trace.worker import ReferenceSpec
 
 
 class TraceCache:
@@ -54,7 +54,7 @@ class TraceCache:
 
 # What a stored answer was made by: the trace stage that turns searches into findings, and
 # with it (from the import graph) the search worker and every module either runs.
-TRACE = ("scanner.stages.trace",)
+TRACE = ("provscan.stages.trace",)
 
 
 @cache

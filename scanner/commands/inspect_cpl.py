@@ -12,15 +12,15 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
-from scanner import __version__
-from scanner.imf.package import (
+from provscan import __version__
+from provscan.imf.package import (
     Composition,
     ImfError,
     Placement,
     parse_composition,
     read_capped,
 )
-from scanner.text import aligned, safe
+from provscan.text import aligned, safe
 
 _ROOT = b"CompositionPlaylist"
 

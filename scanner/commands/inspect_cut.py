@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner import __version__
-from scanner.limits import Limits
-from scanner.model import Report, Settings
-from scanner.report.to_text import _VERDICT_WORDS
-from scanner.stages.sources import scan_sources
-from scanner.stages.timeline import describe, resolve_cuts
-from scanner.text import aligned, safe
-from scanner.timeline.cut import Cut
+from provscan import __version__
+from provscan.limits import Limits
+from provscan.model import Report, Settings
+from provscan.report.to_text import _VERDICT_WORDS
+from provscan.stages.sources import scan_sources
+from provscan.stages.timeline import describe, resolve_cuts
+from provscan.text import aligned, safe
+from provscan.timeline.cut import Cut
 
 
 def inspect_cuts(

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner.limits import Limits
-from scanner.timecode import to_timecode
-from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
+from provscan.limits import Limits
+from provscan.timecode import to_timecode
+from provscan.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
 
 
 def run_trace(video: Path, stills: Sequence[Path], limits: Limits, output: str) -> tuple[str, bool]:

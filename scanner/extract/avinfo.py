@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from scanner.asset import Asset
+from provscan.asset import Asset
 
 OPEN_TIMEOUT_S = 5.0
 MAX_TAG_VALUE = 4 * 1024 * 1024  # a ComfyUI workflow is far smaller; longer values are clipped

@@ -15,11 +15,11 @@ from __future__ import annotations
 import struct
 from enum import StrEnum
 
-from scanner.asset import Asset
-from scanner.extract.containers import StructureError, iter_riff_chunks
-from scanner.extract.jpeg import APP11, jpeg_walk
-from scanner.extract.pngtext import png_text
-from scanner.sniff import JPEG_FORMATS
+from provscan.asset import Asset
+from provscan.extract.containers import StructureError, iter_riff_chunks
+from provscan.extract.jpeg import APP11, jpeg_walk
+from provscan.extract.pngtext import png_text
+from provscan.sniff import JPEG_FORMATS
 
 C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")  # BMFF 'uuid' box user type
 _BMFF = frozenset({"mp4", "mov", "m4a", "heif", "avif", "cr3"})

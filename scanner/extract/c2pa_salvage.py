@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import struct
 
-from scanner.asset import Asset
-from scanner.sniff import JPEG_FORMATS
+from provscan.asset import Asset
+from provscan.sniff import JPEG_FORMATS
 
 MAX_SALVAGE = 256 * 1024 * 1024  # larger damaged files are not copied into memory
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -16,13 +16,12 @@ from functools import lru_cache
 from typing import Any
 
 import c2pa
-
-from scanner.asset import Asset
-from scanner.extract.c2pa_probe import Embedded, probe
-from scanner.extract.c2pa_salvage import salvaged
-from scanner.extract.xmp import xmp
-from scanner.model import Settings, TrustList
-from scanner.trustlists import given
+from provscan.asset import Asset
+from provscan.extract.c2pa_probe import Embedded, probe
+from provscan.extract.c2pa_salvage import salvaged
+from provscan.extract.xmp import xmp
+from provscan.model import Settings, TrustList
+from provscan.trustlists import given
 
 MAX_DEPTH = 32  # ingredient chains deeper than this are reported, not followed
 

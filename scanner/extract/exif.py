@@ -4,8 +4,8 @@ Where the TIFF structure sits: JPEG APP1 ``Exif\\0\\0`` segments; TIFF and TIFF-
 files (DNG, NEF, CR2, ARW, ORF, RW2, PEF) are the structure; WebP ``EXIF`` chunks (with
 or without the ``Exif\\0\\0`` prefix); PNG ``eXIf`` and ImageMagick's legacy ``Raw profile
 type exif``/``APP1`` hex text; the HEIF/AVIF Exif item, CR3's CMT boxes and the JPEG XL
-``Exif`` box (:mod:`scanner.extract.exif_boxes`); Photoshop's image resource 0x0422 in
-PSD. :mod:`scanner.extract.exif_ifd` walks each structure.
+``Exif`` box (:mod:`provscan.extract.exif_boxes`); Photoshop's image resource 0x0422 in
+PSD. :mod:`provscan.extract.exif_ifd` walks each structure.
 
 Why our own walk, not a library: exifread 3.5.1 returned no value for a 2,408-byte
 UNICODE UserComment in a big-endian block (A1111 JPEGs), trusted declared counts (a
@@ -20,20 +20,20 @@ import io
 import struct
 from dataclasses import dataclass, field
 
-from scanner.asset import Asset
-from scanner.extract.containers import StructureError, iter_riff_chunks
-from scanner.extract.exif_boxes import (
+from provscan.asset import Asset
+from provscan.extract.containers import StructureError, iter_riff_chunks
+from provscan.extract.exif_boxes import (
     Block,
     BoxError,
     cr3_blocks,
     heif_blocks,
     jxl_blocks,
 )
-from scanner.extract.exif_ifd import MAX_VALUE, ExifText, decode_user_comment, walk_tiff
-from scanner.extract.iptc_iim import iter_resources, psd_irb
-from scanner.extract.jpeg import APP1, jpeg_walk
-from scanner.extract.pngtext import png_text
-from scanner.sniff import JPEG_FORMATS
+from provscan.extract.exif_ifd import MAX_VALUE, ExifText, decode_user_comment, walk_tiff
+from provscan.extract.iptc_iim import iter_resources, psd_irb
+from provscan.extract.jpeg import APP1, jpeg_walk
+from provscan.extract.pngtext import png_text
+from provscan.sniff import JPEG_FORMATS
 
 __all__ = ["MAX_VALUE", "Exif", "decode_user_comment", "exif"]
 

@@ -18,7 +18,7 @@ import struct
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from scanner.extract.exif_names import (
+from provscan.extract.exif_names import (
     CHARSET_PREFIXED,
     GPS,
     INTEROP,

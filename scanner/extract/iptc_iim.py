@@ -14,12 +14,12 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from scanner.asset import Asset
-from scanner.extract.containers import StructureError
-from scanner.extract.jpeg import APP13, jpeg_walk
-from scanner.extract.pngtext import png_text
-from scanner.extract.xmp_locate import tiff_tag_bytes
-from scanner.sniff import JPEG_FORMATS
+from provscan.asset import Asset
+from provscan.extract.containers import StructureError
+from provscan.extract.jpeg import APP13, jpeg_walk
+from provscan.extract.pngtext import png_text
+from provscan.extract.xmp_locate import tiff_tag_bytes
+from provscan.sniff import JPEG_FORMATS
 
 MAX_IRB = 4 * 1024 * 1024  # Photoshop resources: thumbnails included, a few hundred KiB
 MAX_DATASETS = 10_000

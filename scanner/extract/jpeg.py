@@ -9,9 +9,9 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from scanner.asset import Asset
-from scanner.extract.containers import Chunk, StructureError, iter_jpeg_segments
-from scanner.sniff import JPEG_FORMATS
+from provscan.asset import Asset
+from provscan.extract.containers import Chunk, StructureError, iter_jpeg_segments
+from provscan.sniff import JPEG_FORMATS
 
 APP1, APP11, APP13, COM = b"\xe1", b"\xeb", b"\xed", b"\xfe"
 # XMP/EXIF, JUMBF (C2PA), Photoshop IRB (IPTC), comments (COM: generators and services

@@ -1,7 +1,7 @@
 """Every text tag a video or audio file carries, from every place it keeps them, as one list.
 
 Sources, each read by the component that knows it best:
-- FFmpeg's demuxer (through :mod:`scanner.extract.avinfo`): format and stream tags of every
+- FFmpeg's demuxer (through :mod:`provscan.extract.avinfo`): format and stream tags of every
   container FFmpeg reads (QuickTime ``udta``/``mdta`` keys, Matroska tags, AVI INFO, MXF
   identification, Vorbis comments...);
 - mutagen: ID3v2 frames (MP3, and the ``ID3`` chunk of WAV and AIFF) with their frame ids
@@ -19,12 +19,12 @@ import struct
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from scanner.asset import Asset
-from scanner.extract.avinfo import MAX_TAG_VALUE, av_info
-from scanner.extract.containers import StructureError
-from scanner.extract.exif_boxes import boxes
-from scanner.extract.mxf import MxfInfo, read_mxf
-from scanner.extract.riff_meta import riff_tags
+from provscan.asset import Asset
+from provscan.extract.avinfo import MAX_TAG_VALUE, av_info
+from provscan.extract.containers import StructureError
+from provscan.extract.exif_boxes import boxes
+from provscan.extract.mxf import MxfInfo, read_mxf
+from provscan.extract.riff_meta import riff_tags
 
 MUTAGEN_FORMATS = frozenset({"mp3", "m4a", "mp4", "mov", "flac", "ogg", "wav", "aiff"})
 MAX_IFF_CHUNKS = 10_000

@@ -16,8 +16,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from scanner.asset import Asset
-from scanner.sniff import ReadAt, mpf_segment
+from provscan.asset import Asset
+from provscan.sniff import ReadAt, mpf_segment
 
 MAX_PICTURES = 1024  # a hostile count is not believed past this
 _TAG_VERSION, _TAG_COUNT, _TAG_ENTRIES = 0xB000, 0xB001, 0xB002

@@ -47,9 +47,8 @@ import zlib
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
-
-from scanner.asset import Asset
-from scanner.model import MediaKind
+from provscan.asset import Asset
+from provscan.model import MediaKind
 
 PHASH_BITS = 64
 _HASH_SIDE = 8  # imagehash hash_size

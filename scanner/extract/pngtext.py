@@ -10,8 +10,8 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 
-from scanner.asset import Asset
-from scanner.extract.containers import StructureError, iter_png_chunks
+from provscan.asset import Asset
+from provscan.extract.containers import StructureError, iter_png_chunks
 
 MAX_TEXT = 8 * 1024 * 1024  # inflated size cap per chunk
 # ... and for all chunks of a file together: each zTXt bomb under a new keyword was kept, so

@@ -23,9 +23,8 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
-
-from scanner.extract.containers import iter_riff_chunks
-from scanner.extract.exif_ifd import decode_user_comment
+from provscan.extract.containers import iter_riff_chunks
+from provscan.extract.exif_ifd import decode_user_comment
 
 MAX_TEXT_CHUNK = 1 << 20  # INFO, bext and iXML are a few KiB; more is not metadata
 MAX_XML_FIELDS = 200

@@ -21,9 +21,8 @@ from typing import BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
-
-from scanner.asset import Asset
-from scanner.extract.containers import Chunk, StructureError, iter_png_chunks
+from provscan.asset import Asset
+from provscan.extract.containers import Chunk, StructureError, iter_png_chunks
 
 # Signatures from the extension's read_info_from_image_stealth (and sd-parsers' reader).
 _ALPHA_SIGNATURES = {b"stealth_pnginfo": False, b"stealth_pngcomp": True}

@@ -16,10 +16,9 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
-
-from scanner.asset import Asset
-from scanner.extract import xmp_locate
-from scanner.extract.xmp_locate import MAX_PACKET, Packet
+from provscan.asset import Asset
+from provscan.extract import xmp_locate
+from provscan.extract.xmp_locate import MAX_PACKET, Packet
 
 __all__ = [
     "MAX_PACKET",

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from scanner.asset import Asset
-from scanner.extract.containers import StructureError, iter_riff_chunks
-from scanner.extract.jpeg import APP1, jpeg_walk
-from scanner.extract.pngtext import png_text
-from scanner.model import MediaKind
-from scanner.sniff import JPEG_FORMATS, id3_end
+from provscan.asset import Asset
+from provscan.extract.containers import StructureError, iter_riff_chunks
+from provscan.extract.jpeg import APP1, jpeg_walk
+from provscan.extract.pngtext import png_text
+from provscan.model import MediaKind
+from provscan.sniff import JPEG_FORMATS, id3_end
 
 MAX_PACKET = 16 * 1024 * 1024
 SCAN_HEAD = 2 * 1024 * 1024

@@ -19,8 +19,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
-
-from scanner.timecode import parse_timecode, to_timecode
+from provscan.timecode import parse_timecode, to_timecode
 
 MAX_XML_BYTES = 32 * 1024 * 1024  # a 10-hour CPL with thousands of resources is a few MiB
 MAX_DIGITS = 18  # 10^18 edit units is 10^9 years at 24 fps; longer is hostile (and int()

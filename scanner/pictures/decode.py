@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any, BinaryIO
 
-from scanner.pictures.job import WAVEFORM_BUCKETS, Picture, PictureJob, failed
+from provscan.pictures.job import WAVEFORM_BUCKETS, Picture, PictureJob, failed
 
 JPEG_QUALITY = 80
 GREY = (128, 128, 128)  # behind transparent pixels: reads as "transparent" on light or dark

@@ -12,11 +12,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from scanner.limits import Limits
-from scanner.model import FileResult, Report
-from scanner.paths import locate
-from scanner.pictures.job import Picture, PictureJob
-from scanner.pictures.worker import make_pictures
+from provscan.limits import Limits
+from provscan.model import FileResult, Report
+from provscan.paths import locate
+from provscan.pictures.job import Picture, PictureJob
+from provscan.pictures.worker import make_pictures
 
 MAX_PICTURES = 600  # ~15 KB each: a 9 MB page at most, still fine to attach to a ticket
 _KINDS = {"image": "image", "video": "frame", "audio": "waveform"}

@@ -19,12 +19,12 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from scanner import child
-from scanner.limits import Limits
-from scanner.pictures import decode
-from scanner.pictures.job import KINDS, Picture, PictureJob, failed
-from scanner.supervisor import CLOSED, SILENT, Child, Death, stop_child
-from scanner.supervisor import context as _context  # a module attribute: tests replace it
+from provscan import child
+from provscan.limits import Limits
+from provscan.pictures import decode
+from provscan.pictures.job import KINDS, Picture, PictureJob, failed
+from provscan.supervisor import CLOSED, SILENT, Child, Death, stop_child
+from provscan.supervisor import context as _context  # a module attribute: tests replace it
 
 # The worker imports numpy, Pillow and PyAV before it says it is ready (~0.3 s; far more on a
 # loaded machine): that start is not any file's fault, so it has its own allowance.

@@ -1,6 +1,6 @@
 """One file's evidence in plain words: the short answer and the facts a reviewer reads first.
 
-Derived from a file's report entry (:func:`scanner.report.to_json.file_dict`), so the HTML
+Derived from a file's report entry (:func:`provscan.report.to_json.file_dict`), so the HTML
 report, ``provscan inspect`` and any other reader say the same thing: who signed, which tool,
 which digital source type, the prompt, where a traced still appears, and the approval (or
 the missing approval and the guideline it breaks).
@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from detectors.c2pa_integrity import LEADING
-from detectors.source_types import classify
-from detectors.tool_identity import display
-from scanner.model import TOOL_KEYS
+from provscan.detectors.c2pa_integrity import LEADING
+from provscan.detectors.source_types import classify
+from provscan.detectors.tool_identity import display
+from provscan.model import TOOL_KEYS
 
 VERDICT_TITLES = {
     "ai-generated": "AI-generated",

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from scanner.report.facts import VERDICT_TITLES
-from scanner.report.html_parts import anchor, esc
+from provscan.report.facts import VERDICT_TITLES
+from provscan.report.html_parts import anchor, esc
 
 
 def edits(options: dict[str, Any], carded: set[str]) -> str:

@@ -15,9 +15,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scanner.pictures.job import Picture
-from scanner.pictures.plan import hit_key, picture, thumb_key
-from scanner.report.facts import VERDICT_TITLES, Facts, file_facts
+from provscan.pictures.job import Picture
+from provscan.pictures.plan import hit_key, picture, thumb_key
+from provscan.report.facts import VERDICT_TITLES, Facts, file_facts
 
 GATE_WORDS = {"fail": "FAIL", "warn": "WARN", "pass": "PASS"}
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")

@@ -11,7 +11,7 @@ File names, prompts and metadata are attacker-controlled, so every cell is neutr
 formula injection (OWASP): a cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
 return gets a leading ``'``. Lone surrogates (undecodable names) and control characters other
 than tab, LF and CR become U+FFFD. Lines end in CRLF (the csv module's default, as Excel
-writes). Derived from :func:`scanner.report.to_json.to_dict`.
+writes). Derived from :func:`provscan.report.to_json.to_dict`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from scanner.model import Report
-from scanner.report.to_json import to_dict
+from provscan.model import Report
+from provscan.report.to_json import to_dict
 
 HEADER = (
     "path", "gate", "verdict", "approval", "rule", "severity", "level", "message", "key",

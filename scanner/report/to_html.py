@@ -16,17 +16,17 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from scanner.ignore import skipped_summary
-from scanner.model import Report, Skipped
-from scanner.pictures.job import Picture
-from scanner.report.facts import VERDICT_TITLES
-from scanner.report.html_cuts import edits
-from scanner.report.html_parts import GATE_WORDS, anchor, card, esc, folder_of
-from scanner.report.to_json import to_dict
+from provscan.ignore import skipped_summary
+from provscan.model import Report, Skipped
+from provscan.pictures.job import Picture
+from provscan.report.facts import VERDICT_TITLES
+from provscan.report.html_cuts import edits
+from provscan.report.html_parts import GATE_WORDS, anchor, card, esc, folder_of
+from provscan.report.to_json import to_dict
 
 
 def render(report: Report, pictures: Mapping[str, Picture] | None = None) -> str:
-    """The whole page; ``pictures`` from :func:`scanner.pictures.plan.report_pictures`
+    """The whole page; ``pictures`` from :func:`provscan.pictures.plan.report_pictures`
     (without them the cards say there is no picture)."""
     data = to_dict(report)
     pics = pictures or {}
@@ -60,7 +60,7 @@ def render(report: Report, pictures: Mapping[str, Picture] | None = None) -> str
 
 @cache
 def _asset(name: str) -> str:
-    return resources.files("scanner.report").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("provscan.report").joinpath(name).read_text(encoding="utf-8")
 
 
 def _csp(css: str, js: str) -> str:

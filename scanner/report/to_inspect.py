@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from scanner import __version__
-from scanner.model import FileResult, Section
-from scanner.report.facts import file_facts
-from scanner.report.to_json import file_dict
-from scanner.report.to_text import _VERDICT_WORDS
-from scanner.text import safe
+from provscan import __version__
+from provscan.model import FileResult, Section
+from provscan.report.facts import file_facts
+from provscan.report.to_json import file_dict
+from provscan.report.to_text import _VERDICT_WORDS
+from provscan.text import safe
 
 _WIDTH = 100
 INSPECT_SCHEMA_VERSION = "1.0"

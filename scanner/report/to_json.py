@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from scanner.model import FileResult, Finding, Gate, Report, Skipped, Source, Verdict
+from provscan.model import FileResult, Finding, Gate, Report, Skipped, Source, Verdict
 
 SCHEMA_VERSION = "1.4"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
 # 1.2 added files[].role, options (sources, trace summary) and the trace findings (TRC);

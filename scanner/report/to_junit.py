@@ -9,7 +9,7 @@ log's own findings are cases of class ``provscan.ai-use-log``, one per log entry
 about the delivery as a whole (nothing to check) a case of class ``provscan.delivery``. What
 the ignore lists left out is counted in the suite's ``skipped.paths`` property.
 
-Derived from :func:`scanner.report.to_json.to_dict`. Built with ElementTree, which escapes
+Derived from :func:`provscan.report.to_json.to_dict`. Built with ElementTree, which escapes
 markup; characters XML 1.0 cannot carry (control characters, lone surrogates left by
 undecodable file names) become U+FFFD, so the output always parses.
 """
@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.model import Report
-from scanner.report.to_json import to_dict
+from provscan.model import Report
+from provscan.report.to_json import to_dict
 
 SUITE_NAME = "provscan"
 LOG_CLASS = "provscan.ai-use-log"

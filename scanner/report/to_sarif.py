@@ -8,7 +8,7 @@ AI-use log approved carries an accepted external suppression naming the log entr
 own findings point at the log file. ``artifacts`` lists every file with its verdict and gate,
 so clean files appear too; ``run.properties`` carries the gate and the log and policy used.
 
-Derived from :func:`scanner.report.to_json.to_dict`; lone surrogates (undecodable names) are
+Derived from :func:`provscan.report.to_json.to_dict`; lone surrogates (undecodable names) are
 replaced by U+FFFD in text, while URIs percent-encode the original bytes.
 """
 
@@ -22,9 +22,9 @@ from pathlib import PurePosixPath
 from typing import Any, TypeAlias
 from urllib.parse import quote
 
-from scanner.model import Report
-from scanner.report.to_json import to_dict
-from scanner.rulebook import by_code
+from provscan.model import Report
+from provscan.report.to_json import to_dict
+from provscan.rulebook import by_code
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

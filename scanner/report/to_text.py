@@ -11,11 +11,11 @@ import os
 import re
 from typing import Any, TextIO
 
-from detectors.c2pa_integrity import LEADING
-from scanner.ignore import skipped_summary
-from scanner.model import Report
-from scanner.report.to_json import to_dict
-from scanner.text import cells, safe
+from provscan.detectors.c2pa_integrity import LEADING
+from provscan.ignore import skipped_summary
+from provscan.model import Report
+from provscan.report.to_json import to_dict
+from provscan.text import cells, safe
 
 _VERDICT_WORDS = {
     "ai-generated": "AI-GENERATED",

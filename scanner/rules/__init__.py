@@ -1,2 +1,2 @@
 """Rule tables, one module per family of the scanner and its stages (the detectors keep
-theirs beside their code); ``scanner.rulebook`` looks every rule up by code."""
+theirs beside their code); ``provscan.rulebook`` looks every rule up by code."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.model import Gating, Rule, Severity, Signal
+from provscan.model import Gating, Rule, Severity, Signal
 
 AI_TRACK_IN_COMPOSITION = Rule(
     "IMF001", "ai-track-file-in-composition", Severity.ERROR,

@@ -7,7 +7,7 @@ off), and the level it decided is carried on the finding (``Finding.gate``).
 
 from __future__ import annotations
 
-from scanner.model import Rule, Severity
+from provscan.model import Rule, Severity
 
 _E, _W = Severity.ERROR, Severity.WARNING
 

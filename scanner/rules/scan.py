@@ -6,7 +6,7 @@ closed and nothing is silently skipped.
 
 from __future__ import annotations
 
-from scanner.model import Gating, Rule, Severity, Signal
+from provscan.model import Gating, Rule, Severity, Signal
 
 UNREADABLE = Rule(
     "SCN001",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.model import Gating, Rule, Severity, Signal
+from provscan.model import Gating, Rule, Severity, Signal
 
 AI_SOURCE_IN_CUT = Rule(
     "TML001", "ai-source-in-cut", Severity.ERROR,

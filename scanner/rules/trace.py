@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.model import Gating, Rule, Severity, Signal
+from provscan.model import Gating, Rule, Severity, Signal
 
 STILL_IN_VIDEO = Rule(
     "TRC001", "ai-still-in-video", Severity.ERROR,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scanner.findings import make_finding
-from scanner.ignore import skipped_summary
-from scanner.model import Evidence, Report
-from scanner.policy import Policy
-from scanner.rules.policy import NOTHING_TO_CHECK
+from provscan.findings import make_finding
+from provscan.ignore import skipped_summary
+from provscan.model import Evidence, Report
+from provscan.policy import Policy
+from provscan.rules.policy import NOTHING_TO_CHECK
 
 DELIVERABLE = "deliverable"
 

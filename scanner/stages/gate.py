@@ -15,13 +15,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from scanner.ailog.entry import LogEntry
-from scanner.ailog.load import AiLog
-from scanner.ailog.match import EntryIndex, FileFacts, matched_key, path_moved
-from scanner.ailog.near import Near, nearest
-from scanner.asset import Asset
-from scanner.findings import make_finding
-from scanner.model import (
+from provscan.ailog.entry import LogEntry
+from provscan.ailog.load import AiLog
+from provscan.ailog.match import EntryIndex, FileFacts, matched_key, path_moved
+from provscan.ailog.near import Near, nearest
+from provscan.asset import Asset
+from provscan.findings import make_finding
+from provscan.model import (
     Confidence,
     Evidence,
     FileResult,
@@ -36,11 +36,11 @@ from scanner.model import (
     Verdict,
     evolve,
 )
-from scanner.paths import SOURCE, locate
-from scanner.policy import Policy
-from scanner.rulebook import by_code
-from scanner.rules import policy as pol
-from scanner.verdict import decide
+from provscan.paths import SOURCE, locate
+from provscan.policy import Policy
+from provscan.rulebook import by_code
+from provscan.rules import policy as pol
+from provscan.verdict import decide
 
 AI_MATERIAL = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED})
 CANDIDATES = AI_MATERIAL | {Verdict.AI_SUSPECTED}
@@ -273,7 +273,7 @@ def _facts(report: Report, result: FileResult, log: AiLog) -> FileFacts:
             asset = Asset(locate(report, result), result.path)
             sha = asset.sha256() if log.needs_sha256 else ""
             if log.needs_phash and result.kind is MediaKind.IMAGE:
-                from scanner.extract.phash import phash_of  # numpy: loaded only when needed
+                from provscan.extract.phash import phash_of  # numpy: loaded only when needed
 
                 phash = phash_of(asset) or ""
         except OSError:

@@ -13,7 +13,7 @@ resource's TrackFileId is followed through the ASSETMAP to the scanned file. The
   parse gets IMF004; a track file whose size is not the PKL's gets IMF006.
 
 Only files the walk already vetted are read (opened with O_NOFOLLOW through
-:class:`scanner.asset.Asset`), never written. A hostile package gives findings, never an
+:class:`provscan.asset.Asset`), never written. A hostile package gives findings, never an
 exception.
 """
 
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from scanner.asset import Asset
-from scanner.findings import make_finding
-from scanner.imf.package import (
+from provscan.asset import Asset
+from provscan.findings import make_finding
+from provscan.imf.package import (
     AssetMap,
     Composition,
     Document,
@@ -40,10 +40,10 @@ from scanner.imf.package import (
     parse_document,
     read_capped,
 )
-from scanner.model import Confidence, Evidence, FileResult, Report, Rule, Verdict
-from scanner.paths import content_id, locate
-from scanner.rules import imf as rules
-from scanner.verdict import with_findings
+from provscan.model import Confidence, Evidence, FileResult, Report, Rule, Verdict
+from provscan.paths import content_id, locate
+from provscan.rules import imf as rules
+from provscan.verdict import with_findings
 
 AI_TRACK = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})
 ASSETMAP_NAMES = frozenset({"assetmap.xml", "assetmap"})

@@ -13,14 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from scanner.backend import LOCAL, Backend
-from scanner.engine import scan_entries
-from scanner.ignore import NO_IGNORE, Ignore
-from scanner.limits import Limits
-from scanner.model import FileResult, Report, Settings, Skipped
-from scanner.paths import SOURCE, source_labels
-from scanner.progress import NO_PROGRESS, Progress
-from scanner.walk import iter_entries
+from provscan.backend import LOCAL, Backend
+from provscan.engine import scan_entries
+from provscan.ignore import NO_IGNORE, Ignore
+from provscan.limits import Limits
+from provscan.model import FileResult, Report, Settings, Skipped
+from provscan.paths import SOURCE, source_labels
+from provscan.progress import NO_PROGRESS, Progress
+from provscan.walk import iter_entries
 
 
 def scan_sources(

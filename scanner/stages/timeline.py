@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from scanner.findings import findings_for
-from scanner.limits import Limits
-from scanner.model import (
+from provscan.findings import findings_for
+from provscan.limits import Limits
+from provscan.model import (
     Confidence,
     Evidence,
     FileResult,
@@ -29,14 +29,14 @@ from scanner.model import (
     Verdict,
     evolve,
 )
-from scanner.paths import content_id, locate
-from scanner.rules import timeline as rules
-from scanner.timeline.agree import disagreements, was_searched
-from scanner.timeline.cut import Clip, Cut, TimelineError
-from scanner.timeline.isolated import probe_isolated, read_isolated
-from scanner.timeline.probe import Span
-from scanner.timeline.resolve import Resolution, Sources, candidates, decide, needs_span
-from scanner.verdict import with_findings
+from provscan.paths import content_id, locate
+from provscan.rules import timeline as rules
+from provscan.timeline.agree import disagreements, was_searched
+from provscan.timeline.cut import Clip, Cut, TimelineError
+from provscan.timeline.isolated import probe_isolated, read_isolated
+from provscan.timeline.probe import Span
+from provscan.timeline.resolve import Resolution, Sources, candidates, decide, needs_span
+from provscan.verdict import with_findings
 
 TIMELINE = "timeline"  # role of a report entry that stands for a timeline outside the scan
 AI_SOURCE = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})

@@ -16,12 +16,12 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from scanner.ailog.load import AiLog
-from scanner.ailog.match import is_distinctive
-from scanner.catalog.trace_cache import TraceCache
-from scanner.findings import findings_for
-from scanner.limits import Limits
-from scanner.model import (
+from provscan.ailog.load import AiLog
+from provscan.ailog.match import is_distinctive
+from provscan.catalog.trace_cache import TraceCache
+from provscan.findings import findings_for
+from provscan.limits import Limits
+from provscan.model import (
     Confidence,
     Evidence,
     FileResult,
@@ -30,12 +30,12 @@ from scanner.model import (
     Report,
     Verdict,
 )
-from scanner.paths import SOURCE, content_id, locate
-from scanner.progress import NO_PROGRESS, Progress
-from scanner.rules import trace as rules
-from scanner.timecode import to_timecode
-from scanner.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
-from scanner.verdict import with_findings
+from provscan.paths import SOURCE, content_id, locate
+from provscan.progress import NO_PROGRESS, Progress
+from provscan.rules import trace as rules
+from provscan.timecode import to_timecode
+from provscan.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
+from provscan.verdict import with_findings
 
 AI_REFERENCE = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})
 _SEARCHABLE = frozenset({MediaKind.VIDEO, MediaKind.IMAGE})

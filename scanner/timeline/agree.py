@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner.model import Confidence, Evidence, FileResult, MediaKind, Verdict
-from scanner.rules import timeline as rules
-from scanner.timeline.cut import Cut
-from scanner.timeline.resolve import Resolution
+from provscan.model import Confidence, Evidence, FileResult, MediaKind, Verdict
+from provscan.rules import timeline as rules
+from provscan.timeline.cut import Cut
+from provscan.timeline.resolve import Resolution
 
 AI_STILL = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})
 SLACK_S = 1.0  # a dissolve, a sampling step or a trimmed frame or two is not a disagreement

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from scanner.timecode import to_timecode
+from provscan.timecode import to_timecode
 
 
 class TimelineError(ValueError):

@@ -15,17 +15,17 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from scanner import child
-from scanner.limits import Limits
-from scanner.supervisor import CLOSED, SILENT, Child
-from scanner.timeline.cut import Cut, TimelineError
+from provscan import child
+from provscan.limits import Limits
+from provscan.supervisor import CLOSED, SILENT, Child
+from provscan.timeline.cut import Cut, TimelineError
 
 MIN_SECONDS = 20.0  # importing OTIO and pyaaf2 alone takes ~0.5 s; a long AAF a few seconds
 
 
 def read_isolated(path: Path, rate: Fraction | None, limits: Limits) -> list[Cut]:
     """``read_timeline`` in a child: its cuts, or a TimelineError for any failure there."""
-    from scanner.timeline.read import read_timeline
+    from provscan.timeline.read import read_timeline
 
     outcome = _run(read_timeline, (path, rate), limits, str(path))
     if isinstance(outcome, TimelineError):
@@ -36,7 +36,7 @@ def read_isolated(path: Path, rate: Fraction | None, limits: Limits) -> list[Cut
 
 def probe_isolated(paths: list[Path], limits: Limits) -> dict[str, Any]:
     """``probe_spans`` in a child; empty when the child fails (the spans stay unknown)."""
-    from scanner.timeline.probe import probe_spans
+    from provscan.timeline.probe import probe_spans
 
     if not paths:
         return {}

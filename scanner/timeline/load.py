@@ -8,9 +8,9 @@ from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
-from scanner.limits import Limits
-from scanner.timeline.cut import Cut, TimelineError, rate_of
-from scanner.timeline.isolated import read_isolated
+from provscan.limits import Limits
+from provscan.timeline.cut import Cut, TimelineError, rate_of
+from provscan.timeline.isolated import read_isolated
 
 TIMELINE_SUFFIXES = frozenset({".edl", ".xml", ".fcpxml", ".aaf", ".otio"})
 _HEAD = 4096

@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from scanner.timeline.cut import Clip, Cut, rate_of
+from provscan.timeline.cut import Clip, Cut, rate_of
 
 
 class TimeError(ValueError):

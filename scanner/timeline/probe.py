@@ -3,7 +3,7 @@ duration, read from the container's headers (no frame is decoded).
 
 A clip's source in/out (an EDL's source timecode) must fall inside that span for the file
 to be the clip's source; a file with the right name but the wrong timecode is another take.
-Run it in an isolated child (``scanner.timeline.isolated``): FFmpeg's demuxers parse here.
+Run it in an isolated child (``provscan.timeline.isolated``): FFmpeg's demuxers parse here.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class Span:
 
 def probe_spans(paths: list[Path]) -> dict[str, Span]:
     """Each readable video's span by path (as given); files that are not are left out."""
-    from scanner.trace.sampler import VideoError, open_video
+    from provscan.trace.sampler import VideoError, open_video
 
     spans: dict[str, Span] = {}
     for path in paths:

@@ -5,7 +5,7 @@ The format is decided from the bytes, not the name: OTIO JSON, CMX 3600 EDL, FCP
 first: the FCP adapters use the standard library's parser, which expands entities, so they
 only ever see a document defusedxml accepted, handed over as text (never re-read from disk).
 Any failure becomes a ``TimelineError`` of one line naming the file and the problem. Call
-this in an isolated process (``scanner.timeline.isolated``): the adapters parse hostile bytes.
+this in an isolated process (``provscan.timeline.isolated``): the adapters parse hostile bytes.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from scanner.timeline.cut import Cut, TimelineError
-from scanner.timeline.otio_cut import TimeError, cuts_of
+from provscan.timeline.cut import Cut, TimelineError
+from provscan.timeline.otio_cut import TimeError, cuts_of
 
 MAX_BYTES = 64 * 1024 * 1024  # a text timeline this big is not an edit (AAF has no cap)
 _CFB = bytes.fromhex("d0cf11e0a1b11ae1")  # AAF files are Microsoft compound files

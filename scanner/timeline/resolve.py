@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from scanner.model import FileResult, MediaKind
-from scanner.timeline.cut import Clip, Cut
-from scanner.timeline.probe import Span
+from provscan.model import FileResult, MediaKind
+from provscan.timeline.cut import Clip, Cut
+from provscan.timeline.probe import Span
 
 _FITS = {
     "video": frozenset({MediaKind.VIDEO, MediaKind.IMAGE}),

@@ -4,6 +4,6 @@ Rendering an edit strips every marker from the stills it uses; the markers survi
 the source stills. This package searches videos (and other stills) for those pictures by
 their content: ``reference`` turns stills into in-memory features, ``sampler`` decodes as
 little of a video as it can, ``matcher`` proposes and confirms references in a frame,
-``tracer`` turns confirmed frames into time ranges (``scanner.timecode`` writes them as SMPTE
+``tracer`` turns confirmed frames into time ranges (``provscan.timecode`` writes them as SMPTE
 timecode).
 """

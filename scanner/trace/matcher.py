@@ -28,10 +28,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-
-from scanner.trace.features import Features
-from scanner.trace.index import DescriptorIndex, Pairs, best_two
-from scanner.trace.reference import Reference
+from provscan.trace.features import Features
+from provscan.trace.index import DescriptorIndex, Pairs, best_two
+from provscan.trace.reference import Reference
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,9 +25,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
-
-from scanner.extract.phash import phash_gray
-from scanner.trace.features import (
+from provscan.extract.phash import phash_gray
+from provscan.trace.features import (
     ANALYSIS_SIDE,
     REFERENCE_FEATURES,
     Features,
@@ -35,7 +34,7 @@ from scanner.trace.features import (
     describe,
     to_analysis_size,
 )
-from scanner.trace.wording import one_line
+from provscan.trace.wording import one_line
 
 MIN_REFERENCE_FEATURES = 24  # a flat or tiny still has too few corners to be found reliably
 DESCRIBED_SIDE = 128  # shorter side a smaller still is enlarged to: twice ORB_MIN_SIDE

@@ -33,9 +33,8 @@ from typing import Any
 import av
 import cv2
 import numpy as np
-
-from scanner.timecode import parse_timecode
-from scanner.trace.features import ANALYSIS_SIDE, GrayImage
+from provscan.timecode import parse_timecode
+from provscan.trace.features import ANALYSIS_SIDE, GrayImage
 
 MAX_PENDING = 48  # decoded frames kept between two samples (~2 s at 25 fps without B-frames)
 OPEN_TIMEOUT_S = 10.0  # FFmpeg's interrupt callback: a stalled read or probe gives up

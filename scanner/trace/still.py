@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.trace.features import ANALYSIS_SIDE, FRAME_FEATURES, describe, to_analysis_size
-from scanner.trace.matcher import Matcher
-from scanner.trace.reference import Reference, read_gray
+from provscan.trace.features import ANALYSIS_SIDE, FRAME_FEATURES, describe, to_analysis_size
+from provscan.trace.matcher import Matcher
+from provscan.trace.reference import Reference, read_gray
 
 
 @dataclass(frozen=True, slots=True)

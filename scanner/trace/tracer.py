@@ -24,12 +24,11 @@ from typing import Protocol, TypeVar
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-
-from scanner.extract.phash import hamming, phash_gray
-from scanner.trace.features import FRAME_FEATURES, Features, GrayImage, describe
-from scanner.trace.matcher import FOLLOW, Match, Matcher
-from scanner.trace.reference import Reference
-from scanner.trace.sampler import (
+from provscan.extract.phash import hamming, phash_gray
+from provscan.trace.features import FRAME_FEATURES, Features, GrayImage, describe
+from provscan.trace.matcher import FOLLOW, Match, Matcher
+from provscan.trace.reference import Reference
+from provscan.trace.sampler import (
     DecodeStats,
     Frame,
     VideoFacts,

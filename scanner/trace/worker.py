@@ -31,10 +31,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from scanner import child
-from scanner.limits import Limits
-from scanner.supervisor import CLOSED, SILENT, Child, Death, in_order, stop_child
-from scanner.trace.wording import one_line
+from provscan import child
+from provscan.limits import Limits
+from provscan.supervisor import CLOSED, SILENT, Child, Death, in_order, stop_child
+from provscan.trace.wording import one_line
 
 INDEX_S_PER_REFERENCE = 0.5  # building the descriptor index, on top of the time limit
 
@@ -246,7 +246,7 @@ def _serve(conn: Connection, specs: Sequence[ReferenceSpec], memory_mb: int) -> 
 def _prepare(conn: Connection, specs: Sequence[ReferenceSpec]) -> tuple[Any, dict[str, Refusal]]:
     """The matcher over the references that load, and why each other one did not; the
     supervisor hears which reference is being read, then that the index is being built."""
-    from scanner.trace.matcher import Matcher
+    from provscan.trace.matcher import Matcher
 
     references, refused = load_references(specs, lambda i: conn.send(("reading", i)))
     conn.send(("indexing", len(references)))
@@ -265,7 +265,7 @@ def load_references(
     """The references that load, and why each other one did not: each still is read in its
     own try, so one that no decoder or OpenCV call can use never costs the others.
     ``announce(index)`` is called before each still is read."""
-    from scanner.trace.reference import Reference, UnusableReference, load_reference
+    from provscan.trace.reference import Reference, UnusableReference, load_reference
 
     references: list[Reference] = []
     refused: dict[str, Refusal] = {}
@@ -290,10 +290,10 @@ def load_references(
 def _answer(conn: Connection, job: Job, matcher: Any) -> tuple[Any, ...]:
     """The reply for one job: ("done", result), ("unsearchable", why) or ("error", why,
     lasting)."""
-    from scanner.trace.reference import NoDecoder, UnusableReference
-    from scanner.trace.sampler import NotOpened, NoVideoStream, VideoError
-    from scanner.trace.still import match_still
-    from scanner.trace.tracer import trace_video
+    from provscan.trace.reference import NoDecoder, UnusableReference
+    from provscan.trace.sampler import NotOpened, NoVideoStream, VideoError
+    from provscan.trace.still import match_still
+    from provscan.trace.tracer import trace_video
 
     started = time.perf_counter()
     try:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from scanner.asset import Asset
+    from provscan.asset import Asset
 
 _scratch: Path | None = None
 
@@ -33,7 +33,7 @@ def scratch_file(data: bytes, name: str) -> Path:
 
 def make_asset(data: bytes, name: str) -> Asset:
     """A fresh Asset (no cached views) over ``data`` written to the scratch file ``name``."""
-    from scanner.asset import Asset
+    from provscan.asset import Asset
 
     return Asset(scratch_file(data, name), name)
 

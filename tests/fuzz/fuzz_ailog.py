@@ -20,7 +20,7 @@ MAX_SEED = 64 * 1024
 
 def one_input(data: bytes) -> None:
     """Load ``data[1:]`` as a .toml or .csv AI-use log."""
-    from scanner.ailog.load import LogError, load_log
+    from provscan.ailog.load import LogError, load_log
 
     if not data:
         return
@@ -81,8 +81,8 @@ def main() -> None:
     """Run under atheris with the log loader instrumented for coverage."""
     import atheris
 
-    with atheris.instrument_imports(include=["scanner", "tomllib", "csv"]):
-        import scanner.ailog.load  # noqa: F401
+    with atheris.instrument_imports(include=["provscan", "tomllib", "csv"]):
+        import provscan.ailog.load  # noqa: F401
 
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()

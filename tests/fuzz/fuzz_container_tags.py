@@ -16,7 +16,7 @@ front of the rest, so mutations land inside the structure:
  9    MXF partition-pack key prefix + rest
 ====  ==============================================
 
-Every structural check of ``scanner.extract.av_structure`` and ``read_mxf`` runs on an
+Every structural check of ``provscan.extract.av_structure`` and ``read_mxf`` runs on an
 in-memory file; none of them documents an exception. ``riff_tags`` may raise
 ``StructureError`` (the RIFF walker's documented failure). ``media_tags`` runs on a
 scratch file, which puts the bytes through mutagen and PyAV (FFmpeg, native code: a crash
@@ -72,11 +72,11 @@ def build(data: bytes) -> tuple[bytes, str]:
 
 def one_input(data: bytes) -> None:
     """Run every container check and tag reader over the built file."""
-    from scanner.extract.av_structure import checks as av
-    from scanner.extract.containers import StructureError
-    from scanner.extract.media_tags import media_tags
-    from scanner.extract.mxf import read_mxf
-    from scanner.extract.riff_meta import riff_tags
+    from provscan.extract.av_structure import checks as av
+    from provscan.extract.containers import StructureError
+    from provscan.extract.media_tags import media_tags
+    from provscan.extract.mxf import read_mxf
+    from provscan.extract.riff_meta import riff_tags
 
     body, name = build(data)
     f = io.BytesIO(body)
@@ -154,10 +154,10 @@ _INSTRUMENTED = (
     "mutagen.oggopus",
     "mutagen.oggvorbis",
     "mutagen.wave",
-    "scanner.extract.av_structure",
-    "scanner.extract.media_tags",
-    "scanner.extract.mxf",
-    "scanner.extract.riff_meta",
+    "provscan.extract.av_structure",
+    "provscan.extract.media_tags",
+    "provscan.extract.mxf",
+    "provscan.extract.riff_meta",
 )
 
 
@@ -165,7 +165,7 @@ def main() -> None:
     """Run under atheris with the scanner and mutagen instrumented for coverage."""
     import atheris
 
-    with atheris.instrument_imports(include=["scanner", "mutagen"]):
+    with atheris.instrument_imports(include=["provscan", "mutagen"]):
         for module in _INSTRUMENTED:
             importlib.import_module(module)
 

@@ -1,4 +1,4 @@
-"""Fuzz target: EXIF (the IFD walk of ``scanner.extract.exif``) on JPEG, TIFF, WebP and PNG.
+"""Fuzz target: EXIF (the IFD walk of ``provscan.extract.exif``) on JPEG, TIFF, WebP and PNG.
 
 The first byte picks a container whose magic (and, where it has one, size field) is put
 in front of the rest, so the fuzzer spends its time inside the EXIF structures rather
@@ -63,10 +63,10 @@ def build(data: bytes) -> tuple[bytes, str]:
 
 def one_input(data: bytes) -> None:
     """Read the built file's EXIF, integrity, XMP and IIM through an Asset."""
-    from detectors.integrity import iter_problems
-    from scanner.extract.exif import exif
-    from scanner.extract.iptc_iim import iptc_iim
-    from scanner.extract.xmp import xmp
+    from provscan.detectors.integrity import iter_problems
+    from provscan.extract.exif import exif
+    from provscan.extract.iptc_iim import iptc_iim
+    from provscan.extract.xmp import xmp
 
     body, name = build(data)
     asset = make_asset(body, name)
@@ -130,11 +130,11 @@ def main() -> None:
     """Run under atheris with the scanner instrumented for coverage."""
     import atheris
 
-    with atheris.instrument_imports(include=["scanner", "detectors"]):
-        import detectors.integrity  # noqa: F401
-        import scanner.extract.exif
-        import scanner.extract.iptc_iim
-        import scanner.extract.xmp  # noqa: F401
+    with atheris.instrument_imports(include=["provscan", "provscan.detectors"]):
+        import provscan.detectors.integrity
+        import provscan.extract.exif
+        import provscan.extract.iptc_iim
+        import provscan.extract.xmp  # noqa: F401
 
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()

@@ -25,7 +25,7 @@ ROOTS = (b"AssetMap", b"PackingList", b"CompositionPlaylist")
 
 
 def _parsers() -> tuple[Callable[[bytes, str], Any], ...]:
-    from scanner.imf.package import (
+    from provscan.imf.package import (
         parse_assetmap,
         parse_composition,
         parse_document,
@@ -37,7 +37,7 @@ def _parsers() -> tuple[Callable[[bytes, str], Any], ...]:
 
 def one_input(data: bytes) -> None:
     """Parse ``data[1:]`` with the parser ``data[0]`` picks; label a composition."""
-    from scanner.imf.package import Composition, ImfError
+    from provscan.imf.package import Composition, ImfError
 
     if not data:
         return
@@ -121,8 +121,8 @@ def main() -> None:
     """Run under atheris with the IMF parsers and defusedxml instrumented for coverage."""
     import atheris
 
-    with atheris.instrument_imports(include=["scanner.imf", "scanner.timecode", "defusedxml"]):
-        import scanner.imf.package  # noqa: F401
+    with atheris.instrument_imports(include=["provscan.imf", "provscan.timecode", "defusedxml"]):
+        import provscan.imf.package  # noqa: F401
 
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()

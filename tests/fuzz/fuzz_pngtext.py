@@ -21,12 +21,12 @@ MAX_SEED = 64 * 1024
 
 def one_input(data: bytes) -> None:
     """Read ``SIGNATURE + data`` as a PNG file through every PNG text reader."""
-    from detectors.integrity import iter_problems
-    from scanner.extract.apng import apng_problem
-    from scanner.extract.containers import StructureError, iter_png_chunks
-    from scanner.extract.iptc_iim import iptc_iim
-    from scanner.extract.pngtext import png_text
-    from scanner.extract.xmp import xmp
+    from provscan.detectors.integrity import iter_problems
+    from provscan.extract.apng import apng_problem
+    from provscan.extract.containers import StructureError, iter_png_chunks
+    from provscan.extract.iptc_iim import iptc_iim
+    from provscan.extract.pngtext import png_text
+    from provscan.extract.xmp import xmp
 
     asset = make_asset(SIGNATURE + data, "fuzz.png")
     text = png_text(asset)
@@ -88,12 +88,12 @@ def main() -> None:
     """Run under atheris with the scanner instrumented for coverage."""
     import atheris
 
-    with atheris.instrument_imports(include=["scanner", "detectors"]):
-        import detectors.integrity  # noqa: F401
-        import scanner.extract.apng
-        import scanner.extract.iptc_iim
-        import scanner.extract.pngtext
-        import scanner.extract.xmp  # noqa: F401
+    with atheris.instrument_imports(include=["provscan", "provscan.detectors"]):
+        import provscan.detectors.integrity
+        import provscan.extract.apng
+        import provscan.extract.iptc_iim
+        import provscan.extract.pngtext
+        import provscan.extract.xmp  # noqa: F401
 
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()

@@ -10,7 +10,7 @@ AAF is not fuzzed here. The smallest AAF pyaaf2 writes is ~380 KB (its metadicti
 is most of that), beyond the runner's 64 KiB inputs, and a read takes 0.1-0.2 s in-process, so
 mutations would only ever reach the compound-file header of truncated files at ~5 runs/s.
 Inputs that start with the compound-file signature are therefore skipped. In production the
-AAF reader runs in ``scanner.timeline.isolated``'s child with a time and memory limit.
+AAF reader runs in ``provscan.timeline.isolated``'s child with a time and memory limit.
 
 The readers run in that child too, so native crashes and hangs are contained there; this
 target looks for Python-level escapes from our code and the adapters, and for inputs slow
@@ -136,8 +136,8 @@ def _dropped_schema(node: object, inside: bool) -> bool:
 
 def one_input(data: bytes) -> None:
     """Read ``data[1:]`` as a timeline named and rated by ``data[0]``."""
-    from scanner.timeline.cut import Cut, TimelineError
-    from scanner.timeline.read import read_timeline
+    from provscan.timeline.cut import Cut, TimelineError
+    from provscan.timeline.read import read_timeline
 
     if not data or data[1:].startswith(_CFB) or native_crash(data[1:]):
         return
@@ -289,8 +289,8 @@ def main() -> None:
     import atheris
 
     logging.disable(logging.CRITICAL)  # the adapters log warnings per input
-    with atheris.instrument_imports(include=["scanner.timeline"]):
-        import scanner.timeline.read  # noqa: F401
+    with atheris.instrument_imports(include=["provscan.timeline"]):
+        import provscan.timeline.read  # noqa: F401
     import opentimelineio as otio
 
     for name in ADAPTERS:

@@ -19,8 +19,8 @@ MAX_SEED = 64 * 1024
 
 def one_input(data: bytes) -> None:
     """Parse ``data`` as one packet, then as an XMP file that is its own sidecar."""
-    from scanner.asset import Asset
-    from scanner.extract.xmp import Xmp, iter_embedded_packets, parse_packet, xmp
+    from provscan.asset import Asset
+    from provscan.extract.xmp import Xmp, iter_embedded_packets, parse_packet, xmp
 
     parse_packet(data, Xmp(), "fuzz")
     path = scratch_file(data, "clip.xmp")
@@ -67,8 +67,8 @@ def main() -> None:
     """Run under atheris with the scanner instrumented for coverage."""
     import atheris
 
-    with atheris.instrument_imports(include=["scanner", "defusedxml"]):
-        import scanner.extract.xmp  # noqa: F401
+    with atheris.instrument_imports(include=["provscan", "defusedxml"]):
+        import provscan.extract.xmp  # noqa: F401
 
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()

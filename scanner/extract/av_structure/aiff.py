@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
-from scanner.extract.av_structure._walk import Defect, check_count, fourcc_name, guarded, read_at
+from provscan.extract.av_structure._walk import Defect, check_count, fourcc_name, guarded, read_at
 
 
 def aiff_problem(f: BinaryIO, size: int) -> str | None:

@@ -13,13 +13,13 @@ a file that fails cannot be parsed the way its own headers say it should be.
 
 from __future__ import annotations
 
-from scanner.extract.av_structure.aiff import aiff_problem
-from scanner.extract.av_structure.bmff import bmff_problem
-from scanner.extract.av_structure.ebml import ebml_problem
-from scanner.extract.av_structure.flac import flac_problem
-from scanner.extract.av_structure.id3 import id3_problem
-from scanner.extract.av_structure.ogg import ogg_problem
-from scanner.extract.av_structure.riff import riff_problem
+from provscan.extract.av_structure.aiff import aiff_problem
+from provscan.extract.av_structure.bmff import bmff_problem
+from provscan.extract.av_structure.ebml import ebml_problem
+from provscan.extract.av_structure.flac import flac_problem
+from provscan.extract.av_structure.id3 import id3_problem
+from provscan.extract.av_structure.ogg import ogg_problem
+from provscan.extract.av_structure.riff import riff_problem
 
 __all__ = [
     "aiff_problem",

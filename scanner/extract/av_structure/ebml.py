@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from scanner.extract.av_structure._walk import (
+from provscan.extract.av_structure._walk import (
     EBML_HEADER_CAP,
     MAX_ENTRIES,
     Defect,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from scanner.extract.av_structure._walk import MAX_ENTRIES, Defect, guarded, read_at, synchsafe
+from provscan.extract.av_structure._walk import MAX_ENTRIES, Defect, guarded, read_at, synchsafe
 
 
 def flac_problem(f: BinaryIO, size: int) -> str | None:

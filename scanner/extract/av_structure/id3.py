@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.extract.av_structure._walk import (
+from provscan.extract.av_structure._walk import (
     READ_ERRORS,
     Defect,
     check_count,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from scanner.extract.av_structure._walk import OGG_MAX_PAGES, Defect, guarded, read_at
+from provscan.extract.av_structure._walk import OGG_MAX_PAGES, Defect, guarded, read_at
 
 
 def ogg_problem(f: BinaryIO, size: int) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 from typing import BinaryIO
 
-from scanner.extract.av_structure._walk import (
+from provscan.extract.av_structure._walk import (
     MAX_ENTRIES,
     RIFF_MAX_DEPTH,
     Budget,
