@@ -13,7 +13,6 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
-from PIL import Image, UnidentifiedImageError
 from provscan.asset import Asset
 from provscan.extract.apng import apng_problem
 from provscan.extract.av_structure.checks import (
@@ -38,6 +37,7 @@ NAME = "integrity"
 KINDS = frozenset(MediaKind)
 RULES: tuple[Rule, ...] = ()  # raises the scanner's own SCN001, defined in scanner.rules.scan
 
+_PILLOW_DEFAULT_PIXELS = 1024 * 1024 * 1024 // 4 // 3  # PIL.Image.MAX_IMAGE_PIXELS as shipped
 # JPEG is absent: its own walk checks the frame header (Pillow would walk the segments again)
 _PILLOW_FORMATS = frozenset({"png", "gif", "tiff", "webp", "bmp", "psd"})
 # Container walks for video, audio and the RIFF/BMFF image formats (WebP, HEIF, AVIF, CR3).
@@ -111,7 +111,7 @@ def _jpeg(asset: Asset) -> list[str]:
     walk = jpeg_walk(asset)
     if walk.error:
         return [f"JPEG structure is broken: {walk.error}"]
-    frame = frame_problem(walk, 2 * (Image.MAX_IMAGE_PIXELS or 0) or sys.maxsize)
+    frame = frame_problem(walk, 2 * (_pillow_pixel_limit() or 0) or sys.maxsize)
     if frame:
         return [frame]
     if b"\xff\xd9" not in asset.tail(4096):
@@ -155,8 +155,20 @@ def _mxf(asset: Asset) -> list[str]:
     return [f"MXF structure is broken: {problem}"] if problem else []
 
 
+def _pillow_pixel_limit() -> int | None:
+    """Pillow's decompression-bomb limit: the one set on a loaded Pillow (a library caller may
+    change it), else its default; Pillow itself is not imported for a JPEG (start-up)."""
+    image = sys.modules.get("PIL.Image")
+    if image is None:
+        return _PILLOW_DEFAULT_PIXELS
+    limit = getattr(image, "MAX_IMAGE_PIXELS", _PILLOW_DEFAULT_PIXELS)
+    return int(limit) if limit else None
+
+
 def _pillow_header(asset: Asset) -> list[str]:
     """Let Pillow parse the header only (no pixel decode); its decompression-bomb guard stays on."""
+    from PIL import Image, UnidentifiedImageError  # loaded for the formats that need it
+
     try:
         with warnings.catch_warnings():
             # Above 89 Mpx Pillow only warns (real 100 Mpx cameras exist); above twice that it

@@ -1,21 +1,25 @@
 """Where the per-file work runs and what remembers it: in local worker processes or on a
-Dask cluster, with or without the archive catalog."""
+Dask cluster, with or without the archive catalog.
+
+The worker pool, the Dask client and the catalog are imported when a run uses them: a
+one-file ``provscan inspect`` analyses in this process and needs none of them (start-up).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from provscan.analysis import scan_entry
-from provscan.catalog.engine_id import code_fingerprint, detector_versions, engine_fingerprint
-from provscan.catalog.scan import Stats
-from provscan.catalog.store import Catalog
-from provscan.distributed import check_scheduler, iter_dask
-from provscan.isolate import iter_isolated
 from provscan.limits import Limits
 from provscan.model import FileResult, Settings
 from provscan.walk import Entry
+
+if TYPE_CHECKING:
+    from provscan.catalog.scan import Stats
+    from provscan.catalog.store import Catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,11 +40,17 @@ def open_backend(catalog: Path | None, dask: str | None, settings: Settings) -> 
     DaskUnavailable (scanner.distributed) for a scheduler that cannot be used and
     CatalogError (scanner.catalog.store) for a bad catalog, before any file is read."""
     if dask is not None:
+        from provscan.distributed import check_scheduler
+
         check_scheduler(dask)
     if catalog is None:
         return Backend(dask=dask or "")
+    from provscan.catalog.engine_id import code_fingerprint, detector_versions, engine_fingerprint
+    from provscan.catalog.scan import Stats
+    from provscan.catalog.store import Catalog
+
     opened = Catalog(catalog, engine_fingerprint(settings), detector_versions(),
-                         code_fingerprint())  # fmt: skip
+                     code_fingerprint())  # fmt: skip
     return Backend(catalog=opened, catalog_path=catalog, dask=dask or "", stats=Stats())
 
 
@@ -50,7 +60,11 @@ def analyse_entries(
     """Fresh results for ``entries``, in order: on the Dask cluster, in isolated local
     workers (``limits``), or in this process (no limits: the library's and tests' default)."""
     if backend.dask:
+        from provscan.distributed import iter_dask
+
         return iter_dask(entries, settings, limits or Limits(), backend.dask)
     if limits is not None:
+        from provscan.isolate import iter_isolated
+
         return iter_isolated(entries, settings, limits)
     return (scan_entry(entry, settings) for entry in entries)

@@ -10,15 +10,10 @@ import datetime as dt
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from provscan import child, supervisor, trustlists
-from provscan.ailog.draft import DraftError, draft_prefix, render_draft
-from provscan.ailog.load import AiLog, LogError, load_log
-from provscan.backend import Backend, open_backend
-from provscan.catalog import query as cq
-from provscan.catalog.store import CatalogError
+from provscan import child, supervisor
 from provscan.cli_options import (
     AllowedOpt,
     CatalogOpt,
@@ -44,21 +39,17 @@ from provscan.cli_options import (
     TrustCfgOpt,
     TrustOpt,
 )
-from provscan.commands.inspect_cpl import inspect_composition, is_composition
-from provscan.commands.inspect_cut import inspect_cuts
-from provscan.distributed import DaskUnavailable
-from provscan.engine import scan as run_scan
-from provscan.ignore import Ignore, IgnoreError, load_ignore
-from provscan.imf.package import ImfError
 from provscan.limits import DEFAULT_TIMEOUT_S, Limits, default_jobs
-from provscan.model import Gate, Report, Settings, Verdict
-from provscan.pipeline import check_delivery
-from provscan.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
-from provscan.progress import Counted, terminal_progress
-from provscan.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
-from provscan.rulebook import all_rules
-from provscan.timeline.cut import Cut, TimelineError
-from provscan.timeline.load import load_cuts, looks_like_timeline, parse_rate
+
+# Each command imports what it runs when it runs (start-up: ``--help``, ``rules`` and
+# ``log check`` never load the analysis, c2pa, PyAV, numpy, OpenCV or OpenTimelineIO).
+if TYPE_CHECKING:
+    from provscan.ailog.load import AiLog
+    from provscan.backend import Backend
+    from provscan.ignore import Ignore
+    from provscan.model import Report, Settings
+    from provscan.policy import Policy
+    from provscan.timeline.cut import Cut
 
 app = typer.Typer(
     add_completion=False,
@@ -90,6 +81,9 @@ def _settings(
     describe: bool,
     default_trust: bool = True,
 ) -> Settings:
+    from provscan import trustlists
+    from provscan.model import Settings
+
     anchors = _pem(trust, "--trust-anchors")
     try:
         lists = trustlists.in_use(defaults=default_trust)
@@ -153,6 +147,11 @@ def scan(
     no_default_excludes: NoDefaultExcludesOpt = False,
 ) -> None:
     """Scan a folder or a file, check AI material against the AI-use log and the policy."""
+    from provscan.distributed import DaskUnavailable
+    from provscan.pipeline import check_delivery
+    from provscan.progress import Counted, terminal_progress
+    from provscan.report import to_json
+
     _check_target(target)
     _check_sources(sources)
     ignores = _load_ignores([target, *(sources or ())], exclude or [], not no_default_excludes)
@@ -194,6 +193,8 @@ def scan(
 
 def _load_ignores(roots: list[Path], excludes: list[str], defaults: bool) -> dict[Path, Ignore]:
     """What each root's walk leaves out; a bad pattern or ignore file: one line, exit 2."""
+    from provscan.ignore import IgnoreError, load_ignore
+
     try:
         return {root: load_ignore(root, excludes, defaults=defaults) for root in roots}
     except IgnoreError as exc:
@@ -208,6 +209,9 @@ def _check_sources(sources: list[Path] | None) -> None:
 
 def _load_cuts(paths: list[Path], rate: str | None, limits: Limits) -> list[Cut]:
     """The edits, read before the scan: a bad one is one line and exit 2, at once."""
+    from provscan.timeline.cut import TimelineError
+    from provscan.timeline.load import load_cuts, parse_rate
+
     try:
         exact = parse_rate(rate) if rate is not None else None
     except ValueError as exc:
@@ -221,6 +225,10 @@ def _load_cuts(paths: list[Path], rate: str | None, limits: Limits) -> list[Cut]
 def _backend(catalog: Path | None, dask: str | None, settings: Settings) -> Backend:
     """Where files are analysed, and the opened catalog (a bad catalog or an unreachable
     Dask scheduler: exit 2, before any file is read)."""
+    from provscan.backend import open_backend
+    from provscan.catalog.store import CatalogError
+    from provscan.distributed import DaskUnavailable
+
     try:
         return open_backend(catalog, dask, settings)
     except DaskUnavailable as exc:
@@ -242,6 +250,8 @@ def _jobs(asked: int | None) -> int:
 
 def _render(report: Report, output_format: OutputFormat, limits: Limits, *, color: bool) -> str:
     """The report in ``output_format``; colour only for text on a terminal that wants it."""
+    from provscan.report import to_csv, to_junit, to_sarif, to_text
+
     if output_format is OutputFormat.TEXT:
         return to_text.render(report, color=color and to_text.wants_color(sys.stdout))
     if output_format is OutputFormat.HTML:
@@ -251,14 +261,13 @@ def _render(report: Report, output_format: OutputFormat, limits: Limits, *, colo
         return to_html.render(report, report_pictures(report, limits))
     if output_format is OutputFormat.CSV:  # the BOM tells spreadsheet programs it is UTF-8
         return "\ufeff" + to_csv.render(report)
-    return RENDERERS[output_format](report)
+    if output_format is OutputFormat.JUNIT:
+        return to_junit.render(report)
+    if output_format is OutputFormat.SARIF:
+        return to_sarif.render(report)
+    from provscan.report import to_json  # (the CLI streams it: to_json.iter_chunks)
 
-
-RENDERERS = {
-    OutputFormat.JSON: to_json.render,  # (the CLI streams it: to_json.iter_chunks)
-    OutputFormat.JUNIT: to_junit.render,
-    OutputFormat.SARIF: to_sarif.render,
-}
+    return to_json.render(report)
 
 
 def _load_log(path: Path | None) -> AiLog | None:
@@ -267,6 +276,8 @@ def _load_log(path: Path | None) -> AiLog | None:
 
 def _load_log_file(path: Path, *, keys_only: bool = False) -> AiLog:
     """The validated log, or every problem printed on its own line and exit 2."""
+    from provscan.ailog.load import LogError, load_log
+
     try:
         return load_log(path, keys_only=keys_only)
     except LogError as exc:
@@ -276,6 +287,8 @@ def _load_log_file(path: Path, *, keys_only: bool = False) -> AiLog:
 
 
 def _load_policy(path: Path | None) -> Policy:
+    from provscan.policy import DEFAULT_POLICY, PolicyError, load_policy
+
     if path is None:
         return DEFAULT_POLICY
     try:
@@ -312,6 +325,8 @@ def _write(text: str, output: Path | None) -> None:
 
 def exit_code(report: Report, fail_on: FailOn) -> int:
     """1 when the delivery's gate reaches the ``--fail-on`` level, else 0."""
+    from provscan.model import Gate
+
     if fail_on is FailOn.NONE:
         return EXIT_OK
     floor = Gate.FAIL if fail_on is FailOn.VIOLATION else Gate.WARN
@@ -361,6 +376,12 @@ def _inspect_one(
     target: Path, settings: Settings, sources: list[Path], rate: str | None, *, json_out: bool
 ) -> str:
     """One file's inspection text, or typer.Exit after its one error line."""
+    from provscan.commands.inspect_cpl import inspect_composition, is_composition
+    from provscan.engine import scan as run_scan
+    from provscan.imf.package import ImfError
+    from provscan.report import to_inspect
+    from provscan.timeline.load import looks_like_timeline
+
     _check_target(target)
     if not target.is_file():
         raise _fail(f"{target}: inspect takes files (use 'provscan scan' for a folder)")
@@ -370,6 +391,8 @@ def _inspect_one(
         except ImfError as exc:
             raise _fail(str(exc)) from None
     if sources or looks_like_timeline(target):
+        from provscan.commands.inspect_cut import inspect_cuts
+
         limits = Limits()
         cuts = _load_cuts([target], rate, limits)
         return inspect_cuts(cuts, sources, settings, limits, json_out=json_out)
@@ -439,6 +462,9 @@ def log_init(
     ] = None,
 ) -> None:
     """Draft an AI-use log (TOML, on stdout) with one entry per file carrying AI evidence."""
+    from provscan.ailog.draft import DraftError, draft_prefix, render_draft
+    from provscan.engine import scan as run_scan
+
     _check_target(target)
     try:
         draft_prefix(target, root)  # a wrong --root is said before the scan
@@ -491,6 +517,10 @@ def catalog_query(
     ] = None,
 ) -> None:
     """Which files are AI-generated, by tool, by folder, changed since a date (CSV/JSON too)."""
+    from provscan.catalog import query as cq
+    from provscan.catalog.store import CatalogError
+    from provscan.model import Gate, Verdict
+
     verdicts = tuple(verdict or ()) + (cq.AI_VERDICTS if ai else ())
     known = {v.value for v in Verdict}
     for value in verdicts:
@@ -538,6 +568,8 @@ def trace(
 @app.command()
 def rules() -> None:
     """List every rule: code, name, severity and a one-line summary."""
+    from provscan.rulebook import all_rules
+
     for rule in all_rules():
         typer.echo(f"{rule.code}  {rule.name:<34} {rule.severity.value:<8} {rule.summary}")
 
@@ -547,7 +579,7 @@ def main() -> None:
     child.quiet_libraries()
     supervisor.fork_is_safe = True  # the process entry point: no native threads have started
     try:
-        code = app(standalone_mode=False)
+        code = narrowed(sys.argv[1:])(standalone_mode=False)
     except KeyboardInterrupt:
         sys.stderr.write("provscan: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
@@ -561,6 +593,33 @@ def main() -> None:
         sys.stderr.write(f"provscan: internal error: {type(exc).__name__}: {exc}\n")
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def narrowed(args: list[str]) -> typer.Typer:
+    """The app with only the command (or command group) ``args`` names, or the whole app
+    when they name none (``--help``, a typo): typer builds every command's parameters from
+    its signature at each start, a quarter of a one-file ``inspect``'s time for commands
+    that do not run. A no-op callback keeps the group's shape (``provscan NAME ...``)."""
+    name = args[0] if args and not args[0].startswith("-") else ""
+    commands = [c for c in app.registered_commands if _command_name(c) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not name or not (commands or groups):
+        return app
+    only = typer.Typer(add_completion=False, no_args_is_help=True, help=app.info.help)
+    only.registered_commands, only.registered_groups = commands, groups
+    only.callback()(_no_options)
+    return only
+
+
+def _command_name(command: typer.models.CommandInfo) -> str:
+    if command.name:
+        return str(command.name)
+    callback = command.callback
+    return callback.__name__.lower().replace("_", "-") if callback is not None else ""
+
+
+def _no_options() -> None:
+    """Media provenance and deliverable scanner."""
 
 
 def _is_usage_error(exc: Exception) -> bool:
@@ -591,6 +650,8 @@ def trust_lists(ctx: typer.Context) -> None:
     """Show the trust lists in use: name, snapshot date, anchors, source and licence."""
     if ctx.invoked_subcommand is not None:
         return
+    from provscan import trustlists
+
     try:
         lists = trustlists.in_use()
     except trustlists.TrustListError as exc:
@@ -605,6 +666,8 @@ def trust_lists(ctx: typer.Context) -> None:
 
 
 def _install(source: Path, list_id: str, name: str | None, kind: str, date: str | None) -> None:
+    from provscan import trustlists
+
     try:
         when = dt.date.fromisoformat(date) if date else dt.date.today()
     except ValueError:
@@ -646,5 +709,7 @@ def trust_update(
 ) -> None:
     """Install a newer snapshot of a list (default: the C2PA trust list) in place of the
     bundled one; provscan never fetches it itself."""
+    from provscan import trustlists
+
     known = {t.id: t.name for t in trustlists.bundled()}
     _install(source, list_id, known.get(list_id), kind, date)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from provscan import __version__
 from provscan.backend import LOCAL, Backend, analyse_entries
-from provscan.catalog.scan import catalogued
 from provscan.compact import Compactor
 from provscan.ignore import NO_IGNORE, Ignore
 from provscan.limits import Limits
@@ -97,6 +96,8 @@ def _results(
 ) -> Iterator[FileResult]:
     if backend.catalog is None or backend.stats is None:
         return analyse_entries(iter(entries), settings, limits, backend)
+    from provscan.catalog.scan import catalogued  # only a catalogued run needs it (start-up)
+
     settings = replace(settings, identities=True)  # the catalog keeps hashes for the log
     return catalogued(root, entries, backend.catalog, backend.stats,
                       lambda todo: analyse_entries(todo, settings, limits, backend))  # fmt: skip

@@ -1,5 +1,6 @@
 """The console entry point (``provscan``): a Ctrl-C while provscan is still loading its
-libraries ends it with one line and exit 130, not a traceback from inside an import."""
+libraries ends it with one line and exit 130, not a traceback from inside an import;
+``provscan --version`` answers before the command line (typer) loads at all."""
 
 from __future__ import annotations
 
@@ -11,6 +12,11 @@ from types import FrameType
 
 def main() -> None:
     """Load the command line with interrupts answered in one line, then run it."""
+    if sys.argv[1:] == ["--version"]:
+        from provscan import __version__
+
+        sys.stdout.write(f"provscan {__version__}\n")
+        return
     previous = signal.signal(signal.SIGINT, _interrupted_while_loading)
     from provscan import cli
 

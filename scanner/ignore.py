@@ -29,10 +29,13 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
 from provscan.model import MediaKind, Skipped
 from provscan.sniff import sniff
+
+if TYPE_CHECKING:  # pathspec loads only when there are patterns to compile (start-up)
+    import pathspec
 
 IGNORE_FILE = ".provscanignore"
 MAX_IGNORE_FILE_BYTES = 1024 * 1024
@@ -201,7 +204,11 @@ def load_ignore(root: Path, excludes: Sequence[str] = (), *, defaults: bool = Tr
         _add(patterns, origins, line, f"{IGNORE_FILE}:{number}", f"{ignore_file}: line {number}")
     for pattern in excludes:
         _add(patterns, origins, pattern, EXCLUDE, f"--exclude {pattern!r}")
-    spec = pathspec.GitIgnoreSpec(patterns) if patterns else None  # type: ignore[arg-type]
+    spec = None
+    if patterns:
+        import pathspec
+
+        spec = pathspec.GitIgnoreSpec(patterns)  # type: ignore[arg-type]
     name = IGNORE_FILE if read is not None else ""
     return Ignore(defaults, tuple(origins), name, spec)
 
@@ -211,6 +218,8 @@ def _add(patterns: list[object], origins: list[_Origin], line: str, by: str, whe
     line = line.rstrip("\r\n")
     if not line.strip() or line.startswith("#"):
         return
+    import pathspec
+
     try:
         compiled = pathspec.GitIgnoreSpec.from_lines([line]).patterns
     except (ValueError, TypeError) as exc:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
-from provscan import cli, engine
+from provscan import cli, pipeline
 from typer.testing import CliRunner
 
 from tests.builders import jpeg_bytes
+from tests.conftest import REPO
 
 JPEG = jpeg_bytes()
 SCHEMA = json.loads((Path(cli.__file__).parent / "report" / "schema.json").read_text())
@@ -108,7 +111,7 @@ def test_internal_error_exits_three(
     def explode(*_: object, **__: object) -> None:
         raise RuntimeError("kaput")
 
-    monkeypatch.setattr(cli, "check_delivery", explode)
+    monkeypatch.setattr(pipeline, "check_delivery", explode)
     assert _run_main(monkeypatch, "scan", str(tmp_path)) == 3
     assert "internal error: RuntimeError: kaput" in capsys.readouterr().err
 
@@ -119,7 +122,7 @@ def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     def interrupt(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "check_delivery", interrupt)
+    monkeypatch.setattr(pipeline, "check_delivery", interrupt)
     assert _run_main(monkeypatch, "scan", str(tmp_path)) == 130
 
 
@@ -155,9 +158,55 @@ def test_rule_codes_are_unique_and_well_formed() -> None:
     assert all(re.fullmatch(r"[A-Z][A-Z0-9]{2}\d{3}", c) for c in codes), codes
 
 
-def test_engine_is_what_cli_calls() -> None:
-    """The CLI delegates to the engine and the delivery pipeline (kept thin)."""
-    from provscan import pipeline
+# Libraries that cost start-up time and that only some files or commands need.
+HEAVY = ("c2pa", "av", "numpy", "cv2", "opentimelineio", "PIL", "pydantic", "provscan.analysis")
 
-    assert cli.run_scan is engine.scan
-    assert cli.check_delivery is pipeline.check_delivery
+
+def _loaded(*args: str) -> set[str]:
+    """The modules a ``provscan`` process imported to run ``args`` (python -X importtime)."""
+    script = REPO / ".venv" / "bin" / "provscan"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "provscan.entry"]
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    proc = subprocess.run([*command, *args], capture_output=True, text=True, env=env,
+                          cwd=REPO, check=False)  # fmt: skip
+    return {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()
+            if line.startswith("import time:")}  # fmt: skip
+
+
+QUICK = [["--version"], ["--help"], ["rules"], ["log", "check", "fixtures/sample/ai-use.toml"],
+         ["scan", "--help"]]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", QUICK, ids=lambda a: " ".join(a))
+def test_quick_commands_load_no_heavy_library(args: list[str]) -> None:
+    """--version, --help, rules and log check import none of c2pa, PyAV, numpy, OpenCV,
+    OpenTimelineIO, Pillow, pydantic or the per-file analysis (start-up time)."""
+    loaded = _loaded(*args)
+    assert loaded, "no import was recorded"
+    assert sorted(loaded & set(HEAVY)) == []
+
+
+def test_version_answers_without_the_command_line() -> None:
+    """provscan --version prints the installed version without loading typer."""
+    loaded = _loaded("--version")
+    assert "typer" not in loaded and "provscan.cli" not in loaded
+
+
+def test_inspecting_a_camera_jpeg_loads_no_media_library(tmp_path: Path) -> None:
+    """inspect of an unsigned camera JPEG analyses it without c2pa, PyAV, numpy or OpenCV:
+    each loads only for a file that needs it."""
+    still = tmp_path / "camera.jpg"
+    still.write_bytes(JPEG)
+    loaded = _loaded("inspect", str(still))
+    assert "provscan.analysis" in loaded
+    assert sorted(loaded & {"c2pa", "av", "numpy", "cv2", "opentimelineio", "pydantic"}) == []
+
+
+def test_main_builds_only_the_command_it_runs() -> None:
+    """main() narrows the app to the command named (the others' parameters are never built);
+    without one, or with an unknown one, the whole app answers."""
+    assert [c.callback for c in cli.narrowed(["inspect", "x"]).registered_commands] == [cli.inspect]
+    assert [g.name for g in cli.narrowed(["log", "check", "x"]).registered_groups] == ["log"]
+    assert cli.narrowed(["--help"]) is cli.app
+    assert cli.narrowed(["bogus"]) is cli.app
+    assert cli.narrowed([]) is cli.app

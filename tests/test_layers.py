@@ -134,12 +134,44 @@ _LAZY = {
     ("provscan.timeline.isolated", "provscan.timeline.read"),
     ("provscan.timeline.isolated", "provscan.timeline.probe"),
     ("provscan.timeline.probe", "provscan.trace.sampler"),
-    # the CLI's start-up: what only one command or format needs
+    # the CLI's start-up: each command imports what it runs when it runs, so --help, rules
+    # and log check never load the analysis (c2pa, Pillow), and inspect no pipeline
     ("provscan.cli", "provscan.commands.trace"),
     ("provscan.cli", "provscan.pictures.plan"),
     ("provscan.cli", "provscan.report.to_html"),
-    # the console entry point answers Ctrl-C before the CLI loads
+    ("provscan.cli", "provscan.ailog.draft"),
+    ("provscan.cli", "provscan.ailog.load"),
+    ("provscan.cli", "provscan.backend"),
+    ("provscan.cli", "provscan.catalog.query"),
+    ("provscan.cli", "provscan.catalog.store"),
+    ("provscan.cli", "provscan.commands.inspect_cpl"),
+    ("provscan.cli", "provscan.commands.inspect_cut"),
+    ("provscan.cli", "provscan.distributed"),
+    ("provscan.cli", "provscan.engine"),
+    ("provscan.cli", "provscan.ignore"),
+    ("provscan.cli", "provscan.imf.package"),
+    ("provscan.cli", "provscan.model"),
+    ("provscan.cli", "provscan.pipeline"),
+    ("provscan.cli", "provscan.policy"),
+    ("provscan.cli", "provscan.progress"),
+    ("provscan.cli", "provscan.report.to_inspect"),
+    ("provscan.cli", "provscan.report.to_json"),
+    ("provscan.cli", "provscan.report.to_junit"),
+    ("provscan.cli", "provscan.rulebook"),
+    ("provscan.cli", "provscan.timeline.cut"),
+    ("provscan.cli", "provscan.timeline.load"),
+    ("provscan.cli", "provscan.trustlists"),
+    # the worker pool, the Dask client and the catalog (SQLite, the code fingerprints) only
+    # for the runs that use them: a one-file inspect analyses in its own process
+    ("provscan.backend", "provscan.catalog.engine_id"),
+    ("provscan.backend", "provscan.catalog.scan"),
+    ("provscan.backend", "provscan.catalog.store"),
+    ("provscan.backend", "provscan.distributed"),
+    ("provscan.backend", "provscan.isolate"),
+    ("provscan.engine", "provscan.catalog.scan"),
+    # the console entry point answers Ctrl-C before the CLI loads, and --version without it
     ("provscan.entry", "provscan.cli"),
+    ("provscan.entry", "provscan"),
 }
 
 

@@ -15,7 +15,6 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-import c2pa
 from provscan.asset import Asset
 from provscan.extract.c2pa_probe import Embedded, probe
 from provscan.extract.c2pa_salvage import salvaged
@@ -114,6 +113,8 @@ def _read(asset: Asset) -> StoreRead:
     if embedded is Embedded.NO and not pointer:
         return StoreRead(ReadOutcome.ABSENT)
     mime = "application/c2pa" if asset.format == "c2pa" else asset.mime
+    import c2pa  # the SDK loads only for files whose headers show a manifest (start-up)
+
     try:
         with asset.open() as stream:
             reader = c2pa.Reader.try_create(mime, stream, context=context(asset.settings))
@@ -136,6 +137,8 @@ def _salvage(asset: Asset, mime: str, why: str) -> StoreRead | None:
     head = salvaged(asset)
     if head is None:
         return None
+    import c2pa
+
     try:
         reader = c2pa.Reader.try_create(mime, io.BytesIO(head), context=context(asset.settings))
         if reader is None:
@@ -164,6 +167,8 @@ def _from_error(exc: Exception, embedded: Embedded) -> StoreRead:
 
 @lru_cache(maxsize=8)
 def _context(lists: tuple[TrustList, ...]) -> Any:
+    import c2pa
+
     settings: dict[str, Any] = {"verify": {"remote_manifest_fetch": False, "ocsp_fetch": False}}
     if lists:
         # c2pa-rs 0.91's current shape: one entry per list, each with its kind and the URI
