@@ -91,6 +91,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.startup", description=__doc__)
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--exiftool", help="exiftool executable (default: $EXIFTOOL, PATH)")
+    parser.add_argument("--provscan", help="provscan executable (default: this venv's)")
     parser.add_argument("--report", type=Path, default=common.OUT_DIR / "startup.md")
     return parser.parse_args(argv)
 
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     """Time every command against exiftool, list what each loaded, write the report."""
     args = _args(argv)
     still = camera_jpeg(common.OUT_DIR / "startup")
-    provscan = common.provscan_executable()
+    provscan = args.provscan or common.provscan_executable()
     exiftool = common.find_exiftool(args.exiftool)
     if exiftool is None:
         print(common.EXIFTOOL_HINT, file=sys.stderr)
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Run {common.now_utc()}; {args.rounds} alternating rounds after one untimed warm "
         f"pass each; load average at start {load}, at end "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}. File: `{still}` "
-        f"({still.stat().st_size:,} bytes).",
+        f"({still.stat().st_size:,} bytes); provscan: `{provscan}`.",
         "",
         table,
         "",
