@@ -49,8 +49,10 @@ def tools(provscan: str, exiftool: str | None, still: Path) -> list[common.Tool]
     found = [common.Tool("provscan inspect", (provscan, "inspect", str(still)))]
     if exiftool is not None:
         found.append(common.Tool("exiftool -json", (exiftool, "-json", str(still))))
+    version = subprocess.run([provscan, "--version"], capture_output=True, check=False)
+    if version.returncode == 0:  # (older provscans have no --version)
+        found.append(common.Tool("provscan --version", (provscan, "--version")))
     found += [
-        common.Tool("provscan --version", (provscan, "--version")),
         common.Tool("provscan --help", (provscan, "--help")),
         common.Tool("provscan rules", (provscan, "rules")),
         common.Tool("provscan log check", (provscan, "log", "check", str(LOG))),
