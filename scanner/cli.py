@@ -7,6 +7,7 @@ policy error; 3 internal error; 130 interrupted.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -150,7 +151,6 @@ def scan(
     from provscan.distributed import DaskUnavailable
     from provscan.pipeline import check_delivery
     from provscan.progress import Counted, terminal_progress
-    from provscan.report import to_json
 
     _check_target(target)
     _check_sources(sources)
@@ -181,10 +181,8 @@ def scan(
     finally:
         if backend.catalog is not None:
             backend.catalog.close()
-    if output_format is OutputFormat.JSON:  # streamed: an archive's report is large
-        _write_chunks(to_json.iter_chunks(report), output)
-    else:
-        _write(_render(report, output_format, limits, color=output is None), output)
+    # written as it is made (text, JSON, CSV, JUnit): an archive's report is large
+    _write_chunks(_render(report, output_format, limits, color=output is None), output)
     if output is not None or output_format is not OutputFormat.TEXT:
         for finding in report.delivery_findings:  # the text report on stdout says it already
             typer.echo(f"provscan: {finding.evidence.message}", err=True)
@@ -248,26 +246,27 @@ def _jobs(asked: int | None) -> int:
     return asked or cores
 
 
-def _render(report: Report, output_format: OutputFormat, limits: Limits, *, color: bool) -> str:
-    """The report in ``output_format``; colour only for text on a terminal that wants it."""
-    from provscan.report import to_csv, to_junit, to_sarif, to_text
+def _render(
+    report: Report, output_format: OutputFormat, limits: Limits, *, color: bool
+) -> Iterator[str]:
+    """The report in ``output_format``, in pieces; colour only for text on a terminal that
+    wants it."""
+    from provscan.report import to_csv, to_json, to_junit, to_sarif, to_text
 
     if output_format is OutputFormat.TEXT:
-        return to_text.render(report, color=color and to_text.wants_color(sys.stdout))
+        return to_text.iter_chunks(report, color=color and to_text.wants_color(sys.stdout))
     if output_format is OutputFormat.HTML:
         from provscan.pictures.plan import report_pictures
         from provscan.report import to_html
 
-        return to_html.render(report, report_pictures(report, limits))
+        return iter([to_html.render(report, report_pictures(report, limits))])
     if output_format is OutputFormat.CSV:  # the BOM tells spreadsheet programs it is UTF-8
-        return "\ufeff" + to_csv.render(report)
+        return itertools.chain(["\ufeff"], to_csv.iter_chunks(report))
     if output_format is OutputFormat.JUNIT:
-        return to_junit.render(report)
+        return to_junit.iter_chunks(report)
     if output_format is OutputFormat.SARIF:
-        return to_sarif.render(report)
-    from provscan.report import to_json  # (the CLI streams it: to_json.iter_chunks)
-
-    return to_json.render(report)
+        return iter([to_sarif.render(report)])
+    return to_json.iter_chunks(report)
 
 
 def _load_log(path: Path | None) -> AiLog | None:

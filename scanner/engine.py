@@ -18,6 +18,7 @@ from provscan.ignore import NO_IGNORE, Ignore
 from provscan.limits import Limits
 from provscan.model import FileResult, Report, Settings, Skipped
 from provscan.progress import NO_PROGRESS, Progress
+from provscan.results import Results
 from provscan.walk import Entry, iter_entries
 
 
@@ -69,7 +70,7 @@ def scan_entries(
     if limits is not None:
         limits = capped(limits, entries)
     results = _results(root, entries, settings, limits, backend)
-    files = tuple(_reported(results, progress))
+    files = Results(_reported(results, progress))  # kept on disk past a size: see results
     return Report(
         root=str(root),
         files=files,

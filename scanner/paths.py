@@ -8,6 +8,7 @@ from pathlib import Path
 
 from provscan.asset import Asset
 from provscan.model import FileResult, Report
+from provscan.results import Brief
 
 SOURCE = "source"  # the role of a file from a sources folder (--sources)
 
@@ -34,7 +35,7 @@ def content_id(report: Report, result: FileResult) -> str:
         return result.path
 
 
-def locate(report: Report, result: FileResult) -> Path:
+def locate(report: Report, result: FileResult | Brief) -> Path:
     """Where a reported file is on disk (sources files under their own folder)."""
     root = Path(report.root)
     if result.role == SOURCE:

@@ -155,7 +155,6 @@ _LAZY = {
     ("provscan.cli", "provscan.policy"),
     ("provscan.cli", "provscan.progress"),
     ("provscan.cli", "provscan.report.to_inspect"),
-    ("provscan.cli", "provscan.report.to_json"),
     ("provscan.cli", "provscan.report.to_junit"),
     ("provscan.cli", "provscan.rulebook"),
     ("provscan.cli", "provscan.timeline.cut"),

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from provscan.model import Report
-from provscan.report.to_json import to_dict
+from provscan.report.to_json import file_dicts, finding_dict, run_dict
 
 HEADER = (
     "path", "gate", "verdict", "approval", "rule", "severity", "level", "message", "key",
@@ -35,15 +35,32 @@ _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 
 def render(report: Report) -> str:
     """The CSV text of a whole scan: the header, then the rows."""
+    return "".join(iter_chunks(report))
+
+
+_CHUNK = 1 << 16  # characters written before a piece is handed on
+
+
+def iter_chunks(report: Report) -> Iterator[str]:
+    """The text of :func:`render` in pieces of about 64 KiB, the files read one at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
-    writer.writerows([safe_cell(cell) for cell in row] for row in rows(to_dict(report)))
-    return buffer.getvalue()
+    data = {**run_dict(report), "files": file_dicts(report),
+            "log_findings": [finding_dict(f) for f in report.log_findings],
+            "delivery_findings": [finding_dict(f) for f in report.delivery_findings]}  # fmt: skip
+    for row in rows(data):
+        writer.writerow([safe_cell(cell) for cell in row])
+        if buffer.tell() >= _CHUNK:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def rows(data: dict[str, Any]) -> Iterator[list[str]]:
-    """The raw rows (not yet neutralised), in the order of the header."""
+    """The raw rows (not yet neutralised), in the order of the header (``data["files"]``:
+    any iterable of file entries)."""
     for entry in data["files"]:
         if not entry["findings"]:
             yield _row(entry["path"], entry["gate"], entry["verdict"], entry["approval"], None)

@@ -8,11 +8,11 @@ Stable core for scripts: ``schema_version``, ``files[].path``, ``files[].verdict
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from provscan.model import FileResult, Finding, Gate, Report, Skipped, Source, Verdict
+from provscan.results import Entry, counts_of, items_of
 
 SCHEMA_VERSION = "1.4"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
 # 1.2 added files[].role, options (sources, trace summary) and the trace findings (TRC);
@@ -22,14 +22,39 @@ SCHEMA_VERSION = "1.4"  # 1.1 added the gate (gate, approval, matched_by, final,
 
 
 def to_dict(report: Report) -> dict[str, Any]:
-    """The report as plain JSON-ready data."""
+    """The report as plain JSON-ready data (every file at once: the streaming renderers use
+    :func:`run_dict` and :func:`file_dicts` instead)."""
     return {
         **_run(report),
-        "files": [file_dict(f) for f in report.files],
+        "files": list(file_dicts(report)),
         "log_findings": [finding_dict(f) for f in report.log_findings],
         "delivery_findings": [finding_dict(f) for f in report.delivery_findings],
         "skipped": [skipped_dict(s) for s in report.skipped],
     }
+
+
+def file_dicts(report: Report) -> Iterator[dict[str, Any]]:
+    """Each file's entry, in order, one at a time (a finished entry a catalog kept is parsed
+    from its JSON text)."""
+    for item in items_of(report.files):
+        yield json.loads(item.line) if isinstance(item, Entry) else file_dict(item)
+
+
+def file_lines(report: Report) -> Iterator[str]:
+    """Each file's entry as the JSON report writes it (compact, one line), in order; a
+    finished entry a catalog kept is written as it was kept."""
+    for item in items_of(report.files):
+        yield item.line if isinstance(item, Entry) else file_json(item)
+
+
+def file_json(result: FileResult) -> str:
+    """One file's entry as the JSON report writes it."""
+    return _dumps(file_dict(result))
+
+
+def run_dict(report: Report) -> dict[str, Any]:
+    """The members before the files: the run, its configuration and its counts."""
+    return _run(report)
 
 
 def _run(report: Report) -> dict[str, Any]:
@@ -63,10 +88,10 @@ def source_dict(source: Source | None) -> dict[str, Any] | None:
 
 
 def summary(report: Report) -> dict[str, Any]:
-    """Counts by verdict and by severity of findings."""
-    verdicts = Counter(f.verdict.value for f in report.files)
-    severities = Counter(x.rule.severity.value for f in report.files for x in f.findings)
-    gates = Counter(f.gate.value for f in report.files)
+    """Counts by verdict and by severity of findings (kept as the files arrived, for a
+    Results: no pass over the files)."""
+    counts = counts_of(report.files)
+    verdicts, severities, gates = counts.verdicts, counts.severities, counts.gates
     return {
         "files": len(report.files),
         "by_verdict": {v.value: verdicts.get(v.value, 0) for v in Verdict},
@@ -133,7 +158,7 @@ def iter_chunks(report: Report) -> Iterator[str]:
     """The JSON text of :func:`render` in pieces, one file at a time: written as it is made,
     an archive's report never exists whole in memory."""
     yield _dumps(_run(report), indent=2)[:-2]  # without the closing "\n}"
-    yield from _array("files", (file_dict(f) for f in report.files))
+    yield from _texts("files", file_lines(report))
     yield from _array("log_findings", (finding_dict(f) for f in report.log_findings))
     yield from _array("delivery_findings", (finding_dict(f) for f in report.delivery_findings))
     yield from _array("skipped", (skipped_dict(s) for s in report.skipped))
@@ -141,9 +166,13 @@ def iter_chunks(report: Report) -> Iterator[str]:
 
 
 def _array(key: str, items: Iterator[dict[str, Any]]) -> Iterator[str]:
+    return _texts(key, (_dumps(item) for item in items))
+
+
+def _texts(key: str, texts: Iterator[str]) -> Iterator[str]:
     first = True
-    for item in items:
-        yield (f',\n  "{key}": [\n    ' if first else ",\n    ") + _dumps(item)
+    for text in texts:
+        yield (f',\n  "{key}": [\n    ' if first else ",\n    ") + text
         first = False
     yield f',\n  "{key}": []' if first else "\n  ]"
 

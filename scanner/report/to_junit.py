@@ -16,14 +16,16 @@ undecodable file names) become U+FFFD, so the output always parses.
 
 from __future__ import annotations
 
+import itertools
 import re
 import xml.etree.ElementTree as ET  # building only: parse untrusted XML with defusedxml
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from provscan.model import Report
-from provscan.report.to_json import to_dict
+from provscan.report.to_json import file_dicts, finding_dict, run_dict
 
 SUITE_NAME = "provscan"
 LOG_CLASS = "provscan.ai-use-log"
@@ -50,13 +52,45 @@ class _Case:
 
 def render(report: Report) -> str:
     """The JUnit XML text of a whole scan (UTF-8 declared, newline-terminated)."""
-    data = to_dict(report)
-    cases = [_file_case(entry) for entry in data["files"]]
-    cases += [_log_case(key, group, data["log"]) for key, group in _by_entry(data["log_findings"])]
-    cases += [_delivery_case(f, data["root"]) for f in data["delivery_findings"]]
-    root = _testsuites(data, cases)
+    return "".join(iter_chunks(report))
+
+
+def iter_chunks(report: Report) -> Iterator[str]:
+    """The XML of :func:`render` in pieces, a test case at a time: the suite's counts come
+    from the report's (kept) counts, so no file is held while the cases are written. Each
+    case is indented as ElementTree indents the whole document, so the text is the same."""
+    data = run_dict(report)
+    log_findings = [finding_dict(f) for f in report.log_findings]
+    delivery_findings = [finding_dict(f) for f in report.delivery_findings]
+    whole = [_log_case(key, group, data["log"]) for key, group in _by_entry(log_findings)]
+    whole += [_delivery_case(f, data["root"]) for f in delivery_findings]
+    tests = len(report.files) + len(whole)
+    failures = data["summary"]["by_gate"]["fail"] + sum(1 for c in whole if c.gate == "fail")
+    root = _testsuites(data, tests, failures)
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    if tests == 0:
+        ET.indent(root)
+        yield ET.tostring(root, encoding="unicode") + "\n"
+        return
+    suite = root[0]
+    _element(suite, _PLACE)  # where the cases go, in the document's own indentation
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    head, tail = ET.tostring(root, encoding="unicode").split(f"<{_PLACE} />")
+    yield head
+    cases = itertools.chain((_file_case(entry) for entry in file_dicts(report)), whole)
+    for number, case in enumerate(cases):
+        yield ("\n    " if number else "") + _case_xml(case)
+    yield tail + "\n"
+
+
+_PLACE = "provscan-test-cases"
+
+
+def _case_xml(case: _Case) -> str:
+    """One test case as ElementTree writes it at its depth in the document."""
+    elem = _testcase(None, case)
+    ET.indent(elem, level=2)
+    return ET.tostring(elem, encoding="unicode")
 
 
 def clean(text: str) -> str:
@@ -133,8 +167,9 @@ def finding_line(finding: dict[str, Any]) -> str:
     return line
 
 
-def _testsuites(data: dict[str, Any], cases: list[_Case]) -> ET.Element:
-    counts = _counts(cases, data["duration_s"])
+def _testsuites(data: dict[str, Any], tests: int, failures: int) -> ET.Element:
+    """The document without its test cases."""
+    counts = _counts(tests, failures, data["duration_s"])
     root = _element(None, "testsuites", name=SUITE_NAME, **counts)
     suite = _element(root, "testsuite", name=SUITE_NAME, **counts)
     stamp = _timestamp(data["started"])
@@ -142,15 +177,12 @@ def _testsuites(data: dict[str, Any], cases: list[_Case]) -> ET.Element:
         suite.set("timestamp", stamp)
     _properties(suite, data)
     suite.append(ET.Comment(WARN_NOTE))
-    for case in cases:
-        _testcase(suite, case)
     return root
 
 
-def _counts(cases: list[_Case], duration_s: float) -> dict[str, str]:
-    failures = sum(1 for c in cases if c.gate == "fail")
+def _counts(tests: int, failures: int, duration_s: float) -> dict[str, str]:
     return {
-        "tests": str(len(cases)),
+        "tests": str(tests),
         "failures": str(failures),
         "errors": "0",
         "skipped": "0",
@@ -183,11 +215,12 @@ def _properties(suite: ET.Element, data: dict[str, Any]) -> None:
         _element(props, "property", name=name, value=str(value))
 
 
-def _testcase(suite: ET.Element, case: _Case) -> None:
+def _testcase(suite: ET.Element | None, case: _Case) -> ET.Element:
     elem = _element(suite, "testcase", classname=case.classname, name=case.name)
     if case.gate == "fail":
         _failure(elem, case)
     _element(elem, "system-out", text="\n".join(case.out))
+    return elem
 
 
 def _failure(elem: ET.Element, case: _Case) -> None:

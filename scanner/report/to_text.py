@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
 from provscan.detectors.c2pa_integrity import LEADING
 from provscan.ignore import skipped_summary
 from provscan.model import Report
-from provscan.report.to_json import to_dict
+from provscan.report.to_json import file_dicts, finding_dict, run_dict
+from provscan.results import Brief, briefs_of
 from provscan.text import cells, safe
 
 _VERDICT_WORDS = {
@@ -75,29 +77,35 @@ class _Style:
 def render(report: Report, *, color: bool = False) -> str:
     """Human-readable text for a whole scan; ``color`` adds ANSI colours and aligned columns
     (wants_color says when a stream should get them)."""
-    data = to_dict(report)
+    return "".join(iter_chunks(report, color=color))
+
+
+def iter_chunks(report: Report, *, color: bool = False) -> Iterator[str]:
+    """The text of :func:`render` in pieces, a file at a time: an archive's report is never
+    held whole, nor every file's entry at once."""
+    data = run_dict(report)
     style = _Style(color)
-    columns = _columns(data["files"]) if color else (0, 0, 0)
+    columns = _columns(briefs_of(report.files)) if color else (0, 0, 0)
+    for entry in file_dicts(report):
+        yield "".join(line + "\n" for line in _file_lines(entry, style, columns))
     lines: list[str] = []
-    for entry in data["files"]:
-        lines.extend(_file_lines(entry, style, columns))
-    if data["log_findings"]:
+    if report.log_findings:
         lines.extend(["", "AI-use log:"])
-        lines.extend(_finding_line(f, style) for f in data["log_findings"])
-    if data["delivery_findings"]:
+        lines.extend(_finding_line(finding_dict(f), style) for f in report.log_findings)
+    if report.delivery_findings:
         lines.extend(["", "Delivery:"])
-        lines.extend(_finding_line(f, style) for f in data["delivery_findings"])
+        lines.extend(_finding_line(finding_dict(f), style) for f in report.delivery_findings)
     lines.extend(_summary_lines(report, data, style))
-    return "\n".join(lines) + "\n"
+    yield "\n".join(lines) + "\n"
 
 
-def _columns(files: list[dict[str, Any]]) -> tuple[int, int, int]:
+def _columns(files: Sequence[Brief]) -> tuple[int, int, int]:
     """Widths of the path (capped), format and verdict columns, so verdicts and gates align."""
     if not files:
         return 0, 0, 0
-    path = min(max(cells(safe(f["path"])) for f in files), PATH_COLUMN_MAX)
-    fmt = max(len(safe(f["format"])) + 2 for f in files)
-    verdict = max(len(_VERDICT_WORDS[f["verdict"]]) for f in files)
+    path = min(max(cells(safe(f.path)) for f in files), PATH_COLUMN_MAX)
+    fmt = max(len(safe(f.format)) + 2 for f in files)
+    verdict = max(len(_VERDICT_WORDS[f.verdict.value]) for f in files)
     return path, fmt, verdict
 
 

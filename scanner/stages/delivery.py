@@ -13,6 +13,7 @@ from provscan.findings import make_finding
 from provscan.ignore import skipped_summary
 from provscan.model import Evidence, Report
 from provscan.policy import Policy
+from provscan.results import briefs_of
 from provscan.rules.policy import NOTHING_TO_CHECK
 
 DELIVERABLE = "deliverable"
@@ -20,7 +21,7 @@ DELIVERABLE = "deliverable"
 
 def judge_delivery(report: Report, policy: Policy) -> Report:
     """The report with its findings about the delivery as a whole (none when it is fine)."""
-    if any(f.role == DELIVERABLE for f in report.files):
+    if any(brief.role == DELIVERABLE for brief in briefs_of(report.files)):
         return report
     evidence = Evidence(NOTHING_TO_CHECK.code, nothing_message(report), key="root",
                         value=report.root, details={"skipped": len(report.skipped)})  # fmt: skip

@@ -38,6 +38,7 @@ from provscan.model import (
 )
 from provscan.paths import SOURCE, locate
 from provscan.policy import Policy
+from provscan.results import Results
 from provscan.rulebook import by_code
 from provscan.rules import policy as pol
 from provscan.verdict import decide
@@ -91,12 +92,20 @@ def apply_gate(
     entries = log.entries if log else ()
     usage = _Usage()
     # Every file's matching entries first: a trace hit on a video is approved (or not) by the
-    # entries of the still it shows, which may come later in the report.
+    # entries of the still it shows, which may come later in the report. Two passes over the
+    # files, each reading them back one at a time; only the matches (few: files with AI
+    # evidence) and the files naming another file's material are held between them.
     index = EntryIndex(entries)
-    matched = {r.path: _matches(r, report, log, index, usage) for r in report.files}
-    by_path = {r.path: r for r in report.files}
-    context = _Context(matched, {e.id: e for e in entries}, policy, today, usage, by_path)
-    files = tuple(_judge(r, context) for r in report.files)
+    matched: dict[str, list[tuple[LogEntry, str]]] = {}
+    naming: dict[str, FileResult] = {}
+    for result in report.files:
+        found = _matches(result, report, log, index, usage)
+        if found:
+            matched[result.path] = found
+        if any(_means(f, Gating.BY_REFERENCE) for f in result.findings):
+            naming[result.path] = result
+    context = _Context(matched, {e.id: e for e in entries}, policy, today, usage, naming)
+    files = _judged(report.files, context)
     log_findings = tuple(_hygiene(entries, usage, policy, today)) if log else ()
     return replace(
         report,
@@ -116,7 +125,15 @@ class _Context:
     policy: Policy
     today: dt.date
     usage: _Usage
-    files: dict[str, FileResult]  # report path -> result (a reference's own trace hits)
+    # report path -> result, for the files whose findings name another file's material: a
+    # trace hit on a clip or track file is approved by the entries of what that file shows
+    files: dict[str, FileResult]
+
+
+def _judged(files: Sequence[FileResult], ctx: _Context) -> Sequence[FileResult]:
+    """Every file judged, in order; a Results stays one (its files are not all held)."""
+    judged = (_judge(result, ctx) for result in files)
+    return Results(judged, held=files.held) if isinstance(files, Results) else tuple(judged)
 
 
 def _matches(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import posixpath
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -42,6 +42,7 @@ from provscan.imf.package import (
 )
 from provscan.model import Confidence, Evidence, FileResult, Report, Rule, Verdict
 from provscan.paths import content_id, locate
+from provscan.results import briefs_of, with_changes
 from provscan.rules import imf as rules
 from provscan.verdict import with_findings
 
@@ -78,10 +79,11 @@ def apply_imf(report: Report) -> Report:
     """The report with IMF findings on the packages' CPLs, track files and documents, and a
     summary of each package in ``options["imf"]`` (unchanged when there is no package)."""
     clock = time.perf_counter()
-    stage = _Stage(report)
-    packages = [stage.load(result) for result in _assetmaps(report)]
-    if not packages:
+    assetmaps = list(_assetmaps(report))
+    if not assetmaps:  # decided from the paths alone: no result is read back
         return report
+    stage = _Stage(report)
+    packages = [stage.load(report.files[index]) for index in assetmaps]
     referenced = stage.place(packages)
     summary = [stage.finish(package, referenced) for package in packages]
     files = stage.files_with_findings()
@@ -94,16 +96,17 @@ def apply_imf(report: Report) -> Report:
     )
 
 
-def _assetmaps(report: Report) -> Iterator[FileResult]:
-    """The deliverable's ASSETMAP files, one per folder (the first in walk order)."""
+def _assetmaps(report: Report) -> Iterator[int]:
+    """Where the deliverable's ASSETMAP files are in the report, one per folder (the first
+    in walk order)."""
     seen: set[str] = set()
-    for result in report.files:
-        if result.role != DELIVERABLE:
+    for index, brief in enumerate(briefs_of(report.files)):
+        if brief.role != DELIVERABLE:
             continue
-        folder, name = posixpath.split(result.path)
+        folder, name = posixpath.split(brief.path)
         if name.lower() in ASSETMAP_NAMES and folder not in seen:
             seen.add(folder)
-            yield result
+            yield index
 
 
 class _Stage:
@@ -312,10 +315,12 @@ class _Stage:
     def _add(self, result: FileResult, rule: Rule, ev: Evidence, discriminator: str = "") -> None:
         self.added.setdefault(result.path, []).append(_New(rule, ev, discriminator))
 
-    def files_with_findings(self) -> tuple[FileResult, ...]:
+    def files_with_findings(self) -> Sequence[FileResult]:
         """Every file of the report, with its new findings and its verdict decided again."""
-        return tuple(self._with(r) if r.path in self.added and r.role == DELIVERABLE else r
-                     for r in self.report.files)  # fmt: skip
+        changes = {i: self._with(self.by_path[b.path])
+                   for i, b in enumerate(briefs_of(self.report.files))
+                   if b.path in self.added and b.role == DELIVERABLE}  # fmt: skip
+        return with_changes(self.report.files, changes)
 
     def _with(self, result: FileResult) -> FileResult:
         identity = content_id(self.report, result)

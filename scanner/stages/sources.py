@@ -9,7 +9,7 @@ it. The label is the folder's name (made unique when two folders share one).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,9 +17,10 @@ from provscan.backend import LOCAL, Backend
 from provscan.engine import scan_entries
 from provscan.ignore import NO_IGNORE, Ignore
 from provscan.limits import Limits
-from provscan.model import FileResult, Report, Settings, Skipped
+from provscan.model import FileResult, Report, Settings, Skipped, evolve
 from provscan.paths import SOURCE, source_labels
 from provscan.progress import NO_PROGRESS, Progress
+from provscan.results import joined
 from provscan.walk import iter_entries
 
 
@@ -48,18 +49,25 @@ def scan_sources(
         walked[label] = list(iter_entries(folder, (ignores or {}).get(folder, NO_IGNORE), found))
         skipped.extend(replace(s, path=f"{label}/{s.path}") for s in found)
     progress.stage("sources", sum(len(entries) for entries in walked.values()))
-    extra: list[FileResult] = []
+    files = report.files
     seconds = report.duration_s + time.perf_counter() - clock  # the walks count too
     for label, folder in labels.items():
         labelled = _Labelled(progress, label)
         scanned = scan_entries(folder, walked[label], settings, limits, labelled,
                                backend=backend)  # fmt: skip
         seconds += scanned.duration_s
-        extra.extend(replace(f, path=f"{label}/{f.path}", role=SOURCE) for f in scanned.files)
+        files = joined(files, _labelled(scanned.files, label))
     roots = {label: str(folder.resolve()) for label, folder in labels.items()}
     options = {**report.options, "sources": roots}
-    return replace(report, files=(*report.files, *extra), options=options,
-                   duration_s=round(seconds, 3), skipped=(*report.skipped, *skipped))  # fmt: skip
+    return replace(report, files=files, options=options, duration_s=round(seconds, 3),
+                   skipped=(*report.skipped, *skipped))  # fmt: skip
+
+
+def _labelled(files: Iterable[FileResult], label: str) -> Iterator[FileResult]:
+    """A sources folder's results under their report path (``<label>/<path>``), role
+    ``source``, one at a time (an archive's sources are not all held at once)."""
+    for result in files:
+        yield evolve(result, path=f"{label}/{result.path}", role=SOURCE)
 
 
 class _Labelled:

@@ -11,7 +11,7 @@ even though the rendered file carries no marker at all.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -32,6 +32,7 @@ from provscan.model import (
 )
 from provscan.paths import SOURCE, content_id, locate
 from provscan.progress import NO_PROGRESS, Progress
+from provscan.results import Brief, briefs_of, with_changes
 from provscan.rules import trace as rules
 from provscan.timecode import to_timecode
 from provscan.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
@@ -59,40 +60,48 @@ def apply_trace(
     file searched, when there is a search. With a ``cache`` (the catalog), a file already
     searched for the same references, by content, is not decoded again."""
     clock = time.perf_counter()
-    files = list(report.files)
-    specs = list(_still_specs(report)) + list(_log_specs(log))
-    jobs = list(_jobs(report, {s.name for s in specs}))
+    briefs = briefs_of(report.files)
+    specs = list(_still_specs(report, briefs)) + list(_log_specs(log))
+    jobs = list(_jobs(report, briefs, {s.name for s in specs}))
     summary: dict[str, Any] = {"references": len(specs), "searched": len(jobs)}
+    files = report.files
     if specs and jobs:
         progress.stage("tracing", len(jobs))  # before the references load: that takes a while
-        search = _Search(report, files, specs, cache)
+        search = _Search(report, briefs, specs, jobs, cache)
         summary.update(search.run(jobs, limits, progress))
+        files = with_changes(files, search.changed)
     summary["seconds"] = round(time.perf_counter() - clock, 3)
     return replace(
         report,
-        files=tuple(files),
+        files=files,
         duration_s=round(report.duration_s + summary["seconds"], 3),
         options={**report.options, "trace": summary},
     )
 
 
 class _Search:
-    """One trace run: cached answers first, the rest searched in the isolated worker."""
+    """One trace run: cached answers first, the rest searched in the isolated worker. Only
+    the references' and the searched files' results are read back (``files``), and the
+    results it changes are collected in ``changed`` (by index in the report)."""
 
     def __init__(
         self,
         report: Report,
-        files: list[FileResult],
+        briefs: Sequence[Brief],
         specs: list[ReferenceSpec],
+        jobs: list[Job],
         cache: TraceCache | None,
     ) -> None:
-        self.report, self.files, self.specs, self.cache = report, files, specs, cache
-        self.where = {f.path: i for i, f in enumerate(files)}
+        self.report, self.specs, self.cache = report, specs, cache
+        wanted = {s.name for s in specs} | {job.rel for job in jobs}
+        self.where = {b.path: i for i, b in enumerate(briefs) if b.path in wanted}
+        self.changed: dict[int, FileResult] = {}
+        self.files = _Files(report.files, self.changed, self.where)
         self.key = cache.references_key(specs, self._sha) if cache else ""
 
     def _sha(self, name: str) -> str:
-        index = self.where.get(name)
-        return self.files[index].sha256 if index is not None else ""
+        result = self.files.get(name)
+        return result.sha256 if result is not None else ""
 
     def run(self, jobs: list[Job], limits: Limits, progress: Progress) -> dict[str, Any]:
         """Search (or recall) every job; the summary's counts. Only lasting answers are
@@ -120,10 +129,10 @@ class _Search:
         return {"unusable_references": len(refused), "recalled": len(jobs) - len(todo)}
 
     def _evidence(self, outcome: Outcome) -> Iterator[Evidence]:
-        return _evidence(outcome, self.files, self.where)
+        return _evidence(outcome, self.files)
 
     def _recalled(self, job: Job, progress: Progress) -> bool:
-        result = self.files[self.where[job.rel]]
+        result = self.files[job.rel]
         if self.cache is None or not result.sha256:
             return False
         found = self.cache.recall(self.key, result.sha256, job.kind)
@@ -146,25 +155,52 @@ class _Search:
         return sum(1 for k in known if k)
 
     def _apply(self, rel: str, evidence: list[Evidence]) -> tuple[Finding, ...]:
-        index = self.where[rel]
-        findings = _findings(self.files[index], evidence, self.report)
+        findings = _findings(self.files[rel], evidence, self.report)
         self._set(rel, findings)
         return findings
 
     def _set(self, rel: str, findings: tuple[Finding, ...]) -> None:
-        index = self.where[rel]
-        self.files[index] = with_findings(self.files[index], findings)
+        if findings:  # (no new finding: the result stays as it is)
+            self.changed[self.where[rel]] = with_findings(self.files[rel], findings)
 
     def _remember(self, rel: str, kind: str, findings: tuple[Finding, ...]) -> None:
-        sha = self.files[self.where[rel]].sha256
+        sha = self.files[rel].sha256
         if self.cache is not None and sha:
             self.cache.remember(self.key, sha, kind, findings)
 
 
-def _still_specs(report: Report) -> Iterator[ReferenceSpec]:
-    for result in report.files:
-        if result.kind is MediaKind.IMAGE and result.verdict in AI_REFERENCE:
-            yield ReferenceSpec(result.path, path=str(locate(report, result)))
+class _Files:
+    """The results a search reads, by report path: the changed one when there is one, else
+    read back from the report once (at archive scale they are on disk)."""
+
+    def __init__(
+        self, files: Sequence[FileResult], changed: dict[int, FileResult], where: dict[str, int]
+    ) -> None:
+        self.files, self.changed, self.where = files, changed, where
+        self.read: dict[int, FileResult] = {}
+
+    def get(self, path: str) -> FileResult | None:
+        """The result at ``path``, or None when the search does not know it."""
+        index = self.where.get(path)
+        if index is None:
+            return None
+        if index in self.changed:
+            return self.changed[index]
+        if index not in self.read:
+            self.read[index] = self.files[index]
+        return self.read[index]
+
+    def __getitem__(self, path: str) -> FileResult:
+        found = self.get(path)
+        if found is None:
+            raise KeyError(path)
+        return found
+
+
+def _still_specs(report: Report, briefs: Sequence[Brief]) -> Iterator[ReferenceSpec]:
+    for brief in briefs:
+        if brief.kind is MediaKind.IMAGE and brief.verdict in AI_REFERENCE:
+            yield ReferenceSpec(brief.path, path=str(locate(report, brief)))
 
 
 def _log_specs(log: AiLog | None) -> Iterator[ReferenceSpec]:
@@ -175,20 +211,20 @@ def _log_specs(log: AiLog | None) -> Iterator[ReferenceSpec]:
                                 entry=entry.id)  # fmt: skip
 
 
-def _jobs(report: Report, references: set[str]) -> Iterator[Job]:
+def _jobs(report: Report, briefs: Sequence[Brief], references: set[str]) -> Iterator[Job]:
     """Deliverable videos (all readable ones) and deliverable stills that are not references
     (nor camera raws)."""
-    for result in report.files:
-        if result.role == SOURCE or result.kind not in _SEARCHABLE:
+    for brief in briefs:
+        if brief.role == SOURCE or brief.kind not in _SEARCHABLE:
             continue
-        if result.verdict is Verdict.UNREADABLE or result.path in references:
+        if brief.verdict is Verdict.UNREADABLE or brief.path in references:
             continue
-        if result.kind is MediaKind.IMAGE and PurePosixPath(result.path).suffix.lower() in (
+        if brief.kind is MediaKind.IMAGE and PurePosixPath(brief.path).suffix.lower() in (
             _CAMERA_RAW
         ):
             continue
-        kind = "video" if result.kind is MediaKind.VIDEO else "still"
-        yield Job(kind, str(locate(report, result)), result.path)
+        kind = "video" if brief.kind is MediaKind.VIDEO else "still"
+        yield Job(kind, str(locate(report, brief)), brief.path)
 
 
 def _findings(result: FileResult, evidence: list[Evidence], report: Report) -> tuple[Finding, ...]:
@@ -202,9 +238,7 @@ def _refused(why: str) -> list[Evidence]:
     return [Evidence(rules.UNUSABLE_REFERENCE.code, f"not traced: {why}", key="reference")]
 
 
-def _evidence(
-    outcome: Outcome, files: list[FileResult], where: dict[str, int]
-) -> Iterator[Evidence]:
+def _evidence(outcome: Outcome, files: _Files) -> Iterator[Evidence]:
     if outcome.error:
         yield Evidence(rules.TRACE_FAILED.code, f"not searched for AI stills: {outcome.error}",
                        key="trace")  # fmt: skip
@@ -216,17 +250,17 @@ def _evidence(
     if outcome.result is None:  # no moving pictures in it: nothing to search
         return
     if outcome.job.kind == "still":
-        own = where.get(outcome.job.rel)
-        signed = own is not None and _has_own_credentials(files[own])
+        own = files.get(outcome.job.rel)
+        signed = own is not None and _has_own_credentials(own)
         for match in outcome.result:
-            reference = _reference(files, where, match.reference)
+            reference = files.get(match.reference)
             if signed and (reference is None or reference.verdict is not Verdict.AI_GENERATED):
                 continue  # not a stripped copy: it carries its own signed provenance
             yield _still_evidence(match, reference)
         return
     result = outcome.result
     for hit in result.hits:
-        yield _video_evidence(hit, result.facts, _reference(files, where, hit.reference))
+        yield _video_evidence(hit, result.facts, files.get(hit.reference))
     if result.stats.errors:
         first = result.stats.errors[0]
         yield Evidence(rules.TRACE_FAILED.code, f"parts of the video did not decode ({first}; "
@@ -239,11 +273,6 @@ def _has_own_credentials(result: FileResult) -> bool:
     copy "with the markers stripped": its manifest answers for it. Against an AI-edited
     reference (mostly a real picture) it is most often the picture the edit started from."""
     return any(f.rule.code == "C2P012" for f in result.findings)
-
-
-def _reference(files: list[FileResult], where: dict[str, int], name: str) -> FileResult | None:
-    index = where.get(name)
-    return files[index] if index is not None else None
 
 
 def _provenance(reference: FileResult | None) -> tuple[str, list[str], Confidence]:

@@ -1,0 +1,310 @@
+"""The files of a report, in walk order: a sequence an archive of files can afford.
+
+A scan of a hundred thousand files must not hold a hundred thousand results in memory, yet
+its stages and renderers go through them several times, in order. So:
+
+- The first ``held`` results appended are kept as objects; each later one is pickled into
+  an unnamed temporary file (gone when the last sequence using it is) and read back, one at
+  a time, when it is asked for.
+- A file can also be appended as its finished report *entry*: the JSON text of its report
+  entry (what every renderer derives from) with its gate contribution. That is what a
+  catalog keeps of a judged file, and gives back when a re-scan finds it unchanged under
+  the same run context: the JSON report writes the text as it is, the other renderers
+  parse it, and a reader that wants a FileResult gets one rebuilt by the entry's
+  ``rebuild`` function.
+- Counts by verdict, gate, severity and role are kept as files arrive, so the delivery's
+  gate and the report's summary never take a pass over the files.
+- Each file's :class:`Brief` (path, kind, format, role, verdict, gate) stays in memory: the
+  stages choose the few files they work on from it, without reading the others back.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, overload
+
+from provscan.model import FileResult, Gate, MediaKind, Verdict
+
+HELD = 20_000  # results kept as objects (~1 KB each); beyond, they are pickled to disk
+_SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """What the stages need to know of a file to decide whether to read it back."""
+
+    path: str
+    kind: MediaKind
+    format: str
+    role: str
+    verdict: Verdict
+    gate: Gate
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A finished file as its report entry: the JSON text of ``to_json.file_dict``, the
+    brief, its findings' severities (error, warning, info) and what else a reader needs to
+    rebuild the FileResult (``extra``, understood by ``rebuild``)."""
+
+    line: str
+    brief: Brief
+    severities: tuple[int, int, int]
+    extra: str
+    rebuild: Callable[[str, str], FileResult]
+
+
+@dataclass(frozen=True, slots=True)
+class _Spilled:
+    """A record written to the spool: where it starts and how long it is."""
+
+    offset: int
+    length: int
+
+
+class _Spool:
+    """An unnamed temporary file that records are appended to and read back from."""
+
+    def __init__(self) -> None:
+        self.file: IO[bytes] = tempfile.TemporaryFile(prefix="provscan-")  # noqa: SIM115
+        self.end = 0
+
+    def write(self, record: object) -> _Spilled:
+        data = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+        os.pwrite(self.file.fileno(), data, self.end)
+        spilled = _Spilled(self.end, len(data))
+        self.end += len(data)
+        return spilled
+
+    def read(self, spilled: _Spilled) -> Any:
+        return pickle.loads(os.pread(self.file.fileno(), spilled.length, spilled.offset))
+
+
+@dataclass(slots=True)
+class Counts:
+    """Files by verdict, by gate and by role, and findings by severity."""
+
+    verdicts: Counter[str]
+    gates: Counter[str]
+    roles: Counter[str]
+    severities: Counter[str]
+
+    @classmethod
+    def empty(cls) -> Counts:
+        """No file counted yet."""
+        return cls(Counter(), Counter(), Counter(), Counter())
+
+    def add(self, brief: Brief, severities: tuple[int, int, int], sign: int = 1) -> None:
+        """Count one file (``sign`` -1: uncount it)."""
+        self.verdicts[brief.verdict.value] += sign
+        self.gates[brief.gate.value] += sign
+        self.roles[brief.role] += sign
+        for name, count in zip(_SEVERITIES, severities, strict=True):
+            self.severities[name] += sign * count
+
+    def copy(self) -> Counts:
+        """An independent copy."""
+        return Counts(self.verdicts.copy(), self.gates.copy(), self.roles.copy(),
+                      self.severities.copy())  # fmt: skip
+
+    @property
+    def worst_gate(self) -> Gate:
+        """The worst gate of any file counted (pass when none is)."""
+        for gate in (Gate.FAIL, Gate.WARN):
+            if self.gates[gate.value] > 0:
+                return gate
+        return Gate.PASS
+
+
+def brief_of(result: FileResult) -> Brief:
+    """The brief of a result."""
+    return Brief(result.path, result.kind, result.format, result.role, result.verdict,
+                 result.gate)  # fmt: skip
+
+
+def severities_of(result: FileResult) -> tuple[int, int, int]:
+    """How many of the result's findings are errors, warnings and infos."""
+    counted = Counter(f.rule.severity.value for f in result.findings)
+    return counted["error"], counted["warning"], counted["info"]
+
+
+Record = FileResult | Entry | _Spilled
+
+
+class Results(Sequence[FileResult]):
+    """The files of a report in walk order (see the module docstring)."""
+
+    def __init__(self, results: Iterable[FileResult | Entry] = (), held: int | None = None) -> None:
+        """A sequence of ``results`` (consumed in order); past ``held`` records (default
+        ``HELD``), spilled to disk."""
+        self._held = HELD if held is None else held
+        self._records: list[Record] = []
+        self._briefs: list[Brief] = []
+        self._spool: _Spool | None = None
+        self._kept = 0  # records held as objects
+        self.counts = Counts.empty()
+        for item in results:
+            self.append(item)
+
+    # --- building ---------------------------------------------------------------------
+
+    def append(self, item: FileResult | Entry) -> None:
+        """Add a file at the end (a result, or a finished entry)."""
+        if isinstance(item, Entry):
+            brief, severities = item.brief, item.severities
+        else:
+            brief, severities = brief_of(item), severities_of(item)
+        self._briefs.append(brief)
+        self.counts.add(brief, severities)
+        self._records.append(self._store(item))
+
+    def _store(self, item: FileResult | Entry) -> Record:
+        if self._kept < self._held:
+            self._kept += 1
+            return item
+        if self._spool is None:
+            self._spool = _Spool()
+        return self._spool.write(item)
+
+    def replaced(self, changes: Mapping[int, FileResult | Entry]) -> Results:
+        """A new sequence, sharing this one's storage, with the files at the given indexes
+        replaced (a stage that changes a few files out of many)."""
+        if not changes:
+            return self
+        other = self._copy()
+        for index, item in changes.items():
+            old = self._item(index)
+            old_severities = old.severities if isinstance(old, Entry) else severities_of(old)
+            other.counts.add(other._briefs[index], old_severities, -1)
+            brief = item.brief if isinstance(item, Entry) else brief_of(item)
+            severities = item.severities if isinstance(item, Entry) else severities_of(item)
+            other.counts.add(brief, severities)
+            other._briefs[index] = brief
+            other._records[index] = item
+        return other
+
+    def joined(self, more: Iterable[FileResult | Entry]) -> Results:
+        """A new sequence: these files, then ``more``."""
+        other = self._copy()
+        for item in more:
+            other.append(item)
+        return other
+
+    def _copy(self) -> Results:
+        other = Results(held=self._held)
+        other._records, other._briefs = list(self._records), list(self._briefs)
+        other._spool, other._kept, other.counts = self._spool, self._kept, self.counts.copy()
+        return other
+
+    # --- reading ----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, index: int) -> FileResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[FileResult, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> FileResult | tuple[FileResult, ...]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        return _result(self._item(index))
+
+    def __iter__(self) -> Iterator[FileResult]:
+        for index in range(len(self._records)):
+            yield _result(self._item(index))
+
+    def __repr__(self) -> str:
+        return f"Results({len(self)} files)"
+
+    @property
+    def held(self) -> int:
+        """How many records this sequence keeps as objects before it spills to disk."""
+        return self._held
+
+    @property
+    def worst_gate(self) -> Gate:
+        """The worst gate of any file (pass when there is none)."""
+        return self.counts.worst_gate
+
+    def briefs(self) -> Sequence[Brief]:
+        """Every file's brief, in order (nothing is read back)."""
+        return self._briefs
+
+    def items(self) -> Iterator[FileResult | Entry]:
+        """Every file as stored: a FileResult, or a finished Entry (its JSON text at hand)."""
+        for index in range(len(self._records)):
+            yield self._item(index)
+
+    def item(self, index: int) -> FileResult | Entry:
+        """One file as stored (see ``items``)."""
+        return self._item(index)
+
+    def _item(self, index: int) -> FileResult | Entry:
+        record = self._records[index]
+        if isinstance(record, _Spilled):
+            assert self._spool is not None  # a spilled record was written to it
+            item: FileResult | Entry = self._spool.read(record)
+            return item
+        return record
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as the plain tuple of its results (a temporary file cannot travel)."""
+        return (tuple, (tuple(self),))
+
+
+def _result(item: FileResult | Entry) -> FileResult:
+    return item.rebuild(item.line, item.extra) if isinstance(item, Entry) else item
+
+
+def counts_of(files: Sequence[FileResult]) -> Counts:
+    """The counts of any sequence of results (kept by Results, computed for others)."""
+    if isinstance(files, Results):
+        return files.counts
+    counts = Counts.empty()
+    for result in files:
+        counts.add(brief_of(result), severities_of(result))
+    return counts
+
+
+def briefs_of(files: Sequence[FileResult]) -> Sequence[Brief]:
+    """Every file's brief (kept by Results, computed for others)."""
+    if isinstance(files, Results):
+        return files.briefs()
+    return [brief_of(result) for result in files]
+
+
+def items_of(files: Sequence[FileResult]) -> Iterator[FileResult | Entry]:
+    """Every file as stored: a Results' entries stay entries (see Results.items)."""
+    if isinstance(files, Results):
+        return files.items()
+    return iter(files)
+
+
+def with_changes(
+    files: Sequence[FileResult], changes: Mapping[int, FileResult]
+) -> Sequence[FileResult]:
+    """``files`` with the results at the given indexes replaced (a Results shares its
+    storage with the new sequence; a tuple is copied)."""
+    if isinstance(files, Results):
+        return files.replaced(changes)
+    if not changes:
+        return files
+    out = list(files)
+    for index, result in changes.items():
+        out[index] = result
+    return tuple(out)
+
+
+def joined(files: Sequence[FileResult], more: Iterable[FileResult]) -> Sequence[FileResult]:
+    """``files`` then ``more`` (a Results keeps streaming; a tuple stays a tuple)."""
+    if isinstance(files, Results):
+        return files.joined(more)
+    return (*files, *more)
