@@ -8,7 +8,7 @@ one-file ``provscan inspect`` analyses in this process and needs none of them (s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,12 +24,24 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Backend:
-    """``catalog``: reuse and record evidence; ``dask``: a scheduler address to analyse on."""
+    """``catalog``: reuse and record evidence; ``dask``: a scheduler address to analyse on;
+    ``context``: the run context under which the catalog's finished entries of unchanged
+    files are reused (scanner.catalog.context; "": none is)."""
 
     catalog: Catalog | None = None
     catalog_path: Path | None = None
     dask: str = ""
     stats: Stats | None = field(default=None)
+    context: str = ""
+
+    def under(self, prefix: str) -> Backend:
+        """The backend for the root reported under ``prefix`` ("" for the deliverable,
+        "<label>/" for a sources folder): its entries were kept under their own context."""
+        if not self.context:
+            return self
+        from provscan.catalog.context import refined
+
+        return replace(self, context=refined(self.context, prefix))
 
 
 LOCAL = Backend()

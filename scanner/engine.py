@@ -18,6 +18,7 @@ from provscan.ignore import NO_IGNORE, Ignore
 from provscan.limits import Limits
 from provscan.model import FileResult, Report, Settings, Skipped
 from provscan.progress import NO_PROGRESS, Progress
+from provscan.results import Entry as Finished
 from provscan.results import Results
 from provscan.walk import Entry, iter_entries
 
@@ -94,20 +95,27 @@ def _results(
     settings: Settings,
     limits: Limits | None,
     backend: Backend,
-) -> Iterator[FileResult]:
+) -> Iterator[FileResult | Finished]:
     if backend.catalog is None or backend.stats is None:
         return analyse_entries(iter(entries), settings, limits, backend)
     from provscan.catalog.scan import catalogued  # only a catalogued run needs it (start-up)
 
     settings = replace(settings, identities=True)  # the catalog keeps hashes for the log
     return catalogued(root, entries, backend.catalog, backend.stats,
-                      lambda todo: analyse_entries(todo, settings, limits, backend))  # fmt: skip
+                      lambda todo: analyse_entries(todo, settings, limits, backend),
+                      backend.context)  # fmt: skip
 
 
-def _reported(results: Iterator[FileResult], progress: Progress) -> Iterator[FileResult]:
+def _reported(
+    results: Iterator[FileResult | Finished], progress: Progress
+) -> Iterator[FileResult | Finished]:
     """``results`` passed through, compacted (repeated evidence shared) and each told to
-    ``progress`` as it arrives."""
+    ``progress`` as it arrives (a finished entry a catalog kept, as it is)."""
     compactor = Compactor()
     for result in results:
+        if isinstance(result, Finished):
+            progress.advance(result.brief.path)
+            yield result
+            continue
         progress.advance(result.path)
         yield compactor.result(result)

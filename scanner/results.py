@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import struct
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -30,13 +31,15 @@ from typing import IO, Any, overload
 
 from provscan.model import FileResult, Gate, MediaKind, Verdict
 
-HELD = 20_000  # results kept as objects (~1 KB each); beyond, they are pickled to disk
+HELD = 20_000  # results kept as objects (~1 KB each); beyond, they are written to disk
 _SEVERITIES = ("error", "warning", "info")
+_BLOCK = 1 << 20  # the spool is written and read ahead in blocks of this size
 
 
 @dataclass(frozen=True, slots=True)
 class Brief:
-    """What the stages need to know of a file to decide whether to read it back."""
+    """What the stages need to know of a file to decide whether to read it back;
+    ``finished``: the file is a finished entry (judged in an earlier run, kept)."""
 
     path: str
     kind: MediaKind
@@ -44,45 +47,72 @@ class Brief:
     role: str
     verdict: Verdict
     gate: Gate
+    finished: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
     """A finished file as its report entry: the JSON text of ``to_json.file_dict``, the
     brief, its findings' severities (error, warning, info) and what else a reader needs to
-    rebuild the FileResult (``extra``, understood by ``rebuild``)."""
+    rebuild the FileResult (``extra``, understood by ``rebuild``). ``stored``: it came from
+    a catalog as it was (nothing to write back)."""
 
     line: str
     brief: Brief
     severities: tuple[int, int, int]
     extra: str
     rebuild: Callable[[str, str], FileResult]
+    stored: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class _Spilled:
-    """A record written to the spool: where it starts and how long it is."""
-
-    offset: int
-    length: int
+# A spilled record is one int: its offset in the spool << 32 | its length. Its bytes start
+# with a tag: b"P" and a pickled FileResult, or b"E" and an entry's texts (see _entry_bytes).
+_RESULT, _ENTRY = b"P", b"E"
+_ENTRY_HEAD = struct.Struct("<?IIII")  # stored, severities (3), length of the line
 
 
 class _Spool:
-    """An unnamed temporary file that records are appended to and read back from."""
+    """An unnamed temporary file that records are appended to (in blocks) and read back
+    from (a block read ahead, for the passes that go through the files in order)."""
 
     def __init__(self) -> None:
         self.file: IO[bytes] = tempfile.TemporaryFile(prefix="provscan-")  # noqa: SIM115
-        self.end = 0
+        self.flushed = 0  # bytes on disk
+        self.pending = bytearray()  # bytes after those, not yet written
+        self.ahead = b""  # the block read last, and where it starts
+        self.ahead_at = 0
 
-    def write(self, record: object) -> _Spilled:
-        data = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
-        os.pwrite(self.file.fileno(), data, self.end)
-        spilled = _Spilled(self.end, len(data))
-        self.end += len(data)
-        return spilled
+    def write(self, data: bytes) -> int:
+        """Append ``data``; where it is (offset << 32 | length)."""
+        offset = self.flushed + len(self.pending)
+        self.pending += data
+        if len(self.pending) >= _BLOCK:
+            self._flush()
+        return offset << 32 | len(data)
 
-    def read(self, spilled: _Spilled) -> Any:
-        return pickle.loads(os.pread(self.file.fileno(), spilled.length, spilled.offset))
+    def _flush(self) -> None:
+        os.pwrite(self.file.fileno(), self.pending, self.flushed)
+        self.flushed += len(self.pending)
+        self.pending = bytearray()
+
+    def read(self, where: int) -> bytes:
+        """The bytes written at ``where`` (see write)."""
+        offset, length = where >> 32, where & 0xFFFFFFFF
+        if offset >= self.flushed:
+            start = offset - self.flushed
+            return bytes(self.pending[start : start + length])
+        start = offset - self.ahead_at
+        if start < 0 or start + length > len(self.ahead):
+            self.ahead_at = offset
+            self.ahead = os.pread(self.file.fileno(), max(_BLOCK, length), offset)
+            start = 0
+        return self.ahead[start : start + length]
+
+
+def _entry_bytes(entry: Entry) -> bytes:
+    line = entry.line.encode("utf-8", "surrogatepass")
+    extra = entry.extra.encode("utf-8", "surrogatepass")
+    return _ENTRY + _ENTRY_HEAD.pack(entry.stored, *entry.severities, len(line)) + line + extra
 
 
 @dataclass(slots=True)
@@ -133,7 +163,7 @@ def severities_of(result: FileResult) -> tuple[int, int, int]:
     return counted["error"], counted["warning"], counted["info"]
 
 
-Record = FileResult | Entry | _Spilled
+Record = FileResult | Entry | int  # an int: where a spilled record is in the spool
 
 
 class Results(Sequence[FileResult]):
@@ -147,6 +177,7 @@ class Results(Sequence[FileResult]):
         self._briefs: list[Brief] = []
         self._spool: _Spool | None = None
         self._kept = 0  # records held as objects
+        self._rebuild: Callable[[str, str], FileResult] | None = None  # of spilled entries
         self.counts = Counts.empty()
         for item in results:
             self.append(item)
@@ -169,7 +200,10 @@ class Results(Sequence[FileResult]):
             return item
         if self._spool is None:
             self._spool = _Spool()
-        return self._spool.write(item)
+        if isinstance(item, Entry):
+            self._rebuild = item.rebuild  # (one rebuild function serves every entry)
+            return self._spool.write(_entry_bytes(item))
+        return self._spool.write(_RESULT + pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
 
     def replaced(self, changes: Mapping[int, FileResult | Entry]) -> Results:
         """A new sequence, sharing this one's storage, with the files at the given indexes
@@ -199,6 +233,7 @@ class Results(Sequence[FileResult]):
         other = Results(held=self._held)
         other._records, other._briefs = list(self._records), list(self._briefs)
         other._spool, other._kept, other.counts = self._spool, self._kept, self.counts.copy()
+        other._rebuild = self._rebuild
         return other
 
     # --- reading ----------------------------------------------------------------------
@@ -249,11 +284,20 @@ class Results(Sequence[FileResult]):
 
     def _item(self, index: int) -> FileResult | Entry:
         record = self._records[index]
-        if isinstance(record, _Spilled):
-            assert self._spool is not None  # a spilled record was written to it
-            item: FileResult | Entry = self._spool.read(record)
-            return item
-        return record
+        if not isinstance(record, int):
+            return record
+        assert self._spool is not None  # a spilled record was written to it
+        data = self._spool.read(record)
+        if data[:1] == _RESULT:
+            result: FileResult = pickle.loads(data[1:])
+            return result
+        assert self._rebuild is not None  # set when the first entry was spilled
+        stored, error, warning, info, size = _ENTRY_HEAD.unpack_from(data, 1)
+        body = data[1 + _ENTRY_HEAD.size :]
+        line = body[:size].decode("utf-8", "surrogatepass")
+        extra = body[size:].decode("utf-8", "surrogatepass")
+        brief = self._briefs[index]
+        return Entry(line, brief, (error, warning, info), extra, self._rebuild, stored)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as the plain tuple of its results (a temporary file cannot travel)."""
@@ -303,8 +347,9 @@ def with_changes(
     return tuple(out)
 
 
-def joined(files: Sequence[FileResult], more: Iterable[FileResult]) -> Sequence[FileResult]:
-    """``files`` then ``more`` (a Results keeps streaming; a tuple stays a tuple)."""
+def joined(files: Sequence[FileResult], more: Iterable[FileResult | Entry]) -> Sequence[FileResult]:
+    """``files`` then ``more`` (a Results keeps streaming; a tuple stays a tuple, and its
+    ``more`` can only hold results: finished entries live in a Results)."""
     if isinstance(files, Results):
         return files.joined(more)
-    return (*files, *more)
+    return (*files, *(_result(item) for item in more))

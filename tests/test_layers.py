@@ -162,6 +162,7 @@ _LAZY = {
     ("provscan.cli", "provscan.trustlists"),
     # the worker pool, the Dask client and the catalog (SQLite, the code fingerprints) only
     # for the runs that use them: a one-file inspect analyses in its own process
+    ("provscan.backend", "provscan.catalog.context"),
     ("provscan.backend", "provscan.catalog.engine_id"),
     ("provscan.backend", "provscan.catalog.scan"),
     ("provscan.backend", "provscan.catalog.store"),

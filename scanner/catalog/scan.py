@@ -1,6 +1,8 @@
 """Scanning through the catalog: unchanged files come from it, the rest are analysed and
 recorded, all in walk order; the walk's missing files are forgotten at the end.
 
+An unchanged file comes back as its finished entry when one was kept under the run's
+context (scanner.catalog.entry: nothing of it is decoded), else as its decoded evidence.
 The entries are annotated lazily (stat + lookup) and the ones to analyse are fed to the
 analysis as it asks for them, so only a read-ahead window is held besides the results.
 """
@@ -13,9 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from provscan.catalog.codec import decode, encode
-from provscan.catalog.store import Catalog, Identity, Row
+from provscan.catalog.entry import approval_of, kept
+from provscan.catalog.store import Catalog, Identity, Outcome, Row, Stored
 from provscan.compact import Compactor
 from provscan.model import TOOL_KEYS, FileResult, Report
+from provscan.paths import SOURCE
+from provscan.results import Entry as Finished
+from provscan.results import items_of
 from provscan.walk import Entry
 
 Analyse = Callable[[Iterator[Entry]], Iterator[FileResult]]
@@ -34,18 +40,27 @@ class Stats:
     removed: int = 0
     resumed: int = 0  # files an interrupted earlier run had recorded
     roots: list[str] = field(default_factory=list)
+    kept: int = 0  # unchanged files whose finished entry was reused (of ``reused``)
+    transient: set[tuple[int, str]] = field(default_factory=set)  # (root id, rel): not kept
+
+    def clear(self) -> None:
+        """Forget what was counted (a run that scans again)."""
+        self.reused = self.scanned = self.removed = self.resumed = self.kept = 0
+        self.roots.clear()
+        self.transient.clear()
 
     def as_dict(self, path: Path) -> dict[str, object]:
         """The options entry of the report."""
-        return {"path": str(path), "reused": self.reused, "scanned": self.scanned,
-                "removed": self.removed, "resumed_from_interrupted": self.resumed}  # fmt: skip
+        return {"path": str(path), "reused": self.reused, "reused_as_judged": self.kept,
+                "scanned": self.scanned, "removed": self.removed,
+                "resumed_from_interrupted": self.resumed}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class _Item:
     entry: Entry
     identity: Identity | None
-    stored: str | None
+    stored: Stored | None
 
 
 def catalogued(
@@ -54,24 +69,34 @@ def catalogued(
     catalog: Catalog,
     stats: Stats,
     analyse: Analyse,
-) -> Iterator[FileResult]:
-    """One result per entry, in order: stored evidence for unchanged files, fresh analysis
-    (recorded) for the others."""
+    context: str = "",
+) -> Iterator[FileResult | Finished]:
+    """One result per entry, in order: for an unchanged file its finished entry when one was
+    kept under ``context``, else its stored evidence; fresh analysis (recorded) for the
+    others."""
     root_id = catalog.root_id(root)
     run_id, resumed = catalog.begin_run(root_id)
     stats.resumed += resumed
     stats.roots.append(str(root))
-    feed = _Feed(iter(entries), catalog, root_id)
+    feed = _Feed(iter(entries), catalog, root_id, context)
     fresh = analyse(feed.misses())
     reused, compactor = 0, Compactor()
     for item in feed.in_order():
-        if item.stored is not None:
+        stored = item.stored
+        if stored is not None:
             reused += 1
-            yield decode(item.entry.rel, item.stored, compactor=compactor)
+            if stored.entry is not None and stored.extra is not None:
+                stats.kept += 1
+                yield kept(stored.entry, stored.extra)
+                continue
+            assert stored.evidence is not None  # (asked for whenever no entry is)
+            yield decode(item.entry.rel, stored.evidence, compactor=compactor)
             continue
         result = next(fresh)
         if item.identity is not None and not _transient(result):
             catalog.record(root_id, _row(item, result), run_id)
+        else:
+            stats.transient.add((root_id, item.entry.rel))
         yield result
     removed = catalog.remove_missing(root_id, {e.rel for e in entries})
     catalog.finish_run(run_id, len(entries), reused, removed)
@@ -83,11 +108,14 @@ def catalogued(
 class _Feed:
     """Annotates entries once, lazily; hands them out in order and the misses separately."""
 
-    def __init__(self, entries: Iterator[Entry], catalog: Catalog, root_id: int) -> None:
+    def __init__(
+        self, entries: Iterator[Entry], catalog: Catalog, root_id: int, context: str
+    ) -> None:
         self.entries, self.catalog, self.root_id = entries, catalog, root_id
+        self.context = context
         self.pending: deque[_Item] = deque()
         self.missed: deque[Entry] = deque()
-        self.folders: dict[str, dict[str, tuple[Identity, str, str]]] = {}
+        self.folders: dict[str, dict[str, Stored]] = {}
 
     def _pull(self) -> bool:
         entry = next(self.entries, None)
@@ -103,15 +131,15 @@ class _Feed:
             self.missed.append(entry)
         return True
 
-    def _stored(self, rel: str, identity: Identity) -> str | None:
-        """The evidence recorded for an unchanged file by this engine, read a folder at a
-        time (the walk visits a folder's files together, around its subfolders)."""
+    def _stored(self, rel: str, identity: Identity) -> Stored | None:
+        """What is recorded for an unchanged file by this engine, read a folder at a time
+        (the walk visits a folder's files together, around its subfolders)."""
         folder = rel.rpartition("/")[0]
         rows = self.folders.get(folder)
         if rows is None:
             if len(self.folders) >= _FOLDERS_KEPT:
                 self.folders.pop(next(iter(self.folders)))
-            rows = self.folders[folder] = self.catalog.folder(self.root_id, folder)
+            rows = self.folders[folder] = self.catalog.folder(self.root_id, folder, self.context)
         return self.catalog.reusable(rows.get(rel), identity)
 
     def misses(self) -> Iterator[Entry]:
@@ -151,19 +179,47 @@ def tool_of(result: FileResult) -> str:
     return ""
 
 
-def record_gates(catalog: Catalog, report: Report, roots: dict[str, Path]) -> None:
-    """Each catalogued file's final verdict, gate and approval from this run's report.
+def record_gates(
+    catalog: Catalog,
+    report: Report,
+    roots: dict[str, Path],
+    contexts: dict[str, str] | None = None,
+    stats: Stats | None = None,
+) -> None:
+    """Each catalogued file's final verdict, gate and approval from this run's report, and
+    (``contexts``: report path prefix -> the run context) its finished entry, kept for the
+    next run under that context. A file kept from an earlier run is not written again; a
+    file whose analysis was not recorded (a crash or time limit: ``stats.transient``) keeps
+    no entry.
 
     ``roots`` maps a report path prefix ('' for the deliverable, '<label>/' for a sources
     folder) to the folder it was scanned from."""
     ids = {prefix: catalog.root_id(folder) for prefix, folder in roots.items()}
-    rows = []
-    for result in report.files:
-        if result.role == "timeline":  # an edit given with --timeline: not a catalogued file
-            continue
-        prefix = "" if result.role != "source" else result.path.partition("/")[0] + "/"
-        if prefix in ids:
-            rel = result.path[len(prefix) :]
-            rows.append((result.verdict.value, result.gate.value, result.approval,
-                         ids[prefix], rel))  # fmt: skip
-    catalog.record_outcomes(rows)
+    contexts = contexts or {}
+    transient = stats.transient if stats is not None else set()
+
+    def outcomes() -> Iterator[Outcome]:
+        for item in items_of(report.files):
+            if isinstance(item, Finished):
+                if item.stored:  # kept as it was: nothing changed
+                    continue
+                brief = item.brief
+                path, role, verdict, gate = brief.path, brief.role, brief.verdict, brief.gate
+                approval = approval_of(item)
+            else:
+                path, role, verdict = item.path, item.role, item.verdict
+                gate, approval = item.gate, item.approval
+            if role == "timeline":  # an edit given with --timeline: not a catalogued file
+                continue
+            prefix = "" if role != SOURCE else path.partition("/")[0] + "/"
+            if prefix not in ids:
+                continue
+            rel, root_id = path[len(prefix) :], ids[prefix]
+            context = contexts.get(prefix, "")
+            entry = extra = None
+            if isinstance(item, Finished) and context and (root_id, rel) not in transient:
+                entry, extra = item.line, item.extra
+            yield Outcome(root_id, rel, verdict.value, gate.value, approval, context, entry,
+                          extra)  # fmt: skip
+
+    catalog.record_outcomes(outcomes())

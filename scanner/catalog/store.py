@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 added each file's finished entry (context, entry, extra)
 BATCH_ROWS = 256
 BATCH_SECONDS = 0.5  # WAL commits without fsync (synchronous=NORMAL): cheap
 
@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS files (
     evidence TEXT NOT NULL,
     gate TEXT,
     approval TEXT,
+    context TEXT,
+    entry TEXT,
+    extra TEXT,
     first_seen TEXT NOT NULL,
     changed_at TEXT NOT NULL,
     scanned_at TEXT NOT NULL,
@@ -95,6 +98,39 @@ class Identity:
 
 
 @dataclass(frozen=True, slots=True)
+class Stored:
+    """What the catalog holds of one file: its identity, the engine its evidence is from,
+    and either its finished entry (``entry`` and ``extra``, kept under the run context
+    asked for) or its evidence."""
+
+    identity: Identity
+    engine: str
+    evidence: str | None
+    entry: str | None = None
+    extra: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One file's outcome to record after a run: verdict, gate, approval and (when the run
+    keeps them) its finished entry and the context it holds under."""
+
+    root_id: int
+    rel: str
+    verdict: str
+    gate: str
+    approval: str | None
+    context: str = ""
+    entry: str | None = None
+    extra: str | None = None
+
+
+def _outcome_values(o: Outcome) -> tuple[object, ...]:
+    context = o.context if o.entry is not None else None
+    return (o.verdict, o.gate, o.approval, context, o.entry, o.extra, o.root_id, o.rel)
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     """One file's record to write."""
 
@@ -137,11 +173,23 @@ class Catalog:
                 if version and int(version) > SCHEMA_VERSION:
                     raise CatalogError(f"{self.path}: written by a newer provscan "
                                        f"(catalog schema {version})")  # fmt: skip
+                if version and int(version) < 2:
+                    for column in ("context", "entry", "extra"):
+                        self.conn.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
                 self._set_meta("engine", self.engine)
                 self._set_meta("provscan.detectors", json.dumps(detectors, sort_keys=True))
         except sqlite3.DatabaseError as exc:
             raise CatalogError(f"{self.path}: not a usable catalog ({exc})") from None
+
+    def remembered(self, key: str) -> str | None:
+        """A value a run left in the catalog's meta table (None: never set)."""
+        return self._meta(key)
+
+    def remember(self, key: str, value: str) -> None:
+        """Leave a value in the catalog's meta table for later runs."""
+        with self.conn:
+            self._set_meta(key, value)
 
     def _meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -172,27 +220,39 @@ class Catalog:
             )
         return int(cursor.lastrowid or 0), int(interrupted)
 
-    def folder(self, root_id: int, folder: str) -> dict[str, tuple[Identity, str, str]]:
-        """Every file recorded in one folder of ``root_id``: rel -> (identity, engine,
-        evidence). One query per folder instead of one per file (100,000 point queries
-        were a sixth of a re-scan)."""
+    def folder(self, root_id: int, folder: str, context: str = "") -> dict[str, Stored]:
+        """Every file recorded in one folder of ``root_id``: rel -> what is stored. One query
+        per folder instead of one per file (100,000 point queries were a sixth of a
+        re-scan). A file's finished entry comes with it when it was kept under
+        ``context``; its evidence only otherwise (a file whose entry is reused is never
+        decoded)."""
         # Without statistics SQLite would walk the root's whole primary key instead.
         rows = self.conn.execute(
-            "SELECT rel, size, mtime_ns, inode, dev, engine, evidence FROM files "
+            "SELECT rel, size, mtime_ns, inode, dev, engine, "
+            "CASE WHEN context = ? THEN entry END, CASE WHEN context = ? THEN extra END, "
+            "CASE WHEN context = ? THEN NULL ELSE evidence END FROM files "
             "INDEXED BY files_folder WHERE root_id = ? AND folder = ?",
-            (root_id, folder),
+            (*[context or None] * 3, root_id, folder),  # NULL: no entry is asked for
         )
-        return {r[0]: (Identity(r[1], r[2], r[3], r[4]), r[5], r[6]) for r in rows}
+        return {r[0]: Stored(Identity(r[1], r[2], r[3], r[4]), r[5], r[8], r[6], r[7])
+                for r in rows}  # fmt: skip
 
     def stored(self, root_id: int, rel: str, identity: Identity) -> str | None:
         """The stored evidence of an unchanged file analysed by this engine, else None."""
-        return self.reusable(self.folder(root_id, rel.rpartition("/")[0]).get(rel), identity)
+        found = self.reusable(self.folder(root_id, rel.rpartition("/")[0]).get(rel), identity)
+        return found.evidence if found is not None else None
 
-    def reusable(self, record: tuple[Identity, str, str] | None, identity: Identity) -> str | None:
-        """A :meth:`folder` record's evidence when the file and the engine are unchanged."""
-        if record is None or record[0] != identity:
+    def reusable(self, record: Stored | None, identity: Identity) -> Stored | None:
+        """A :meth:`folder` record when the file and the engine are unchanged."""
+        if record is None or record.identity != identity:
             return None
-        return record[2] if record[1] in (self.engine, self.code_engine) else None
+        return record if record.engine in (self.engine, self.code_engine) else None
+
+    def evidence(self, root_id: int, rel: str) -> str | None:
+        """The stored evidence of one file, whatever its engine (None: not recorded)."""
+        row = self.conn.execute("SELECT evidence FROM files WHERE root_id = ? AND rel = ?",
+                                (root_id, rel)).fetchone()  # fmt: skip
+        return None if row is None else str(row[0])
 
     def record(self, root_id: int, row: Row, run_id: int) -> None:
         """Queue one file's record; written in the next transaction."""
@@ -237,13 +297,14 @@ class Catalog:
                 (now_utc(), files, reused, removed, run_id),
             )
 
-    def record_outcomes(self, rows: Iterable[tuple[str, str, str | None, int, str]]) -> None:
+    def record_outcomes(self, rows: Iterable[Outcome]) -> None:
         """Each file's final verdict (trace hits included), gate and approval from the
-        latest run: (verdict, gate, approval, root_id, rel) rows."""
+        latest run, and its finished entry under the run's context ("" keeps none)."""
         with self.conn:
             self.conn.executemany(
-                "UPDATE files SET verdict = ?, gate = ?, approval = ? "
-                "WHERE root_id = ? AND rel = ?", rows)  # fmt: skip
+                "UPDATE files SET verdict = ?, gate = ?, approval = ?, context = ?, entry = ?, "
+                "extra = ? WHERE root_id = ? AND rel = ?",
+                (_outcome_values(o) for o in rows))  # fmt: skip
 
     def close(self) -> None:
         """Write what is queued (an interrupted scan keeps every file it finished), close."""
@@ -263,6 +324,7 @@ ON CONFLICT (root_id, rel) DO UPDATE SET
     inode = excluded.inode, dev = excluded.dev, engine = excluded.engine,
     kind = excluded.kind, format = excluded.format, verdict = excluded.verdict,
     tool = excluded.tool, evidence = excluded.evidence, scanned_at = excluded.scanned_at,
+    context = NULL, entry = NULL, extra = NULL,
     changed_at = CASE WHEN files.sha256 = excluded.sha256 AND excluded.sha256 != ''
                       THEN files.changed_at ELSE excluded.changed_at END,
     sha256 = excluded.sha256

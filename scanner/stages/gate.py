@@ -20,6 +20,8 @@ from provscan.ailog.load import AiLog
 from provscan.ailog.match import EntryIndex, FileFacts, matched_key, path_moved
 from provscan.ailog.near import Near, nearest
 from provscan.asset import Asset
+from provscan.catalog.entry import Usage, usage_of
+from provscan.catalog.entry import make as make_entry
 from provscan.findings import make_finding
 from provscan.model import (
     Confidence,
@@ -38,7 +40,7 @@ from provscan.model import (
 )
 from provscan.paths import SOURCE, locate
 from provscan.policy import Policy
-from provscan.results import Results
+from provscan.results import Entry, Results, items_of
 from provscan.rulebook import by_code
 from provscan.rules import policy as pol
 from provscan.verdict import decide
@@ -86,31 +88,49 @@ class _Usage:
 
 
 def apply_gate(
-    report: Report, root: Path, log: AiLog | None, policy: Policy, today: dt.date
+    report: Report,
+    root: Path,
+    log: AiLog | None,
+    policy: Policy,
+    today: dt.date,
+    *,
+    entries: bool = False,
 ) -> Report:
-    """The report with each file's gate, approval and policy findings, plus log findings."""
-    entries = log.entries if log else ()
+    """The report with each file's gate, approval and policy findings, plus log findings.
+
+    ``entries``: the judged files are handed on as finished entries (their report text and
+    their part in the log's own findings: scanner.catalog.entry), as a catalog keeps them.
+    A file that arrives as a finished entry (kept by a catalog, unchanged, under the same
+    run context) is not judged again: its part in the log's findings is replayed in order.
+    """
+    log_entries = log.entries if log else ()
+    by_id = {e.id: e for e in log_entries}
     usage = _Usage()
     # Every file's matching entries first: a trace hit on a video is approved (or not) by the
     # entries of the still it shows, which may come later in the report. Two passes over the
     # files, each reading them back one at a time; only the matches (few: files with AI
-    # evidence) and the files naming another file's material are held between them.
-    index = EntryIndex(entries)
+    # evidence), the files naming another file's material and the parts to keep are held.
+    index = EntryIndex(log_entries)
     matched: dict[str, list[tuple[LogEntry, str]]] = {}
     naming: dict[str, FileResult] = {}
-    for result in report.files:
-        found = _matches(result, report, log, index, usage)
-        if found:
-            matched[result.path] = found
-        if any(_means(f, Gating.BY_REFERENCE) for f in result.findings):
-            naming[result.path] = result
-    context = _Context(matched, {e.id: e for e in entries}, policy, today, usage, naming)
-    files = _judged(report.files, context)
-    log_findings = tuple(_hygiene(entries, usage, policy, today)) if log else ()
+    parts: dict[int, Usage] = {}
+    for position, item in enumerate(items_of(report.files)):
+        if isinstance(item, Entry):
+            part, path = usage_of(item), item.brief.path
+        else:
+            part, path = _part(item, report, log, index), item.path
+            if any(_means(f, Gating.BY_REFERENCE) for f in item.findings):
+                naming[path] = item
+            if entries and (part.matches or part.near):
+                parts[position] = part
+        _replay(part, path, usage, by_id, matched)
+    context = _Context(matched, by_id, policy, today, usage, naming, [])
+    files = _judged(report.files, context, parts if entries else None)
+    log_findings = tuple(_hygiene(log_entries, usage, policy, today)) if log else ()
     return replace(
         report,
         files=files,
-        log=Source(log.path, log.sha256, f"{len(entries)} entries") if log else None,
+        log=Source(log.path, log.sha256, f"{len(log_entries)} entries") if log else None,
         policy=Source(policy.path, policy.sha256, policy.summary),
         log_findings=log_findings,
     )
@@ -128,34 +148,75 @@ class _Context:
     # report path -> result, for the files whose findings name another file's material: a
     # trace hit on a clip or track file is approved by the entries of what that file shows
     files: dict[str, FileResult]
+    approved: list[str]  # entries a trace hit of the file being judged was approved by
 
 
-def _judged(files: Sequence[FileResult], ctx: _Context) -> Sequence[FileResult]:
-    """Every file judged, in order; a Results stays one (its files are not all held)."""
-    judged = (_judge(result, ctx) for result in files)
-    return Results(judged, held=files.held) if isinstance(files, Results) else tuple(judged)
+def _judged(
+    files: Sequence[FileResult], ctx: _Context, parts: dict[int, Usage] | None
+) -> Sequence[FileResult]:
+    """Every file judged, in order (``parts``: as finished entries, with their part in the
+    log's findings); a kept entry is passed on as it is. A Results stays one (its files are
+    not all held)."""
+    out: Results | list[FileResult] = (
+        Results(held=files.held if isinstance(files, Results) else None)
+        if parts is not None or isinstance(files, Results)
+        else []
+    )
+    for position, item in enumerate(items_of(files)):
+        if isinstance(item, Entry):
+            for entry_id in usage_of(item).approved:
+                ctx.usage.keys.setdefault(entry_id, "phash")
+            assert isinstance(out, Results)  # entries only come in a Results
+            out.append(item)
+            continue
+        ctx.approved.clear()
+        judged = _judge(item, ctx)
+        if parts is None:
+            out.append(judged)
+            continue
+        part = parts.get(position) or Usage()
+        part.approved = list(ctx.approved)
+        assert isinstance(out, Results)
+        out.append(make_entry(judged, part))
+    return out if isinstance(out, Results) else tuple(out)
 
 
-def _matches(
-    result: FileResult,
-    report: Report,
-    log: AiLog | None,
-    index: EntryIndex,
-    usage: _Usage,
-) -> list[tuple[LogEntry, str]]:
-    """The log entries whose keys all agree with this file (files with AI evidence only)."""
+def _part(result: FileResult, report: Report, log: AiLog | None, index: EntryIndex) -> Usage:
+    """The file's part in the log's findings: the entries whose keys all agree with it (files
+    with AI evidence only), or the entry that came nearest when none does."""
     if log is None or _own_verdict(result) not in CANDIDATES:
-        return []
+        return Usage()
     facts = _facts(report, result, log)
     candidates = index.candidates(facts)
     matches = [(e, k) for e in candidates if (k := matched_key(e, facts)) is not None]
-    for entry, key in matches:
-        usage.matched(entry, key, facts)
+    part = Usage([(e.id, k, path_moved(e, facts)) for e, k in matches])
     if not matches:
         near = nearest(index.near(facts), facts)
         if near is not None:
-            usage.missed(near, result.path)
-    return matches
+            part.near = (near.entry.id, near.agrees, near.differs, near.why)
+    return part
+
+
+def _replay(
+    part: Usage,
+    path: str,
+    usage: _Usage,
+    by_id: dict[str, LogEntry],
+    matched: dict[str, list[tuple[LogEntry, str]]],
+) -> None:
+    """Record a file's part in the log's findings (found now, or kept from an earlier run),
+    in walk order: the first match of each entry, moved paths, the nearest entry."""
+    found = [(by_id[e], key) for e, key, _ in part.matches if e in by_id]
+    if found:
+        matched[path] = found
+    for entry_id, key, moved in part.matches:
+        usage.keys.setdefault(entry_id, key)
+        if moved:
+            first, count = usage.moved.get(entry_id, (path, 0))
+            usage.moved[entry_id] = (first, count + 1)
+    if part.near is not None and part.near[0] in by_id:
+        entry_id, agrees, differs, why = part.near
+        usage.missed(Near(by_id[entry_id], agrees, differs, why), path)
 
 
 def _own_verdict(result: FileResult) -> Verdict:
@@ -234,6 +295,7 @@ def _reference_entries(finding: Finding, ctx: _Context, depth: int) -> list[tupl
     if isinstance(entry_id, str) and entry_id in ctx.by_id:
         entry = ctx.by_id[entry_id]
         ctx.usage.keys.setdefault(entry.id, "phash")
+        ctx.approved.append(entry.id)
         return [(entry, "phash")]
     reference = str(details.get("reference", ""))
     found = ctx.matched.get(reference, [])

@@ -20,7 +20,7 @@ from provscan.limits import Limits
 from provscan.model import FileResult, Report, Settings, Skipped, evolve
 from provscan.paths import SOURCE, source_labels
 from provscan.progress import NO_PROGRESS, Progress
-from provscan.results import joined
+from provscan.results import Entry, items_of, joined
 from provscan.walk import iter_entries
 
 
@@ -54,19 +54,23 @@ def scan_sources(
     for label, folder in labels.items():
         labelled = _Labelled(progress, label)
         scanned = scan_entries(folder, walked[label], settings, limits, labelled,
-                               backend=backend)  # fmt: skip
+                               backend=backend.under(f"{label}/"))  # fmt: skip
         seconds += scanned.duration_s
-        files = joined(files, _labelled(scanned.files, label))
+        files = joined(files, _labelled(items_of(scanned.files), label))
     roots = {label: str(folder.resolve()) for label, folder in labels.items()}
     options = {**report.options, "sources": roots}
     return replace(report, files=files, options=options, duration_s=round(seconds, 3),
                    skipped=(*report.skipped, *skipped))  # fmt: skip
 
 
-def _labelled(files: Iterable[FileResult], label: str) -> Iterator[FileResult]:
+def _labelled(files: Iterable[FileResult | Entry], label: str) -> Iterator[FileResult | Entry]:
     """A sources folder's results under their report path (``<label>/<path>``), role
-    ``source``, one at a time (an archive's sources are not all held at once)."""
+    ``source``, one at a time (an archive's sources are not all held at once); a finished
+    entry a catalog kept was kept under that path (its label is in the run context)."""
     for result in files:
+        if isinstance(result, Entry):
+            yield result
+            continue
         yield evolve(result, path=f"{label}/{result.path}", role=SOURCE)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from provscan.ailog.load import AiLog
 from provscan.ailog.match import is_distinctive
+from provscan.catalog.entry import sha_of
 from provscan.catalog.trace_cache import TraceCache
 from provscan.findings import findings_for
 from provscan.limits import Limits
@@ -32,7 +33,7 @@ from provscan.model import (
 )
 from provscan.paths import SOURCE, content_id, locate
 from provscan.progress import NO_PROGRESS, Progress
-from provscan.results import Brief, briefs_of, with_changes
+from provscan.results import Brief, Entry, Results, briefs_of, with_changes
 from provscan.rules import trace as rules
 from provscan.timecode import to_timecode
 from provscan.trace.worker import Job, Outcome, ReferenceSpec, run_jobs
@@ -95,13 +96,14 @@ class _Search:
         self.report, self.specs, self.cache = report, specs, cache
         wanted = {s.name for s in specs} | {job.rel for job in jobs}
         self.where = {b.path: i for i, b in enumerate(briefs) if b.path in wanted}
+        # finished entries a catalog kept (same references): already searched, not changed
+        self.finished = {b.path for b in briefs if b.finished and b.path in wanted}
         self.changed: dict[int, FileResult] = {}
         self.files = _Files(report.files, self.changed, self.where)
-        self.key = cache.references_key(specs, self._sha) if cache else ""
+        self.key = cache.references_key(specs, self.files.sha) if cache else ""
 
     def _sha(self, name: str) -> str:
-        result = self.files.get(name)
-        return result.sha256 if result is not None else ""
+        return self.files.sha(name)
 
     def run(self, jobs: list[Job], limits: Limits, progress: Progress) -> dict[str, Any]:
         """Search (or recall) every job; the summary's counts. Only lasting answers are
@@ -132,6 +134,9 @@ class _Search:
         return _evidence(outcome, self.files)
 
     def _recalled(self, job: Job, progress: Progress) -> bool:
+        if job.rel in self.finished:  # its entry holds what its search found
+            progress.advance(job.rel)
+            return True
         result = self.files[job.rel]
         if self.cache is None or not result.sha256:
             return False
@@ -155,16 +160,20 @@ class _Search:
         return sum(1 for k in known if k)
 
     def _apply(self, rel: str, evidence: list[Evidence]) -> tuple[Finding, ...]:
+        if rel in self.finished or not evidence:
+            return ()  # (a kept entry holds its findings already)
         findings = _findings(self.files[rel], evidence, self.report)
         self._set(rel, findings)
         return findings
 
     def _set(self, rel: str, findings: tuple[Finding, ...]) -> None:
-        if findings:  # (no new finding: the result stays as it is)
+        if findings and rel not in self.finished:  # (a kept entry holds them already)
             self.changed[self.where[rel]] = with_findings(self.files[rel], findings)
 
     def _remember(self, rel: str, kind: str, findings: tuple[Finding, ...]) -> None:
-        sha = self.files[rel].sha256
+        if rel in self.finished:  # remembered by the run that kept it
+            return
+        sha = self.files.sha(rel)
         if self.cache is not None and sha:
             self.cache.remember(self.key, sha, kind, findings)
 
@@ -178,6 +187,19 @@ class _Files:
     ) -> None:
         self.files, self.changed, self.where = files, changed, where
         self.read: dict[int, FileResult] = {}
+
+    def sha(self, path: str) -> str:
+        """The SHA-256 of the file at ``path`` ("" when unknown or not computed), read from
+        a kept entry without rebuilding its result."""
+        index = self.where.get(path)
+        if index is None:
+            return ""
+        if index not in self.changed and isinstance(self.files, Results):
+            item = self.files.item(index)
+            if isinstance(item, Entry):
+                return sha_of(item)
+        found = self.get(path)
+        return found.sha256 if found is not None else ""
 
     def get(self, path: str) -> FileResult | None:
         """The result at ``path``, or None when the search does not know it."""
@@ -195,6 +217,16 @@ class _Files:
         if found is None:
             raise KeyError(path)
         return found
+
+
+def references_key(report: Report, log: AiLog | None, cache: TraceCache) -> str:
+    """What a trace of this report would depend on (its references), as the catalog keys
+    its answers: decided before the search, from the briefs and the references' hashes."""
+    briefs = briefs_of(report.files)
+    specs = list(_still_specs(report, briefs)) + list(_log_specs(log))
+    names = {s.name for s in specs}
+    where = {b.path: i for i, b in enumerate(briefs) if b.path in names}
+    return cache.references_key(specs, _Files(report.files, {}, where).sha)
 
 
 def _still_specs(report: Report, briefs: Sequence[Brief]) -> Iterator[ReferenceSpec]:
