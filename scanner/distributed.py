@@ -223,7 +223,7 @@ class _Dispatcher:
 
     def _batch(self, chunk: list[Entry]) -> _Batch:
         # Absolute paths: a worker's working directory is not this process's.
-        entries = [replace(entry, path=entry.path.absolute()) for entry in chunk]
+        entries = [replace(entry, location=str(entry.path.absolute())) for entry in chunk]
         bound = sum(file_limit(self.limits.timeout_s, e) for e in entries) + RESULT_SLACK_S
         batch = _Batch(self.next_index, entries, bound)
         self.next_index += 1

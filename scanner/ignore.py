@@ -162,7 +162,7 @@ class Ignore:
         junk = self._junk(name, folder=True)
         return Skipped(rel + "/", junk.pattern, DEFAULT) if junk else None
 
-    def junk_file(self, rel: str, path: Path, name: str) -> Skipped | None:
+    def junk_file(self, rel: str, path: str | Path, name: str) -> Skipped | None:
         """The default-list skip for a regular file, or None; a file whose bytes are a format
         provscan reads is never skipped, nor one that cannot be read to tell (the scan then
         reports why)."""
@@ -253,7 +253,7 @@ def _read_ignore_file(path: Path) -> list[str] | None:
         raise IgnoreError(f"{path}: not UTF-8 text (byte {exc.start})") from None
 
 
-def _read_head(path: Path, size: int) -> bytes:
+def _read_head(path: str | Path, size: int) -> bytes:
     """Up to ``size`` bytes, opened as the scan opens files: read-only, no link, no block."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0))
@@ -265,7 +265,7 @@ def _read_head(path: Path, size: int) -> bytes:
         os.close(fd)
 
 
-def _readable_as_media(path: Path, name: str) -> bool:
+def _readable_as_media(path: str | Path, name: str) -> bool:
     """Whether the first bytes are a format provscan reads (or cannot be read to tell)."""
     try:
         head = _read_head(path, _SNIFF_BYTES)

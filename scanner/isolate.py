@@ -140,7 +140,7 @@ def file_limit(timeout_s: float, entry: Entry) -> float:
     """The time allowed for one file: the base limit plus 1 s per 100 MiB, because the C2PA
     SDK validates a signed file's hash over every byte (a 20 GB signed master needs it)."""
     try:
-        size = os.stat(entry.path, follow_symlinks=False).st_size
+        size = os.stat(entry.location, follow_symlinks=False).st_size
     except OSError:
         size = 0
     return timeout_s + size / BYTES_PER_EXTRA_SECOND

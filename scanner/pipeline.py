@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import replace
 from pathlib import Path
 
@@ -85,7 +85,8 @@ def check_delivery(
     gated = apply_gate(report, target, log, policy, today, entries=bool(context))
     report = judge_delivery(gated, policy)
     if backend.catalog is not None and backend.stats is not None:
-        report = _catalogued(report, target, sources, backend, context)
+        unsettled = cache.unsettled if cache is not None else set()
+        report = _catalogued(report, target, sources, backend, context, unsettled)
         if context:
             backend.catalog.remember(_KEPT + base, context)
     return report
@@ -131,15 +132,21 @@ def _packaged(report: Report) -> bool:
 
 
 def _catalogued(
-    report: Report, target: Path, sources: Sequence[Path], backend: Backend, context: str
+    report: Report,
+    target: Path,
+    sources: Sequence[Path],
+    backend: Backend,
+    context: str,
+    unsettled: Set[str],
 ) -> Report:
-    """Record each file's gate (and its finished entry, under ``context``) in the catalog;
-    say in the report what the catalog saved."""
+    """Record each file's gate (and its finished entry, under ``context``, but for the
+    ``unsettled`` files the trace could not settle) in the catalog; say in the report what
+    the catalog saved."""
     assert backend.catalog is not None and backend.stats is not None
     roots = {"": target}
     roots.update({f"{label}/": folder for label, folder in source_labels(sources).items()})
     contexts = {prefix: refined(context, prefix) for prefix in roots} if context else {}
-    record_gates(backend.catalog, report, roots, contexts, backend.stats)
+    record_gates(backend.catalog, report, roots, contexts, backend.stats, unsettled)
     path = backend.catalog_path or Path(backend.catalog.path)
     options = {**report.options, "catalog": backend.stats.as_dict(path)}
     return replace(report, options=options)

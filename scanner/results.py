@@ -39,7 +39,9 @@ _BLOCK = 1 << 20  # the spool is written and read ahead in blocks of this size
 @dataclass(frozen=True, slots=True)
 class Brief:
     """What the stages need to know of a file to decide whether to read it back;
-    ``finished``: the file is a finished entry (judged in an earlier run, kept)."""
+    ``finished``: the file is a finished entry (judged in an earlier run, kept);
+    ``scanned``: a finished entry's verdict before the trace added its findings (what the
+    trace chooses its references by), None for other files (their verdict is that one)."""
 
     path: str
     kind: MediaKind
@@ -48,6 +50,12 @@ class Brief:
     verdict: Verdict
     gate: Gate
     finished: bool = False
+    scanned: Verdict | None = None
+
+    @property
+    def verdict_scanned(self) -> Verdict:
+        """The verdict the file's own evidence gives (before the trace's findings)."""
+        return self.scanned if self.scanned is not None else self.verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +63,8 @@ class Entry:
     """A finished file as its report entry: the JSON text of ``to_json.file_dict``, the
     brief, its findings' severities (error, warning, info) and what else a reader needs to
     rebuild the FileResult (``extra``, understood by ``rebuild``). ``stored``: it came from
-    a catalog as it was (nothing to write back)."""
+    a catalog as it was (nothing to write back); ``usage``: its part in the AI-use log's
+    own findings, as JSON text ("" when it has none, as most files)."""
 
     line: str
     brief: Brief
@@ -63,12 +72,13 @@ class Entry:
     extra: str
     rebuild: Callable[[str, str], FileResult]
     stored: bool = False
+    usage: str = ""
 
 
 # A spilled record is one int: its offset in the spool << 32 | its length. Its bytes start
 # with a tag: b"P" and a pickled FileResult, or b"E" and an entry's texts (see _entry_bytes).
 _RESULT, _ENTRY = b"P", b"E"
-_ENTRY_HEAD = struct.Struct("<?IIII")  # stored, severities (3), length of the line
+_ENTRY_HEAD = struct.Struct("<?IIIII")  # stored, severities (3), lengths of line and usage
 
 
 class _Spool:
@@ -111,42 +121,72 @@ class _Spool:
 
 def _entry_bytes(entry: Entry) -> bytes:
     line = entry.line.encode("utf-8", "surrogatepass")
+    usage = entry.usage.encode("utf-8", "surrogatepass")
     extra = entry.extra.encode("utf-8", "surrogatepass")
-    return _ENTRY + _ENTRY_HEAD.pack(entry.stored, *entry.severities, len(line)) + line + extra
+    head = _ENTRY_HEAD.pack(entry.stored, *entry.severities, len(line), len(usage))
+    return _ENTRY + head + line + usage + extra
+
+
+_Key = tuple[Verdict, Gate, str, tuple[int, int, int]]
 
 
 @dataclass(slots=True)
 class Counts:
-    """Files by verdict, by gate and by role, and findings by severity."""
+    """Files by verdict, by gate and by role, and findings by severity: kept as one tally of
+    (verdict, gate, role, severities) per file (a few kinds of files in any archive), so
+    counting a file is one increment."""
 
-    verdicts: Counter[str]
-    gates: Counter[str]
-    roles: Counter[str]
-    severities: Counter[str]
+    tally: Counter[_Key]
 
     @classmethod
     def empty(cls) -> Counts:
         """No file counted yet."""
-        return cls(Counter(), Counter(), Counter(), Counter())
+        return cls(Counter())
 
     def add(self, brief: Brief, severities: tuple[int, int, int], sign: int = 1) -> None:
         """Count one file (``sign`` -1: uncount it)."""
-        self.verdicts[brief.verdict.value] += sign
-        self.gates[brief.gate.value] += sign
-        self.roles[brief.role] += sign
-        for name, count in zip(_SEVERITIES, severities, strict=True):
-            self.severities[name] += sign * count
+        self.tally[(brief.verdict, brief.gate, brief.role, severities)] += sign
 
     def copy(self) -> Counts:
         """An independent copy."""
-        return Counts(self.verdicts.copy(), self.gates.copy(), self.roles.copy(),
-                      self.severities.copy())  # fmt: skip
+        return Counts(self.tally.copy())
+
+    @property
+    def verdicts(self) -> Counter[str]:
+        """Files by verdict."""
+        return self._by(lambda key: key[0].value)
+
+    @property
+    def gates(self) -> Counter[str]:
+        """Files by gate."""
+        return self._by(lambda key: key[1].value)
+
+    @property
+    def roles(self) -> Counter[str]:
+        """Files by role."""
+        return self._by(lambda key: key[2])
+
+    @property
+    def severities(self) -> Counter[str]:
+        """Findings by severity."""
+        found: Counter[str] = Counter()
+        for key, files in self.tally.items():
+            for name, count in zip(_SEVERITIES, key[3], strict=True):
+                found[name] += files * count
+        return found
+
+    def _by(self, part: Callable[[_Key], str]) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for key, files in self.tally.items():
+            found[part(key)] += files
+        return found
 
     @property
     def worst_gate(self) -> Gate:
         """The worst gate of any file counted (pass when none is)."""
+        gates = self.gates
         for gate in (Gate.FAIL, Gate.WARN):
-            if self.gates[gate.value] > 0:
+            if gates[gate.value] > 0:
                 return gate
         return Gate.PASS
 
@@ -178,6 +218,7 @@ class Results(Sequence[FileResult]):
         self._spool: _Spool | None = None
         self._kept = 0  # records held as objects
         self._rebuild: Callable[[str, str], FileResult] | None = None  # of spilled entries
+        self._noted: set[int] = set()  # kept entries with a part in the log's findings
         self.counts = Counts.empty()
         for item in results:
             self.append(item)
@@ -188,6 +229,8 @@ class Results(Sequence[FileResult]):
         """Add a file at the end (a result, or a finished entry)."""
         if isinstance(item, Entry):
             brief, severities = item.brief, item.severities
+            if brief.finished and item.usage:
+                self._noted.add(len(self._records))
         else:
             brief, severities = brief_of(item), severities_of(item)
         self._briefs.append(brief)
@@ -220,6 +263,10 @@ class Results(Sequence[FileResult]):
             other.counts.add(brief, severities)
             other._briefs[index] = brief
             other._records[index] = item
+            if isinstance(item, Entry) and brief.finished and item.usage:
+                other._noted.add(index)
+            else:
+                other._noted.discard(index)
         return other
 
     def joined(self, more: Iterable[FileResult | Entry]) -> Results:
@@ -233,7 +280,7 @@ class Results(Sequence[FileResult]):
         other = Results(held=self._held)
         other._records, other._briefs = list(self._records), list(self._briefs)
         other._spool, other._kept, other.counts = self._spool, self._kept, self.counts.copy()
-        other._rebuild = self._rebuild
+        other._rebuild, other._noted = self._rebuild, set(self._noted)
         return other
 
     # --- reading ----------------------------------------------------------------------
@@ -273,6 +320,15 @@ class Results(Sequence[FileResult]):
         """Every file's brief, in order (nothing is read back)."""
         return self._briefs
 
+    def looked_at(self, noted: bool = True) -> Iterator[tuple[int, FileResult | Entry]]:
+        """Every file with its index, but the kept entries (``Brief.finished``): those that
+        have a part in the AI-use log's own findings too when ``noted`` (what the gate's
+        passes must look at; without them, what a catalog must write)."""
+        kept = self._noted if noted else set()
+        for index, brief in enumerate(self._briefs):
+            if not brief.finished or index in kept:
+                yield index, self._item(index)
+
     def items(self) -> Iterator[FileResult | Entry]:
         """Every file as stored: a FileResult, or a finished Entry (its JSON text at hand)."""
         for index in range(len(self._records)):
@@ -292,12 +348,13 @@ class Results(Sequence[FileResult]):
             result: FileResult = pickle.loads(data[1:])
             return result
         assert self._rebuild is not None  # set when the first entry was spilled
-        stored, error, warning, info, size = _ENTRY_HEAD.unpack_from(data, 1)
+        stored, error, warning, info, size, used = _ENTRY_HEAD.unpack_from(data, 1)
         body = data[1 + _ENTRY_HEAD.size :]
         line = body[:size].decode("utf-8", "surrogatepass")
-        extra = body[size:].decode("utf-8", "surrogatepass")
+        usage = body[size : size + used].decode("utf-8", "surrogatepass")
+        extra = body[size + used :].decode("utf-8", "surrogatepass")
         brief = self._briefs[index]
-        return Entry(line, brief, (error, warning, info), extra, self._rebuild, stored)
+        return Entry(line, brief, (error, warning, info), extra, self._rebuild, stored, usage)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as the plain tuple of its results (a temporary file cannot travel)."""
@@ -323,6 +380,15 @@ def briefs_of(files: Sequence[FileResult]) -> Sequence[Brief]:
     if isinstance(files, Results):
         return files.briefs()
     return [brief_of(result) for result in files]
+
+
+def looked_at(
+    files: Sequence[FileResult], noted: bool = True
+) -> Iterator[tuple[int, FileResult | Entry]]:
+    """See Results.looked_at (every file of any other sequence)."""
+    if isinstance(files, Results):
+        return files.looked_at(noted)
+    return enumerate(files)
 
 
 def items_of(files: Sequence[FileResult]) -> Iterator[FileResult | Entry]:

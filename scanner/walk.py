@@ -22,12 +22,23 @@ from provscan.rules.scan import NOT_REGULAR, SYMLINK, UNREADABLE
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One walked path; ``problem`` is set when it must be reported instead of read."""
+    """One walked path; ``problem`` is set when it must be reported instead of read.
+    ``location`` is where it is on disk, as text (a Path is made when the file is read:
+    making one per walked file was a fifth of a catalogued re-scan)."""
 
-    path: Path
+    location: str
     rel: str
     problem: str = ""
     rule: Rule | None = None
+
+    @property
+    def path(self) -> Path:
+        """Where the entry is on disk."""
+        return Path(self.location)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as its field values (each is sent to a worker)."""
+        return (Entry, (self.location, self.rel, self.problem, self.rule))
 
 
 def iter_entries(
@@ -37,7 +48,7 @@ def iter_entries(
     command line is always scanned), sorted by path. What ``ignore`` leaves out is appended
     to ``skipped`` (when given) as the walk meets it."""
     if root.is_file() and not root.is_symlink():
-        yield Entry(root, root.name)
+        yield Entry(str(root), root.name)
         return
     walk = _Walk(root.resolve(), ignore, skipped if skipped is not None else [])
     yield from walk.folder(root, "")
@@ -78,7 +89,7 @@ class _Walk:
         if is_folder:
             return self.ignore.junk_folder(rel, child.name)
         if child.is_file(follow_symlinks=False):
-            return self.ignore.junk_file(rel, Path(child.path), child.name)
+            return self.ignore.junk_file(rel, child.path, child.name)
         return None
 
 
@@ -91,7 +102,7 @@ def _children(directory: Path, prefix: str) -> Iterator[tuple[os.DirEntry[str] |
     except OSError as exc:
         rel = prefix.rstrip("/") or "."
         problem = f"directory cannot be listed: {exc.strerror}"
-        yield Entry(directory, rel, problem, UNREADABLE), rel
+        yield Entry(str(directory), rel, problem, UNREADABLE), rel
         return
     for child in children:
         yield child, prefix + child.name
@@ -99,15 +110,14 @@ def _children(directory: Path, prefix: str) -> Iterator[tuple[os.DirEntry[str] |
 
 def _entry(child: os.DirEntry[str], rel: str, real_root: Path) -> Entry:
     """The entry of a child that is not a folder to enter."""
-    path = Path(child.path)
     try:
-        if child.is_symlink():
-            return _symlink_entry(path, rel, real_root)
         if child.is_file(follow_symlinks=False):
-            return Entry(path, rel)
-        return _special_entry(path, rel)
+            return Entry(child.path, rel)
+        if child.is_symlink():
+            return _symlink_entry(Path(child.path), rel, real_root)
+        return _special_entry(Path(child.path), rel)
     except OSError as exc:
-        return Entry(path, rel, f"cannot be examined: {exc.strerror}", UNREADABLE)
+        return Entry(child.path, rel, f"cannot be examined: {exc.strerror}", UNREADABLE)
 
 
 def _symlink_entry(path: Path, rel: str, real_root: Path) -> Entry:
@@ -115,12 +125,14 @@ def _symlink_entry(path: Path, rel: str, real_root: Path) -> Entry:
     try:
         resolved = path.resolve(strict=True)
     except (OSError, RuntimeError):
-        return Entry(path, rel, f"symbolic link to {target!s} is broken or loops", SYMLINK)
+        return Entry(str(path), rel, f"symbolic link to {target!s} is broken or loops", SYMLINK)
     if not resolved.is_relative_to(real_root):
         return Entry(
-            path, rel, f"symbolic link to {target!s} leaves the scan root; not followed", SYMLINK
-        )
-    return Entry(path, rel, f"symbolic link to {target!s}; the target is scanned in place", SYMLINK)
+            str(path), rel, f"symbolic link to {target!s} leaves the scan root; not followed",
+            SYMLINK,
+        )  # fmt: skip
+    return Entry(str(path), rel, f"symbolic link to {target!s}; the target is scanned in place",
+                 SYMLINK)  # fmt: skip
 
 
 def _special_entry(path: Path, rel: str) -> Entry:
@@ -134,4 +146,4 @@ def _special_entry(path: Path, rel: str) -> Entry:
         if stat.S_ISBLK(mode) or stat.S_ISCHR(mode)
         else "not a regular file"
     )
-    return Entry(path, rel, f"{what}; not opened", NOT_REGULAR)
+    return Entry(str(path), rel, f"{what}; not opened", NOT_REGULAR)

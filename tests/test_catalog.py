@@ -348,3 +348,60 @@ def test_streamed_json_equals_rendered_json(sample: Path) -> None:
     text = "".join(iter_chunks(report))
     assert text == render(report)
     assert json.loads(text)["summary"]["files"] == len(report.files) == 14
+
+
+# --- finished entries kept: a re-scan writes what a fresh scan writes ---------------------
+
+
+def _without_timings(text: str) -> str:
+    """The JSON report as text, in its own key order, without what differs by run: when it
+    started and took, the catalog's counts, the trace's seconds and how many it recalled."""
+    data = json.loads(text)
+    for key in ("started", "duration_s"):
+        data.pop(key)
+    data["options"].pop("catalog", None)
+    trace = data["options"].get("trace")
+    if isinstance(trace, dict):
+        trace.pop("seconds", None)
+        trace.pop("recalled", None)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _three_scans(args: list[str], tmp_path: Path) -> tuple[str, str, str, dict[str, Any]]:
+    """A fresh scan, a catalogued first scan and its re-scan, through the CLI: their JSON
+    (as :func:`_without_timings` gives it) and the re-scan's catalog counts."""
+    db, texts, stats = tmp_path / "kept.db", [], {}
+    for name, extra in (("fresh", []), ("first", ["--catalog", str(db)]),
+                        ("again", ["--catalog", str(db)])):  # fmt: skip
+        out = tmp_path / f"{name}.json"
+        result = runner.invoke(cli.app, ["scan", *args, *extra, "-f", "json", "-o", str(out)])
+        assert result.exit_code in (0, 1), result.output
+        texts.append(_without_timings(out.read_text(encoding="utf-8")))
+        stats = json.loads(out.read_text(encoding="utf-8"))["options"].get("catalog", {})
+    return texts[0], texts[1], texts[2], stats
+
+
+def test_rescan_keeping_entries_writes_the_fresh_report(sample: Path, tmp_path: Path) -> None:
+    """Through the CLI, a re-scan that reuses every kept entry (the sample with its project
+    media and AI-use log, the trace on) writes the JSON a fresh scan writes, byte for byte
+    but for timings and the catalog's counts."""
+    args = [str(sample / "delivery"), "--sources", str(sample / "project_media"),
+            "--log", str(sample / "ai-use.toml")]  # fmt: skip
+    fresh, first, again, stats = _three_scans(args, tmp_path)
+    assert stats["reused_as_judged"] == stats["reused"] == 17 and stats["scanned"] == 0
+    assert fresh == first == again
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("imf", [False, True], ids=["kept-entries", "with-imf-packages"])
+def test_rescan_writes_the_fresh_report_on_the_corpus(
+    corpus: Path, tmp_path: Path, imf: bool
+) -> None:
+    """The real corpus scanned fresh, catalogued, and again: the same JSON report, byte for
+    byte but for timings and the catalog's counts; without its IMF packages (photon/) every
+    file comes back as its kept entry, with them (findings across files) from its evidence."""
+    args = [str(corpus)] if imf else [str(corpus), "--exclude", "photon/"]
+    fresh, first, again, stats = _three_scans(args, tmp_path)
+    assert stats["scanned"] == 0 and stats["reused"] > 500
+    assert stats["reused_as_judged"] == (0 if imf else stats["reused"])
+    assert fresh == first == again

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -32,6 +32,8 @@ from provscan.model import (
 from provscan.report.to_json import file_json
 from provscan.results import Brief, Entry, brief_of, severities_of
 from provscan.rulebook import by_code
+from provscan.rules import trace as trace_rules
+from provscan.verdict import decide
 
 
 @dataclass(slots=True)
@@ -45,14 +47,17 @@ class Usage:
     near: tuple[str, tuple[str, ...], tuple[str, ...], str] | None = None
     approved: list[str] = field(default_factory=list)
 
-    def as_json(self) -> list[Any]:
-        """The usage as JSON-ready data."""
+    def as_text(self) -> str:
+        """The usage as JSON text ("" when the file has no part in the log's findings)."""
+        if not (self.matches or self.near or self.approved):
+            return ""
         near = list(self.near) if self.near else None
-        return [[list(m) for m in self.matches], near, self.approved]
+        data = [[list(m) for m in self.matches], near, self.approved]
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=True)
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Usage:
-        """The usage :meth:`as_json` gave."""
+        """The usage :meth:`as_text` gave, parsed."""
         matches, near, approved = data
         found = [(str(e), str(k), bool(m)) for e, k, m in matches]
         kept = None
@@ -64,37 +69,68 @@ class Usage:
 
 def make(result: FileResult, usage: Usage) -> Entry:
     """The finished entry of a judged file."""
-    brief = brief_of(result)
+    brief = replace(brief_of(result), scanned=scanned_verdict(result))
     severities = severities_of(result)
-    fields = [brief.path, brief.kind.value, brief.format, brief.role, brief.verdict.value,
-              brief.gate.value, result.approval]  # fmt: skip
-    extra = {
-        "b": fields,
-        "s": list(severities),
-        "d": list(result.deciding),
-        "h": result.sha256,
-        "p": result.phash,
-        "u": usage.as_json(),
-    }
+    extra = {"d": list(result.deciding), "h": result.sha256, "p": result.phash,
+             "a": result.approval}  # fmt: skip
     text = json.dumps(extra, separators=(",", ":"), ensure_ascii=True)
-    finished = Brief(brief.path, brief.kind, brief.format, brief.role, brief.verdict,
-                     brief.gate, finished=True)  # fmt: skip
-    return Entry(file_json(result), finished, severities, text, rebuild)
+    used = usage.as_text()
+    return Entry(file_json(result), brief, severities, text, rebuild, usage=used)
 
 
-def kept(line: str, extra: str) -> Entry:
-    """The finished entry a catalog kept (``stored``: nothing to write back)."""
-    data = json.loads(extra)
-    path, kind, fmt, role, verdict, gate, _ = data["b"]
-    brief = Brief(path, MediaKind(kind), sys.intern(fmt), sys.intern(role), Verdict(verdict),
-                  Gate(gate), finished=True)  # fmt: skip
-    error, warning, info = data["s"]
-    return Entry(line, brief, (error, warning, info), extra, rebuild, stored=True)
+# A packed brief: "kind format role verdict gate scanned" (unit separators; scanned: the
+# verdict before the trace's findings), then the severities "e,w,i", then the path (last: it
+# may hold anything), record separators between the three.
+_UNIT, _RECORD = "\x1f", "\x1e"
+
+
+def packed(entry: Entry) -> str:
+    """The entry's brief (with the verdict before the trace) and severities as one short
+    text (what a catalog keeps beside the entry, so that a kept entry is made without
+    parsing anything)."""
+    b, (error, warning, info) = entry.brief, entry.severities
+    head = _UNIT.join((b.kind.value, b.format, b.role, b.verdict.value, b.gate.value,
+                       b.verdict_scanned.value))  # fmt: skip
+    return f"{head}{_RECORD}{error},{warning},{info}{_RECORD}{b.path}"
+
+
+def scanned_verdict(result: FileResult) -> Verdict:
+    """The verdict of the file's own evidence, without the trace's findings (a kept entry
+    must tell the next run's trace whether the file is a reference, as a fresh scan would)."""
+    if not any(f.rule in _TRACE_RULES for f in result.findings):
+        return result.verdict
+    return decide([f for f in result.findings if f.rule not in _TRACE_RULES])[0]
+
+
+_TRACE_RULES = frozenset(trace_rules.RULES)
+
+
+def kept(line: str, extra: str, brief: str, usage: str | None) -> Entry:
+    """The finished entry a catalog kept (``stored``: nothing to write back): its text, its
+    extra, its packed brief (see :func:`packed`) and its part in the log's findings."""
+    head, severities, path = brief.split(_RECORD, 2)
+    kind, fmt, role, verdict, gate, scanned = _heads(head)
+    found = Brief(path, kind, fmt, role, verdict, gate, True, scanned)
+    return Entry(line, found, _severities(severities), extra, rebuild, True, usage or "")
+
+
+@cache
+def _heads(head: str) -> tuple[MediaKind, str, str, Verdict, Gate, Verdict]:
+    """A packed brief's head as values (an archive's files share a few dozen heads)."""
+    kind, fmt, role, verdict, gate, scanned = head.split(_UNIT)
+    return (MediaKind(kind), sys.intern(fmt), sys.intern(role), Verdict(verdict), Gate(gate),
+            Verdict(scanned))  # fmt: skip
+
+
+@cache
+def _severities(text: str) -> tuple[int, int, int]:
+    error, warning, info = text.split(",")
+    return int(error), int(warning), int(info)
 
 
 def approval_of(entry: Entry) -> str | None:
     """The log entry named as the file's approval."""
-    approval: str | None = json.loads(entry.extra)["b"][6]
+    approval: str | None = json.loads(entry.extra)["a"]
     return approval
 
 
@@ -105,8 +141,8 @@ def sha_of(entry: Entry) -> str:
 
 
 def usage_of(entry: Entry) -> Usage:
-    """The kept entry's part in the log's own findings."""
-    return Usage.from_json(json.loads(entry.extra)["u"])
+    """The entry's part in the log's own findings (empty for most files: nothing parsed)."""
+    return Usage.from_json(json.loads(entry.usage)) if entry.usage else Usage()
 
 
 def rebuild(line: str, extra: str) -> FileResult:

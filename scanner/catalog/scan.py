@@ -10,18 +10,19 @@ analysis as it asks for them, so only a read-ahead window is held besides the re
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from provscan.catalog.codec import decode, encode
-from provscan.catalog.entry import approval_of, kept
+from provscan.catalog.entry import approval_of, kept, packed
 from provscan.catalog.store import Catalog, Identity, Outcome, Row, Stored
 from provscan.compact import Compactor
 from provscan.model import TOOL_KEYS, FileResult, Report
 from provscan.paths import SOURCE
 from provscan.results import Entry as Finished
-from provscan.results import items_of
+from provscan.results import looked_at
 from provscan.walk import Entry
 
 Analyse = Callable[[Iterator[Entry]], Iterator[FileResult]]
@@ -85,9 +86,9 @@ def catalogued(
         stored = item.stored
         if stored is not None:
             reused += 1
-            if stored.entry is not None and stored.extra is not None:
+            if stored.entry is not None and stored.extra is not None and stored.brief:
                 stats.kept += 1
-                yield kept(stored.entry, stored.extra)
+                yield kept(stored.entry, stored.extra, stored.brief, stored.usage)
                 continue
             assert stored.evidence is not None  # (asked for whenever no entry is)
             yield decode(item.entry.rel, stored.evidence, compactor=compactor)
@@ -115,13 +116,13 @@ class _Feed:
         self.context = context
         self.pending: deque[_Item] = deque()
         self.missed: deque[Entry] = deque()
-        self.folders: dict[str, dict[str, Stored]] = {}
+        self.folders: dict[str, dict[str, tuple[Any, ...]]] = {}
 
     def _pull(self) -> bool:
         entry = next(self.entries, None)
         if entry is None:
             return False
-        identity = None if entry.problem else Identity.of(entry.path)
+        identity = None if entry.problem else Identity.of(entry.location)
         stored = None
         if identity is not None:
             stored = self._stored(entry.rel, identity)
@@ -185,12 +186,13 @@ def record_gates(
     roots: dict[str, Path],
     contexts: dict[str, str] | None = None,
     stats: Stats | None = None,
+    unsettled: Set[str] = frozenset(),
 ) -> None:
     """Each catalogued file's final verdict, gate and approval from this run's report, and
     (``contexts``: report path prefix -> the run context) its finished entry, kept for the
     next run under that context. A file kept from an earlier run is not written again; a
-    file whose analysis was not recorded (a crash or time limit: ``stats.transient``) keeps
-    no entry.
+    file whose analysis was not recorded (a crash or time limit: ``stats.transient``) or
+    whose trace search was not (``unsettled``, report paths) keeps no entry.
 
     ``roots`` maps a report path prefix ('' for the deliverable, '<label>/' for a sources
     folder) to the folder it was scanned from."""
@@ -199,7 +201,7 @@ def record_gates(
     transient = stats.transient if stats is not None else set()
 
     def outcomes() -> Iterator[Outcome]:
-        for item in items_of(report.files):
+        for _, item in looked_at(report.files, noted=False):
             if isinstance(item, Finished):
                 if item.stored:  # kept as it was: nothing changed
                     continue
@@ -216,10 +218,11 @@ def record_gates(
                 continue
             rel, root_id = path[len(prefix) :], ids[prefix]
             context = contexts.get(prefix, "")
-            entry = extra = None
-            if isinstance(item, Finished) and context and (root_id, rel) not in transient:
-                entry, extra = item.line, item.extra
-            yield Outcome(root_id, rel, verdict.value, gate.value, approval, context, entry,
-                          extra)  # fmt: skip
+            keep = (root_id, rel) not in transient and path not in unsettled
+            if isinstance(item, Finished) and context and keep:
+                yield Outcome(root_id, rel, verdict.value, gate.value, approval, context,
+                              item.line, item.extra, packed(item), item.usage or None)  # fmt: skip
+            else:
+                yield Outcome(root_id, rel, verdict.value, gate.value, approval)
 
     catalog.record_outcomes(outcomes())

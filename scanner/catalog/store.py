@@ -17,8 +17,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
-SCHEMA_VERSION = 2  # 2 added each file's finished entry (context, entry, extra)
+SCHEMA_VERSION = 2  # 2 added each file's finished entry (context, entry, extra, brief, usage)
+_ENTRY_COLUMNS = ("context", "entry", "extra", "brief", "usage")
 BATCH_ROWS = 256
 BATCH_SECONDS = 0.5  # WAL commits without fsync (synchronous=NORMAL): cheap
 
@@ -45,6 +47,8 @@ CREATE TABLE IF NOT EXISTS files (
     context TEXT,
     entry TEXT,
     extra TEXT,
+    brief TEXT,
+    usage TEXT,
     first_seen TEXT NOT NULL,
     changed_at TEXT NOT NULL,
     scanned_at TEXT NOT NULL,
@@ -78,9 +82,9 @@ class CatalogError(Exception):
     """The catalog cannot be used (not a catalog, corrupt, newer schema): one line."""
 
 
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """What says a file is unchanged since it was catalogued, without reading it."""
+class Identity(NamedTuple):
+    """What says a file is unchanged since it was catalogued, without reading it (a tuple:
+    compared with the catalog's row as it comes, a hundred thousand times a re-scan)."""
 
     size: int
     mtime_ns: int
@@ -88,7 +92,7 @@ class Identity:
     dev: int
 
     @classmethod
-    def of(cls, path: Path) -> Identity | None:
+    def of(cls, path: str | Path) -> Identity | None:
         """The file's identity now (not following links), or None when it cannot be stat'ed."""
         try:
             st = os.stat(path, follow_symlinks=False)
@@ -97,17 +101,22 @@ class Identity:
         return cls(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
 
 
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """What the catalog holds of one file: its identity, the engine its evidence is from,
-    and either its finished entry (``entry`` and ``extra``, kept under the run context
-    asked for) or its evidence."""
+class Stored(NamedTuple):
+    """What the catalog holds of one file (a row of :meth:`Catalog.folder`): its path, its
+    identity, the engine its evidence is from, and either its finished entry (``entry``,
+    ``extra``, ``brief``, ``usage``, kept under the run context asked for) or its evidence."""
 
-    identity: Identity
+    rel: str
+    size: int
+    mtime_ns: int
+    inode: int
+    dev: int
     engine: str
     evidence: str | None
     entry: str | None = None
     extra: str | None = None
+    brief: str | None = None
+    usage: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,11 +132,14 @@ class Outcome:
     context: str = ""
     entry: str | None = None
     extra: str | None = None
+    brief: str | None = None
+    usage: str | None = None
 
 
 def _outcome_values(o: Outcome) -> tuple[object, ...]:
     context = o.context if o.entry is not None else None
-    return (o.verdict, o.gate, o.approval, context, o.entry, o.extra, o.root_id, o.rel)
+    return (o.verdict, o.gate, o.approval, context, o.entry, o.extra, o.brief, o.usage,
+            o.root_id, o.rel)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +185,9 @@ class Catalog:
                 if version and int(version) > SCHEMA_VERSION:
                     raise CatalogError(f"{self.path}: written by a newer provscan "
                                        f"(catalog schema {version})")  # fmt: skip
-                if version and int(version) < 2:
-                    for column in ("context", "entry", "extra"):
+                have = {row[1] for row in self.conn.execute("PRAGMA table_info(files)")}
+                for column in _ENTRY_COLUMNS:  # an older catalog: its files gain them
+                    if column not in have:
                         self.conn.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
                 self._set_meta("engine", self.engine)
@@ -220,7 +233,7 @@ class Catalog:
             )
         return int(cursor.lastrowid or 0), int(interrupted)
 
-    def folder(self, root_id: int, folder: str, context: str = "") -> dict[str, Stored]:
+    def folder(self, root_id: int, folder: str, context: str = "") -> dict[str, tuple[Any, ...]]:
         """Every file recorded in one folder of ``root_id``: rel -> what is stored. One query
         per folder instead of one per file (100,000 point queries were a sixth of a
         re-scan). A file's finished entry comes with it when it was kept under
@@ -229,24 +242,24 @@ class Catalog:
         # Without statistics SQLite would walk the root's whole primary key instead.
         rows = self.conn.execute(
             "SELECT rel, size, mtime_ns, inode, dev, engine, "
-            "CASE WHEN context = ? THEN entry END, CASE WHEN context = ? THEN extra END, "
-            "CASE WHEN context = ? THEN NULL ELSE evidence END FROM files "
-            "INDEXED BY files_folder WHERE root_id = ? AND folder = ?",
-            (*[context or None] * 3, root_id, folder),  # NULL: no entry is asked for
+            "CASE WHEN context = ?1 THEN NULL ELSE evidence END, "
+            "CASE WHEN context = ?1 THEN entry END, CASE WHEN context = ?1 THEN extra END, "
+            "CASE WHEN context = ?1 THEN brief END, CASE WHEN context = ?1 THEN usage END "
+            "FROM files INDEXED BY files_folder WHERE root_id = ?2 AND folder = ?3",
+            (context or None, root_id, folder),  # NULL: no entry is asked for
         )
-        return {r[0]: Stored(Identity(r[1], r[2], r[3], r[4]), r[5], r[8], r[6], r[7])
-                for r in rows}  # fmt: skip
+        return {r[0]: r for r in rows}
 
     def stored(self, root_id: int, rel: str, identity: Identity) -> str | None:
         """The stored evidence of an unchanged file analysed by this engine, else None."""
         found = self.reusable(self.folder(root_id, rel.rpartition("/")[0]).get(rel), identity)
         return found.evidence if found is not None else None
 
-    def reusable(self, record: Stored | None, identity: Identity) -> Stored | None:
+    def reusable(self, record: tuple[Any, ...] | None, identity: Identity) -> Stored | None:
         """A :meth:`folder` record when the file and the engine are unchanged."""
-        if record is None or record.identity != identity:
+        if record is None or record[1:5] != identity:
             return None
-        return record if record.engine in (self.engine, self.code_engine) else None
+        return Stored(*record) if record[5] in (self.engine, self.code_engine) else None
 
     def evidence(self, root_id: int, rel: str) -> str | None:
         """The stored evidence of one file, whatever its engine (None: not recorded)."""
@@ -303,7 +316,7 @@ class Catalog:
         with self.conn:
             self.conn.executemany(
                 "UPDATE files SET verdict = ?, gate = ?, approval = ?, context = ?, entry = ?, "
-                "extra = ? WHERE root_id = ? AND rel = ?",
+                "extra = ?, brief = ?, usage = ? WHERE root_id = ? AND rel = ?",
                 (_outcome_values(o) for o in rows))  # fmt: skip
 
     def close(self) -> None:
@@ -324,7 +337,7 @@ ON CONFLICT (root_id, rel) DO UPDATE SET
     inode = excluded.inode, dev = excluded.dev, engine = excluded.engine,
     kind = excluded.kind, format = excluded.format, verdict = excluded.verdict,
     tool = excluded.tool, evidence = excluded.evidence, scanned_at = excluded.scanned_at,
-    context = NULL, entry = NULL, extra = NULL,
+    context = NULL, entry = NULL, extra = NULL, brief = NULL, usage = NULL,
     changed_at = CASE WHEN files.sha256 = excluded.sha256 AND excluded.sha256 != ''
                       THEN files.changed_at ELSE excluded.changed_at END,
     sha256 = excluded.sha256

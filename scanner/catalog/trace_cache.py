@@ -18,10 +18,13 @@ from provscan.trace.worker import ReferenceSpec
 
 
 class TraceCache:
-    """Recall and remember trace findings in a catalog."""
+    """Recall and remember trace findings in a catalog. ``unsettled``: the report paths
+    whose answer this run could not keep (a crash or a time limit may not recur); their
+    finished entries are not kept either, so the next run searches them again."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.conn = catalog.conn
+        self.unsettled: set[str] = set()
 
     def references_key(self, specs: Sequence[ReferenceSpec], sha_of: Callable[[str], str]) -> str:
         """What the answers depend on: every reference (name, content or pHash, entry) and

@@ -40,7 +40,7 @@ from provscan.model import (
 )
 from provscan.paths import SOURCE, locate
 from provscan.policy import Policy
-from provscan.results import Entry, Results, items_of
+from provscan.results import Entry, Results, items_of, looked_at
 from provscan.rulebook import by_code
 from provscan.rules import policy as pol
 from provscan.verdict import decide
@@ -114,7 +114,7 @@ def apply_gate(
     matched: dict[str, list[tuple[LogEntry, str]]] = {}
     naming: dict[str, FileResult] = {}
     parts: dict[int, Usage] = {}
-    for position, item in enumerate(items_of(report.files)):
+    for position, item in looked_at(report.files):
         if isinstance(item, Entry):
             part, path = usage_of(item), item.brief.path
         else:
@@ -156,28 +156,42 @@ def _judged(
 ) -> Sequence[FileResult]:
     """Every file judged, in order (``parts``: as finished entries, with their part in the
     log's findings); a kept entry is passed on as it is. A Results stays one (its files are
-    not all held)."""
-    out: Results | list[FileResult] = (
-        Results(held=files.held if isinstance(files, Results) else None)
-        if parts is not None or isinstance(files, Results)
-        else []
-    )
-    for position, item in enumerate(items_of(files)):
+    not all held); when most of its files are kept entries, only the others are replaced."""
+    changes: dict[int, FileResult | Entry] = {}
+    out: Results | list[FileResult] | None = None
+    if isinstance(files, Results):
+        pending = sum(1 for b in files.briefs() if not b.finished)
+        if pending > files.held or pending == len(files):
+            out = Results(held=files.held)
+    elif parts is not None:
+        out = Results()
+    else:
+        out = []
+    visited = looked_at(files) if out is None else enumerate(items_of(files))
+    for position, item in visited:
         if isinstance(item, Entry):
             for entry_id in usage_of(item).approved:
                 ctx.usage.keys.setdefault(entry_id, "phash")
-            assert isinstance(out, Results)  # entries only come in a Results
-            out.append(item)
+            if isinstance(out, Results):
+                out.append(item)
             continue
         ctx.approved.clear()
-        judged = _judge(item, ctx)
-        if parts is None:
+        result = _judge(item, ctx)
+        judged: FileResult | Entry = result
+        if parts is not None:
+            part = parts.get(position) or Usage()
+            part.approved = list(ctx.approved)
+            judged = make_entry(result, part)
+        if out is None:
+            changes[position] = judged
+        elif isinstance(out, Results):
             out.append(judged)
-            continue
-        part = parts.get(position) or Usage()
-        part.approved = list(ctx.approved)
-        assert isinstance(out, Results)
-        out.append(make_entry(judged, part))
+        else:
+            assert isinstance(judged, FileResult)  # (entries only in a Results)
+            out.append(judged)
+    if out is None:
+        assert isinstance(files, Results)
+        return files.replaced(changes)
     return out if isinstance(out, Results) else tuple(out)
 
 

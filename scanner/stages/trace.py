@@ -123,10 +123,14 @@ class _Search:
             findings = self._apply(name, _refused(refusal.why) if refusal else [])
             if refusal is None or refusal.lasting:
                 self._remember(name, "reference", findings)
+            else:
+                self._unsettled(name)
         for outcome in outcomes:
             findings = self._apply(outcome.job.rel, list(self._evidence(outcome)))
             if outcome.lasting and complete:  # searched for every reference the key names
                 self._remember(outcome.job.rel, outcome.job.kind, findings)
+            else:
+                self._unsettled(outcome.job.rel)
             progress.advance(outcome.job.rel)
         return {"unusable_references": len(refused), "recalled": len(jobs) - len(todo)}
 
@@ -169,6 +173,10 @@ class _Search:
     def _set(self, rel: str, findings: tuple[Finding, ...]) -> None:
         if findings and rel not in self.finished:  # (a kept entry holds them already)
             self.changed[self.where[rel]] = with_findings(self.files[rel], findings)
+
+    def _unsettled(self, rel: str) -> None:
+        if self.cache is not None:  # (its finished entry must not be kept either)
+            self.cache.unsettled.add(rel)
 
     def _remember(self, rel: str, kind: str, findings: tuple[Finding, ...]) -> None:
         if rel in self.finished:  # remembered by the run that kept it
@@ -231,7 +239,7 @@ def references_key(report: Report, log: AiLog | None, cache: TraceCache) -> str:
 
 def _still_specs(report: Report, briefs: Sequence[Brief]) -> Iterator[ReferenceSpec]:
     for brief in briefs:
-        if brief.kind is MediaKind.IMAGE and brief.verdict in AI_REFERENCE:
+        if brief.kind is MediaKind.IMAGE and brief.verdict_scanned in AI_REFERENCE:
             yield ReferenceSpec(brief.path, path=str(locate(report, brief)))
 
 
