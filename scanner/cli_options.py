@@ -316,7 +316,7 @@ def usage_line(exc: Exception) -> str:
     if hint:
         names = [part.strip().strip("'") for part in hint.group(1).split(" / ")]
         option = next((n for n in names if n.startswith("--")), names[0])
-        message = f"{option}: {_PYDANTIC.sub('', message[hint.end():])}"
+        message = f"{option}: {_PYDANTIC.sub('', message[hint.end() :])}"
     message = message.replace("', '", ", ").replace("one of '", "one of ").rstrip(".")
     message = message.replace("'.", "").rstrip("'") if "is not one of" in message else message
     return f"{command}: {message} (see {command} -h)"

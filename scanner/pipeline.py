@@ -18,7 +18,7 @@ from provscan.limits import Limits
 from provscan.model import Report, Settings
 from provscan.paths import source_labels
 from provscan.policy import Policy
-from provscan.progress import NO_PROGRESS, Progress
+from provscan.progress import NO_PROGRESS, Progress, announce
 from provscan.stages import levels
 from provscan.stages.baseline import Baseline, accept
 from provscan.stages.delivery import judge_delivery
@@ -55,6 +55,7 @@ def check_delivery(
     A delivery with nothing to check fails (POL011). The policy's levels for detector rules
     apply around the gate (``stages.levels``); the findings ``baseline`` lists pass."""
     ignores = ignores or {}
+    announce(progress, ["scanning", *(["sources"] * bool(sources)), *(["tracing"] * trace)])
     try:
         report = scan(target, settings, limits, progress, backend, ignores.get(target, NO_IGNORE))
         if sources:

@@ -105,7 +105,7 @@ def file_dict(result: FileResult) -> dict[str, Any]:
 def finding_dict(finding: Finding) -> dict[str, Any]:
     """One finding: the rule's identity and severity plus the evidence."""
     ev = finding.evidence
-    out = {
+    out: dict[str, Any] = {
         "rule": finding.rule.code,
         "name": finding.rule.name,
         "severity": finding.rule.severity.value,

@@ -177,6 +177,8 @@ def _finding_line(finding: dict[str, Any], style: _Style) -> str:
         mark = {"error": "x", "warning": "!", "info": "-"}[finding["severity"]]
     conf = "" if finding["confidence"] == "high" else f" ({finding['confidence']} confidence)"
     approved = f" [approved: {safe(finding['approval'])}]" if finding["approval"] else ""
+    if finding.get("baselined"):
+        approved += " [accepted by the baseline]"
     painted = style.paint(mark, _MARK_STYLE[mark])
     rule = style.paint(finding["rule"], (BOLD,))
     return f"  {painted} {rule} {safe(finding['message'])}{conf}{approved}"
@@ -200,12 +202,51 @@ def _summary_lines(report: Report, data: dict[str, Any], style: _Style) -> list[
         parts = skipped_summary(report.skipped)
         skipped.append(safe(f"{len(report.skipped)} skipped by the ignore lists: {parts} "
                             "(--format json lists each path)"))  # fmt: skip
+    counted = _counted(report)
     return [
         "",
         f"{summary['files']} files scanned in {data['duration_s']:.2f} s: {counts or 'nothing'}",
         *skipped,
+        *_catalog_line(data),
         style.paint(gate_line, _GATE_STYLE[data["gate"]]),
         f"AI-use log: {log_line}; policy: {policy_line}",
-        f"findings: {sev['error']} error, {sev['warning']} warning, {sev['info']} info",
+        f"findings by severity: {sev['error']} error, {sev['warning']} warning, {sev['info']} "
+        f"info; counted by the gate: {counted[0]} error, {counted[1]} warning"
+        + (f" ({counted[2]} more accepted by the baseline)" if counted[2] else ""),
         '("no AI markers found" means no marker was present, not that a file is authentic)',
     ]
+
+
+def _catalog_line(data: dict[str, Any]) -> list[str]:
+    """With --catalog: how many files came from it and how many were read."""
+    stats = (data.get("options") or {}).get("catalog")
+    if not isinstance(stats, dict):
+        return []
+    return [safe(f"catalog {stats.get('path', '')}: {stats.get('reused', 0)} files from the "
+                 f"catalog, {stats.get('scanned', 0)} read")]  # fmt: skip
+
+
+def _counted(report: Report) -> tuple[int, int, int]:
+    """Findings the gate counts at error (fail) and warning (warn), and those the baseline
+    accepted."""
+    every = [x for f in report.files for x in f.findings]
+    every += [*report.log_findings, *report.delivery_findings]
+    errors = sum(1 for x in every if x.gate is not None and x.gate.value == "fail")
+    warnings = sum(1 for x in every if x.gate is not None and x.gate.value == "warn")
+    return errors, warnings, sum(1 for x in every if x.baselined)
+
+
+def summary_line(report: Report, written: list[str] | None = None) -> str:
+    """The run in one line, for stderr and CI logs: the gate, the files by gate, the
+    findings the gate counts (by level), those a baseline accepted, the reports written."""
+    gates = {g: sum(1 for f in report.files if f.gate.value == g) for g in ("fail", "warn", "pass")}
+    errors, warnings, accepted = _counted(report)
+    files = "1 file" if len(report.files) == 1 else f"{len(report.files)} files"
+    line = (f"gate {report.gate.value.upper()}: {gates['fail']} fail, {gates['warn']} warn, "
+            f"{gates['pass']} pass of {files}; findings the gate counts: {errors} error, "
+            f"{warnings} warning")  # fmt: skip
+    if accepted:
+        line += f" ({accepted} more accepted by the baseline)"
+    if written:
+        line += "; wrote " + ", ".join(written)
+    return safe(line)
