@@ -7,6 +7,7 @@ policy error; 3 internal error; 130 interrupted.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,6 +66,7 @@ from provscan.report import to_inspect, to_rules, to_text
 from provscan.report.locations import OutsideRoot, check_inside
 from provscan.rulebook import all_rules, by_code
 from provscan.stages.baseline import Baseline, BaselineError, load_baseline, render_baseline
+from provscan.text import safe
 from provscan.timeline.cut import Cut, TimelineError
 from provscan.timeline.load import load_cuts, looks_like_timeline, parse_rate
 
@@ -579,6 +581,17 @@ def log_init(
     sys.stdout.write(draft)
 
 
+CatalogArg = Annotated[
+    Path, typer.Argument(metavar="CATALOG", help="The catalog (SQLite) a scan wrote.")
+]
+QueryFormatOpt = Annotated[
+    QueryFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+]
+QueryOutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", metavar="PATH", help="Write here instead of stdout."),
+]
+
 catalog_app = typer.Typer(
     no_args_is_help=True, cls=WordsGroup, help="Ask the archive catalog (--catalog)."
 )
@@ -587,55 +600,121 @@ app.add_typer(catalog_app, name="catalog")
 
 @catalog_app.command("query", cls=WordsCommand)
 def catalog_query(
-    database: Annotated[Path, typer.Argument(help="The catalog (SQLite) a scan wrote.")],
+    database: CatalogArg,
     verdict: Annotated[
         list[str] | None,
-        typer.Option("--verdict", help="Only this verdict (repeatable), e.g. ai-generated."),
+        typer.Option(
+            "--verdict",
+            metavar="VERDICT",
+            help="Only this verdict (repeatable), e.g. ai-generated.",
+        ),
     ] = None,
     ai: Annotated[
         bool,
         typer.Option("--ai", help="Only files with AI evidence (generated, edited, suspected)."),
     ] = False,
-    tool: Annotated[str, typer.Option("--tool", help="Only files whose tool contains this.")] = "",
+    tool: Annotated[
+        str, typer.Option("--tool", metavar="TEXT", help="Only files whose tool contains this.")
+    ] = "",
     folder: Annotated[
-        str, typer.Option("--folder", help="Only files in this folder (and below) of a root.")
+        str,
+        typer.Option(
+            "--folder", metavar="FOLDER", help="Only files in this folder (and below) of a root."
+        ),
     ] = "",
     changed_since: Annotated[
-        str, typer.Option("--changed-since", help="Only files new or changed since YYYY-MM-DD.")
+        str,
+        typer.Option(
+            "--changed-since",
+            metavar="WHEN",
+            help="Only files new or changed since a date (YYYY-MM-DD), a date-time "
+            "(YYYY-MM-DDTHH:MM, UTC unless it names its zone) or last-run (by the "
+            "latest run of their folder).",
+        ),
     ] = "",
     gate: Annotated[
-        list[str] | None, typer.Option("--gate", help="Only this gate outcome (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--gate",
+            metavar="GATE",
+            help="Only this gate outcome (repeatable): pass, warn or fail.",
+        ),
     ] = None,
     count_by: Annotated[
-        GroupBy | None, typer.Option("--count-by", help="Count the files per tool, folder...")
+        GroupBy | None,
+        typer.Option(
+            "--count-by", case_sensitive=False, help="Count the files per tool, folder..."
+        ),
     ] = None,
-    output_format: Annotated[
-        QueryFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = QueryFormat.TABLE,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
-    ] = None,
+    output_format: QueryFormatOpt = QueryFormat.TABLE,
+    output: QueryOutputOpt = None,
 ) -> None:
-    """Which files are AI-generated, by tool, by folder, changed since a date (CSV/JSON too)."""
-    verdicts = tuple(verdict or ()) + (cq.AI_VERDICTS if ai else ())
+    """Which files are AI-generated, by tool, by folder, changed since a date-time or the
+    last run (CSV/JSON too)."""
+    verdicts = tuple(v.lower() for v in verdict or ()) + (cq.AI_VERDICTS if ai else ())
+    gates = tuple(g.lower() for g in gate or ())
     known = {v.value for v in Verdict}
     for value in verdicts:
         if value not in known:
             raise _fail(f"--verdict: {value!r} is not a verdict ({', '.join(sorted(known))})")
-    for value in gate or ():
+    for value in gates:
         if value not in {g.value for g in Gate}:
             raise _fail(f"--gate: {value!r} is not a gate outcome (pass, warn, fail)")
     try:
-        since = dt.date.fromisoformat(changed_since) if changed_since else None
-    except ValueError:
-        raise _fail(f"--changed-since: {changed_since!r} is not a date (YYYY-MM-DD)") from None
-    query = cq.Query(verdicts, tool, folder, since, tuple(gate or ()))
+        since = cq.since(changed_since) if changed_since else ""
+    except ValueError as exc:
+        raise _fail(f"--changed-since: {exc}") from None
+    query = cq.Query(verdicts, tool, folder, since, gates)
     table = output_format is QueryFormat.TABLE
     try:
         rows = cq.answer(database, query, count_by.value if count_by else None, table=table)
     except CatalogError as exc:
         raise _fail(str(exc)) from None
     _write(cq.render(rows, output_format.value), output)
+
+
+@catalog_app.command("runs", cls=WordsCommand)
+def catalog_runs(
+    database: CatalogArg,
+    output_format: QueryFormatOpt = QueryFormat.TABLE,
+    output: QueryOutputOpt = None,
+) -> None:
+    """The past runs: folder, times, state, gate, files from the catalog and read, and how
+    many files each found new, changed, removed or judged differently."""
+    try:
+        rows = cq.runs(database)
+    except CatalogError as exc:
+        raise _fail(str(exc)) from None
+    if not rows and output_format is QueryFormat.TABLE:
+        _write("no runs recorded\n", output)
+        return
+    _write(cq.render(rows, output_format.value), output)
+
+
+@catalog_app.command("diff", cls=WordsCommand)
+def catalog_diff(
+    database: CatalogArg,
+    run_a: Annotated[int, typer.Argument(metavar="RUN_A", help="The earlier run (catalog runs).")],
+    run_b: Annotated[int, typer.Argument(metavar="RUN_B", help="The later run, same folder.")],
+    output_format: QueryFormatOpt = QueryFormat.TABLE,
+    output: QueryOutputOpt = None,
+) -> None:
+    """What changed from RUN_A to RUN_B: new, changed and removed files, files judged
+    differently (verdict or gate), and the delivery's gate."""
+    try:
+        head, rows = cq.diff(database, run_a, run_b)
+    except CatalogError as exc:
+        raise _fail(str(exc)) from None
+    if output_format is QueryFormat.JSON:
+        _write(json.dumps({**head, "files": rows}, indent=2, ensure_ascii=True) + "\n", output)
+        return
+    if output_format is QueryFormat.CSV:
+        _write(cq.render(rows, "csv"), output)
+        return
+    gate = f"gate {head['gate_a'] or '-'} -> {head['gate_b'] or '-'}"
+    title = safe(f"{head['root']}: run {run_a} -> run {run_b}, {gate}")
+    body = cq.render(rows, "table") if rows else "no file changed\n"
+    _write(f"{title}\n{body}", output)
 
 
 @app.command(cls=WordsCommand)

@@ -198,7 +198,7 @@ def test_policy_problems_are_all_reported(tmp_path: Path) -> None:
         f"provscan: {policy}: top level, field colour: unknown (known: version, final, "
         "not_final, [levels])",
         f"provscan: {policy}: top level, field final: must be a list of path globs",
-        f"provscan: {policy}: [levels], field POL001: 'loud' is not a level (use violation, "
+        f"provscan: {policy}: [levels], field POL001: 'loud' is not a level (use error, "
         "warning or off)",
     ]
 

@@ -167,3 +167,4 @@ def record_gates(catalog: Catalog, report: Report, roots: dict[str, Path]) -> No
             rows.append((result.verdict.value, result.gate.value, result.approval,
                          ids[prefix], rel))  # fmt: skip
     catalog.record_outcomes(rows)
+    catalog.record_run_gate(report.gate.value)
