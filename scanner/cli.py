@@ -776,7 +776,7 @@ def main() -> None:
     child.quiet_libraries()
     supervisor.fork_is_safe = True  # the process entry point: no native threads have started
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="provscan")
     except KeyboardInterrupt:
         sys.stderr.write("provscan: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)

@@ -85,6 +85,10 @@ def answer(
     a ``table``); CatalogError (one line) when it is not a catalog."""
     conn = open_read_only(path)
     try:
+        if query.changed_since == LAST_RUN and not _has_table(conn, "changes"):
+            raise CatalogError(f"{path}: written before runs kept their changes: "
+                               "--changed-since last-run needs a scan by this "
+                               "provscan first")  # fmt: skip
         with conn:
             if count_by is not None:
                 return count(conn, query, count_by)
@@ -110,9 +114,12 @@ def _where(query: Query) -> tuple[str, list[Any]]:
         folder = query.folder.strip("/")
         clauses.append("(f.folder = ? OR f.folder LIKE ? ESCAPE '\\')")
         args.extend([folder, f"{_like(folder)}/%"])
-    if query.changed_since == LAST_RUN:  # changed by the latest run of the file's root
-        clauses.append("f.changed_at >= (SELECT MAX(started) FROM runs WHERE root_id = "
-                       "f.root_id)")  # fmt: skip
+    if query.changed_since == LAST_RUN:  # found new or changed by its root's latest run
+        clauses.append(
+            "EXISTS (SELECT 1 FROM changes c WHERE c.root_id = f.root_id AND c.rel = f.rel "
+            "AND c.change IN ('new', 'changed') AND c.run_id = (SELECT MAX(id) FROM runs u "
+            "WHERE u.root_id = f.root_id AND u.state = 'complete'))"
+        )
     elif query.changed_since:
         clauses.append("f.changed_at >= ?")
         args.append(query.changed_since)
