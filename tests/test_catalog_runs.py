@@ -40,8 +40,10 @@ def test_runs_lists_each_run_with_its_gate_and_changes(history: tuple[Path, Path
     and how many files each found new, changed, removed or judged differently."""
     _, db = history
     rows = json.loads(runner.invoke(cli.app, ["catalog", "runs", str(db), "-f", "json"]).stdout)
-    assert [(r["run"], r["state"], r["gate"]) for r in rows] == [(1, "complete", "fail"),
-                                                                 (2, "complete", "fail")]
+    assert [(r["run"], r["state"], r["gate"]) for r in rows] == [
+        (1, "complete", "fail"),
+        (2, "complete", "fail"),
+    ]
     first, second = rows
     assert (first["files"], first["read"], first["from_catalog"], first["new"]) == (14, 14, 0, 14)
     assert (second["read"], second["from_catalog"]) == (2, 12)
@@ -101,6 +103,20 @@ def test_changed_since_last_run_and_date_times(history: tuple[Path, Path]) -> No
 def test_gate_and_verdict_filters_take_any_case(history: tuple[Path, Path]) -> None:
     """catalog query --gate FAIL and --verdict AI-GENERATED read as lower case."""
     _, db = history
-    rows = json.loads(runner.invoke(cli.app, ["catalog", "query", str(db), "--gate", "FAIL",
-                                              "--verdict", "AI-GENERATED", "-f", "JSON"]).stdout)
+    rows = json.loads(
+        runner.invoke(
+            cli.app,
+            [
+                "catalog",
+                "query",
+                str(db),
+                "--gate",
+                "FAIL",
+                "--verdict",
+                "AI-GENERATED",
+                "-f",
+                "JSON",
+            ],
+        ).stdout
+    )
     assert rows and all(r["gate"] == "fail" and r["verdict"] == "ai-generated" for r in rows)

@@ -53,9 +53,20 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cli, "check_delivery", counted)
-        result = runner.invoke(cli.app, [*SAMPLE_ARGS, "-o", str(out / "report.html"),
-                                         "-o", str(out / "report.sarif"), "-o",
-                                         str(out / "junit.xml"), "-o", str(out / "report.json")])
+        result = runner.invoke(
+            cli.app,
+            [
+                *SAMPLE_ARGS,
+                "-o",
+                str(out / "report.html"),
+                "-o",
+                str(out / "report.sarif"),
+                "-o",
+                str(out / "junit.xml"),
+                "-o",
+                str(out / "report.json"),
+            ],
+        )
     return {"out": out, "result": result, "scans": len(calls)}
 
 
@@ -187,8 +198,18 @@ def test_gitlab_code_quality_issues(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     severities from its scale, fingerprints unique, paths of files that exist."""
     monkeypatch.chdir(REPO)
     out = tmp_path / "gl-code-quality-report.json"
-    runner.invoke(cli.app, ["scan", "fixtures/sample/delivery", "--log",
-                            "fixtures/sample/ai-use.toml", "--no-trace", "-o", f"gitlab:{out}"])
+    runner.invoke(
+        cli.app,
+        [
+            "scan",
+            "fixtures/sample/delivery",
+            "--log",
+            "fixtures/sample/ai-use.toml",
+            "--no-trace",
+            "-o",
+            f"gitlab:{out}",
+        ],
+    )
     issues = json.loads(out.read_text())
     assert issues
     for issue in issues:
@@ -376,9 +397,22 @@ def test_corpus_in_ci_formats(tmp_path: Path, corpus: Path) -> None:
     and the focused text report far shorter than the full one."""
     out = tmp_path
     args = ["scan", str(corpus), "--no-trace", "--sarif-root", str(corpus.parent)]
-    result = runner.invoke(cli.app, [*args, "-o", str(out / "r.sarif"), "-o", str(out / "r.json"),
-                                     "-o", f"github:{out / 'gh.txt'}", "-o",
-                                     f"gitlab:{out / 'gl.json'}", "-o", str(out / "all.txt")])
+    result = runner.invoke(
+        cli.app,
+        [
+            *args,
+            "-o",
+            str(out / "r.sarif"),
+            "-o",
+            str(out / "r.json"),
+            "-o",
+            f"github:{out / 'gh.txt'}",
+            "-o",
+            f"gitlab:{out / 'gl.json'}",
+            "-o",
+            str(out / "all.txt"),
+        ],
+    )
     assert result.exit_code in (0, 1), result.output
     data = json.loads((out / "r.json").read_text())
     counted = sum(1 for e in data["files"] for f in e["findings"] if f["gate"] in ("fail", "warn"))
