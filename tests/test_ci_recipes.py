@@ -73,7 +73,7 @@ def _github(repo: Path) -> tuple[dict[str, subprocess.CompletedProcess[str]], li
             assert "pip install" in step["run"]
             continue
         said = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
-        script = _OUTPUT.sub(lambda m: said[m.group(2)], step["run"])
+        script = _OUTPUT.sub(lambda m, said=said: said[m.group(2)], step["run"])
         ran[step["name"]] = _bash(script, repo, env)
     return ran, actions
 
