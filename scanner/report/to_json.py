@@ -1,4 +1,5 @@
-"""The JSON report: the one dict every other format is derived from (schema in README).
+"""The JSON report: the one dict every other format is derived from (schema.json beside this
+module, described in docs/reports.md).
 
 Stable core for scripts: ``schema_version``, ``files[].path``, ``files[].verdict`` and
 ``files[].findings[]`` with ``rule``, ``severity``, ``message``, ``key``, ``value``,
