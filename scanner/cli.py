@@ -452,7 +452,8 @@ def inspect(
     trust_config: TrustCfgOpt = None,
     no_default_trust: NoDefaultTrustOpt = False,
     output_format: Annotated[
-        TraceFormat, typer.Option("--format", "-f", help="Output format.")
+        TraceFormat,
+        typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
     ] = TraceFormat.TEXT,
     sources: Annotated[
         list[Path] | None,
@@ -724,7 +725,8 @@ def trace(
         list[Path], typer.Option("--reference", "-r", help="A still to look for (repeatable).")
     ],
     output_format: Annotated[
-        TraceFormat, typer.Option("--format", "-f", help="Output format.")
+        TraceFormat,
+        typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
     ] = TraceFormat.TEXT,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
 ) -> None:

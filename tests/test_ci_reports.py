@@ -261,7 +261,8 @@ def test_levels_silence_or_raise_any_rule(tmp_path: Path) -> None:
 
 def test_baseline_accepts_known_findings_and_fails_on_new_ones(tmp_path: Path) -> None:
     """--write-baseline then --baseline: the same delivery passes (its findings accepted and
-    marked); a new AI file fails alone; a JSON report serves as a baseline too."""
+    marked, in SARIF as baselineState unchanged); a new AI file fails alone; a JSON report
+    serves as a baseline too."""
     delivery = tmp_path / "delivery"
     shutil.copytree(SAMPLE / "delivery", delivery)
     args = ["scan", str(delivery), "--log", str(SAMPLE / "ai-use.toml"), "--no-trace"]
@@ -270,10 +271,14 @@ def test_baseline_accepts_known_findings_and_fails_on_new_ones(tmp_path: Path) -
     assert first.exit_code == 1
     written = json.loads(baseline.read_text())
     assert written["format"] == "provscan-baseline" and written["findings"]
-    again = runner.invoke(cli.app, [*args, "--baseline", str(baseline)])
+    sarif = tmp_path / "again.sarif"
+    again = runner.invoke(cli.app, [*args, "--baseline", str(baseline), "-o", "-", "-o",
+                                    str(sarif), "--sarif-info"])  # fmt: skip
     assert again.exit_code == 0, again.output
     assert "[accepted by the baseline]" in again.stdout
     assert "more accepted by the baseline" in again.stderr
+    states = {r.get("baselineState") for r in json.loads(sarif.read_text())["runs"][0]["results"]}
+    assert "unchanged" in states
     shutil.copy(FIXTURES / "sample" / "project_media" / "stills" / "harbour_street_1987_sd.png",
                 delivery / "new_ai.png")  # fmt: skip
     new = runner.invoke(cli.app, [*args, "--baseline", str(report), "-f", "json"])

@@ -217,6 +217,8 @@ def _result(
         result["partialFingerprints"] = {FINGERPRINT: finding["fingerprint"]}
     if finding["approval"]:
         result["suppressions"] = [suppression(finding["approval"])]
+    if finding.get("baselined"):  # accepted by --baseline: SARIF's own word for it
+        result["baselineState"] = "unchanged"
     keys = ["key", "value", "confidence", "details"] + (["gate"] if finding["gate"] else [])
     result["properties"] = {k: finding[k] for k in keys}
     return result
