@@ -11,10 +11,10 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from provscan import __version__, child, supervisor, trustlists
+from provscan import __version__, child, config, supervisor, trustlists
 from provscan.ailog.draft import DraftError, draft_prefix, render_draft
 from provscan.ailog.load import AiLog, LogError, load_log
 from provscan.backend import Backend, open_backend
@@ -159,6 +159,7 @@ def _check_target(target: Path) -> None:
 
 @app.command(cls=WordsCommand)
 def scan(
+    ctx: typer.Context,
     target: TargetArg,
     log: LogOpt = None,
     policy: PolicyOpt = None,
@@ -250,10 +251,21 @@ def scan(
     exclude: ExcludeOpt = None,
     no_default_excludes: NoDefaultExcludesOpt = False,
 ) -> None:
-    """Scan a folder or a file, check AI material against the AI-use log and the policy."""
+    """Scan a folder or a file, check AI material against the AI-use log and the policy.
+    Options not given here come from PROVSCAN_* variables, then provscan.toml (provscan
+    config shows what applies)."""
     _check_target(target)
+    o = _configured(ctx, target, locals())
+    log, policy, output, catalog = o["log"], o["policy"], o["output"], o["catalog"]
+    trust_anchors, allowed_list = o["trust_anchors"], o["allowed_list"]
+    trust_config, no_default_trust = o["trust_config"], o["no_default_trust"]
+    sources, no_trace, jobs, timeout = o["sources"], o["no_trace"], o["jobs"], o["timeout"]
+    exclude, no_default_excludes = o["exclude"], o["no_default_excludes"]
+    show, baseline, sarif_root = Show(o["show"]), o["baseline"], o["sarif_root"]
+    output_format = OutputFormat(o["output_format"]) if o["output_format"] else None
+    fail_on = FailOn(o["fail_on"])
     _check_sources(sources)
-    targets = _outputs(output or [], output_format)
+    targets = _outputs(_specs(output), output_format)
     base = _base(sarif_root, [target, *(sources or ())])
     accepted = _load_baseline(baseline)
     ignores = _load_ignores([target, *(sources or ())], exclude or [], not no_default_excludes)
@@ -297,6 +309,35 @@ def scan(
     written = [t.label for t in targets if t.path is not None]
     typer.echo(f"provscan: {to_text.summary_line(report, written)}", err=True)
     raise typer.Exit(exit_code(report, fail_on))
+
+
+# Config keys whose option has another parameter name in the command's signature.
+_PARAMETER_OF_KEY = {"format": "output_format"}
+_TRUST_KEYS = ("trust_anchors", "allowed_list", "trust_config", "no_default_trust")
+
+
+def _configured(ctx: typer.Context, target: Path, given: dict[str, Any]) -> dict[str, Any]:
+    """The command's options with each one the command line did not give taken from the
+    environment, then the configuration file (command line > environment > file)."""
+    try:
+        found = config.load(target)
+    except config.ConfigError as exc:
+        raise _fail(str(exc)) from None
+    merged = dict(given)
+    for key in config.KEYS:
+        name = _PARAMETER_OF_KEY.get(key, key)
+        source = ctx.get_parameter_source(name)
+        value = found.get(key)
+        if value is not None and name in merged and (source is None or source.name == "DEFAULT"):
+            merged[name] = value.value
+    return merged
+
+
+def _specs(output: list[str] | Path | None) -> list[str]:
+    """The -o values: the command line's, or the one output a configuration names."""
+    if output is None:
+        return []
+    return [str(output)] if isinstance(output, Path) else list(output)
 
 
 def _outputs(specs: list[str], asked: OutputFormat | None) -> list[out.Output]:
@@ -444,6 +485,7 @@ def exit_code(report: Report, fail_on: FailOn) -> int:
 
 @app.command(cls=WordsCommand)
 def inspect(
+    ctx: typer.Context,
     targets: Annotated[
         list[Path], typer.Argument(help="Media files, or edits (timelines), one or more.")
     ],
@@ -465,10 +507,13 @@ def inspect(
     For an edit (EDL, FCP 7 XML, FCPXML, AAF, OTIO): its clips with their sources' verdicts;
     for an IMF composition playlist (CPL): where each resource plays. Several files: each in
     turn (JSON: an array); one that cannot be inspected is one line on stderr, and the exit
-    code is the worst."""
+    code is the worst. Trust options not given here come from PROVSCAN_* variables, then
+    provscan.toml."""
     _check_sources(sources)
-    settings = _settings(trust_anchors, allowed_list, trust_config, describe=True,
-                         default_trust=not no_default_trust)  # fmt: skip
+    trust = {k: v for k, v in locals().items() if k in _TRUST_KEYS}
+    o = _configured(ctx, targets[0] if targets else Path("."), trust)
+    settings = _settings(o["trust_anchors"], o["allowed_list"], o["trust_config"], describe=True,
+                         default_trust=not o["no_default_trust"])  # fmt: skip
     json_out = output_format is TraceFormat.JSON
     texts, worst = [], EXIT_OK
     for target in targets:
@@ -882,3 +927,32 @@ def trust_update(
     bundled one; provscan never fetches it itself."""
     known = {t.id: t.name for t in trustlists.bundled()}
     _install(source, list_id, known.get(list_id), kind, date)
+
+
+@app.command("config", cls=WordsCommand)
+def show_config(
+    target: Annotated[
+        Path,
+        typer.Argument(
+            metavar="TARGET", help="The folder or file a scan would be run on (default: here)."
+        ),
+    ] = Path("."),
+) -> None:
+    """Show the settings a scan of TARGET takes from PROVSCAN_* variables and provscan.toml,
+    and where each comes from (the command line overrides both)."""
+    try:
+        found = config.load(target)
+    except config.ConfigError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"configuration file: {found.file or 'none found'}")
+    for key in config.KEYS:
+        value = found.get(key)
+        shown = "-" if value is None else _shown(value.value)
+        origin = "default" if value is None else value.origin
+        typer.echo(f"  {key:<20} {shown:<40} ({origin}; {config.env_name(key)})")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)

@@ -432,3 +432,19 @@ def test_corpus_in_ci_formats(tmp_path: Path, corpus: Path) -> None:
     focused = runner.invoke(cli.app, [*args, "--show", "fail"]).stdout
     assert len(focused.splitlines()) < len((out / "all.txt").read_text().splitlines()) / 2
     assert CORPUS.name in sarif["runs"][0]["artifacts"][0]["location"]["uri"]
+
+
+def test_new_options_come_from_provscan_toml_too(tmp_path: Path) -> None:
+    """show, baseline and fail_on = "error" in provscan.toml apply as their options do (the
+    command line still wins)."""
+    delivery = tmp_path / "delivery"
+    shutil.copytree(SAMPLE / "delivery", delivery)
+    args = ["scan", str(delivery), "--no-trace"]
+    runner.invoke(cli.app, [*args, "--write-baseline", str(tmp_path / "b.json")])
+    (delivery / "provscan.toml").write_text(
+        f'show = "fail"\nbaseline = "{tmp_path / "b.json"}"\nfail_on = "error"\n'
+    )
+    configured = runner.invoke(cli.app, args)
+    assert configured.exit_code == 0 and "--show all lists every file" in configured.stdout
+    overridden = runner.invoke(cli.app, [*args, "--show", "all"])
+    assert "not shown" not in overridden.stdout
