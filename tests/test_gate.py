@@ -25,6 +25,9 @@ APPROVED = (
     'status = "approved"\napproved_by = "Legal"\napproved_on = 2026-09-01\napproval_ref = "L-1"\n'
 )
 runner = CliRunner()
+# A complete consent record (the ledger POL013 checks) for a replaced performance.
+CONSENT = ('performer = "A. Narrator"\nconsent_ref = "CONSENT-7"\nconsent_date = 2026-08-01\n'
+           'consent_scope = ["HL-2026"]\nminor = false\n')  # fmt: skip
 
 
 @pytest.fixture()
@@ -37,20 +40,25 @@ def delivery(tmp_path: Path) -> Path:
     return root
 
 
-def _gate(root: Path, tmp_path: Path, entry: str, policy: str = "") -> Report:
+# The A1111 still carries its prompt, which a final should not leak (POL018, tested in
+# tests/test_guidelines.py): the guideline tables here judge approvals, so they leave it off.
+NO_LEAKS = 'version = 1\n[levels]\nprovenance-leak = "off"\n'
+
+
+def _gate(root: Path, tmp_path: Path, entry: str, policy: str = NO_LEAKS) -> Report:
     log_path = tmp_path / "ai-use.toml"
     log_path.write_text(f'version = 1\n[[entry]]\nid = "AI-1"\n{entry}', encoding="utf-8")
-    rules = DEFAULT_POLICY
-    if policy:
-        (tmp_path / "policy.toml").write_text(policy, encoding="utf-8")
-        rules = load_policy(tmp_path / "policy.toml")
+    (tmp_path / "policy.toml").write_text(policy, encoding="utf-8")
+    rules = load_policy(tmp_path / "policy.toml")
     return apply_gate(scan(root, Settings()), root, load_log(log_path), rules, TODAY)
 
 
 def _file(report: Report, path: str) -> tuple[str, str | None, list[str]]:
+    """The file's gate, approval and the policy findings that count for its gate (the marking
+    layers, POL020, are information)."""
     result = next(r for r in report.files if r.path == path)
     codes = [f.rule.code for f in result.findings if f.rule.code[:3] == "POL"]
-    return result.gate.value, result.approval, codes
+    return result.gate.value, result.approval, [c for c in codes if c != "POL020"]
 
 
 def _log_codes(report: Report) -> list[str]:
@@ -79,13 +87,16 @@ PATH = 'path = "stills/archival.png"\n'
          ["LOG001"]),
         # guideline 2: sensitive uses need written approval; replacing talent needs consent
         ('scope = ["final"]\ntalent_likeness = true\nstatus = "pending"\n' + PATH, "fail", None,
-         ["POL001", "POL002"], ["LOG003", "LOG004"]),
+         ["POL001", "POL002", "POL013"], ["LOG003", "LOG004"]),
         ('scope = ["temp"]\nthird_party_ip = true\nstatus = "pending"\n' + PATH, "fail", None,
          ["POL001", "POL002"], ["LOG003", "LOG004"]),
         ('scope = ["final"]\nreplaces_talent_or_union_work = true\n' + APPROVED + PATH, "fail",
-         "AI-1", ["POL002"], ["LOG003"]),
+         "AI-1", ["POL002", "POL013"], ["LOG003"]),
+        # consent recorded, but the ledger (performer, date, scope, minor) is incomplete
         ('scope = ["final"]\nreplaces_talent_or_union_work = true\ntalent_consent = true\n'
-         + APPROVED + PATH, "pass", "AI-1", [], ["LOG003"]),
+         + APPROVED + PATH, "fail", "AI-1", ["POL013"], ["LOG003"]),
+        ('scope = ["final"]\nreplaces_talent_or_union_work = true\n' + CONSENT + APPROVED + PATH,
+         "pass", "AI-1", [], ["LOG003"]),
         # guideline 3: training tools and non-enterprise use need an explicit exception
         ('scope = ["final"]\ntool_trains_on_inputs = true\n' + APPROVED + PATH, "fail", "AI-1",
          ["POL003"], ["LOG003"]),
@@ -132,7 +143,7 @@ def test_policy_levels_change_the_gate(delivery: Path, tmp_path: Path) -> None:
     """A policy may lower a violation to a warning or switch a log rule off."""
     policy = (
         'version = 1\n[levels]\nai-in-final-without-approval = "warning"\n'
-        'log-entry-unused = "off"\n'
+        'log-entry-unused = "off"\nprovenance-leak = "off"\n'
     )
     report = _gate(delivery, tmp_path, 'scope = ["final"]\n' + APPROVED + 'path = "x"\n', policy)
     assert _file(report, "stills/archival.png") == ("warn", None, ["POL001"])
@@ -216,9 +227,11 @@ def test_log_init_drafts_entries_that_check_refuses(delivery: Path, tmp_path: Pa
     kept = [ln for ln in drafted.output.splitlines() if "TO BE COMPLETED" not in ln]
     draft.write_text("\n".join(kept) + '\nscope = ["final"]\n' + APPROVED)
     assert runner.invoke(cli.app, ["log", "check", str(draft)]).exit_code == 0
+    (tmp_path / "policy.toml").write_text(NO_LEAKS)
     report = apply_gate(
-        scan(delivery, Settings()), delivery, load_log(draft), DEFAULT_POLICY, TODAY
-    )
+        scan(delivery, Settings()), delivery, load_log(draft), load_policy(tmp_path / "policy.toml"),
+        TODAY,
+    )  # fmt: skip
     result = next(r for r in report.files if r.path == "stills/archival.png")
     assert (result.gate, result.approval, result.matched_by) == (Gate.PASS, "AI-001", "sha256")
 
