@@ -34,7 +34,7 @@ RULES: tuple[Rule, ...] = (INTERNAL_PATH,)
 MAX_SCANNED = 65_536  # characters of one field searched (a graph or a record; paths are short)
 MAX_FOUND = 8  # paths reported per file
 _PATH = re.compile(
-    r"(?:file:/{2,3}|(?<![\w/\\])(?:[A-Za-z]:[\\/]|\\\\[\w.$-]+\\"
+    r"(?:file:/{2,3}|(?<![\w/\\])(?:[A-Za-z]:[\\/]|\\\\(?!u[0-9a-fA-F]{4})[\w.$-]+\\"
     r"|/(?:Users|home|Volumes|mnt|media|net|srv|private/var)/))[^\s\"'<>|*?]+"
 )
 _HOME = re.compile(r"(?:^|[\\/])(?:Users|home|Documents and Settings|media)[\\/]([^\\/]+)", re.I)

@@ -228,10 +228,8 @@ def test_log_init_drafts_entries_that_check_refuses(delivery: Path, tmp_path: Pa
     draft.write_text("\n".join(kept) + '\nscope = ["final"]\n' + APPROVED)
     assert runner.invoke(cli.app, ["log", "check", str(draft)]).exit_code == 0
     (tmp_path / "policy.toml").write_text(NO_LEAKS)
-    report = apply_gate(
-        scan(delivery, Settings()), delivery, load_log(draft), load_policy(tmp_path / "policy.toml"),
-        TODAY,
-    )  # fmt: skip
+    policy = load_policy(tmp_path / "policy.toml")
+    report = apply_gate(scan(delivery, Settings()), delivery, load_log(draft), policy, TODAY)
     result = next(r for r in report.files if r.path == "stills/archival.png")
     assert (result.gate, result.approval, result.matched_by) == (Gate.PASS, "AI-001", "sha256")
 

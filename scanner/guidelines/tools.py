@@ -122,8 +122,8 @@ def named_tools(result: FileResult) -> list[NamedTool]:
     return out
 
 
-_WHERE = {"software_agent": "C2PA software agent", "tool": "tool named by its evidence",
-          "system": "IPTC AI system", "claim_generator": "C2PA claim generator"}  # fmt: skip
+_WHERE = {"software_agent": "C2PA softwareAgent", "system": "IPTC AISystemUsed",
+          "claim_generator": "C2PA claim generator"}  # fmt: skip
 
 
 def _names_of(finding: Finding) -> Iterator[NamedTool]:
@@ -137,7 +137,8 @@ def _names_of(finding: Finding) -> Iterator[NamedTool]:
         found = identify(raw)
         if found is None or (key == "claim_generator" and not found.generative):
             continue
-        yield NamedTool(raw, f"{_WHERE[key]} ({finding.rule.code})", found.name)
+        field = _WHERE.get(key) or finding.evidence.key or "its evidence"
+        yield NamedTool(raw, f"{field}, {finding.rule.code}", found.name)
 
 
 def agrees(declared: str, named: NamedTool, registry: Registry) -> bool:

@@ -101,8 +101,8 @@ def refused(entry: LogEntry, named: list[NamedTool], registry: Registry) -> Name
 
 def mismatch_words(entry: LogEntry, tool: NamedTool) -> str:
     """Why an entry whose tool is not the file's does not approve it, in words."""
-    return (f"log entry {entry.id} declares {entry.tool}, but the file was made by {tool.name} "
-            f"({tool.where}): the entry does not approve it")  # fmt: skip
+    return (f"log entry {entry.id} declares {entry.tool}, but the file was made with "
+            f"{tool.name} ({tool.where}): the entry does not approve it")  # fmt: skip
 
 
 def decisions(
@@ -189,7 +189,7 @@ def _registry(
         return
     named = named_tools(subject)
     checks: list[tuple[str, str, LogEntry | None]]
-    checks = [(n.raw, f"{n.name} ({n.where})", None) for n in named]
+    checks = [(n.raw, f"made with {n.name} ({n.where})", None) for n in named]
     if not named:
         checks = [(e.tool, f"the file names no tool; log entry {e.id} declares {e.tool}", e)
                   for e in entries if e.tool]  # fmt: skip
@@ -220,8 +220,8 @@ def _registered(
                                               entry, extra)  # fmt: skip
     missing = [use for use in uses if use not in tool.scopes]
     if missing:
-        message = (f"{said}: {tool.name} is approved for {', '.join(tool.scopes)} only, not "
-                   f"{', '.join(missing)}")  # fmt: skip
+        message = (f"{said}: the tool registry approves {tool.name} for "
+                   f"{', '.join(tool.scopes)} only, not {', '.join(missing)}")  # fmt: skip
         yield pol.TOOL_NOT_APPROVED, evidence(pol.TOOL_NOT_APPROVED, message, G_REGISTRY,
                                               entry, extra)  # fmt: skip
     risks = (
@@ -331,7 +331,7 @@ def _leaks(result: FileResult, studio: Studio) -> Iterator[Decision]:
     prompts: dict[str, str] = {}
     for text in texts:
         if text.prompt:
-            prompts.setdefault(text.where.rsplit(" (", 1)[0], text.text)
+            prompts.setdefault(_field(text.where), text.text)
     for field, prompt in prompts.items():
         found.append((f'{field} holds a prompt ("{_excerpt(prompt)}")', field))
     paths = facts.leaked_paths(result)
@@ -343,13 +343,14 @@ def _leaks(result: FileResult, studio: Studio) -> Iterator[Decision]:
     searched += [("C2PA ingredient title", t) for t in titles]
     for where, said in searched:
         for code, matched in find_words(said, studio.policy.code_names):
-            found.append((f'{where} names the project code name {code!r} ("{matched}")', where))
+            found.append((f'{where} names the project code name {code!r} ("{matched}")',
+                          _field(where)))  # fmt: skip
     if thumbnails:
         count = f"{thumbnails} ingredient{'s' * (thumbnails > 1)}"
         found.append((f"the C2PA manifest embeds thumbnails of {count} (pictures of other "
-                      "material)", "the ingredient thumbnails (re-sign without them)"))  # fmt: skip
+                      "material)", "C2PA ingredient thumbnails"))  # fmt: skip
     for message, field in dict.fromkeys(found):
-        words = f"{message}: strip {field} before delivery"
+        words = f"{message}: {_strip(field)}"
         yield pol.PROVENANCE_LEAK, evidence(pol.PROVENANCE_LEAK, words, G_LEAK, None,
                                             {"field": field})  # fmt: skip
 
@@ -368,6 +369,20 @@ def _reservation(result: FileResult, studio: Studio) -> Iterator[Decision]:
         "notAllowed) or the IPTC PLUS data-mining field (DMI-PROHIBITED-AIMLTRAINING)"
     )
     yield pol.TRAINING_RESERVATION, evidence(pol.TRAINING_RESERVATION, message, G_RESERVE, None)
+
+
+def _field(where: str) -> str:
+    """The metadata field a text was read from, without what it was ('PNG text prompt')."""
+    if where.endswith(")") and not where.startswith("C2PA"):
+        return where.rsplit(" (", 1)[0]
+    return where
+
+
+def _strip(field: str) -> str:
+    """What to do about a leaking field, in words."""
+    if field.startswith("C2PA"):
+        return f"re-sign the C2PA manifest without this ({field}) before delivery"
+    return f"strip {field} before delivery"
 
 
 def _excerpt(text: str) -> str:
