@@ -234,48 +234,67 @@ def test_log_init_drafts_entries_that_check_refuses(delivery: Path, tmp_path: Pa
     assert (result.gate, result.approval, result.matched_by) == (Gate.PASS, "AI-001", "sha256")
 
 
-# The sample delivery's pinned outcome: path -> (gate, approval, policy findings).
+# The sample delivery's pinned outcome under its policy: path -> (gate, approval, policy
+# findings that count for the gate; POL020, the marking layers, is information).
 SAMPLE = {
     "audio/boom_take3.wav": ("pass", None, []),
-    "audio/narration_vo.wav": ("fail", "AI-006", ["POL002"]),
-    "stills/archival_photo_1987.png": ("fail", None, ["POL001"]),
-    "stills/archival_photo_1989.jpg": ("fail", None, ["POL001"]),
+    "audio/narration_vo.wav": ("fail", "AI-006", ["POL013", "POL016", "POL017"]),
+    "stills/archival_photo_1987.png": ("fail", None, ["POL001", "POL012", "POL016", "POL017",
+                                                      "POL018"]),
+    "stills/archival_photo_1989.jpg": ("fail", None, ["POL001", "POL012", "POL016", "POL017",
+                                                      "POL018"]),
+    "stills/behind_the_scenes.jpg": ("warn", None, ["POL018", "POL018"]),
     "stills/interview_frame.jpg": ("pass", None, []),
-    "stills/key_art.jpg": ("fail", None, ["POL001"]),
-    "stills/layout_with_ai_element.jpg": ("fail", None, ["POL001"]),
+    "stills/key_art.jpg": ("fail", None, ["POL001", "POL012", "POL014"]),
+    "stills/layout_with_ai_element.jpg": ("fail", None, ["POL001", "POL012", "POL016", "POL017"]),
     "stills/location_photo.jpg": ("pass", None, []),
-    "stills/poster_background.jpg": ("pass", "AI-002", []),
-    "stills/press_still.jpg": ("pass", "AI-004", []),
-    "stills/title_card.jpg": ("pass", "AI-001", []),
-    "video/broll_city.mp4": ("pass", "AI-007", []),
-    "video/final_cut.mp4": ("fail", None, ["POL001"]),
+    "stills/portrait_study.png": ("fail", "AI-010", ["POL002", "POL016", "POL017", "POL018",
+                                                     "POL018"]),
+    "stills/poster_background.jpg": ("warn", "AI-002", ["POL016", "POL017", "POL019"]),
+    "stills/poster_lanterns.jpg": ("warn", "AI-011", ["POL016", "POL017", "POL018", "POL018",
+                                                      "POL018"]),
+    "stills/press_still.jpg": ("fail", "AI-004", ["POL012", "POL003", "POL003", "POL016",
+                                                  "POL017"]),
+    "stills/title_card.jpg": ("warn", "AI-001", ["POL016", "POL017"]),
+    "video/broll_city.mp4": ("warn", "AI-007", ["POL016", "POL017", "POL018"]),
+    "video/final_cut.mp4": ("fail", None, ["POL001", "POL001", "POL001", "POL012", "POL014",
+                                           "POL015"]),
     "video/interview_cam_a.mov": ("pass", None, []),
     "project_media/footage/A001_street.mp4": ("pass", None, []),
     "project_media/footage/A002_harbour.mp4": ("pass", None, []),
     "project_media/stills/harbour_street_1987_sd.png": ("pass", "AI-009", []),
-}
+}  # fmt: skip
 SAMPLE_DIR = FIXTURES / "sample"
+EDITS = [SAMPLE_DIR / "edit" / "final_cut.edl", SAMPLE_DIR / "edit" / "final_cut.fcpxml"]
 SAMPLE_ARGS = ["--sources", str(SAMPLE_DIR / "project_media"), "--log",
-               str(SAMPLE_DIR / "ai-use.toml")]  # fmt: skip
+               str(SAMPLE_DIR / "ai-use.toml"), "--policy", str(SAMPLE_DIR / "policy.toml"),
+               *(arg for edit in EDITS for arg in ("--timeline", str(edit)))]  # fmt: skip
 
 
 def test_sample_delivery_outcome_is_pinned() -> None:
-    """The README's main command: six violations (two traced), five approvals, hygiene, exit 1."""
+    """The README's main command: eight files fail (three by what the policy knows beyond the
+    log), five warn, the log's hygiene, exit 1; every guideline rule fires somewhere."""
+    from provscan.timeline.load import load_cuts
+
     root = SAMPLE_DIR / "delivery"
     report = check_delivery(
         root, sources=[SAMPLE_DIR / "project_media"], log=load_log(SAMPLE_DIR / "ai-use.toml"),
-        policy=DEFAULT_POLICY, settings=Settings(), limits=Limits(), today=TODAY,
+        policy=load_policy(SAMPLE_DIR / "policy.toml"), settings=Settings(), limits=Limits(),
+        today=TODAY, cuts=load_cuts(EDITS, None, Limits()),
     )  # fmt: skip
     assert {r.path: _file(report, r.path) for r in report.files} == SAMPLE
-    assert _log_codes(report) == ["LOG001", "LOG003", "LOG003", "LOG004", "LOG005"]
+    assert _log_codes(report) == ["LOG001", "LOG003", "LOG003", "LOG004", "LOG005", "LOG006"]
     moved = next(f for f in report.log_findings if f.rule.code == "LOG005")
     assert "matched audio/narration_vo.wav by sha256, but its path is audio/vo_take3.wav" in (
         moved.evidence.message
     )
     policy_findings = [f for r in report.files for f in r.findings if f.rule.code[:3] == "POL"]
     assert all("(guideline: " in f.evidence.message for f in policy_findings)
+    fired = {f.rule.code for f in policy_findings} | set(_log_codes(report))
+    guideline_rules = {f"POL{n:03d}" for n in range(12, 21)} | {"POL001", "POL002", "POL003"}
+    assert guideline_rules <= fired  # the sample exercises every guideline rule
     entries = {f.evidence.details["entry"] for f in policy_findings}
-    assert entries == {None, "AI-003", "AI-005", "AI-006", "AI-009"}
+    assert entries == {None, "AI-003", "AI-004", "AI-005", "AI-006", "AI-009", "AI-010"}
     cut = next(r for r in report.files if r.path == "video/final_cut.mp4")
     hit = next(f for f in cut.findings if f.rule.code == "TRC001")
     assert hit.evidence.details["reference"] == "project_media/stills/harbour_street_1987_sd.png"
@@ -283,7 +302,7 @@ def test_sample_delivery_outcome_is_pinned() -> None:
     assert abs(span["start"] - 4.0) <= 0.5 and abs(span["end"] - 9.0) <= 0.5
     assert span["start_tc"] == "00:00:04:00"
     result = runner.invoke(cli.app, ["scan", str(root), *SAMPLE_ARGS])
-    assert result.exit_code == 1 and "gate: FAIL (6 fail, 0 warn, 11 pass)" in result.output
+    assert result.exit_code == 1 and "gate: FAIL (8 fail, 5 warn, 7 pass)" in result.output
     assert "appears at 00:00:04:00-00:00:09:0" in result.output
 
 
