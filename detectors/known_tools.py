@@ -183,6 +183,14 @@ class ToolMatch:
     matched: str
 
 
+def match_tools(text: str) -> list[ToolMatch]:
+    """Every known generative tool named in ``text``, most specific first ("Stable Diffusion
+    (AUTOMATIC1111)" names two)."""
+    sample = text[:4096]
+    found = ((regex.search(sample), tool) for regex, tool in _COMPILED) if text else iter(())
+    return [ToolMatch(tool, hit.group(0)) for hit, tool in found if hit]
+
+
 def match_tool(text: str) -> ToolMatch | None:
     """The first (most specific) known generative tool named in ``text``, or None."""
     if not text:

@@ -183,13 +183,14 @@ def _top_problems(doc: dict[str, object]) -> list[str]:
                         "supported version (use version = 1)")  # fmt: skip
     for key in doc:
         if key not in _KNOWN:
-            problems.append(f"top level, field {key}: unknown (known: "
-                            f"{', '.join(_KNOWN)})")  # fmt: skip
+            problems.append(f"top level, field {key}: unknown (known: {_KNOWN_WORDS})")
     return problems
 
 
 _KNOWN = ("version", "final", "not_final", "levels", "production", "jurisdictions",
           "code_names", "training_reservation", "protected_file", "tool", "protected")  # fmt: skip
+_KNOWN_WORDS = ("version, final, not_final, [levels], production, jurisdictions, code_names, "
+                "training_reservation, protected_file, [[tool]], [[protected]]")  # fmt: skip
 
 
 def _globs(

@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from provscan.detectors.known_tools import match_tool
+from provscan.detectors.known_tools import match_tools
 from provscan.detectors.tool_identity import identify
 from provscan.guidelines.names import fold
 from provscan.model import TOOL_KEYS, FileResult, Finding, Signal
@@ -151,14 +151,14 @@ def agrees(declared: str, named: NamedTool, registry: Registry) -> bool:
 
 def same_name(a: str, b: str) -> bool:
     """Whether two tool names name one tool: one's name (or product) contains the other's on
-    word boundaries, or both name the same known generative tool."""
+    word boundaries, or both name a same known generative tool."""
     forms_a, forms_b = _forms(a), _forms(b)
     for x in forms_a:
         for y in forms_b:
             if f" {x} " in f" {y} " or f" {y} " in f" {x} ":
                 return True
-    known_a, known_b = match_tool(a), match_tool(b)
-    return known_a is not None and known_b is not None and known_a.tool == known_b.tool
+    known = {m.tool.name for m in match_tools(a)}
+    return any(m.tool.name in known for m in match_tools(b))
 
 
 def mismatch(declared: str, named: list[NamedTool], registry: Registry) -> NamedTool | None:
