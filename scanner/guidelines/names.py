@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -81,18 +80,51 @@ _WORD_PART = re.compile(r"[^\W_]+")  # letters and digits: words of a name
 
 
 def find_names(text: str, names: tuple[Protected, ...]) -> list[NameHit]:
-    """Every protected name in ``text``, at most one hit per name (its first), in list order."""
+    """Every protected name in ``text``, at most one hit per name (its first), in list order.
+
+    One pass per way of matching (loose, and as written for ``full_form`` names): every form
+    of every name is one alternative of a single pattern, longest first, and a match is
+    looked up by its words, so a list of thousands of names costs one scan of the text."""
     text = text[:MAX_TEXT]
     if not text or not names:
         return []
-    loose, strict = _Folded(text, casefold=True), _Folded(text, casefold=False)
-    hits = []
-    for protected in names:
-        view = strict if protected.full_form else loose
-        hit = next(_hits(protected, view, text), None)
-        if hit is not None:
-            hits.append(hit)
-    return hits
+    hits: dict[int, NameHit] = {}
+    for exact in (False, True):
+        pattern, forms = _index(names, exact)
+        if pattern is None:
+            continue
+        view = _Folded(text, casefold=not exact)
+        for found in pattern.finditer(view.text):
+            start, end = view.source(found.start(), found.end())
+            for position, form in forms.get(_key(found.group(0)), ()):
+                if position not in hits:
+                    hit = NameHit(names[position], form, start, end, text[start:end])
+                    hits[position] = hit
+    return [hits[position] for position in sorted(hits)]
+
+
+Forms = dict[tuple[str, ...], list[tuple[int, str]]]
+
+
+@lru_cache(maxsize=16)
+def _index(names: tuple[Protected, ...], exact: bool) -> tuple[re.Pattern[str] | None, Forms]:
+    """One pattern matching every form of the names matched this way (``exact``: the
+    ``full_form`` names), and each form's words -> (position of its name, the form)."""
+    forms: Forms = {}
+    for position, protected in enumerate(names):
+        if protected.full_form is exact:
+            for form in protected.forms():
+                forms.setdefault(_key(fold(form, casefold=not exact)), []).append((position, form))
+    if not forms:
+        return None, forms
+    words = sorted(forms, key=lambda k: (-sum(map(len, k)), k))
+    body = "|".join(r"[\W_]+".join(map(re.escape, key)) for key in words)
+    return re.compile(r"(?<![^\W_])(?:" + body + r")(?![^\W_])"), forms
+
+
+def _key(text: str) -> tuple[str, ...]:
+    """The words of (folded) text: how a match finds the form it matched."""
+    return tuple(_WORD_PART.findall(text))
 
 
 def find_words(text: str, words: tuple[str, ...]) -> list[tuple[str, str]]:
@@ -109,14 +141,6 @@ def find_words(text: str, words: tuple[str, ...]) -> list[tuple[str, str]]:
             start, end = view.source(hit.start(), hit.end())
             found.append((word, text[start:end]))
     return found
-
-
-def _hits(protected: Protected, view: _Folded, text: str) -> Iterator[NameHit]:
-    for form in protected.forms():
-        found = _pattern(form, protected.full_form).search(view.text)
-        if found is not None:
-            start, end = view.source(found.start(), found.end())
-            yield NameHit(protected, form, start, end, text[start:end])
 
 
 @lru_cache(maxsize=4096)

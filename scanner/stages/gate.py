@@ -25,7 +25,7 @@ from provscan.ailog.near import Near, nearest
 from provscan.asset import Asset
 from provscan.findings import make_finding
 from provscan.guidelines.consent import has_consent
-from provscan.guidelines.tools import NamedTool, Registry, named_tools
+from provscan.guidelines.tools import NamedTool, named_tools
 from provscan.model import (
     Confidence,
     Evidence,
@@ -108,7 +108,7 @@ def apply_gate(
     index = EntryIndex(entries)
     matched = {r.path: _matches(r, report, log, index, usage) for r in report.files}
     by_path = {r.path: r for r in report.files}
-    studio = guide.Studio(policy, Registry(policy.tools), today, matched, by_path)
+    studio = guide.Studio.of(policy, today, matched, by_path)
     context = _Context(matched, {e.id: e for e in entries}, policy, today, usage, by_path, studio)
     files = tuple(_judge(r, context) for r in report.files)
     log_findings = tuple(_hygiene(entries, usage, policy, today)) if log else ()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from provscan.ailog.entry import LogEntry
 from provscan.guidelines.consent import consent_problems
@@ -70,10 +70,19 @@ class Studio:
     today: dt.date
     matched: dict[str, list[tuple[LogEntry, str]]]  # report path -> entries matching it
     files: dict[str, FileResult]  # report path -> result
+    holders: dict[str, list[str]] = field(default_factory=dict)  # entry id -> paths it matched
 
-    def holders(self, entry: LogEntry) -> list[str]:
-        """The paths of every file ``entry`` matched."""
-        return [p for p, found in self.matched.items() if any(e.id == entry.id for e, _ in found)]
+    @classmethod
+    def of(
+        cls, policy: Policy, today: dt.date, matched: dict[str, list[tuple[LogEntry, str]]],
+        files: dict[str, FileResult],
+    ) -> Studio:  # fmt: skip
+        """The studio for one run: the policy's registry, and which files each entry matched."""
+        holders: dict[str, list[str]] = {}
+        for path, found in matched.items():
+            for entry_id in dict.fromkeys(e.id for e, _ in found):
+                holders.setdefault(entry_id, []).append(path)
+        return cls(policy, Registry(policy.tools), today, matched, files, holders)
 
 
 def evidence(
@@ -296,7 +305,7 @@ def _marking(result: FileResult, entries: Sequence[LogEntry], studio: Studio) ->
                                        {"layers": carried, "missing": lacking})  # fmt: skip
     if not facts.has_manifest(result):
         for entry in entries:
-            for path in studio.holders(entry):
+            for path in studio.holders.get(entry.id, ()):
                 other = studio.files.get(path)
                 if path != result.path and other is not None and facts.has_manifest(other):
                     yield from _lost(result, other, f"log entry {entry.id} matches {path}: ")
@@ -332,12 +341,12 @@ def _leaks(result: FileResult, studio: Studio) -> Iterator[Decision]:
     for text in texts:
         if text.prompt:
             prompts.setdefault(_field(text.where), text.text)
-    for field, prompt in prompts.items():
-        found.append((f'{field} holds a prompt ("{_excerpt(prompt)}")', field))
+    for where, prompt in prompts.items():
+        found.append((f'{where} holds a prompt ("{_excerpt(prompt)}")', where))
     paths = facts.leaked_paths(result)
-    for field, path, user in paths:
+    for where, path, user in paths:
         whose = f", naming the user {user}" if user else ""
-        found.append((f"{field} holds the internal path {path}{whose}", field))
+        found.append((f"{where} holds the internal path {path}{whose}", where))
     titles, thumbnails = facts.ingredients(result)
     searched = [(t.where, t.text) for t in texts] + [(f, p) for f, p, _ in paths]
     searched += [("C2PA ingredient title", t) for t in titles]
@@ -349,10 +358,10 @@ def _leaks(result: FileResult, studio: Studio) -> Iterator[Decision]:
         count = f"{thumbnails} ingredient{'s' * (thumbnails > 1)}"
         found.append((f"the C2PA manifest embeds thumbnails of {count} (pictures of other "
                       "material)", "C2PA ingredient thumbnails"))  # fmt: skip
-    for message, field in dict.fromkeys(found):
-        words = f"{message}: {_strip(field)}"
+    for message, where in dict.fromkeys(found):
+        words = f"{message}: {_strip(where)}"
         yield pol.PROVENANCE_LEAK, evidence(pol.PROVENANCE_LEAK, words, G_LEAK, None,
-                                            {"field": field})  # fmt: skip
+                                            {"field": where})  # fmt: skip
 
 
 def _reservation(result: FileResult, studio: Studio) -> Iterator[Decision]:
