@@ -120,6 +120,10 @@ def load_policy(path: Path) -> Policy:
         raise PolicyError([f"{path}: not UTF-8 text"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError([f"{path}: TOML syntax error: {exc}"]) from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise PolicyError([f"{path}: TOML syntax error: arrays nest too deeply"]) from None
+    except ValueError:  # int() of thousands of digits
+        raise PolicyError([f"{path}: TOML syntax error: an integer too long"]) from None
     errors = list(_top_problems(doc))
     final = _globs(doc, "final", ("**",), errors)
     not_final = _globs(doc, "not_final", (), errors)

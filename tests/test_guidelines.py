@@ -430,6 +430,8 @@ def test_rules_command_lists_each_guideline_rule_with_its_source() -> None:
         ('code_names = "BLUEFIN"\n', "", "top level, field code_names: must be a list of texts"),
         ('training_reservation = "x"\n', "", "top level, field training_reservation: must be"),
         ('protected_file = "missing.toml"\n', "", "field protected_file: "),
+        ("code_names = " + "[" * 5000 + "]" * 5000 + "\n", "", "TOML syntax error"),
+        ("production = " + "9" * 5000 + "\n", "", "TOML syntax error"),
         ('protected_file = "names.toml"\n', '[[protected]]\nname = "Y"\nkind = "pet"\n',
          "names.toml: [[protected]] #1 (name 'Y'), field kind: 'pet' is not a kind"),
     ],
