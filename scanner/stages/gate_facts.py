@@ -207,7 +207,9 @@ def leaked_paths(result: FileResult) -> list[tuple[str, str, str]]:
 
 
 def ingredients(result: FileResult) -> tuple[list[str], int]:
-    """The titles of the file's C2PA ingredients, and how many carry an embedded thumbnail."""
+    """The titles of the file's C2PA ingredients, and how many of the ingredients that are
+    other material (components, inputs: not the file's own earlier version, its parent)
+    carry an embedded thumbnail."""
     titles: list[str] = []
     thumbnails = 0
     for finding in result.findings:
@@ -218,7 +220,8 @@ def ingredients(result: FileResult) -> tuple[list[str], int]:
             if not isinstance(node, dict):
                 continue
             titles.append(str(node.get("title", "")))
-            thumbnails += bool(node.get("thumbnail"))
+            other = node.get("relationship") != "parentOf"
+            thumbnails += bool(node.get("thumbnail")) and other
             children = node.get("children")
             stack.extend(children if isinstance(children, list) else ())
         if tree:
