@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from provscan.detectors.known_tools import match_tools
 from provscan.detectors.tool_identity import identify
 from provscan.guidelines.names import fold
-from provscan.model import TOOL_KEYS, FileResult, Finding, Signal
+from provscan.model import TOOL_KEYS, FileResult, Finding, Gating, Signal
 
-_AI = frozenset({Signal.AI_GENERATED, Signal.AI_EDITED, Signal.AI_HINT})
+# A hint (a generator named in free text) says what a caption mentions, not what made the file.
+_AI = frozenset({Signal.AI_GENERATED, Signal.AI_EDITED})
 _NOT_A_TOOL = frozenset({"unknown generator", "generative ai"})
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -109,7 +110,8 @@ def _forms(text: str) -> set[str]:
 def named_tools(result: FileResult) -> list[NamedTool]:
     """The tools a file's AI evidence names, the deciding evidence first: software agents,
     tools and AI systems, and claim generators that are themselves generative tools (an
-    editor that only signed names the signer, not the generator)."""
+    editor that only signed names the signer, not the generator). Hints (free text) and
+    other files' material seen in this one (trace hits) name nothing of the file's own."""
     deciding = [result.findings[i] for i in result.deciding if i < len(result.findings)]
     seen: set[str] = set()
     out = []
@@ -127,7 +129,7 @@ _WHERE = {"software_agent": "C2PA softwareAgent", "system": "IPTC AISystemUsed",
 
 
 def _names_of(finding: Finding) -> Iterator[NamedTool]:
-    if finding.rule.signal not in _AI:
+    if finding.rule.signal not in _AI or finding.rule.gating & Gating.BY_REFERENCE:
         return
     details = finding.evidence.details
     for key in TOOL_KEYS:
