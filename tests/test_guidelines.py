@@ -213,7 +213,8 @@ def test_registry_judges_the_tool_identified_from_the_file(
 
 def test_an_entry_approves_only_files_of_the_tool_it_declares(tmp_path: Path) -> None:
     """An entry declaring another tool than the file's does not approve it (POL001 names both;
-    LOG006 on the log); names agree by word or through one registry entry."""
+    LOG006 on the log); names agree by word, as a local model family and its front-end, or
+    through one registry entry."""
     root = tmp_path / "d"
     _a1111(root / "still.png", "harbour at dawn")
     entry = 'scope = ["final"]\n' + APPROVED + 'path = "still.png"\n'
@@ -227,6 +228,8 @@ def test_an_entry_approves_only_files_of_the_tool_it_declares(tmp_path: Path) ->
     same = _scan(tmp_path, root, _entry("AI-1", 'tool = "Stable Diffusion (AUTOMATIC1111)"\n'
                                         + entry), "")  # fmt: skip
     assert _file(same, "still.png")["approval"] == "AI-1"
+    family = _scan(tmp_path, root, _entry("AI-1", 'tool = "Stable Diffusion"\n' + entry), "")
+    assert _file(family, "still.png")["approval"] == "AI-1"  # a model family and its front-end
     registry = A1111_TOOL + 'scopes = ["final"]\n'  # "Forge" is one of its match names
     alias = _scan(tmp_path, root, _entry("AI-1", 'tool = "Forge"\n' + entry), registry)
     assert _file(alias, "still.png")["approval"] == "AI-1"

@@ -10,7 +10,8 @@ c2pa-rs/0.32``), the longest such name winning.
 
 A declared tool (a log entry's ``tool``) and a tool the file names agree when both resolve
 to the same registered tool; when either does not resolve, their names are compared: one
-contains the other on word boundaries, or both are the same known generative tool.
+contains the other on word boundaries, both are the same known generative tool, or both are
+open-weight generators run locally (``Stable Diffusion`` declared, ``AUTOMATIC1111`` named).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from provscan.detectors.known_tools import match_tools
+from provscan.detectors.known_tools import LOCAL_GENERATORS, match_tools
 from provscan.detectors.tool_identity import identify
 from provscan.guidelines.names import fold
 from provscan.model import TOOL_KEYS, FileResult, Finding, Gating, Signal
@@ -153,14 +154,17 @@ def agrees(declared: str, named: NamedTool, registry: Registry) -> bool:
 
 def same_name(a: str, b: str) -> bool:
     """Whether two tool names name one tool: one's name (or product) contains the other's on
-    word boundaries, or both name a same known generative tool."""
+    word boundaries, both name a same known generative tool, or both name open-weight
+    generators run locally (a model family and a front-end: Stable Diffusion, ComfyUI)."""
     forms_a, forms_b = _forms(a), _forms(b)
     for x in forms_a:
         for y in forms_b:
             if f" {x} " in f" {y} " or f" {y} " in f" {x} ":
                 return True
-    known = {m.tool.name for m in match_tools(a)}
-    return any(m.tool.name in known for m in match_tools(b))
+    known_a = {m.tool.name for m in match_tools(a)}
+    known_b = {m.tool.name for m in match_tools(b)}
+    return bool(known_a & known_b) or (bool(known_a & LOCAL_GENERATORS)
+                                       and bool(known_b & LOCAL_GENERATORS))  # fmt: skip
 
 
 def mismatch(declared: str, named: list[NamedTool], registry: Registry) -> NamedTool | None:
