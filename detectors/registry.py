@@ -17,6 +17,7 @@ from provscan.detectors import (
     exif_tags,
     generator,
     integrity,
+    leaks,
     media_meta,
     statements,
     xmp_iptc,
@@ -49,4 +50,5 @@ DETECTORS: tuple[Detector, ...] = (
     xmp_iptc,
     aigc_label,
     statements,
+    leaks,
 )

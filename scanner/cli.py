@@ -7,15 +7,16 @@ policy error; 3 internal error; 130 interrupted.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from provscan import child, supervisor
+from provscan import __version__, child, config, supervisor
 from provscan.cli_options import (
+    HELP_NAMES,
     AllowedOpt,
     CatalogOpt,
     DaskOpt,
@@ -32,6 +33,7 @@ from provscan.cli_options import (
     QueryFormat,
     QuietOpt,
     RateOpt,
+    Show,
     SourcesOpt,
     TargetArg,
     TimelineOpt,
@@ -39,8 +41,12 @@ from provscan.cli_options import (
     TraceFormat,
     TrustCfgOpt,
     TrustOpt,
+    WordsCommand,
+    WordsGroup,
+    usage_line,
 )
 from provscan.limits import DEFAULT_TIMEOUT_S, Limits, default_jobs
+from provscan.text import safe
 
 # Each command imports what it runs when it runs (start-up: ``--help``, ``rules`` and
 # ``log check`` never load the analysis, c2pa, PyAV, numpy, OpenCV or OpenTimelineIO).
@@ -48,17 +54,44 @@ if TYPE_CHECKING:
     from provscan.ailog.load import AiLog
     from provscan.backend import Backend
     from provscan.ignore import Ignore
-    from provscan.model import Report, Settings
+    from provscan.model import Report, Rule, Settings
     from provscan.policy import Policy
+    from provscan.report import outputs as out
+    from provscan.stages.baseline import Baseline
     from provscan.timeline.cut import Cut
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    cls=WordsGroup,
+    context_settings=HELP_NAMES,
     help="Media provenance and deliverable scanner (C2PA, XMP/IPTC, EXIF, AI generator markers).",
 )
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"provscan {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            metavar="",
+            is_eager=True,
+            callback=_print_version,
+            help="Print provscan's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Media provenance and deliverable scanner (C2PA, XMP/IPTC, EXIF, AI generator markers)."""
 
 
 def _fail(message: str) -> typer.Exit:
@@ -117,20 +150,84 @@ def _check_target(target: Path) -> None:
         raise _fail(f"{target}: not a regular file or folder")
 
 
-@app.command()
+@app.command(cls=WordsCommand)
 def scan(
+    ctx: typer.Context,
     target: TargetArg,
     log: LogOpt = None,
     policy: PolicyOpt = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Report format.")
-    ] = OutputFormat.TEXT,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="Report format (default: text, or each --output's extension).",
+        ),
     ] = None,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="What fails the gate.")] = (
-        FailOn.VIOLATION
-    ),
+    output: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="Write a report here instead of stdout (repeatable: one scan, many "
+            "reports). Its format comes from FORMAT:PATH, else the extension (.html, "
+            ".sarif, .xml for JUnit, .json, .csv, .txt), else --format; - is stdout.",
+        ),
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            case_sensitive=False,
+            help="Exit 1 when the gate counts a finding at this level: error "
+            "(the gate fails), warning (it fails or warns), or none.",
+        ),
+    ] = FailOn.ERROR,
+    show: Annotated[
+        Show,
+        typer.Option(
+            "--show",
+            case_sensitive=False,
+            help="Files the text report lists: fail, warn (fail and warn) or all.",
+        ),
+    ] = Show.ALL,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            metavar="PATH",
+            help="Accept the findings this baseline (--write-baseline, or a JSON "
+            "report) lists: the gate counts only new ones.",
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-baseline",
+            metavar="PATH",
+            help="Write the findings the gate counts as a baseline file.",
+        ),
+    ] = None,
+    sarif_root: Annotated[
+        Path | None,
+        typer.Option(
+            "--sarif-root",
+            metavar="FOLDER",
+            help="Write the paths of SARIF, GitHub and GitLab reports relative to "
+            "this folder (the repository's root; default: the scan root for SARIF, "
+            "the current folder for GitHub and GitLab).",
+        ),
+    ] = None,
+    sarif_info: Annotated[
+        bool,
+        typer.Option(
+            "--sarif-info",
+            metavar="",
+            help="Keep info findings (SARIF level note) in the SARIF report.",
+        ),
+    ] = False,
     trust_anchors: TrustOpt = None,
     allowed_list: AllowedOpt = None,
     trust_config: TrustCfgOpt = None,
@@ -147,13 +244,30 @@ def scan(
     exclude: ExcludeOpt = None,
     no_default_excludes: NoDefaultExcludesOpt = False,
 ) -> None:
-    """Scan a folder or a file, check AI material against the AI-use log and the policy."""
+    """Scan a folder or a file, check AI material against the AI-use log and the policy.
+    Options not given here come from PROVSCAN_* variables, then provscan.toml (provscan
+    config shows what applies)."""
     from provscan.distributed import DaskUnavailable
     from provscan.pipeline import check_delivery
-    from provscan.progress import Counted, terminal_progress
+    from provscan.progress import Counted, stderr_progress
+    from provscan.report import outputs as out
+    from provscan.report import to_text
+    from provscan.stages.baseline import render_baseline
 
     _check_target(target)
+    o = _configured(ctx, target, locals())
+    log, policy, output, catalog = o["log"], o["policy"], o["output"], o["catalog"]
+    trust_anchors, allowed_list = o["trust_anchors"], o["allowed_list"]
+    trust_config, no_default_trust = o["trust_config"], o["no_default_trust"]
+    sources, no_trace, jobs, timeout = o["sources"], o["no_trace"], o["jobs"], o["timeout"]
+    exclude, no_default_excludes = o["exclude"], o["no_default_excludes"]
+    show, baseline, sarif_root = Show(o["show"]), o["baseline"], o["sarif_root"]
+    output_format = OutputFormat(o["output_format"]) if o["output_format"] else None
+    fail_on = FailOn(o["fail_on"])
     _check_sources(sources)
+    targets = _outputs(_specs(output), output_format)
+    base = _base(sarif_root, [target, *(sources or ())])
+    accepted = _load_baseline(baseline)
     ignores = _load_ignores([target, *(sources or ())], exclude or [], not no_default_excludes)
     ai_log, rules = _load_log(log), _load_policy(policy)
     settings = _settings(
@@ -166,12 +280,13 @@ def scan(
     limits = Limits(timeout_s=timeout, jobs=_jobs(jobs))
     cuts = _load_cuts(timeline or [], rate, limits)
     backend = _backend(catalog, dask, settings)
-    progress = Counted(terminal_progress(sys.stderr, quiet=quiet))
+    progress = Counted(stderr_progress(sys.stderr, quiet=quiet))
     try:
         report = check_delivery(
             target, sources=sources or (), log=ai_log, policy=rules, settings=settings,
             limits=limits, today=dt.date.today(), trace=not no_trace,
             progress=progress, backend=backend, cuts=cuts, ignores=ignores,
+            baseline=accepted,
         )  # fmt: skip
     except DaskUnavailable as exc:
         raise _fail(f"--dask: {exc}") from None
@@ -181,12 +296,95 @@ def scan(
     finally:
         if backend.catalog is not None:
             backend.catalog.close()
-    # written as it is made (text, JSON, CSV, JUnit): an archive's report is large
-    _write_chunks(_render(report, output_format, limits, color=output is None), output)
-    if output is not None or output_format is not OutputFormat.TEXT:
+    options = out.RenderOptions(show=show.value, base=base, sarif_info=sarif_info,
+                                limits=limits)  # fmt: skip
+    for target_output in targets:  # one scan, every report rendered from it
+        _write_output(report, target_output, options)
+    if write_baseline is not None:
+        _write(render_baseline(report), write_baseline, "--write-baseline")
+    text_on_stdout = any(t.path is None and t.format == "text" for t in targets)
+    if not text_on_stdout:
         for finding in report.delivery_findings:  # the text report on stdout says it already
             typer.echo(f"provscan: {finding.evidence.message}", err=True)
+    written = [t.label for t in targets if t.path is not None]
+    typer.echo(f"provscan: {to_text.summary_line(report, written)}", err=True)
     raise typer.Exit(exit_code(report, fail_on))
+
+
+# Config keys whose option has another parameter name in the command's signature.
+_PARAMETER_OF_KEY = {"format": "output_format"}
+_TRUST_KEYS = ("trust_anchors", "allowed_list", "trust_config", "no_default_trust")
+
+
+def _configured(ctx: typer.Context, target: Path, given: dict[str, Any]) -> dict[str, Any]:
+    """The command's options with each one the command line did not give taken from the
+    environment, then the configuration file (command line > environment > file)."""
+    try:
+        found = config.load(target)
+    except config.ConfigError as exc:
+        raise _fail(str(exc)) from None
+    merged = dict(given)
+    for key in config.KEYS:
+        name = _PARAMETER_OF_KEY.get(key, key)
+        source = ctx.get_parameter_source(name)
+        value = found.get(key)
+        if value is not None and name in merged and (source is None or source.name == "DEFAULT"):
+            merged[name] = value.value
+    return merged
+
+
+def _specs(output: list[str] | Path | None) -> list[str]:
+    """The -o values: the command line's, or the one output a configuration names."""
+    if output is None:
+        return []
+    return [str(output)] if isinstance(output, Path) else list(output)
+
+
+def _outputs(specs: list[str], asked: OutputFormat | None) -> list[out.Output]:
+    """The reports asked for; a contradiction between -o and -f is one line, exit 2."""
+    from provscan.report import outputs as out
+
+    try:
+        return out.outputs(specs, asked.value if asked else None)
+    except out.OutputError as exc:
+        raise _fail(f"--output: {exc}") from None
+
+
+def _base(sarif_root: Path | None, scanned: list[Path]) -> Path | None:
+    """The folder CI paths are relative to: it must hold what is scanned."""
+    from provscan.report.locations import OutsideRoot, check_inside
+
+    if sarif_root is None:
+        return None
+    if not sarif_root.is_dir():
+        raise _fail(f"{sarif_root}: --sarif-root: not a folder")
+    try:
+        check_inside(scanned, sarif_root)
+    except OutsideRoot as exc:
+        raise _fail(f"--sarif-root: {exc}") from None
+    return sarif_root
+
+
+def _load_baseline(path: Path | None) -> Baseline | None:
+    from provscan.stages.baseline import BaselineError, load_baseline
+
+    if path is None:
+        return None
+    try:
+        return load_baseline(path)
+    except BaselineError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _write_output(report: Report, target: out.Output, options: out.RenderOptions) -> None:
+    """One report written to its file or stdout; colour only for text on a terminal."""
+    from provscan.model import evolve
+    from provscan.report import outputs as out
+    from provscan.report import to_text
+
+    color = target.path is None and to_text.wants_color(sys.stdout)
+    chunks = out.chunks(report, target.format, evolve(options, color=color))
+    _write_chunks(chunks, target.path)
 
 
 def _load_ignores(roots: list[Path], excludes: list[str], defaults: bool) -> dict[Path, Ignore]:
@@ -246,29 +444,6 @@ def _jobs(asked: int | None) -> int:
     return asked or cores
 
 
-def _render(
-    report: Report, output_format: OutputFormat, limits: Limits, *, color: bool
-) -> Iterator[str]:
-    """The report in ``output_format``, in pieces; colour only for text on a terminal that
-    wants it."""
-    from provscan.report import to_csv, to_json, to_junit, to_sarif, to_text
-
-    if output_format is OutputFormat.TEXT:
-        return to_text.iter_chunks(report, color=color and to_text.wants_color(sys.stdout))
-    if output_format is OutputFormat.HTML:
-        from provscan.pictures.plan import report_pictures
-        from provscan.report import to_html
-
-        return iter([to_html.render(report, report_pictures(report, limits))])
-    if output_format is OutputFormat.CSV:  # the BOM tells spreadsheet programs it is UTF-8
-        return itertools.chain(["\ufeff"], to_csv.iter_chunks(report))
-    if output_format is OutputFormat.JUNIT:
-        return to_junit.iter_chunks(report)
-    if output_format is OutputFormat.SARIF:
-        return iter([to_sarif.render(report)])
-    return to_json.iter_chunks(report)
-
-
 def _load_log(path: Path | None) -> AiLog | None:
     return None if path is None else _load_log_file(path)
 
@@ -312,28 +487,30 @@ def _write_chunks(chunks: Iterator[str], output: Path | None) -> None:
         raise _fail(f"{output}: --output: cannot be written ({exc.strerror})") from None
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str, output: Path | None, option: str = "--output") -> None:
     if output is None:
         sys.stdout.write(text)
         return
     try:
         output.write_text(text, encoding="utf-8", errors="surrogateescape")
     except OSError as exc:
-        raise _fail(f"{output}: --output: cannot be written ({exc.strerror})") from None
+        raise _fail(f"{output}: {option}: cannot be written ({exc.strerror})") from None
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:
-    """1 when the delivery's gate reaches the ``--fail-on`` level, else 0."""
+    """1 when the delivery's gate reaches the ``--fail-on`` level (error: the gate fails;
+    warning: it fails or warns), else 0."""
     from provscan.model import Gate
 
     if fail_on is FailOn.NONE:
         return EXIT_OK
-    floor = Gate.FAIL if fail_on is FailOn.VIOLATION else Gate.WARN
+    floor = Gate.WARN if fail_on is FailOn.WARNING else Gate.FAIL
     return EXIT_FAIL if report.gate.rank >= floor.rank else EXIT_OK
 
 
-@app.command()
+@app.command(cls=WordsCommand)
 def inspect(
+    ctx: typer.Context,
     targets: Annotated[
         list[Path], typer.Argument(help="Media files, or edits (timelines), one or more.")
     ],
@@ -342,7 +519,8 @@ def inspect(
     trust_config: TrustCfgOpt = None,
     no_default_trust: NoDefaultTrustOpt = False,
     output_format: Annotated[
-        TraceFormat, typer.Option("--format", "-f", help="Output format.")
+        TraceFormat,
+        typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
     ] = TraceFormat.TEXT,
     sources: Annotated[
         list[Path] | None,
@@ -354,10 +532,13 @@ def inspect(
     For an edit (EDL, FCP 7 XML, FCPXML, AAF, OTIO): its clips with their sources' verdicts;
     for an IMF composition playlist (CPL): where each resource plays. Several files: each in
     turn (JSON: an array); one that cannot be inspected is one line on stderr, and the exit
-    code is the worst."""
+    code is the worst. Trust options not given here come from PROVSCAN_* variables, then
+    provscan.toml."""
     _check_sources(sources)
-    settings = _settings(trust_anchors, allowed_list, trust_config, describe=True,
-                         default_trust=not no_default_trust)  # fmt: skip
+    trust = {k: v for k, v in locals().items() if k in _TRUST_KEYS}
+    o = _configured(ctx, targets[0] if targets else Path("."), trust)
+    settings = _settings(o["trust_anchors"], o["allowed_list"], o["trust_config"], describe=True,
+                         default_trust=not o["no_default_trust"])  # fmt: skip
     json_out = output_format is TraceFormat.JSON
     texts, worst = [], EXIT_OK
     for target in targets:
@@ -376,6 +557,7 @@ def _inspect_one(
 ) -> str:
     """One file's inspection text, or typer.Exit after its one error line."""
     from provscan.commands.inspect_cpl import inspect_composition, is_composition
+    from provscan.commands.inspect_cut import inspect_cuts
     from provscan.engine import scan as run_scan
     from provscan.imf.package import ImfError
     from provscan.report import to_inspect
@@ -390,8 +572,6 @@ def _inspect_one(
         except ImfError as exc:
             raise _fail(str(exc)) from None
     if sources or looks_like_timeline(target):
-        from provscan.commands.inspect_cut import inspect_cuts
-
         limits = Limits()
         cuts = _load_cuts([target], rate, limits)
         return inspect_cuts(cuts, sources, settings, limits, json_out=json_out)
@@ -409,7 +589,9 @@ def _joined(texts: list[tuple[Path, str]], *, several: bool, json_out: bool) -> 
     return "\n".join(f"==> {path} <==\n{text}" for path, text in texts)
 
 
-log_app = typer.Typer(no_args_is_help=True, help="Check or draft the production's AI-use log.")
+log_app = typer.Typer(
+    no_args_is_help=True, cls=WordsGroup, help="Check or draft the production's AI-use log."
+)
 app.add_typer(log_app, name="log")
 
 
@@ -420,7 +602,7 @@ _CHECK_HELP = (
 )
 
 
-@log_app.command("check", help=_CHECK_HELP)
+@log_app.command("check", help=_CHECK_HELP, cls=WordsCommand)
 def log_check(
     log_files: Annotated[
         list[Path], typer.Argument(help="AI-use logs (.toml or .csv), one or more.")
@@ -439,7 +621,7 @@ def log_check(
     raise typer.Exit(worst)
 
 
-@log_app.command("init")
+@log_app.command("init", cls=WordsCommand)
 def log_init(
     target: TargetArg,
     trust_anchors: TrustOpt = None,
@@ -480,59 +662,94 @@ def log_init(
     sys.stdout.write(draft)
 
 
-catalog_app = typer.Typer(no_args_is_help=True, help="Ask the archive catalog (--catalog).")
+CatalogArg = Annotated[
+    Path, typer.Argument(metavar="CATALOG", help="The catalog (SQLite) a scan wrote.")
+]
+QueryFormatOpt = Annotated[
+    QueryFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+]
+QueryOutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", metavar="PATH", help="Write here instead of stdout."),
+]
+
+catalog_app = typer.Typer(
+    no_args_is_help=True, cls=WordsGroup, help="Ask the archive catalog (--catalog)."
+)
 app.add_typer(catalog_app, name="catalog")
 
 
-@catalog_app.command("query")
+@catalog_app.command("query", cls=WordsCommand)
 def catalog_query(
-    database: Annotated[Path, typer.Argument(help="The catalog (SQLite) a scan wrote.")],
+    database: CatalogArg,
     verdict: Annotated[
         list[str] | None,
-        typer.Option("--verdict", help="Only this verdict (repeatable), e.g. ai-generated."),
+        typer.Option(
+            "--verdict",
+            metavar="VERDICT",
+            help="Only this verdict (repeatable), e.g. ai-generated.",
+        ),
     ] = None,
     ai: Annotated[
         bool,
         typer.Option("--ai", help="Only files with AI evidence (generated, edited, suspected)."),
     ] = False,
-    tool: Annotated[str, typer.Option("--tool", help="Only files whose tool contains this.")] = "",
+    tool: Annotated[
+        str, typer.Option("--tool", metavar="TEXT", help="Only files whose tool contains this.")
+    ] = "",
     folder: Annotated[
-        str, typer.Option("--folder", help="Only files in this folder (and below) of a root.")
+        str,
+        typer.Option(
+            "--folder", metavar="FOLDER", help="Only files in this folder (and below) of a root."
+        ),
     ] = "",
     changed_since: Annotated[
-        str, typer.Option("--changed-since", help="Only files new or changed since YYYY-MM-DD.")
+        str,
+        typer.Option(
+            "--changed-since",
+            metavar="WHEN",
+            help="Only files new or changed since a date (YYYY-MM-DD), a date-time "
+            "(YYYY-MM-DDTHH:MM, UTC unless it names its zone) or last-run (by the "
+            "latest run of their folder).",
+        ),
     ] = "",
     gate: Annotated[
-        list[str] | None, typer.Option("--gate", help="Only this gate outcome (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--gate",
+            metavar="GATE",
+            help="Only this gate outcome (repeatable): pass, warn or fail.",
+        ),
     ] = None,
     count_by: Annotated[
-        GroupBy | None, typer.Option("--count-by", help="Count the files per tool, folder...")
+        GroupBy | None,
+        typer.Option(
+            "--count-by", case_sensitive=False, help="Count the files per tool, folder..."
+        ),
     ] = None,
-    output_format: Annotated[
-        QueryFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = QueryFormat.TABLE,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
-    ] = None,
+    output_format: QueryFormatOpt = QueryFormat.TABLE,
+    output: QueryOutputOpt = None,
 ) -> None:
-    """Which files are AI-generated, by tool, by folder, changed since a date (CSV/JSON too)."""
+    """Which files are AI-generated, by tool, by folder, changed since a date-time or the
+    last run (CSV/JSON too)."""
     from provscan.catalog import query as cq
     from provscan.catalog.store import CatalogError
     from provscan.model import Gate, Verdict
 
-    verdicts = tuple(verdict or ()) + (cq.AI_VERDICTS if ai else ())
+    verdicts = tuple(v.lower() for v in verdict or ()) + (cq.AI_VERDICTS if ai else ())
+    gates = tuple(g.lower() for g in gate or ())
     known = {v.value for v in Verdict}
     for value in verdicts:
         if value not in known:
             raise _fail(f"--verdict: {value!r} is not a verdict ({', '.join(sorted(known))})")
-    for value in gate or ():
+    for value in gates:
         if value not in {g.value for g in Gate}:
             raise _fail(f"--gate: {value!r} is not a gate outcome (pass, warn, fail)")
     try:
-        since = dt.date.fromisoformat(changed_since) if changed_since else None
-    except ValueError:
-        raise _fail(f"--changed-since: {changed_since!r} is not a date (YYYY-MM-DD)") from None
-    query = cq.Query(verdicts, tool, folder, since, tuple(gate or ()))
+        since = cq.since(changed_since) if changed_since else ""
+    except ValueError as exc:
+        raise _fail(f"--changed-since: {exc}") from None
+    query = cq.Query(verdicts, tool, folder, since, gates)
     table = output_format is QueryFormat.TABLE
     try:
         rows = cq.answer(database, query, count_by.value if count_by else None, table=table)
@@ -541,14 +758,65 @@ def catalog_query(
     _write(cq.render(rows, output_format.value), output)
 
 
-@app.command()
+@catalog_app.command("runs", cls=WordsCommand)
+def catalog_runs(
+    database: CatalogArg,
+    output_format: QueryFormatOpt = QueryFormat.TABLE,
+    output: QueryOutputOpt = None,
+) -> None:
+    """The past runs: folder, times, state, gate, files from the catalog and read, and how
+    many files each found new, changed, removed or judged differently."""
+    from provscan.catalog import query as cq
+    from provscan.catalog.store import CatalogError
+
+    try:
+        rows = cq.runs(database)
+    except CatalogError as exc:
+        raise _fail(str(exc)) from None
+    if not rows and output_format is QueryFormat.TABLE:
+        _write("no runs recorded\n", output)
+        return
+    _write(cq.render(rows, output_format.value), output)
+
+
+@catalog_app.command("diff", cls=WordsCommand)
+def catalog_diff(
+    database: CatalogArg,
+    run_a: Annotated[int, typer.Argument(metavar="RUN_A", help="The earlier run (catalog runs).")],
+    run_b: Annotated[int, typer.Argument(metavar="RUN_B", help="The later run, same folder.")],
+    output_format: QueryFormatOpt = QueryFormat.TABLE,
+    output: QueryOutputOpt = None,
+) -> None:
+    """What changed from RUN_A to RUN_B: new, changed and removed files, files judged
+    differently (verdict or gate), and the delivery's gate."""
+    from provscan.catalog import query as cq
+    from provscan.catalog.store import CatalogError
+
+    try:
+        head, rows = cq.diff(database, run_a, run_b)
+    except CatalogError as exc:
+        raise _fail(str(exc)) from None
+    if output_format is QueryFormat.JSON:
+        _write(json.dumps({**head, "files": rows}, indent=2, ensure_ascii=True) + "\n", output)
+        return
+    if output_format is QueryFormat.CSV:
+        _write(cq.render(rows, "csv"), output)
+        return
+    gate = f"gate {head['gate_a'] or '-'} -> {head['gate_b'] or '-'}"
+    title = safe(f"{head['root']}: run {run_a} -> run {run_b}, {gate}")
+    body = cq.render(rows, "table") if rows else "no file changed\n"
+    _write(f"{title}\n{body}", output)
+
+
+@app.command(cls=WordsCommand)
 def trace(
     video: Annotated[Path, typer.Argument(help="The video to search.")],
     reference: Annotated[
         list[Path], typer.Option("--reference", "-r", help="A still to look for (repeatable).")
     ],
     output_format: Annotated[
-        TraceFormat, typer.Option("--format", "-f", help="Output format.")
+        TraceFormat,
+        typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
     ] = TraceFormat.TEXT,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
 ) -> None:
@@ -564,13 +832,40 @@ def trace(
     raise typer.Exit(EXIT_FAIL if found else EXIT_OK)
 
 
-@app.command()
-def rules() -> None:
-    """List every rule: code, name, severity and a one-line summary."""
+@app.command(cls=WordsCommand)
+def rules(
+    codes: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="CODE",
+            help="Rules to explain (codes or names, any case); none: list every rule.",
+        ),
+    ] = None,
+    output_format: Annotated[
+        TraceFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = TraceFormat.TEXT,
+) -> None:
+    """List every rule (code, name, severity, summary), or explain the rules named, as
+    'ruff rule' does: what each means, its default level and how a policy changes it."""
+    from provscan.report import to_rules
     from provscan.rulebook import all_rules
 
-    for rule in all_rules():
-        typer.echo(f"{rule.code}  {rule.name:<34} {rule.severity.value:<8} {rule.summary}")
+    chosen = [_rule(code) for code in codes or ()]
+    text = to_rules.render(chosen or list(all_rules()), fmt=output_format.value,
+                           detail=bool(chosen))  # fmt: skip
+    sys.stdout.write(text)
+
+
+def _rule(code: str) -> Rule:
+    """The rule of a code or name (any case), or one line and exit 2."""
+    from provscan.rulebook import all_rules, by_code
+
+    rule = by_code().get(code.upper()) or next(
+        (r for r in all_rules() if r.name == code.lower()), None
+    )
+    if rule is None:
+        raise _fail(f"rules: {code!r} is not a rule code or name (provscan rules lists them)")
+    return rule
 
 
 def main() -> None:
@@ -578,7 +873,7 @@ def main() -> None:
     child.quiet_libraries()
     supervisor.fork_is_safe = True  # the process entry point: no native threads have started
     try:
-        code = narrowed(sys.argv[1:])(standalone_mode=False)
+        code = narrowed(sys.argv[1:])(standalone_mode=False, prog_name="provscan")
     except KeyboardInterrupt:
         sys.stderr.write("provscan: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
@@ -598,15 +893,17 @@ def narrowed(args: list[str]) -> typer.Typer:
     """The app with only the command (or command group) ``args`` names, or the whole app
     when they name none (``--help``, a typo): typer builds every command's parameters from
     its signature at each start, a quarter of a one-file ``inspect``'s time for commands
-    that do not run. A no-op callback keeps the group's shape (``provscan NAME ...``)."""
+    that do not run. The same callback keeps the group's shape and options (``provscan
+    [--version] NAME ...``)."""
     name = args[0] if args and not args[0].startswith("-") else ""
     commands = [c for c in app.registered_commands if _command_name(c) == name]
     groups = [g for g in app.registered_groups if g.name == name]
     if not name or not (commands or groups):
         return app
-    only = typer.Typer(add_completion=False, no_args_is_help=True, help=app.info.help)
+    only = typer.Typer(add_completion=False, no_args_is_help=True, cls=WordsGroup,
+                       context_settings=HELP_NAMES, help=app.info.help)  # fmt: skip
     only.registered_commands, only.registered_groups = commands, groups
-    only.callback()(_no_options)
+    only.callback()(_options)
     return only
 
 
@@ -617,18 +914,16 @@ def _command_name(command: typer.models.CommandInfo) -> str:
     return callback.__name__.lower().replace("_", "-") if callback is not None else ""
 
 
-def _no_options() -> None:
-    """Media provenance and deliverable scanner."""
-
-
 def _is_usage_error(exc: Exception) -> bool:
-    """Typer's own parse errors (bad option values, unknown commands): shown in one line."""
-    if isinstance(exc, typer.TyperException):
+    """Typer's own parse errors (bad option values, unknown commands): shown in one line
+    (help asked for with no command is the help itself)."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
         show = getattr(exc, "show", None)
         if callable(show):
             show()
-        else:
-            sys.stderr.write(f"provscan: {exc}\n")
+        return True
+    if isinstance(exc, typer.TyperException):
+        sys.stderr.write(f"{usage_line(exc)}\n")
         return True
     return isinstance(exc, typer.Abort)
 
@@ -640,6 +935,7 @@ if __name__ == "__main__":
 trust_app = typer.Typer(
     help="The C2PA trust lists provscan validates against (bundled, dated, offline).",
     invoke_without_command=True,
+    cls=WordsGroup,
 )
 app.add_typer(trust_app, name="trust")
 
@@ -647,10 +943,10 @@ app.add_typer(trust_app, name="trust")
 @trust_app.callback()
 def trust_lists(ctx: typer.Context) -> None:
     """Show the trust lists in use: name, snapshot date, anchors, source and licence."""
-    if ctx.invoked_subcommand is not None:
-        return
     from provscan import trustlists
 
+    if ctx.invoked_subcommand is not None:
+        return
     try:
         lists = trustlists.in_use()
     except trustlists.TrustListError as exc:
@@ -687,7 +983,7 @@ DateOpt = Annotated[
 ]
 
 
-@trust_app.command("add")
+@trust_app.command("add", cls=WordsCommand)
 def trust_add(
     source: Annotated[Path, typer.Argument(help="A PEM file of trust anchors you downloaded.")],
     list_id: ListIdOpt,
@@ -699,7 +995,7 @@ def trust_add(
     _install(source, list_id, name, kind, date)
 
 
-@trust_app.command("update")
+@trust_app.command("update", cls=WordsCommand)
 def trust_update(
     source: Annotated[Path, typer.Argument(help="A newer snapshot of a list, as PEM.")],
     list_id: ListIdOpt = "c2pa",
@@ -712,3 +1008,32 @@ def trust_update(
 
     known = {t.id: t.name for t in trustlists.bundled()}
     _install(source, list_id, known.get(list_id), kind, date)
+
+
+@app.command("config", cls=WordsCommand)
+def show_config(
+    target: Annotated[
+        Path,
+        typer.Argument(
+            metavar="TARGET", help="The folder or file a scan would be run on (default: here)."
+        ),
+    ] = Path("."),
+) -> None:
+    """Show the settings a scan of TARGET takes from PROVSCAN_* variables and provscan.toml,
+    and where each comes from (the command line overrides both)."""
+    try:
+        found = config.load(target)
+    except config.ConfigError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"configuration file: {found.file or 'none found'}")
+    for key in config.KEYS:
+        value = found.get(key)
+        shown = "-" if value is None else _shown(value.value)
+        origin = "default" if value is None else value.origin
+        typer.echo(f"  {key:<20} {shown:<40} ({origin}; {config.env_name(key)})")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)

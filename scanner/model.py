@@ -108,6 +108,15 @@ class Gating(Flag):
     UNVERIFIED = auto()  # not verifiably what it claims: misnamed, unsupported, special file
     UNTRUSTED_PROVENANCE = auto()  # its Content Credentials are invalid or unreadable
     INTEGRITY_STORY = auto()  # details["headline"] tells what holds of its Content Credentials
+    # Machine-readable marking layers of AI material (the guideline checks of marking,
+    # provider disclosures and marking lost in post): a C2PA manifest and its AI claims,
+    # XMP/IPTC declarations, a declared soft binding or watermark, China's GB 45438 label.
+    MARK_C2PA = auto()
+    MARK_METADATA = auto()
+    MARK_BINDING = auto()
+    MARK_LABEL = auto()
+    RESERVATION = auto()  # a statement of AI training and data-mining rights
+    LEAK = auto()  # production information left in metadata (an internal path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +198,7 @@ class Finding:
     fingerprint: str
     approval: str | None = None  # id of the AI-use log entry whose written approval covers it
     gate: Gate | None = None  # set on policy findings (POL/LOG): what the policy decided
+    baselined: bool = False  # listed in the --baseline file: accepted, so it passes the gate
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its field values (see FileResult.__reduce__)."""

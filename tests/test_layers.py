@@ -137,8 +137,6 @@ _LAZY = {
     # the CLI's start-up: each command imports what it runs when it runs, so --help, rules
     # and log check never load the analysis (c2pa, Pillow), and inspect no pipeline
     ("provscan.cli", "provscan.commands.trace"),
-    ("provscan.cli", "provscan.pictures.plan"),
-    ("provscan.cli", "provscan.report.to_html"),
     ("provscan.cli", "provscan.ailog.draft"),
     ("provscan.cli", "provscan.ailog.load"),
     ("provscan.cli", "provscan.backend"),
@@ -155,7 +153,11 @@ _LAZY = {
     ("provscan.cli", "provscan.policy"),
     ("provscan.cli", "provscan.progress"),
     ("provscan.cli", "provscan.report.to_inspect"),
-    ("provscan.cli", "provscan.report.to_junit"),
+    ("provscan.cli", "provscan.report.locations"),
+    ("provscan.cli", "provscan.report.outputs"),
+    ("provscan.cli", "provscan.report.to_rules"),
+    ("provscan.cli", "provscan.report.to_text"),
+    ("provscan.cli", "provscan.stages.baseline"),
     ("provscan.cli", "provscan.rulebook"),
     ("provscan.cli", "provscan.timeline.cut"),
     ("provscan.cli", "provscan.timeline.load"),
@@ -169,6 +171,8 @@ _LAZY = {
     ("provscan.backend", "provscan.distributed"),
     ("provscan.backend", "provscan.isolate"),
     ("provscan.engine", "provscan.catalog.scan"),
+    ("provscan.report.outputs", "provscan.pictures.plan"),
+    ("provscan.report.outputs", "provscan.report.to_html"),
     # the console entry point answers Ctrl-C before the CLI loads, and --version without it
     ("provscan.entry", "provscan.cli"),
     ("provscan.entry", "provscan"),

@@ -226,3 +226,4 @@ def record_gates(
                 yield Outcome(root_id, rel, verdict.value, gate.value, approval)
 
     catalog.record_outcomes(outcomes())
+    catalog.record_run_gate(report.gate.value)

@@ -3,15 +3,18 @@
 For each file: is it final content, which log entries cover it (every key agreeing), and
 what the guidelines then say: unapproved AI material in final content fails; sensitive
 uses and unsafe tools fail without the written approval they need; weak evidence and
-untrustworthy provenance are flagged for review; an unreadable file fails closed. Then the
-log itself is checked: entries that matched nothing, expired, weak, unapproved, or whose
-path no longer names the file their content keys matched.
+untrustworthy provenance are flagged for review; an unreadable file fails closed. An entry
+approves only the files made by the tool it declares; what the studio knows beyond the log
+(its tool registry, protected names, consent, disclosure, marking, leaks) is checked by
+:mod:`provscan.stages.gate_guidelines`. Then the log itself is checked: entries that matched
+nothing, expired, weak, unapproved, declaring another tool than their file's, or whose path
+no longer names the file their content keys matched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +26,8 @@ from provscan.asset import Asset
 from provscan.catalog.entry import Usage, usage_of
 from provscan.catalog.entry import make as make_entry
 from provscan.findings import make_finding
+from provscan.guidelines.consent import has_consent
+from provscan.guidelines.tools import NamedTool, named_tools
 from provscan.model import (
     Confidence,
     Evidence,
@@ -40,9 +45,10 @@ from provscan.model import (
 )
 from provscan.paths import SOURCE, locate
 from provscan.policy import Policy
-from provscan.results import Entry, Results, items_of, looked_at
-from provscan.rulebook import by_code
+from provscan.results import Entry, Results, briefs_of, items_of, looked_at
 from provscan.rules import policy as pol
+from provscan.stages import gate_guidelines as guide
+from provscan.stages.gate_facts import means as _means
 from provscan.verdict import decide
 
 AI_MATERIAL = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED})
@@ -57,7 +63,7 @@ _SENSITIVE = {
 G_FINAL = "keep AI material out of final content unless approved in writing"
 G_SENSITIVE = "third-party IP, talent likeness and private data need written approval"
 G_TALENT = "never replace talent or union work without consent"
-G_TOOLS = "avoid tools that train on production data; use enterprise-secure environments"
+G_TOOLS = guide.G_TOOLS
 G_REVIEW = "declare generative-AI use (weak evidence needs a person to look)"
 G_PROVENANCE = "provenance of final content must be verifiable"
 G_READ = "every file of a delivery must be checked (fail closed)"
@@ -73,6 +79,15 @@ class _Usage:
     # entry id -> (a file with AI evidence it came closest to matching, why it did not)
     near: dict[str, tuple[str, str]] = field(default_factory=dict)
     nearest: dict[str, Near] = field(default_factory=dict)  # report path -> nearest entry
+    # entry id -> (first file it matched that another tool made, that tool, how many such files)
+    mismatched: dict[str, tuple[str, NamedTool, int]] = field(default_factory=dict)
+    refusals: int = 0  # how many refusals were recorded (a file that had one keeps no entry)
+
+    def refused(self, entry: LogEntry, path: str, tool: NamedTool) -> None:
+        """Record a file an entry matched but does not approve (made by another tool)."""
+        first, named, count = self.mismatched.get(entry.id, (path, tool, 0))
+        self.mismatched[entry.id] = (first, named, count + 1)
+        self.refusals += 1
 
     def matched(self, entry: LogEntry, key: str, facts: FileFacts) -> None:
         """Record a match (and a path that no longer names the file)."""
@@ -109,22 +124,21 @@ def apply_gate(
     # Every file's matching entries first: a trace hit on a video is approved (or not) by the
     # entries of the still it shows, which may come later in the report. Two passes over the
     # files, each reading them back one at a time; only the matches (few: files with AI
-    # evidence), the files naming another file's material and the parts to keep are held.
+    # evidence) and the parts to keep are held, other files are read back when named.
     index = EntryIndex(log_entries)
     matched: dict[str, list[tuple[LogEntry, str]]] = {}
-    naming: dict[str, FileResult] = {}
     parts: dict[int, Usage] = {}
     for position, item in looked_at(report.files):
         if isinstance(item, Entry):
             part, path = usage_of(item), item.brief.path
         else:
             part, path = _part(item, report, log, index), item.path
-            if any(_means(f, Gating.BY_REFERENCE) for f in item.findings):
-                naming[path] = item
             if entries and (part.matches or part.near):
                 parts[position] = part
         _replay(part, path, usage, by_id, matched)
-    context = _Context(matched, by_id, policy, today, usage, naming, [])
+    by_path = _ByPath(report.files)
+    studio = guide.Studio.of(policy, today, matched, by_path)
+    context = _Context(matched, by_id, policy, today, usage, by_path, studio, [])
     files = _judged(report.files, context, parts if entries else None)
     log_findings = tuple(_hygiene(log_entries, usage, policy, today)) if log else ()
     return replace(
@@ -136,6 +150,35 @@ def apply_gate(
     )
 
 
+class _ByPath(Mapping[str, FileResult]):
+    """Every file's result by report path, read back when asked for (the guideline checks
+    and trace approvals look at the few files another file names or shares an entry with;
+    an archive's files are not all held)."""
+
+    def __init__(self, files: Sequence[FileResult]) -> None:
+        self.files = files
+        self.where = {b.path: i for i, b in enumerate(briefs_of(files))}
+        self.recent: dict[str, FileResult] = {}
+
+    def __getitem__(self, path: str) -> FileResult:
+        found = self.recent.get(path)
+        if found is None:
+            found = self.files[self.where[path]]
+            if len(self.recent) >= _RECENT:
+                self.recent.clear()
+            self.recent[path] = found
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.where)
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+
+_RECENT = 256  # results read back and held for the next question
+
+
 @dataclass(frozen=True, slots=True)
 class _Context:
     """What judging one file needs to know about the others and the run."""
@@ -145,9 +188,8 @@ class _Context:
     policy: Policy
     today: dt.date
     usage: _Usage
-    # report path -> result, for the files whose findings name another file's material: a
-    # trace hit on a clip or track file is approved by the entries of what that file shows
-    files: dict[str, FileResult]
+    files: Mapping[str, FileResult]  # report path -> result (a reference's own trace hits)
+    studio: guide.Studio  # the policy's registry and names, for the guideline checks
     approved: list[str]  # entries a trace hit of the file being judged was approved by
 
 
@@ -155,8 +197,9 @@ def _judged(
     files: Sequence[FileResult], ctx: _Context, parts: dict[int, Usage] | None
 ) -> Sequence[FileResult]:
     """Every file judged, in order (``parts``: as finished entries, with their part in the
-    log's findings); a kept entry is passed on as it is. A Results stays one (its files are
-    not all held); when most of its files are kept entries, only the others are replaced."""
+    log's findings, but a file an entry refused: its refusal is not replayed); a kept entry
+    is passed on as it is. A Results stays one (its files are not all held); when most of
+    its files are kept entries, only the others are replaced."""
     changes: dict[int, FileResult | Entry] = {}
     out: Results | list[FileResult] | None = None
     if isinstance(files, Results):
@@ -176,9 +219,10 @@ def _judged(
                 out.append(item)
             continue
         ctx.approved.clear()
+        refusals = ctx.usage.refusals
         result = _judge(item, ctx)
         judged: FileResult | Entry = result
-        if parts is not None:
+        if parts is not None and ctx.usage.refusals == refusals:
             part = parts.get(position) or Usage()
             part.approved = list(ctx.approved)
             judged = make_entry(result, part)
@@ -240,26 +284,26 @@ def _own_verdict(result: FileResult) -> Verdict:
     return decide([f for f in result.findings if not _means(f, Gating.BY_REFERENCE)])[0]
 
 
-def _means(finding: Finding, gating: Gating) -> bool:
-    """Whether the finding's rule means ``gating`` to the gate (Rule.gating). A rule is its
-    code: the rulebook's rule of that code answers (the finding's copy when none has it)."""
-    return bool(by_code().get(finding.rule.code, finding.rule).gating & gating)
-
-
 def _judge(result: FileResult, ctx: _Context) -> FileResult:
     final = ctx.policy.is_final(result.path) and result.role != SOURCE
     matches = ctx.matched.get(result.path, [])
-    cover = next((e for e, _ in matches if _covers(e, final, ctx.today)), None)
+    own = _own_verdict(result)
+    refused = _refused(result, matches, ctx) if matches else {}
+    valid = [(e, k) for e, k in matches if e.id not in refused]
+    cover = next((e for e, _ in valid if _covers(e, final, ctx.today)), None)
     traced = {f.fingerprint: _trace_cover(f, final, ctx) for f in result.findings
               if _means(f, Gating.BY_REFERENCE)}  # fmt: skip
     near = ctx.usage.nearest.get(result.path)
-    decided = list(_decisions(result, final, matches, cover, ctx.today, near))
+    decided = list(_decisions(result, final, matches, cover, ctx, near, refused))
     decided += list(_trace_decisions(result, final, traced, ctx))
+    decided += list(guide.decisions(result, final, own in AI_MATERIAL, [e for e, _ in valid],
+                                    cover, ctx.studio))  # fmt: skip
     identity = "|".join(f.fingerprint for f in result.findings) or result.path
+    unique = {(rule.code, ev.message): (rule, ev) for rule, ev in decided}  # a hit seen twice
     policy_findings = [
         make_finding(rule, ev, identity, gate=ctx.policy.level(rule))
-        for rule, ev in decided
-        if ctx.policy.level(rule) is not Gate.PASS
+        for rule, ev in unique.values()
+        if not ctx.policy.off(rule)
     ]
     findings = [
         _approved(f, traced[f.fingerprint][0] if f.fingerprint in traced else cover)
@@ -272,6 +316,21 @@ def _judge(result: FileResult, ctx: _Context) -> FileResult:
         result, findings=tuple(findings), gate=gate, final=final, approval=approval,
         matched_by=key,
     )  # fmt: skip
+
+
+def _refused(
+    result: FileResult, matches: list[tuple[LogEntry, str]], ctx: _Context
+) -> dict[str, NamedTool]:
+    """The matching entries that declare another tool than the file's (entry id -> the
+    file's tool): they do not approve it (recorded for LOG006)."""
+    named = named_tools(result)
+    out = {}
+    for entry, _key in matches:
+        tool = guide.refused(entry, named, ctx.studio.registry)
+        if tool is not None and entry.id not in out:
+            out[entry.id] = tool
+            ctx.usage.refused(entry, result.path, tool)
+    return out
 
 
 def _file_approval(
@@ -296,6 +355,10 @@ def _trace_cover(
     """The entry approving a trace hit (the still's entry, or the log entry whose pHash was
     found), and every entry that matched that still."""
     found = _reference_entries(finding, ctx, depth=0)
+    referenced = ctx.files.get(str(finding.evidence.details.get("reference", "")))
+    if referenced is not None:  # an entry declaring another tool than the still's approves none
+        named = named_tools(referenced)
+        found = [(e, k) for e, k in found if guide.refused(e, named, ctx.studio.registry) is None]
     cover = next((e for e, _ in found if _covers(e, final, ctx.today)), None)
     return cover, found
 
@@ -392,9 +455,11 @@ def _decisions(
     final: bool,
     matches: list[tuple[LogEntry, str]],
     cover: LogEntry | None,
-    today: dt.date,
+    ctx: _Context,
     near: Near | None,
+    refused: dict[str, NamedTool],
 ) -> Iterator[tuple[Rule, Evidence]]:
+    today = ctx.today
     if final and _unreadable(result):
         reason = next((f.evidence.message for f in result.findings
                        if f.rule.signal is Signal.UNREADABLE), "unreadable")  # fmt: skip
@@ -406,7 +471,7 @@ def _decisions(
                                         G_READ, None)  # fmt: skip
     own = _own_verdict(result)
     if final and own in AI_MATERIAL and cover is None:
-        reason = _why_not(matches, today, near)
+        reason = _why_not(matches, today, near, refused)
         yield pol.UNAPPROVED_AI, _ev(pol.UNAPPROVED_AI, f"{own.value} material in "
                                      f"final content: {reason}", G_FINAL,
                                      matches[0][0] if matches else None, near)  # fmt: skip
@@ -416,7 +481,7 @@ def _decisions(
             message += f" (nearest entry {near.words})"
         yield pol.SUSPECTED_AI, _ev(pol.SUSPECTED_AI, message, G_REVIEW, None, near)
     for entry in dict.fromkeys(e for e, _ in matches):
-        yield from _entry_decisions(entry)
+        yield from _entry_decisions(entry, ctx.studio)
     yield from _composition_decisions(result, final)
     if final and any(_means(f, Gating.UNTRUSTED_PROVENANCE) for f in result.findings):
         yield pol.UNTRUSTED_PROVENANCE, _ev(pol.UNTRUSTED_PROVENANCE, _provenance_words(result),
@@ -461,14 +526,21 @@ def _unreadable(result: FileResult) -> bool:
     )
 
 
-def _why_not(matches: list[tuple[LogEntry, str]], today: dt.date, near: Near | None) -> str:
+def _why_not(
+    matches: list[tuple[LogEntry, str]],
+    today: dt.date,
+    near: Near | None,
+    refused: dict[str, NamedTool] | None = None,
+) -> str:
     """Why no matching entry covers the file, in a producer's words (with no match, the
-    entry that came closest and what differs)."""
+    entry that came closest and what differs; an entry declaring another tool, which)."""
     if not matches and near is not None:
         return f"no entry in the AI-use log matches it; nearest {near.words}"
     if not matches:
         return "no entry in the AI-use log matches it"
     entry = matches[0][0]
+    if refused and entry.id in refused:
+        return guide.mismatch_words(entry, refused[entry.id])
     if entry.status != "approved":
         return f"log entry {entry.id} is {entry.status}, not approved"
     if not entry.has_written_approval:
@@ -478,41 +550,36 @@ def _why_not(matches: list[tuple[LogEntry, str]], today: dt.date, near: Near | N
     return f"log entry {entry.id} approves it for {', '.join(entry.scope)} only, not final"
 
 
-def _entry_decisions(entry: LogEntry) -> Iterator[tuple[Rule, Evidence]]:
+def _entry_decisions(entry: LogEntry, studio: guide.Studio) -> Iterator[tuple[Rule, Evidence]]:
     sensitive = [words for flag, words in _SENSITIVE.items() if getattr(entry, flag)]
     if sensitive and not entry.has_written_approval:
         yield pol.SENSITIVE_USE, _ev(pol.SENSITIVE_USE, f"log entry {entry.id} involves "
                                      f"{', '.join(sensitive)} without a written approval",
                                      G_SENSITIVE, entry)  # fmt: skip
-    if entry.replaces_talent_or_union_work and not entry.talent_consent:
+    if entry.replaces_talent_or_union_work and not has_consent(entry):
         yield pol.SENSITIVE_USE, _ev(pol.SENSITIVE_USE, f"log entry {entry.id} replaces talent "
-                                     "or union work without recorded consent (talent_consent)",
-                                     G_TALENT, entry)  # fmt: skip
-    for risk, exception, words in (
-        (entry.tool_trains_on_inputs, "tool_trains_on_inputs", "trains on production inputs"),
+                                     "or union work without recorded consent (consent_ref, or "
+                                     "talent_consent)", G_TALENT, entry)  # fmt: skip
+    yield from guide.entry_decisions(entry, studio)
+    for risk, exception, words, flag in (
+        (entry.tool_trains_on_inputs, "tool_trains_on_inputs", "trains on production inputs",
+         "trains_on_inputs"),
         (entry.enterprise_environment is False, "non_enterprise_environment",
-         "was used outside an enterprise environment"),
+         "was used outside an enterprise environment", "enterprise"),
     ):  # fmt: skip
         if risk and not (entry.has_written_approval and exception in entry.approved_exceptions):
             tool = entry.tool or "the tool"
-            message = f"log entry {entry.id}: {tool} {words}, with no written approval for that"
+            note = guide.registry_note(entry, flag, studio)
+            message = (f"log entry {entry.id}: {tool} {words}{note}, with no written approval "
+                       "for that")  # fmt: skip
             yield pol.UNSAFE_TOOL, _ev(pol.UNSAFE_TOOL, message, G_TOOLS, entry)
 
 
 def _ev(
     rule: Rule, message: str, guideline: str, entry: LogEntry | None, near: Near | None = None
 ) -> Evidence:
-    details: dict[str, object] = {"guideline": guideline or None,
-                                  "entry": entry.id if entry else None}  # fmt: skip
-    if near is not None:
-        details["nearest"] = near.as_dict()
-    return Evidence(
-        rule.code,
-        f"{message} (guideline: {guideline})" if guideline else message,
-        key=entry.id if entry else "ai-use-log",
-        value=entry.place if entry else "",
-        details=details,
-    )
+    extra = {"nearest": near.as_dict()} if near is not None else None
+    return guide.evidence(rule, message, guideline, entry, extra)
 
 
 def _hygiene(
@@ -520,10 +587,9 @@ def _hygiene(
 ) -> Iterator[Finding]:
     for entry in entries:
         for rule, message in _entry_problems(entry, usage, today):
-            level = policy.level(rule)
-            if level is not Gate.PASS:
+            if not policy.off(rule):
                 ev = _ev(rule, message, "", entry)
-                yield make_finding(rule, ev, entry.id, gate=level)
+                yield make_finding(rule, ev, entry.id, gate=policy.level(rule))
 
 
 def _entry_problems(entry: LogEntry, usage: _Usage, today: dt.date) -> Iterator[tuple[Rule, str]]:
@@ -545,3 +611,9 @@ def _entry_problems(entry: LogEntry, usage: _Usage, today: dt.date) -> Iterator[
         yield pol.WEAK_MATCH, f"{where} matched by path alone ({entry.path}); add sha256 or phash"
     if entry.status in ("pending", "denied"):
         yield pol.NOT_APPROVED, f"{where} is {entry.status}"
+    if entry.id in usage.mismatched:
+        path, tool, count = usage.mismatched[entry.id]
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        yield pol.TOOL_MISMATCH, (f"{where} declares {entry.tool}, but matched {path}{more}, "
+                                  f"made by {tool.name} ({tool.where}): it does not approve "
+                                  "that file")  # fmt: skip
