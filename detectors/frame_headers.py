@@ -1,0 +1,170 @@
+"""Frame headers of film and VFX deliveries: OpenEXR, DPX and Cineon. (FRM001-FRM004)
+
+The headers' writing-software fields (EXR ``software`` and the renderer, writer and
+application attributes hosts add; DPX ``creator``; the input device of DPX and Cineon) are
+read like EXIF Software or a container's encoder tag: a generative tool named there flags
+the frame, with the same vocabulary (:mod:`provscan.detectors.known_tools`, one name per tool
+from :mod:`provscan.detectors.tool_identity`). Free text (EXR ``comments``, ``owner`` and every
+custom string; DPX project, copyright, slate and user data) naming a generator is a hint.
+Generation records in any of these fields (a ComfyUI graph in ``comments``) belong to the
+generator family, which reads them through :mod:`provscan.detectors.text_fields`; statements
+("Made with ...") to the statement family: one fact, one finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from provscan.asset import Asset
+from provscan.detectors.generator_parsers import clip
+from provscan.detectors.generator_recognise import recognise
+from provscan.detectors.known_tools import match_tool
+from provscan.detectors.tool_identity import display
+from provscan.extract.dpx import frame_header
+from provscan.extract.exr import exr_header, text_attributes
+from provscan.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
+
+NAME = "frame"
+KINDS = frozenset({MediaKind.IMAGE})
+FORMATS = frozenset({"exr", "dpx", "cineon"})
+
+TOOL = Rule("FRM001", "frame-generative-software", Severity.ERROR,
+            "A frame header's writing-software field (EXR software or renderer, DPX creator, "
+            "input device) names a generative-AI tool.", Signal.AI_GENERATED)  # fmt: skip
+FREE_TEXT = Rule("FRM002", "frame-generator-in-free-text", Severity.WARNING,
+                 "A frame header's free text (EXR comments, owner or a custom attribute; DPX "
+                 "project, copyright, slate, user data) names a generative-AI tool (a hint, "
+                 "not proof).", Signal.AI_HINT)  # fmt: skip
+WRITER = Rule("FRM003", "frame-writing-software", Severity.INFO,
+              "The frame header names the software that wrote it.")  # fmt: skip
+DEVICE = Rule("FRM004", "frame-device-identity", Severity.INFO,
+              "The frame header names the camera, scanner or telecine it came from (unsigned: "
+              "not capture provenance).")  # fmt: skip
+RULES: tuple[Rule, ...] = (TOOL, FREE_TEXT, WRITER, DEVICE)
+
+# The last component of an attribute name ("nuke/version", "spi:renderer") that makes it a
+# field naming the software that wrote or rendered the frame.
+_TOOL_NAMES = frozenset({
+    "software", "writer", "creator", "creatortool", "application", "renderer", "rendererinfo",
+    "package", "generator", "encoder", "host", "hostapp", "tool", "input device",
+})  # fmt: skip
+_DEVICE_NAMES = ("cameraMake", "cameraModel", "cameraSerialNumber", "cameraLabel", "reelName",
+                 "input device", "input serial", "input device model")  # fmt: skip
+MAX_WRITERS = 4
+
+
+def header_fields(asset: Asset) -> list[tuple[str, str]]:
+    """(field, text) of every text field of the frame's header, in file order."""
+    if asset.format == "exr":
+        return text_attributes(exr_header(asset))
+    if asset.format in ("dpx", "cineon"):
+        return [(name, text) for _, name, text in frame_header(asset).fields]
+    return []
+
+
+def carrier(asset: Asset) -> str:
+    """How findings name the header: ``EXR``, ``DPX`` or ``Cineon``."""
+    return {"exr": "EXR", "dpx": "DPX", "cineon": "Cineon"}.get(asset.format, asset.format)
+
+
+def is_tool_field(name: str) -> bool:
+    """Whether the field names the software (or device) that wrote the frame."""
+    last = name.replace(":", "/").rsplit("/", 1)[-1].strip().lower()
+    return last in _TOOL_NAMES or "software" in last
+
+
+def detect(asset: Asset) -> Iterator[Evidence]:
+    """FRM001-FRM004 from the frame's header (nothing for other formats)."""
+    if asset.format not in FORMATS:
+        return
+    fields = header_fields(asset)
+    where = carrier(asset)
+    yield from _tools(fields, where)
+    yield from _free_text(fields, where)
+    yield from _writers(fields, where)
+    yield from _device(fields, where)
+
+
+def describe(asset: Asset) -> Iterator[Section]:
+    """The header in words: every attribute of every part (EXR), every defined field (DPX,
+    Cineon), and the numbers a sequence compares."""
+    if asset.format == "exr":
+        header = exr_header(asset)
+        for index, part in enumerate(header.parts):
+            title = "OpenEXR header" + (f" (part {index})" if header.multipart else "")
+            lines = [Line(f"{a.name} ({a.type})", clip(" ".join(a.value.split()), 120))
+                     for a in part.attributes]  # fmt: skip
+            yield Section(title, tuple(lines))
+        if header.problem or header.truncated:
+            problem = header.problem or header.truncated
+            yield Section("OpenEXR problems", (Line("problem", problem),))
+    elif asset.format in ("dpx", "cineon"):
+        frame = frame_header(asset)
+        lines = [Line(f"{part} {name}", clip(text, 120)) for part, name, text in frame.fields]
+        lines += [Line("version", frame.version), Line("size", f"{frame.width}x{frame.height}"),
+                  Line("bit depth", str(frame.bits))]  # fmt: skip
+        if frame.timecode:
+            lines.append(Line("timecode", frame.timecode))
+        if frame.frame_rate:
+            lines.append(Line("frame rate", f"{frame.frame_rate:g}"))
+        if frame.problem:
+            lines.append(Line("problem", frame.problem))
+        yield Section(f"{carrier(asset)} header", tuple(lines))
+
+
+def _is_record(name: str, value: str) -> bool:
+    """A generation record or graph: the generator family's (one fact, one finding)."""
+    return value.lstrip()[:1] in "{[" or recognise(name, value) is not None
+
+
+def _tools(fields: list[tuple[str, str]], where: str) -> Iterator[Evidence]:
+    for name, value in fields:
+        if not is_tool_field(name) or _is_record(name, value):
+            continue
+        match = match_tool(value)
+        if match is not None:
+            confidence = min(match.tool.confidence, Confidence.MEDIUM, key=lambda c: c.rank)
+            yield Evidence(TOOL.code, f"{where} {name} names {match.tool.name} "
+                           f"({match.tool.vendor}): {clip(' '.join(value.split()), 80)}",
+                           key=f"{where} {name}", value=clip(value), confidence=confidence,
+                           details={"tool": match.tool.name, "vendor": match.tool.vendor,
+                                    "matched": match.matched, "field": name})  # fmt: skip
+
+
+def _free_text(fields: list[tuple[str, str]], where: str) -> Iterator[Evidence]:
+    """One FRM002 at most: the first free-text field naming a generator."""
+    for name, value in fields:
+        if is_tool_field(name) or _is_record(name, value):
+            continue
+        match = match_tool(value)
+        if match is not None:
+            yield Evidence(FREE_TEXT.code, f"{where} {name} mentions {match.tool.name}: "
+                           f"{clip(' '.join(value.split()), 80)}", key=f"{where} {name}",
+                           value=clip(value), confidence=Confidence.LOW,
+                           details={"tool": match.tool.name, "vendor": match.tool.vendor,
+                                    "field": name})  # fmt: skip
+            return
+
+
+def _writers(fields: list[tuple[str, str]], where: str) -> Iterator[Evidence]:
+    seen: set[str] = set()
+    for name, value in fields:
+        text = " ".join(value.split())
+        if not text or not is_tool_field(name) or "device" in name or _is_record(name, value):
+            continue
+        if match_tool(text) is not None or text.lower() in seen or len(seen) >= MAX_WRITERS:
+            continue
+        seen.add(text.lower())
+        tool = display(text)
+        yield Evidence(WRITER.code, f"writing software {clip(tool, 80)} ({where} {name})",
+                       key=f"{where} {name}", value=clip(text),
+                       details={"tool": tool, "field": name})  # fmt: skip
+
+
+def _device(fields: list[tuple[str, str]], where: str) -> Iterator[Evidence]:
+    values = dict(fields)
+    parts = [values[n].strip() for n in _DEVICE_NAMES if values.get(n, "").strip()]
+    if parts and not any(match_tool(p) for p in parts):
+        text = ", ".join(dict.fromkeys(parts))
+        yield Evidence(DEVICE.code, f"{where} header names its device: {clip(text, 100)}",
+                       key=f"{where} device", value=clip(text))  # fmt: skip
