@@ -40,7 +40,10 @@ WRITER = Rule("FRM003", "frame-writing-software", Severity.INFO,
 DEVICE = Rule("FRM004", "frame-device-identity", Severity.INFO,
               "The frame header names the camera, scanner or telecine it came from (unsigned: "
               "not capture provenance).")  # fmt: skip
-RULES: tuple[Rule, ...] = (TOOL, FREE_TEXT, WRITER, DEVICE)
+LAYOUT = Rule("FRM005", "frame-layout", Severity.INFO,
+              "What the frame header says the picture is (size, channels, compression, bit "
+              "depth) and its time code: what a sequence's frames are compared by.")  # fmt: skip
+RULES: tuple[Rule, ...] = (TOOL, FREE_TEXT, WRITER, DEVICE, LAYOUT)
 
 # The last component of an attribute name ("nuke/version", "spi:renderer") that makes it a
 # field naming the software that wrote or rendered the frame.
@@ -83,6 +86,36 @@ def detect(asset: Asset) -> Iterator[Evidence]:
     yield from _free_text(fields, where)
     yield from _writers(fields, where)
     yield from _device(fields, where)
+    layout = frame_layout(asset)
+    if layout is not None:
+        yield layout
+
+
+def frame_layout(asset: Asset) -> Evidence | None:
+    """FRM005: the picture's layout in words (the evidence's value, what frames of one
+    sequence must share) and its time code and rate (details)."""
+    details: dict[str, object] = {}
+    if asset.format == "exr":
+        header = exr_header(asset)
+        part = header.first
+        size = header.size
+        if size is None:
+            return None
+        kind = part.get("type") or ("multi-part" if header.multipart else "scanline")
+        layout = f"{size[0]}x{size[1]} {part.get('compression')} {part.get('channels')} {kind}"
+        if header.multipart:
+            layout += f" ({len(header.parts)} parts)"
+        details = {"timecode": part.get("timeCode"), "frame_rate": part.get("framesPerSecond")}
+    else:
+        frame = frame_header(asset)
+        if frame.problem or not frame.width:
+            return None
+        layout = f"{frame.width}x{frame.height} {frame.bits}-bit {frame.elements} element(s)"
+        rate = f"{frame.frame_rate:g}" if frame.frame_rate else ""
+        details = {"timecode": frame.timecode, "frame_rate": rate}
+    details = {k: v for k, v in details.items() if v}
+    return Evidence(LAYOUT.code, f"{carrier(asset)} frame: {layout}", key="layout",
+                    value=layout, details=details)  # fmt: skip
 
 
 def describe(asset: Asset) -> Iterator[Section]:

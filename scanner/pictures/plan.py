@@ -13,13 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from provscan.limits import Limits
-from provscan.model import FileResult, Report
+from provscan.model import FileResult, MediaKind, Report
 from provscan.paths import locate
 from provscan.pictures.job import Picture, PictureJob
 from provscan.pictures.worker import make_pictures
 
 MAX_PICTURES = 600  # ~15 KB each: a 9 MB page at most, still fine to attach to a ticket
 _KINDS = {"image": "image", "video": "frame", "audio": "waveform"}
+FFMPEG_STILLS = frozenset({"exr", "dpx", "cineon"})
 
 
 def thumb_key(path: str) -> str:
@@ -54,12 +55,15 @@ def plan(report: Report) -> Iterator[PictureJob]:
 
 
 def _jobs_for(report: Report, result: FileResult) -> Iterator[PictureJob]:
-    kind = _KINDS.get(result.kind.value)
+    # A frame sequence's card shows its first frame; film frames (EXR, DPX, Cineon) decode
+    # through FFmpeg's image readers, as video frames do, Pillow having none.
+    shown = result.sequence.frames[0] if result.sequence is not None else result
+    kind = "frame" if shown.format in FFMPEG_STILLS else _KINDS.get(shown.kind.value)
     if kind is None:
         return
-    path = str(_absolute(report, result))
+    path = str(_absolute(report, shown))
     yield PictureJob(thumb_key(result.path), kind, path)
-    if kind != "frame":
+    if kind != "frame" or shown.kind is not MediaKind.VIDEO:
         return
     for index, finding in enumerate(result.findings):
         best = finding.evidence.details.get("best_time")

@@ -163,6 +163,8 @@ class _Search:
 
 def _still_specs(report: Report) -> Iterator[ReferenceSpec]:
     for result in report.files:
+        if result.sequence is not None:  # an AI frame sequence is searched for, not a still
+            continue
         if result.kind is MediaKind.IMAGE and result.verdict in AI_REFERENCE:
             yield ReferenceSpec(result.path, path=str(locate(report, result)))
 
@@ -182,6 +184,8 @@ def _jobs(report: Report, references: set[str]) -> Iterator[Job]:
         if result.role == SOURCE or result.kind not in _SEARCHABLE:
             continue
         if result.verdict is Verdict.UNREADABLE or result.path in references:
+            continue
+        if result.sequence is not None:
             continue
         if result.kind is MediaKind.IMAGE and PurePosixPath(result.path).suffix.lower() in (
             _CAMERA_RAW
