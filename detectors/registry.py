@@ -14,6 +14,7 @@ from provscan.asset import Asset
 from provscan.detectors import (
     aigc_label,
     c2pa_manifest,
+    c2pa_sidecar,
     camera_original,
     exif_tags,
     frame_headers,
@@ -50,6 +51,7 @@ DETECTORS: tuple[Detector, ...] = (
     media_meta,
     camera_original,
     c2pa_manifest,
+    c2pa_sidecar,
     xmp_iptc,
     aigc_label,
     statements,
