@@ -14,11 +14,12 @@ generator family, which reads them through :mod:`provscan.detectors.text_fields`
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from provscan.asset import Asset
 from provscan.detectors.generator_parsers import clip
 from provscan.detectors.generator_recognise import recognise
-from provscan.detectors.known_tools import match_tool
+from provscan.detectors.known_tools import ToolMatch, match_tool
 from provscan.detectors.tool_identity import display
 from provscan.extract.dpx import frame_header
 from provscan.extract.exr import exr_header, text_attributes
@@ -80,12 +81,13 @@ def detect(asset: Asset) -> Iterator[Evidence]:
     """FRM001-FRM004 from the frame's header (nothing for other formats)."""
     if asset.format not in FORMATS:
         return
-    fields = header_fields(asset)
+    raw = header_fields(asset)
+    fields = _fields(raw)
     where = carrier(asset)
     yield from _tools(fields, where)
     yield from _free_text(fields, where)
     yield from _writers(fields, where)
-    yield from _device(fields, where)
+    yield from _device(raw, where)
     layout = frame_layout(asset)
     if layout is not None:
         yield layout
@@ -145,53 +147,66 @@ def describe(asset: Asset) -> Iterator[Section]:
         yield Section(f"{carrier(asset)} header", tuple(lines))
 
 
-def _is_record(name: str, value: str) -> bool:
-    """A generation record or graph: the generator family's (one fact, one finding)."""
-    return value.lstrip()[:1] in "{[" or recognise(name, value) is not None
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """One header text field and what it is: a tool field, a record, a generator named."""
+
+    name: str
+    value: str
+    tool_field: bool
+    record: bool
+    match: ToolMatch | None
 
 
-def _tools(fields: list[tuple[str, str]], where: str) -> Iterator[Evidence]:
+def _fields(fields: list[tuple[str, str]]) -> list[_Field]:
+    found = []
     for name, value in fields:
-        if not is_tool_field(name) or _is_record(name, value):
-            continue
-        match = match_tool(value)
-        if match is not None:
+        record = value.lstrip()[:1] in "{[" or recognise(name, value) is not None
+        match = None if record else match_tool(value)
+        found.append(_Field(name, value, is_tool_field(name), record, match))
+    return found
+
+
+def _tools(fields: list[_Field], where: str) -> Iterator[Evidence]:
+    for field in fields:
+        match = field.match
+        if field.tool_field and match is not None:
             confidence = min(match.tool.confidence, Confidence.MEDIUM, key=lambda c: c.rank)
-            yield Evidence(TOOL.code, f"{where} {name} names {match.tool.name} "
-                           f"({match.tool.vendor}): {clip(' '.join(value.split()), 80)}",
-                           key=f"{where} {name}", value=clip(value), confidence=confidence,
+            yield Evidence(TOOL.code, f"{where} {field.name} names {match.tool.name} "
+                           f"({match.tool.vendor}): {clip(' '.join(field.value.split()), 80)}",
+                           key=f"{where} {field.name}", value=clip(field.value),
+                           confidence=confidence,
                            details={"tool": match.tool.name, "vendor": match.tool.vendor,
-                                    "matched": match.matched, "field": name})  # fmt: skip
+                                    "matched": match.matched, "field": field.name})  # fmt: skip
 
 
-def _free_text(fields: list[tuple[str, str]], where: str) -> Iterator[Evidence]:
+def _free_text(fields: list[_Field], where: str) -> Iterator[Evidence]:
     """One FRM002 at most: the first free-text field naming a generator."""
-    for name, value in fields:
-        if is_tool_field(name) or _is_record(name, value):
-            continue
-        match = match_tool(value)
-        if match is not None:
-            yield Evidence(FREE_TEXT.code, f"{where} {name} mentions {match.tool.name}: "
-                           f"{clip(' '.join(value.split()), 80)}", key=f"{where} {name}",
-                           value=clip(value), confidence=Confidence.LOW,
+    for field in fields:
+        match = field.match
+        if not field.tool_field and match is not None:
+            yield Evidence(FREE_TEXT.code, f"{where} {field.name} mentions {match.tool.name}: "
+                           f"{clip(' '.join(field.value.split()), 80)}",
+                           key=f"{where} {field.name}", value=clip(field.value),
+                           confidence=Confidence.LOW,
                            details={"tool": match.tool.name, "vendor": match.tool.vendor,
-                                    "field": name})  # fmt: skip
+                                    "field": field.name})  # fmt: skip
             return
 
 
-def _writers(fields: list[tuple[str, str]], where: str) -> Iterator[Evidence]:
+def _writers(fields: list[_Field], where: str) -> Iterator[Evidence]:
     seen: set[str] = set()
-    for name, value in fields:
-        text = " ".join(value.split())
-        if not text or not is_tool_field(name) or "device" in name or _is_record(name, value):
+    for field in fields:
+        text = " ".join(field.value.split())
+        if not text or not field.tool_field or "device" in field.name or field.record:
             continue
-        if match_tool(text) is not None or text.lower() in seen or len(seen) >= MAX_WRITERS:
+        if field.match is not None or text.lower() in seen or len(seen) >= MAX_WRITERS:
             continue
         seen.add(text.lower())
         tool = display(text)
-        yield Evidence(WRITER.code, f"writing software {clip(tool, 80)} ({where} {name})",
-                       key=f"{where} {name}", value=clip(text),
-                       details={"tool": tool, "field": name})  # fmt: skip
+        yield Evidence(WRITER.code, f"writing software {clip(tool, 80)} ({where} {field.name})",
+                       key=f"{where} {field.name}", value=clip(text),
+                       details={"tool": tool, "field": field.name})  # fmt: skip
 
 
 def _device(fields: list[tuple[str, str]], where: str) -> Iterator[Evidence]:
