@@ -20,6 +20,7 @@ from provscan.extract.exr import exr_header
 from provscan.sniff import sniff
 from typer.testing import CliRunner
 
+from fixtures import studio_media
 from tests.conftest import FIXTURES
 
 runner = CliRunner()
@@ -190,6 +191,22 @@ def test_every_report_format_shows_the_sequence_once(tmp_path: Path) -> None:
     assert uris == {"sh010/sh010_comp.%23%23%23%23.exr", "sh020/sh020_gen.%23%23%23%23.exr"}
     page = out["html"].read_text()
     assert page.count('class="sequence"') == 2 and page.count("data:image/") >= 2
+
+
+def test_the_trace_finds_an_ai_still_in_a_dpx_reel_by_frame_and_timecode(tmp_path: Path) -> None:
+    """An AI still cut into a DPX reel is found as in a video: frame numbers, time codes."""
+    delivery = tmp_path / "delivery"
+    reel = studio_media.traced_reel(delivery / "reel")
+    result = runner.invoke(cli.app, ["scan", str(delivery), "-f", "json"])
+    data = _files(json.loads(result.stdout))
+    sequence = data["reel/B002C001_########.dpx"]
+    hit = next(f for f in sequence["findings"] if f["rule"] == "TRC001")
+    assert hit["details"]["reference"] == "still.png"
+    (found,) = hit["details"]["ranges"]
+    assert abs(found["start_frame"] - 86412) <= 1 and abs(found["end_frame"] - 86423) <= 1
+    assert found["start_tc"].startswith("00:00:00:1")
+    assert "frames 864" in hit["message"] and sequence["gate"] == "fail"
+    assert reel.is_dir()
 
 
 # ---------------------------------------------------------------- detached manifests
