@@ -95,13 +95,19 @@ def file_dict(result: FileResult) -> dict[str, Any]:
     """One file's entry (a frame sequence's with its ``sequence``: each frame's own entry)."""
     entry = _file_entry(result)
     if result.sequence is not None:
-        entry["sequence"] = sequence_dict(result.sequence)
+        entry["sequence"] = sequence_dict(result.sequence, entry)
     return entry
 
 
-def sequence_dict(sequence: FrameSequence) -> dict[str, Any]:
+_JUDGED_WHOLE = ("gate", "final", "role", "approval", "matched_by")
+
+
+def sequence_dict(sequence: FrameSequence, whole: dict[str, Any]) -> dict[str, Any]:
     """A frame sequence: pattern, range, gaps, the frames that differ, and every frame (its
-    number and its own entry, so a frame stays addressable by path)."""
+    number and its own entry, so a frame stays addressable by path). A frame's verdict and
+    findings are its own; its gate and approval are its sequence's (``whole``), which is
+    judged as one deliverable."""
+    judged = {key: whole[key] for key in _JUDGED_WHOLE}
     return {
         "pattern": sequence.pattern,
         "first": sequence.first,
@@ -112,7 +118,7 @@ def sequence_dict(sequence: FrameSequence) -> dict[str, Any]:
         "differing": [{"frame": n, "why": why} for n, why in sequence.differing],
         "timecode": sequence.timecode or None,
         "frame_rate": sequence.frame_rate or None,
-        "frames": [{"frame": n, **_file_entry(frame)}
+        "frames": [{"frame": n, **_file_entry(frame), **judged}
                    for n, frame in zip(sequence.numbers, sequence.frames, strict=True)],
     }  # fmt: skip
 
