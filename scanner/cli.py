@@ -57,6 +57,7 @@ from provscan.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
 from provscan.progress import Counted, terminal_progress
 from provscan.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
 from provscan.rulebook import all_rules
+from provscan.stages.sequences import group_sequences
 from provscan.timeline.cut import Cut, TimelineError
 from provscan.timeline.load import load_cuts, looks_like_timeline, parse_rate
 
@@ -447,7 +448,7 @@ def log_init(
     ai_log = None if existing is None else _load_log_file(existing, keys_only=True)
     settings = _settings(trust_anchors, None, None, describe=False)
     ignore = _load_ignores([target], [], defaults=True)[target]
-    report = run_scan(target, settings, Limits(), ignore=ignore)
+    report = group_sequences(run_scan(target, settings, Limits(), ignore=ignore))
     try:
         draft = render_draft(report, target, dt.date.today(), root=root, existing=ai_log)
     except DraftError as exc:

@@ -172,6 +172,14 @@ def test_the_ai_use_log_approves_a_sequence_by_its_pattern(tmp_path: Path) -> No
     assert generated["approval"] == "AI-22" and "POL001" not in _codes(generated)
 
 
+def test_log_init_drafts_one_entry_per_sequence() -> None:
+    """`log init` drafts a sequence once, by its pattern, not once per frame."""
+    result = runner.invoke(cli.app, ["log", "init", str(STUDIO / "vfx")])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("[[entry]]") == 1
+    assert 'path = "sh020/sh020_gen.####.exr"' in result.stdout
+
+
 def test_every_report_format_shows_the_sequence_once(tmp_path: Path) -> None:
     """Text, CSV, JUnit, SARIF and HTML name the sequence by its pattern, one item each."""
     vfx = STUDIO / "vfx"
