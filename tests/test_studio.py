@@ -125,6 +125,26 @@ def test_r3d_header_directory_names_the_camera(corpus: Path) -> None:
     assert red.get("frame size") == "5120x2560"
 
 
+@pytest.mark.parametrize("magic", [b"\x76\x2f\x31\x01\x02\x00\x00\x00", b"SDPX", b"XPDS",
+                                   b"\x80\x2a\x5f\xd7", b"\x00\x00\x04\x88RED2"])  # fmt: skip
+def test_hostile_frame_headers_are_findings_never_crashes(tmp_path: Path, magic: bytes) -> None:
+    """Cut, zeroed, all-ones and self-referencing headers after a frame magic: a scan
+    finishes, and a broken frame is unreadable rather than a detector failure."""
+    bodies = {
+        "cut": b"",
+        "zeros": b"\x00" * 3000,
+        "ones": b"\xff" * 3000,
+        "attr": b"name\x00string\x00\xff\xff\xff\x7f" + b"A" * 100,
+        "loop": b"a\x00string\x00\x04\x00\x00\x00abcd" * 5000,
+    }
+    for name, body in bodies.items():
+        (tmp_path / f"{name}.frame").write_bytes(magic + body)
+    data = _scan(tmp_path, "--fail-on", "none")
+    assert len(data["files"]) == len(bodies)
+    for entry in data["files"]:
+        assert "SCN002" not in _codes(entry), entry
+
+
 # ---------------------------------------------------------------- sequences in reports
 
 

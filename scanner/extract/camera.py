@@ -74,7 +74,7 @@ def _read(asset: Asset) -> CameraFile:
             return _r3d(head)
         if is_arriraw(head):
             return CameraFile("ARRIRAW", (("format", "ARRIRAW frame"),))
-        if asset.format in ("mov", "mp4"):
+        if asset.format == "mov":  # BRAW and ProRes RAW are QuickTime movies
             return _quicktime(asset)
     except (struct.error, ValueError, OSError) as exc:
         return CameraFile("", problem=f"camera header unreadable: {exc}")
