@@ -62,14 +62,25 @@ NEGATIVE_KEYS = frozenset(
 )  # fmt: skip
 MODEL_KEYS = frozenset(
     {"model", "modelname", "checkpoint", "ckpt", "ckptname", "basemodel", "modelhash",
-     "unetname", "sdmodelcheckpoint", "modelid", "modelversion", "unet", "diffusionmodel"}
+     "unetname", "sdmodelcheckpoint", "modelid", "modelversion", "unet", "diffusionmodel",
+     "aimodel", "generatormodel", "generationmodel"}
 )  # fmt: skip
 # Keys whose value names the tool that wrote the record.
 TOOL_KEYS = frozenset(
     {"generator", "software", "app", "application", "tool", "source", "creatortool",
-     "platform", "generatedby", "createdwith", "service", "provider", "client"}
+     "platform", "generatedby", "createdwith", "service", "provider", "client", "aitool",
+     "aisystem", "agent"}
 )  # fmt: skip
 _NEUTRAL_KINDS = frozenset({"seed"})  # a seed alone appears in non-generative formats
+# Keys that declare AI origin themselves, with a yes/true value (lightweight provenance
+# formats write such flags, e.g. AKF's AIGenerated in EXIF UserComment or XMP, and in-house
+# pipelines write "ai_generated": true): a machine-readable statement, whatever the tool.
+AI_FLAG_KEYS = frozenset(
+    {"aigenerated", "isaigenerated", "generatedbyai", "aigeneratedcontent", "syntheticmedia",
+     "issynthetic", "aicontent", "madewithai", "containsaigeneratedcontent", "genai",
+     "generativeai", "aigc"}
+)  # fmt: skip
+_TRUE = frozenset({"true", "yes", "1", "y"})
 
 # Generative model files: Safetensors/PyTorch checkpoints, GGUF quantisations, and the AIR
 # URNs Civitai uses for resources (urn:air:sdxl:checkpoint:civitai:...).
@@ -110,10 +121,14 @@ class Facts:
     model: str = ""
     tool: str = ""
     model_files: list[str] = field(default_factory=list)
+    ai_flag: str = ""  # the key that declared AI origin with a true value
 
     def take(self, key: str, value: object) -> None:
         """Note one (key, scalar value) pair."""
         name, text = norm(key), text_of(value).strip()
+        if name in AI_FLAG_KEYS and (value is True or text.lower() in _TRUE):
+            self.ai_flag = self.ai_flag or key
+            return
         if not text:
             return
         kind = _KIND_OF_KEY.get(name)
@@ -133,7 +148,7 @@ class Facts:
     def is_record(self) -> bool:
         """The structural test of the module docstring."""
         kinds = set(self.kinds)
-        if self.prompt and kinds:
+        if self.ai_flag or (self.prompt and kinds):
             return True
         if len(kinds) >= 2 and kinds - _NEUTRAL_KINDS:
             return True
@@ -141,7 +156,7 @@ class Facts:
 
     def basis(self) -> str:
         """Why the text counts as a generation record, in words."""
-        parts = []
+        parts = [f"the flag {self.ai_flag}: true"] if self.ai_flag else []
         if self.prompt:
             parts.append("a prompt")
         if self.kinds:
@@ -253,6 +268,7 @@ def _known_key(key: str) -> bool:
     name = norm(key)
     return (
         name in _KIND_OF_KEY
+        or name in AI_FLAG_KEYS
         or name in PROMPT_KEYS
         or name in NEGATIVE_KEYS
         or (name in MODEL_KEYS or name in TOOL_KEYS)

@@ -259,6 +259,9 @@ def _tool_of(gen: Generation, where: str, writer: str) -> tuple[str, str]:
     format (a tool's own layout), or a tool field of the file; else "unknown generator"."""
     if gen.tool:
         return gen.tool, where
+    named = match_tool(gen.model) if gen.model else None
+    if named is not None:
+        return named.tool.name, f"the model named in {where}"
     if writer:
         name, _, field = writer.partition(" (")
         return name, field.rstrip(")")

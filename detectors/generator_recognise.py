@@ -53,7 +53,8 @@ _JSON_PARSERS: tuple[Callable[[str], Generation | None], ...] = (
 # key, a model file, a Midjourney flag, JSON); a field without any is rejected in well under
 # a microsecond (substring tests, not a regex: a camera file has a hundred text fields).
 _WORDS = ("seed", "step", "sampl", "cfg", "guidance", "schedul", "denois", "prompt",
-          "safetensors", ".ckpt", ".gguf", "urn:air", "--", "job id", "{", "[")  # fmt: skip
+          "safetensors", ".ckpt", ".gguf", "urn:air", "--", "job id", "{", "[", "generat",
+          "aigc", "synthetic")  # fmt: skip
 _SCAN = 65536
 
 # The formats a record can be written in (the rule that reports it follows the format; the

@@ -10,10 +10,10 @@ import datetime as dt
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from provscan import child, supervisor, trustlists
+from provscan import child, config, supervisor, trustlists
 from provscan.ailog.draft import DraftError, draft_prefix, render_draft
 from provscan.ailog.load import AiLog, LogError, load_log
 from provscan.backend import Backend, open_backend
@@ -125,6 +125,7 @@ def _check_target(target: Path) -> None:
 
 @app.command()
 def scan(
+    ctx: typer.Context,
     target: TargetArg,
     log: LogOpt = None,
     policy: PolicyOpt = None,
@@ -153,8 +154,17 @@ def scan(
     exclude: ExcludeOpt = None,
     no_default_excludes: NoDefaultExcludesOpt = False,
 ) -> None:
-    """Scan a folder or a file, check AI material against the AI-use log and the policy."""
+    """Scan a folder or a file, check AI material against the AI-use log and the policy.
+    Options not given here come from PROVSCAN_* variables, then provscan.toml (provscan
+    config shows what applies)."""
     _check_target(target)
+    o = _configured(ctx, target, locals())
+    log, policy, output, catalog = o["log"], o["policy"], o["output"], o["catalog"]
+    trust_anchors, allowed_list = o["trust_anchors"], o["allowed_list"]
+    trust_config, no_default_trust = o["trust_config"], o["no_default_trust"]
+    sources, no_trace, jobs, timeout = o["sources"], o["no_trace"], o["jobs"], o["timeout"]
+    exclude, no_default_excludes = o["exclude"], o["no_default_excludes"]
+    output_format, fail_on = OutputFormat(o["output_format"]), FailOn(o["fail_on"])
     _check_sources(sources)
     ignores = _load_ignores([target, *(sources or ())], exclude or [], not no_default_excludes)
     ai_log, rules = _load_log(log), _load_policy(policy)
@@ -191,6 +201,28 @@ def scan(
         for finding in report.delivery_findings:  # the text report on stdout says it already
             typer.echo(f"provscan: {finding.evidence.message}", err=True)
     raise typer.Exit(exit_code(report, fail_on))
+
+
+# Config keys whose option has another parameter name in the command's signature.
+_PARAMETER_OF_KEY = {"format": "output_format"}
+_TRUST_KEYS = ("trust_anchors", "allowed_list", "trust_config", "no_default_trust")
+
+
+def _configured(ctx: typer.Context, target: Path, given: dict[str, Any]) -> dict[str, Any]:
+    """The command's options with each one the command line did not give taken from the
+    environment, then the configuration file (command line > environment > file)."""
+    try:
+        found = config.load(target)
+    except config.ConfigError as exc:
+        raise _fail(str(exc)) from None
+    out = dict(given)
+    for key in config.KEYS:
+        name = _PARAMETER_OF_KEY.get(key, key)
+        source = ctx.get_parameter_source(name)
+        value = found.get(key)
+        if value is not None and name in out and (source is None or source.name == "DEFAULT"):
+            out[name] = value.value
+    return out
 
 
 def _load_ignores(roots: list[Path], excludes: list[str], defaults: bool) -> dict[Path, Ignore]:
@@ -321,6 +353,7 @@ def exit_code(report: Report, fail_on: FailOn) -> int:
 
 @app.command()
 def inspect(
+    ctx: typer.Context,
     targets: Annotated[
         list[Path], typer.Argument(help="Media files, or edits (timelines), one or more.")
     ],
@@ -341,10 +374,13 @@ def inspect(
     For an edit (EDL, FCP 7 XML, FCPXML, AAF, OTIO): its clips with their sources' verdicts;
     for an IMF composition playlist (CPL): where each resource plays. Several files: each in
     turn (JSON: an array); one that cannot be inspected is one line on stderr, and the exit
-    code is the worst."""
+    code is the worst. Trust options not given here come from PROVSCAN_* variables, then
+    provscan.toml."""
     _check_sources(sources)
-    settings = _settings(trust_anchors, allowed_list, trust_config, describe=True,
-                         default_trust=not no_default_trust)  # fmt: skip
+    trust = {k: v for k, v in locals().items() if k in _TRUST_KEYS}
+    o = _configured(ctx, targets[0] if targets else Path("."), trust)
+    settings = _settings(o["trust_anchors"], o["allowed_list"], o["trust_config"], describe=True,
+                         default_trust=not o["no_default_trust"])  # fmt: skip
     json_out = output_format is TraceFormat.JSON
     texts, worst = [], EXIT_OK
     for target in targets:
@@ -649,3 +685,29 @@ def trust_update(
     bundled one; provscan never fetches it itself."""
     known = {t.id: t.name for t in trustlists.bundled()}
     _install(source, list_id, known.get(list_id), kind, date)
+
+
+@app.command("config")
+def show_config(
+    target: Annotated[
+        Path, typer.Argument(help="The folder or file a scan would be run on (default: here).")
+    ] = Path("."),
+) -> None:
+    """Show the settings a scan of TARGET takes from PROVSCAN_* variables and provscan.toml,
+    and where each comes from (the command line overrides both)."""
+    try:
+        found = config.load(target)
+    except config.ConfigError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"configuration file: {found.file or 'none found'}")
+    for key in config.KEYS:
+        value = found.get(key)
+        shown = "-" if value is None else _shown(value.value)
+        origin = "default" if value is None else value.origin
+        typer.echo(f"  {key:<20} {shown:<40} ({origin}; {config.env_name(key)})")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)

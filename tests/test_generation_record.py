@@ -38,7 +38,11 @@ RECORDS = [
     # Midjourney prompt suffixes and job id
     ("a red kite over dunes --ar 16:9 --v 6.1 --style raw", ("a red kite over dunes", "")),
     ("a red kite Job ID: 0b3c9f1e-2a4d-4c6e-8f00-1234567890ab", ("a red kite", "")),
+    # flags that declare AI origin (AKF's AIGenerated, in-house pipelines' ai_generated)
+    (json.dumps({"AIGenerated": True, "AIModel": "dall-e-3"}), ("", "")),
+    ("AI generated: yes", ("", "")),
     # not records
+    (json.dumps({"ai_generated": False}), None),
     ("Sunset over the harbour, shot on a Leica M11", None),
     (json.dumps({"seed": 5}), None),
     (json.dumps({"model": "iPhone 15 Pro", "lens": "24mm", "software": "17.2"}), None),
