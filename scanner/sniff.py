@@ -135,10 +135,11 @@ _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
     (b"Scenarist_SCC V1.0", Sniffed(MediaKind.DOCUMENT, "scc", "text/x-scc")),
     (b"WEBVTT", Sniffed(MediaKind.DOCUMENT, "webvtt", "text/vtt")),
     (b"\xef\xbb\xbfWEBVTT", Sniffed(MediaKind.DOCUMENT, "webvtt", "text/vtt")),
-    # Office: OLE2 compound files (Word, Excel, PowerPoint 97-2003)
+    # OLE2 compound files (Word, Excel, PowerPoint 97-2003; also Windows' Thumbs.db): known,
+    # but nothing in them is read (no C2PA or XMP embedding is defined for them).
     (
         bytes.fromhex("d0cf11e0a1b11ae1"),
-        Sniffed(MediaKind.DOCUMENT, "ole2", "application/x-ole-storage"),
+        Sniffed(MediaKind.OTHER, "ole2", "application/x-ole-storage"),
     ),
     (b"FLV\x01", Sniffed(MediaKind.VIDEO, "flv", "video/x-flv")),
     # Operating-system metadata, not media: recognised so a stray one (renamed, or with the
