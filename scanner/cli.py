@@ -7,19 +7,21 @@ policy error; 3 internal error; 130 interrupted.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from provscan import child, config, supervisor, trustlists
+from provscan import __version__, child, config, supervisor, trustlists
 from provscan.ailog.draft import DraftError, draft_prefix, render_draft
 from provscan.ailog.load import AiLog, LogError, load_log
 from provscan.backend import Backend, open_backend
 from provscan.catalog import query as cq
 from provscan.catalog.store import CatalogError
 from provscan.cli_options import (
+    HELP_NAMES,
     AllowedOpt,
     CatalogOpt,
     DaskOpt,
@@ -36,6 +38,7 @@ from provscan.cli_options import (
     QueryFormat,
     QuietOpt,
     RateOpt,
+    Show,
     SourcesOpt,
     TargetArg,
     TimelineOpt,
@@ -43,6 +46,9 @@ from provscan.cli_options import (
     TraceFormat,
     TrustCfgOpt,
     TrustOpt,
+    WordsCommand,
+    WordsGroup,
+    usage_line,
 )
 from provscan.commands.inspect_cpl import inspect_composition, is_composition
 from provscan.commands.inspect_cut import inspect_cuts
@@ -51,23 +57,52 @@ from provscan.engine import scan as run_scan
 from provscan.ignore import Ignore, IgnoreError, load_ignore
 from provscan.imf.package import ImfError
 from provscan.limits import DEFAULT_TIMEOUT_S, Limits, default_jobs
-from provscan.model import Gate, Report, Settings, Verdict
+from provscan.model import Gate, Report, Rule, Settings, Verdict, evolve
 from provscan.pipeline import check_delivery
 from provscan.policy import DEFAULT_POLICY, Policy, PolicyError, load_policy
-from provscan.progress import Counted, terminal_progress
-from provscan.report import to_csv, to_inspect, to_json, to_junit, to_sarif, to_text
-from provscan.rulebook import all_rules
+from provscan.progress import Counted, stderr_progress
+from provscan.report import outputs as out
+from provscan.report import to_inspect, to_rules, to_text
+from provscan.report.locations import OutsideRoot, check_inside
+from provscan.rulebook import all_rules, by_code
+from provscan.stages.baseline import Baseline, BaselineError, load_baseline, render_baseline
 from provscan.stages.sequences import group_sequences
+from provscan.text import safe
 from provscan.timeline.cut import Cut, TimelineError
 from provscan.timeline.load import load_cuts, looks_like_timeline, parse_rate
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    cls=WordsGroup,
+    context_settings=HELP_NAMES,
     help="Media provenance and deliverable scanner (C2PA, XMP/IPTC, EXIF, AI generator markers).",
 )
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"provscan {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            metavar="",
+            is_eager=True,
+            callback=_print_version,
+            help="Print provscan's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Media provenance and deliverable scanner (C2PA, XMP/IPTC, EXIF, AI generator markers)."""
 
 
 def _fail(message: str) -> typer.Exit:
@@ -123,21 +158,84 @@ def _check_target(target: Path) -> None:
         raise _fail(f"{target}: not a regular file or folder")
 
 
-@app.command()
+@app.command(cls=WordsCommand)
 def scan(
     ctx: typer.Context,
     target: TargetArg,
     log: LogOpt = None,
     policy: PolicyOpt = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="Report format.")
-    ] = OutputFormat.TEXT,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here instead of stdout.")
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="Report format (default: text, or each --output's extension).",
+        ),
     ] = None,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="What fails the gate.")] = (
-        FailOn.VIOLATION
-    ),
+    output: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="Write a report here instead of stdout (repeatable: one scan, many "
+            "reports). Its format comes from FORMAT:PATH, else the extension (.html, "
+            ".sarif, .xml for JUnit, .json, .csv, .txt), else --format; - is stdout.",
+        ),
+    ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            case_sensitive=False,
+            help="Exit 1 when the gate counts a finding at this level: error "
+            "(the gate fails), warning (it fails or warns), or none.",
+        ),
+    ] = FailOn.ERROR,
+    show: Annotated[
+        Show,
+        typer.Option(
+            "--show",
+            case_sensitive=False,
+            help="Files the text report lists: fail, warn (fail and warn) or all.",
+        ),
+    ] = Show.ALL,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            metavar="PATH",
+            help="Accept the findings this baseline (--write-baseline, or a JSON "
+            "report) lists: the gate counts only new ones.",
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-baseline",
+            metavar="PATH",
+            help="Write the findings the gate counts as a baseline file.",
+        ),
+    ] = None,
+    sarif_root: Annotated[
+        Path | None,
+        typer.Option(
+            "--sarif-root",
+            metavar="FOLDER",
+            help="Write the paths of SARIF, GitHub and GitLab reports relative to "
+            "this folder (the repository's root; default: the scan root for SARIF, "
+            "the current folder for GitHub and GitLab).",
+        ),
+    ] = None,
+    sarif_info: Annotated[
+        bool,
+        typer.Option(
+            "--sarif-info",
+            metavar="",
+            help="Keep info findings (SARIF level note) in the SARIF report.",
+        ),
+    ] = False,
     trust_anchors: TrustOpt = None,
     allowed_list: AllowedOpt = None,
     trust_config: TrustCfgOpt = None,
@@ -164,8 +262,13 @@ def scan(
     trust_config, no_default_trust = o["trust_config"], o["no_default_trust"]
     sources, no_trace, jobs, timeout = o["sources"], o["no_trace"], o["jobs"], o["timeout"]
     exclude, no_default_excludes = o["exclude"], o["no_default_excludes"]
-    output_format, fail_on = OutputFormat(o["output_format"]), FailOn(o["fail_on"])
+    show, baseline, sarif_root = Show(o["show"]), o["baseline"], o["sarif_root"]
+    output_format = OutputFormat(o["output_format"]) if o["output_format"] else None
+    fail_on = FailOn(o["fail_on"])
     _check_sources(sources)
+    targets = _outputs(_specs(output), output_format)
+    base = _base(sarif_root, [target, *(sources or ())])
+    accepted = _load_baseline(baseline)
     ignores = _load_ignores([target, *(sources or ())], exclude or [], not no_default_excludes)
     ai_log, rules = _load_log(log), _load_policy(policy)
     settings = _settings(
@@ -178,12 +281,13 @@ def scan(
     limits = Limits(timeout_s=timeout, jobs=_jobs(jobs))
     cuts = _load_cuts(timeline or [], rate, limits)
     backend = _backend(catalog, dask, settings)
-    progress = Counted(terminal_progress(sys.stderr, quiet=quiet))
+    progress = Counted(stderr_progress(sys.stderr, quiet=quiet))
     try:
         report = check_delivery(
             target, sources=sources or (), log=ai_log, policy=rules, settings=settings,
             limits=limits, today=dt.date.today(), trace=not no_trace,
             progress=progress, backend=backend, cuts=cuts, ignores=ignores,
+            baseline=accepted,
         )  # fmt: skip
     except DaskUnavailable as exc:
         raise _fail(f"--dask: {exc}") from None
@@ -193,13 +297,18 @@ def scan(
     finally:
         if backend.catalog is not None:
             backend.catalog.close()
-    if output_format is OutputFormat.JSON:  # streamed: an archive's report is large
-        _write_chunks(to_json.iter_chunks(report), output)
-    else:
-        _write(_render(report, output_format, limits, color=output is None), output)
-    if output is not None or output_format is not OutputFormat.TEXT:
+    options = out.RenderOptions(show=show.value, base=base, sarif_info=sarif_info,
+                                limits=limits)  # fmt: skip
+    for target_output in targets:  # one scan, every report rendered from it
+        _write_output(report, target_output, options)
+    if write_baseline is not None:
+        _write(render_baseline(report), write_baseline, "--write-baseline")
+    text_on_stdout = any(t.path is None and t.format == "text" for t in targets)
+    if not text_on_stdout:
         for finding in report.delivery_findings:  # the text report on stdout says it already
             typer.echo(f"provscan: {finding.evidence.message}", err=True)
+    written = [t.label for t in targets if t.path is not None]
+    typer.echo(f"provscan: {to_text.summary_line(report, written)}", err=True)
     raise typer.Exit(exit_code(report, fail_on))
 
 
@@ -215,14 +324,58 @@ def _configured(ctx: typer.Context, target: Path, given: dict[str, Any]) -> dict
         found = config.load(target)
     except config.ConfigError as exc:
         raise _fail(str(exc)) from None
-    out = dict(given)
+    merged = dict(given)
     for key in config.KEYS:
         name = _PARAMETER_OF_KEY.get(key, key)
         source = ctx.get_parameter_source(name)
         value = found.get(key)
-        if value is not None and name in out and (source is None or source.name == "DEFAULT"):
-            out[name] = value.value
-    return out
+        if value is not None and name in merged and (source is None or source.name == "DEFAULT"):
+            merged[name] = value.value
+    return merged
+
+
+def _specs(output: list[str] | Path | None) -> list[str]:
+    """The -o values: the command line's, or the one output a configuration names."""
+    if output is None:
+        return []
+    return [str(output)] if isinstance(output, Path) else list(output)
+
+
+def _outputs(specs: list[str], asked: OutputFormat | None) -> list[out.Output]:
+    """The reports asked for; a contradiction between -o and -f is one line, exit 2."""
+    try:
+        return out.outputs(specs, asked.value if asked else None)
+    except out.OutputError as exc:
+        raise _fail(f"--output: {exc}") from None
+
+
+def _base(sarif_root: Path | None, scanned: list[Path]) -> Path | None:
+    """The folder CI paths are relative to: it must hold what is scanned."""
+    if sarif_root is None:
+        return None
+    if not sarif_root.is_dir():
+        raise _fail(f"{sarif_root}: --sarif-root: not a folder")
+    try:
+        check_inside(scanned, sarif_root)
+    except OutsideRoot as exc:
+        raise _fail(f"--sarif-root: {exc}") from None
+    return sarif_root
+
+
+def _load_baseline(path: Path | None) -> Baseline | None:
+    if path is None:
+        return None
+    try:
+        return load_baseline(path)
+    except BaselineError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _write_output(report: Report, target: out.Output, options: out.RenderOptions) -> None:
+    """One report written to its file or stdout; colour only for text on a terminal."""
+    color = target.path is None and to_text.wants_color(sys.stdout)
+    chunks = out.chunks(report, target.format, evolve(options, color=color))
+    _write_chunks(chunks, target.path)
 
 
 def _load_ignores(roots: list[Path], excludes: list[str], defaults: bool) -> dict[Path, Ignore]:
@@ -273,27 +426,6 @@ def _jobs(asked: int | None) -> int:
     return asked or cores
 
 
-def _render(report: Report, output_format: OutputFormat, limits: Limits, *, color: bool) -> str:
-    """The report in ``output_format``; colour only for text on a terminal that wants it."""
-    if output_format is OutputFormat.TEXT:
-        return to_text.render(report, color=color and to_text.wants_color(sys.stdout))
-    if output_format is OutputFormat.HTML:
-        from provscan.pictures.plan import report_pictures
-        from provscan.report import to_html
-
-        return to_html.render(report, report_pictures(report, limits))
-    if output_format is OutputFormat.CSV:  # the BOM tells spreadsheet programs it is UTF-8
-        return "\ufeff" + to_csv.render(report)
-    return RENDERERS[output_format](report)
-
-
-RENDERERS = {
-    OutputFormat.JSON: to_json.render,  # (the CLI streams it: to_json.iter_chunks)
-    OutputFormat.JUNIT: to_junit.render,
-    OutputFormat.SARIF: to_sarif.render,
-}
-
-
 def _load_log(path: Path | None) -> AiLog | None:
     return None if path is None else _load_log_file(path)
 
@@ -333,25 +465,26 @@ def _write_chunks(chunks: Iterator[str], output: Path | None) -> None:
         raise _fail(f"{output}: --output: cannot be written ({exc.strerror})") from None
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str, output: Path | None, option: str = "--output") -> None:
     if output is None:
         sys.stdout.write(text)
         return
     try:
         output.write_text(text, encoding="utf-8", errors="surrogateescape")
     except OSError as exc:
-        raise _fail(f"{output}: --output: cannot be written ({exc.strerror})") from None
+        raise _fail(f"{output}: {option}: cannot be written ({exc.strerror})") from None
 
 
 def exit_code(report: Report, fail_on: FailOn) -> int:
-    """1 when the delivery's gate reaches the ``--fail-on`` level, else 0."""
+    """1 when the delivery's gate reaches the ``--fail-on`` level (error: the gate fails;
+    warning: it fails or warns), else 0."""
     if fail_on is FailOn.NONE:
         return EXIT_OK
-    floor = Gate.FAIL if fail_on is FailOn.VIOLATION else Gate.WARN
+    floor = Gate.WARN if fail_on is FailOn.WARNING else Gate.FAIL
     return EXIT_FAIL if report.gate.rank >= floor.rank else EXIT_OK
 
 
-@app.command()
+@app.command(cls=WordsCommand)
 def inspect(
     ctx: typer.Context,
     targets: Annotated[
@@ -362,7 +495,8 @@ def inspect(
     trust_config: TrustCfgOpt = None,
     no_default_trust: NoDefaultTrustOpt = False,
     output_format: Annotated[
-        TraceFormat, typer.Option("--format", "-f", help="Output format.")
+        TraceFormat,
+        typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
     ] = TraceFormat.TEXT,
     sources: Annotated[
         list[Path] | None,
@@ -424,7 +558,9 @@ def _joined(texts: list[tuple[Path, str]], *, several: bool, json_out: bool) -> 
     return "\n".join(f"==> {path} <==\n{text}" for path, text in texts)
 
 
-log_app = typer.Typer(no_args_is_help=True, help="Check or draft the production's AI-use log.")
+log_app = typer.Typer(
+    no_args_is_help=True, cls=WordsGroup, help="Check or draft the production's AI-use log."
+)
 app.add_typer(log_app, name="log")
 
 
@@ -435,7 +571,7 @@ _CHECK_HELP = (
 )
 
 
-@log_app.command("check", help=_CHECK_HELP)
+@log_app.command("check", help=_CHECK_HELP, cls=WordsCommand)
 def log_check(
     log_files: Annotated[
         list[Path], typer.Argument(help="AI-use logs (.toml or .csv), one or more.")
@@ -454,7 +590,7 @@ def log_check(
     raise typer.Exit(worst)
 
 
-@log_app.command("init")
+@log_app.command("init", cls=WordsCommand)
 def log_init(
     target: TargetArg,
     trust_anchors: TrustOpt = None,
@@ -492,55 +628,90 @@ def log_init(
     sys.stdout.write(draft)
 
 
-catalog_app = typer.Typer(no_args_is_help=True, help="Ask the archive catalog (--catalog).")
+CatalogArg = Annotated[
+    Path, typer.Argument(metavar="CATALOG", help="The catalog (SQLite) a scan wrote.")
+]
+QueryFormatOpt = Annotated[
+    QueryFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+]
+QueryOutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", metavar="PATH", help="Write here instead of stdout."),
+]
+
+catalog_app = typer.Typer(
+    no_args_is_help=True, cls=WordsGroup, help="Ask the archive catalog (--catalog)."
+)
 app.add_typer(catalog_app, name="catalog")
 
 
-@catalog_app.command("query")
+@catalog_app.command("query", cls=WordsCommand)
 def catalog_query(
-    database: Annotated[Path, typer.Argument(help="The catalog (SQLite) a scan wrote.")],
+    database: CatalogArg,
     verdict: Annotated[
         list[str] | None,
-        typer.Option("--verdict", help="Only this verdict (repeatable), e.g. ai-generated."),
+        typer.Option(
+            "--verdict",
+            metavar="VERDICT",
+            help="Only this verdict (repeatable), e.g. ai-generated.",
+        ),
     ] = None,
     ai: Annotated[
         bool,
         typer.Option("--ai", help="Only files with AI evidence (generated, edited, suspected)."),
     ] = False,
-    tool: Annotated[str, typer.Option("--tool", help="Only files whose tool contains this.")] = "",
+    tool: Annotated[
+        str, typer.Option("--tool", metavar="TEXT", help="Only files whose tool contains this.")
+    ] = "",
     folder: Annotated[
-        str, typer.Option("--folder", help="Only files in this folder (and below) of a root.")
+        str,
+        typer.Option(
+            "--folder", metavar="FOLDER", help="Only files in this folder (and below) of a root."
+        ),
     ] = "",
     changed_since: Annotated[
-        str, typer.Option("--changed-since", help="Only files new or changed since YYYY-MM-DD.")
+        str,
+        typer.Option(
+            "--changed-since",
+            metavar="WHEN",
+            help="Only files new or changed since a date (YYYY-MM-DD), a date-time "
+            "(YYYY-MM-DDTHH:MM, UTC unless it names its zone) or last-run (by the "
+            "latest run of their folder).",
+        ),
     ] = "",
     gate: Annotated[
-        list[str] | None, typer.Option("--gate", help="Only this gate outcome (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--gate",
+            metavar="GATE",
+            help="Only this gate outcome (repeatable): pass, warn or fail.",
+        ),
     ] = None,
     count_by: Annotated[
-        GroupBy | None, typer.Option("--count-by", help="Count the files per tool, folder...")
+        GroupBy | None,
+        typer.Option(
+            "--count-by", case_sensitive=False, help="Count the files per tool, folder..."
+        ),
     ] = None,
-    output_format: Annotated[
-        QueryFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = QueryFormat.TABLE,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
-    ] = None,
+    output_format: QueryFormatOpt = QueryFormat.TABLE,
+    output: QueryOutputOpt = None,
 ) -> None:
-    """Which files are AI-generated, by tool, by folder, changed since a date (CSV/JSON too)."""
-    verdicts = tuple(verdict or ()) + (cq.AI_VERDICTS if ai else ())
+    """Which files are AI-generated, by tool, by folder, changed since a date-time or the
+    last run (CSV/JSON too)."""
+    verdicts = tuple(v.lower() for v in verdict or ()) + (cq.AI_VERDICTS if ai else ())
+    gates = tuple(g.lower() for g in gate or ())
     known = {v.value for v in Verdict}
     for value in verdicts:
         if value not in known:
             raise _fail(f"--verdict: {value!r} is not a verdict ({', '.join(sorted(known))})")
-    for value in gate or ():
+    for value in gates:
         if value not in {g.value for g in Gate}:
             raise _fail(f"--gate: {value!r} is not a gate outcome (pass, warn, fail)")
     try:
-        since = dt.date.fromisoformat(changed_since) if changed_since else None
-    except ValueError:
-        raise _fail(f"--changed-since: {changed_since!r} is not a date (YYYY-MM-DD)") from None
-    query = cq.Query(verdicts, tool, folder, since, tuple(gate or ()))
+        since = cq.since(changed_since) if changed_since else ""
+    except ValueError as exc:
+        raise _fail(f"--changed-since: {exc}") from None
+    query = cq.Query(verdicts, tool, folder, since, gates)
     table = output_format is QueryFormat.TABLE
     try:
         rows = cq.answer(database, query, count_by.value if count_by else None, table=table)
@@ -549,14 +720,59 @@ def catalog_query(
     _write(cq.render(rows, output_format.value), output)
 
 
-@app.command()
+@catalog_app.command("runs", cls=WordsCommand)
+def catalog_runs(
+    database: CatalogArg,
+    output_format: QueryFormatOpt = QueryFormat.TABLE,
+    output: QueryOutputOpt = None,
+) -> None:
+    """The past runs: folder, times, state, gate, files from the catalog and read, and how
+    many files each found new, changed, removed or judged differently."""
+    try:
+        rows = cq.runs(database)
+    except CatalogError as exc:
+        raise _fail(str(exc)) from None
+    if not rows and output_format is QueryFormat.TABLE:
+        _write("no runs recorded\n", output)
+        return
+    _write(cq.render(rows, output_format.value), output)
+
+
+@catalog_app.command("diff", cls=WordsCommand)
+def catalog_diff(
+    database: CatalogArg,
+    run_a: Annotated[int, typer.Argument(metavar="RUN_A", help="The earlier run (catalog runs).")],
+    run_b: Annotated[int, typer.Argument(metavar="RUN_B", help="The later run, same folder.")],
+    output_format: QueryFormatOpt = QueryFormat.TABLE,
+    output: QueryOutputOpt = None,
+) -> None:
+    """What changed from RUN_A to RUN_B: new, changed and removed files, files judged
+    differently (verdict or gate), and the delivery's gate."""
+    try:
+        head, rows = cq.diff(database, run_a, run_b)
+    except CatalogError as exc:
+        raise _fail(str(exc)) from None
+    if output_format is QueryFormat.JSON:
+        _write(json.dumps({**head, "files": rows}, indent=2, ensure_ascii=True) + "\n", output)
+        return
+    if output_format is QueryFormat.CSV:
+        _write(cq.render(rows, "csv"), output)
+        return
+    gate = f"gate {head['gate_a'] or '-'} -> {head['gate_b'] or '-'}"
+    title = safe(f"{head['root']}: run {run_a} -> run {run_b}, {gate}")
+    body = cq.render(rows, "table") if rows else "no file changed\n"
+    _write(f"{title}\n{body}", output)
+
+
+@app.command(cls=WordsCommand)
 def trace(
     video: Annotated[Path, typer.Argument(help="The video to search.")],
     reference: Annotated[
         list[Path], typer.Option("--reference", "-r", help="A still to look for (repeatable).")
     ],
     output_format: Annotated[
-        TraceFormat, typer.Option("--format", "-f", help="Output format.")
+        TraceFormat,
+        typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
     ] = TraceFormat.TEXT,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT_S,
 ) -> None:
@@ -572,11 +788,35 @@ def trace(
     raise typer.Exit(EXIT_FAIL if found else EXIT_OK)
 
 
-@app.command()
-def rules() -> None:
-    """List every rule: code, name, severity and a one-line summary."""
-    for rule in all_rules():
-        typer.echo(f"{rule.code}  {rule.name:<34} {rule.severity.value:<8} {rule.summary}")
+@app.command(cls=WordsCommand)
+def rules(
+    codes: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="CODE",
+            help="Rules to explain (codes or names, any case); none: list every rule.",
+        ),
+    ] = None,
+    output_format: Annotated[
+        TraceFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = TraceFormat.TEXT,
+) -> None:
+    """List every rule (code, name, severity, summary), or explain the rules named, as
+    'ruff rule' does: what each means, its default level and how a policy changes it."""
+    chosen = [_rule(code) for code in codes or ()]
+    text = to_rules.render(chosen or list(all_rules()), fmt=output_format.value,
+                           detail=bool(chosen))  # fmt: skip
+    sys.stdout.write(text)
+
+
+def _rule(code: str) -> Rule:
+    """The rule of a code or name (any case), or one line and exit 2."""
+    rule = by_code().get(code.upper()) or next(
+        (r for r in all_rules() if r.name == code.lower()), None
+    )
+    if rule is None:
+        raise _fail(f"rules: {code!r} is not a rule code or name (provscan rules lists them)")
+    return rule
 
 
 def main() -> None:
@@ -584,7 +824,7 @@ def main() -> None:
     child.quiet_libraries()
     supervisor.fork_is_safe = True  # the process entry point: no native threads have started
     try:
-        code = app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="provscan")
     except KeyboardInterrupt:
         sys.stderr.write("provscan: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)
@@ -601,13 +841,15 @@ def main() -> None:
 
 
 def _is_usage_error(exc: Exception) -> bool:
-    """Typer's own parse errors (bad option values, unknown commands): shown in one line."""
-    if isinstance(exc, typer.TyperException):
+    """Typer's own parse errors (bad option values, unknown commands): shown in one line
+    (help asked for with no command is the help itself)."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
         show = getattr(exc, "show", None)
         if callable(show):
             show()
-        else:
-            sys.stderr.write(f"provscan: {exc}\n")
+        return True
+    if isinstance(exc, typer.TyperException):
+        sys.stderr.write(f"{usage_line(exc)}\n")
         return True
     return isinstance(exc, typer.Abort)
 
@@ -619,6 +861,7 @@ if __name__ == "__main__":
 trust_app = typer.Typer(
     help="The C2PA trust lists provscan validates against (bundled, dated, offline).",
     invoke_without_command=True,
+    cls=WordsGroup,
 )
 app.add_typer(trust_app, name="trust")
 
@@ -662,7 +905,7 @@ DateOpt = Annotated[
 ]
 
 
-@trust_app.command("add")
+@trust_app.command("add", cls=WordsCommand)
 def trust_add(
     source: Annotated[Path, typer.Argument(help="A PEM file of trust anchors you downloaded.")],
     list_id: ListIdOpt,
@@ -674,7 +917,7 @@ def trust_add(
     _install(source, list_id, name, kind, date)
 
 
-@trust_app.command("update")
+@trust_app.command("update", cls=WordsCommand)
 def trust_update(
     source: Annotated[Path, typer.Argument(help="A newer snapshot of a list, as PEM.")],
     list_id: ListIdOpt = "c2pa",
@@ -687,10 +930,13 @@ def trust_update(
     _install(source, list_id, known.get(list_id), kind, date)
 
 
-@app.command("config")
+@app.command("config", cls=WordsCommand)
 def show_config(
     target: Annotated[
-        Path, typer.Argument(help="The folder or file a scan would be run on (default: here).")
+        Path,
+        typer.Argument(
+            metavar="TARGET", help="The folder or file a scan would be run on (default: here)."
+        ),
     ] = Path("."),
 ) -> None:
     """Show the settings a scan of TARGET takes from PROVSCAN_* variables and provscan.toml,

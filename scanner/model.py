@@ -155,6 +155,7 @@ class Finding:
     fingerprint: str
     approval: str | None = None  # id of the AI-use log entry whose written approval covers it
     gate: Gate | None = None  # set on policy findings (POL/LOG): what the policy decided
+    baselined: bool = False  # listed in the --baseline file: accepted, so it passes the gate
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,9 @@ from provscan.limits import Limits
 from provscan.model import Report, Settings
 from provscan.paths import source_labels
 from provscan.policy import Policy
-from provscan.progress import NO_PROGRESS, Progress
+from provscan.progress import NO_PROGRESS, Progress, announce
+from provscan.stages import levels
+from provscan.stages.baseline import Baseline, accept
 from provscan.stages.delivery import judge_delivery
 from provscan.stages.gate import apply_gate
 from provscan.stages.imf import apply_imf
@@ -43,6 +45,7 @@ def check_delivery(
     backend: Backend = LOCAL,
     cuts: Sequence[Cut] = (),
     ignores: Mapping[Path, Ignore] | None = None,
+    baseline: Baseline | None = None,
 ) -> Report:
     """The gated report of a deliverable folder (or file). ``progress`` hears each stage and
     is closed at the end, whatever happens (an interrupt must not leave a bar behind).
@@ -50,8 +53,10 @@ def check_delivery(
     remembers them; with a catalog, each file's gate is recorded in it too. ``cuts`` are the
     edits (``--timeline``) whose clips' sources are applied to their finals. ``ignores``: what
     the walk of the target and of each sources folder leaves out (keyed by those paths).
-    A delivery with nothing to check fails (POL011)."""
+    A delivery with nothing to check fails (POL011). The policy's levels for detector rules
+    apply around the gate (``stages.levels``); the findings ``baseline`` lists pass."""
     ignores = ignores or {}
+    announce(progress, ["scanning", *(["sources"] * bool(sources)), *(["tracing"] * trace)])
     try:
         report = scan(target, settings, limits, progress, backend, ignores.get(target, NO_IGNORE))
         if sources:
@@ -65,7 +70,10 @@ def check_delivery(
             report = apply_timelines(report, cuts, limits)
     finally:
         progress.close()
-    report = judge_delivery(apply_gate(report, target, log, policy, today), policy)
+    report = apply_gate(levels.silence(report, policy), target, log, policy, today)
+    report = judge_delivery(levels.count(report, policy), policy)
+    if baseline is not None:
+        report = accept(report, baseline)
     if backend.catalog is not None and backend.stats is not None:
         report = _catalogued(report, target, sources, backend)
     return report

@@ -5,11 +5,18 @@ A policy file is TOML::
     version = 1
     final = ["final/**", "deliverables/**"]   # globs relative to the scan root; default "**"
     not_final = ["**/previs/**"]               # carve-outs from final (optional)
-    [levels]                                   # violation | warning | off, by rule name
-    suspected-ai-for-review = "violation"
+    [levels]                                   # error | warning | off, by rule name or code
+    suspected-ai-for-review = "error"
+    MED005 = "off"                             # any rule: silence it...
+    c2pa-signer-untrusted = "warning"          # ...or make it count for the gate
 
 With no file, the built-in default applies: everything scanned is final content and each
-POL/LOG rule has the level its severity gives (errors are violations, warnings warnings).
+POL/LOG rule has the level its severity gives (errors fail the gate, warnings warn); the
+detectors' rules are evidence, counted by the gate only through the POL rules. A level given
+to a detector's rule applies to its findings in final content (``provscan.stages.levels``):
+``off`` leaves them out (and the verdict is decided without them), ``warning`` and
+``error`` make each one warn or fail the file unless the AI-use log approved it.
+``violation`` is the former name of ``error``, still read.
 """
 
 from __future__ import annotations
@@ -21,10 +28,12 @@ from pathlib import Path
 
 from provscan.ailog.match import glob_matches
 from provscan.model import Gate, Rule, Severity
+from provscan.rulebook import all_rules, by_code
 from provscan.rules.policy import RULES
 
-LEVELS = {"violation": Gate.FAIL, "warning": Gate.WARN, "off": Gate.PASS}
-_BY_NAME = {rule.name: rule for rule in RULES}
+LEVELS = {"error": Gate.FAIL, "warning": Gate.WARN, "off": Gate.PASS, "violation": Gate.FAIL}
+LEVEL_WORDS = {Gate.FAIL: "error", Gate.WARN: "warning", Gate.PASS: "off"}
+POLICY_CODES = frozenset(rule.code for rule in RULES)
 MAX_POLICY_BYTES = 1024 * 1024
 
 
@@ -59,13 +68,18 @@ class Policy:
             return self.levels[rule.code]
         return Gate.FAIL if rule.severity is Severity.ERROR else Gate.WARN
 
+    def override(self, code: str) -> Gate | None:
+        """The level this policy gives a detector's (or stage's) rule, if any; policy and
+        log rules always have one (:meth:`level`)."""
+        return None if code in POLICY_CODES else self.levels.get(code)
+
     @property
     def summary(self) -> str:
         """One line for reports: the final globs and any changed levels."""
         text = "final: " + ", ".join(self.final)
         if self.not_final:
             text += "; not final: " + ", ".join(self.not_final)
-        changed = [f"{code}={gate.value}" for code, gate in sorted(self.levels.items())]
+        changed = [f"{code}={LEVEL_WORDS[gate]}" for code, gate in sorted(self.levels.items())]
         return text + (f"; levels: {', '.join(changed)}" if changed else "")
 
 
@@ -123,13 +137,19 @@ def _levels(doc: dict[str, object], errors: list[str]) -> dict[str, Gate]:
         return {}
     out: dict[str, Gate] = {}
     for name, level in table.items():
-        rule = _BY_NAME.get(name) or next((r for r in RULES if r.code == name), None)
+        rule = _rule_named(name)
         if rule is None:
-            errors.append(f"[levels], field {name}: unknown rule (known: "
-                          f"{', '.join(sorted(_BY_NAME))})")  # fmt: skip
-        elif not isinstance(level, str) or level not in LEVELS:
+            errors.append(f"[levels], field {name}: unknown rule (a code or name that "
+                          "'provscan rules' lists)")  # fmt: skip
+        elif not isinstance(level, str) or level.lower() not in LEVELS:
             errors.append(f"[levels], field {name}: {level!r} is not a level "
-                          "(use violation, warning or off)")  # fmt: skip
+                          "(use error, warning or off)")  # fmt: skip
         else:
-            out[rule.code] = LEVELS[level]
+            out[rule.code] = LEVELS[level.lower()]
     return out
+
+
+def _rule_named(name: str) -> Rule | None:
+    """The rule of a code (any case) or a name, or None."""
+    rule = by_code().get(name.upper())
+    return rule or next((r for r in all_rules() if r.name == name), None)

@@ -235,14 +235,15 @@ def test_expiry_is_inclusive_of_the_last_day() -> None:
 
 
 def _fenced(readme: str, language: str, marker: str) -> str:
-    """The first fenced block of ``language`` in the README that contains ``marker``."""
+    """The first fenced block of ``language`` in the page that contains ``marker``."""
     blocks = readme.split("```" + language + "\n")[1:]
     return next(b.split("```", 1)[0] for b in blocks if marker in b)
 
 
 def test_readme_log_examples_are_valid_and_agree(tmp_path: Path) -> None:
-    """The README's TOML and CSV log examples load and describe the same entry."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    """The log documentation's TOML and CSV examples load and describe the same entry."""
+    page = Path(__file__).resolve().parents[1] / "docs" / "ai-use-log.md"
+    readme = page.read_text(encoding="utf-8")
     toml_log = _write(tmp_path, "ai-use.toml", _fenced(readme, "toml", "[[entry]]"))
     csv_log = _write(tmp_path, "ai-use.csv", _fenced(readme, "csv", "AI-001"))
     from_toml, from_csv = load_log(toml_log).entries[0], load_log(csv_log).entries[0]

@@ -38,6 +38,12 @@ def _scan(target: Path, *args: str, env: dict[str, str] | None = None) -> tuple[
     return result.exit_code, result.output
 
 
+def _report(target: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    """The report a scan prints on stdout (stderr ends with the gate's summary line)."""
+    result = CliRunner().invoke(app, ["scan", str(target), "--no-trace", *args], env=env)
+    return result.stdout
+
+
 def test_file_in_the_scan_root_sets_options(delivery: Path) -> None:
     """provscan.toml gives the log, the report format and file, and the fail-on level."""
     (delivery / "provscan.toml").write_text(
@@ -56,9 +62,9 @@ def test_file_in_the_scan_root_sets_options(delivery: Path) -> None:
 def test_command_line_beats_environment_beats_file(delivery: Path, tmp_path: Path) -> None:
     """--format on the command line wins over PROVSCAN_FORMAT, which wins over the file."""
     (delivery / "provscan.toml").write_text('format = "csv"\n')
-    assert _scan(delivery)[1].lstrip("\ufeff").startswith("path,")  # the file: CSV
+    assert _report(delivery).lstrip("\ufeff").startswith("path,")  # the file: CSV
     env = {"PROVSCAN_FORMAT": "json"}
-    assert json.loads(_scan(delivery, env=env)[1])["files"]  # the environment: JSON
+    assert json.loads(_report(delivery, env=env))["files"]  # the environment: JSON
     _, text = _scan(delivery, "--format", "text", env=env)
     assert "gate:" in text and not text.startswith("{")  # the command line: text
 
@@ -70,8 +76,7 @@ def test_pyproject_table_in_a_parent_folder(delivery: Path) -> None:
         'trust-anchors = "root_ca.pem"\n'
     )
     shutil.copy(ROOT_CA, delivery.parent / "root_ca.pem")
-    _, text = _scan(delivery / "stills", "--format", "json")
-    report = json.loads(text)
+    report = json.loads(_report(delivery / "stills", "--format", "json"))
     assert report["log"]["path"].endswith("delivery/ai-use.toml")
     title = next(f for f in report["files"] if f["path"] == "title_card.jpg")
     assert any(x["details"].get("validation_state") == "Trusted" for x in title["findings"])
@@ -81,7 +86,10 @@ def test_pyproject_table_in_a_parent_folder(delivery: Path) -> None:
     ("content", "words"),
     [
         ('polcy = "p.toml"\n', "unknown key 'polcy'"),
-        ('fail_on = "maybe"\n', "key 'fail_on': 'maybe' is not one of violation, warning, none"),
+        (
+            'fail_on = "maybe"\n',
+            "key 'fail_on': 'maybe' is not one of error, warning, none, violation",
+        ),
         ("jobs = 0\n", "key 'jobs': expected a whole number of at least 1"),
         ('exclude = "*.tmp"\n', "key 'exclude': expected a list of strings"),
         ("log = [\n", "not valid TOML"),

@@ -201,7 +201,7 @@ def test_every_walked_entry_gets_one_result(tmp_path: Path) -> None:
     assert codes["escape"] == codes["loop"] == codes["in_root"] == ["SCN006"]
     assert codes["empty.png"] == ["SCN001"]
     assert codes["caf\udce9.jpg"] == []  # the byte kept as a surrogate escape, scanned
-    data = json.loads(runner.invoke(cli.app, ["scan", str(tmp_path), "-f", "json"]).output)
+    data = json.loads(runner.invoke(cli.app, ["scan", str(tmp_path), "-f", "json"]).stdout)
     assert "caf\udce9.jpg" in [f["path"] for f in data["files"]]
 
 

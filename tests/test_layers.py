@@ -137,8 +137,8 @@ _LAZY = {
     ("provscan.timeline.probe", "provscan.trace.sampler"),
     # the CLI's start-up: what only one command or format needs
     ("provscan.cli", "provscan.commands.trace"),
-    ("provscan.cli", "provscan.pictures.plan"),
-    ("provscan.cli", "provscan.report.to_html"),
+    ("provscan.report.outputs", "provscan.pictures.plan"),
+    ("provscan.report.outputs", "provscan.report.to_html"),
     # the console entry point answers Ctrl-C before the CLI loads
     ("provscan.entry", "provscan.cli"),
 }

@@ -275,7 +275,8 @@ def _drain(fd: int, into: bytearray) -> None:
 
 
 def test_cli_bar_goes_to_a_terminal_stderr_and_never_into_the_report() -> None:
-    """Real CLI: the bar is drawn and erased on a pty; stdout stays JSON; a pipe gets no bar."""
+    """Real CLI: the bar is drawn and erased on a pty, then the one-line gate summary follows;
+    stdout stays JSON; a pipe gets no bar (a short scan: no plain progress line either)."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
     seen = bytearray()
@@ -294,9 +295,12 @@ def test_cli_bar_goes_to_a_terminal_stderr_and_never_into_the_report() -> None:
     assert b"\x1b" not in proc.stdout and b"files/s" not in proc.stdout
     terminal = seen.decode("utf-8", "replace")
     assert "scanning" in terminal and "/14" in terminal and "files/s" in terminal
-    assert terminal.endswith(ERASE)  # the last thing written erases the bar
+    bar, _, after = terminal.rpartition(ERASE)  # the bar is erased before the summary
+    assert "files/s" in bar and after.startswith("provscan: gate FAIL: 6 fail")
+    assert after.count("\n") == 1 and "\x1b" not in after
     piped = subprocess.run([sys.executable, "-m", "provscan.cli", *CLI_ARGS], cwd=REPO,
                            env=_cli_env(), capture_output=True, timeout=300,
                            check=False)  # fmt: skip
     assert piped.returncode == 1 and json.loads(piped.stdout)["summary"]["files"] == 17
     assert b"scanning" not in piped.stderr and b"\x1b" not in piped.stderr
+    assert piped.stderr.decode().splitlines()[-1].startswith("provscan: gate FAIL")

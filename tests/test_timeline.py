@@ -452,7 +452,7 @@ def test_json_report_carries_every_clip_and_fits_the_schema(tmp_path: Path) -> N
     args = ["scan", str(SAMPLE / "delivery"), "--sources", str(SAMPLE / "project_media"),
             "--no-trace", "--timeline", str(edl), "-f", "json"]  # fmt: skip
     result = runner.invoke(cli.app, args)
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     jsonschema.validate(doc, schema)
     (cut,) = doc["options"]["timelines"]
     assert [c["source"] for c in cut["clips"]] == [AI_STILL, None]

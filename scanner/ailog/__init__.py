@@ -1,5 +1,5 @@
 """The production's AI-use log: entries, loading and validation (TOML or CSV), matching, drafts.
 
-See README "The AI-use log" for the format. A malformed log is never a finding: it is a
+See docs/ai-use-log.md for the format. A malformed log is never a finding: it is a
 list of one-line errors naming the file, the row or table, and the field (exit 2).
 """

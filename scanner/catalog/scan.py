@@ -172,3 +172,4 @@ def record_gates(catalog: Catalog, report: Report, roots: dict[str, Path]) -> No
             rows.append((frame.verdict.value, result.gate.value, result.approval,
                          ids[prefix], rel))  # fmt: skip
     catalog.record_outcomes(rows)
+    catalog.record_run_gate(report.gate.value)

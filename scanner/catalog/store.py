@@ -1,4 +1,6 @@
-"""The catalog's SQLite store: schema, identity lookups, batched transactional writes.
+"""The catalog's SQLite store: schema, identity lookups, batched transactional writes, and
+the history of runs (each run's gate; what each run found new, changed, removed or judged
+differently, kept as changes only, so an archive's history stays small).
 
 Writes go in transactions of at most ``BATCH_ROWS`` rows or ``BATCH_SECONDS``; SQLite's
 write-ahead log makes each one atomic, so killing the process at any moment leaves the
@@ -68,7 +70,28 @@ CREATE TABLE IF NOT EXISTS runs (
     scanned INTEGER NOT NULL DEFAULT 0,
     removed INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS outcomes (
+    root_id INTEGER NOT NULL,
+    rel TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    gate TEXT,
+    PRIMARY KEY (root_id, rel)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS changes (
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    root_id INTEGER NOT NULL,
+    rel TEXT NOT NULL,
+    change TEXT NOT NULL,
+    verdict_before TEXT,
+    verdict_after TEXT,
+    gate_before TEXT,
+    gate_after TEXT,
+    PRIMARY KEY (run_id, root_id, rel)
+) WITHOUT ROWID;
 """
+# changes.change: new, changed (other bytes), removed, judged (same bytes, another verdict or
+# gate: a new log, policy or provscan). outcomes: each file's last judged state, to compare.
 
 
 class CatalogError(Exception):
@@ -125,6 +148,7 @@ class Catalog:
         self.pending: list[Row] = []
         self.pending_root = 0
         self.run_id = 0
+        self.runs_now: dict[int, int] = {}  # root id -> this invocation's run of it
         self.flushed_at = time.monotonic()
         self.conn = _connect(path)
         self._prepare(detectors)
@@ -138,6 +162,9 @@ class Catalog:
                     raise CatalogError(f"{self.path}: written by a newer provscan "
                                        f"(catalog schema {version})")  # fmt: skip
                 self._set_meta("schema_version", str(SCHEMA_VERSION))
+                columns = {row[1] for row in self.conn.execute("PRAGMA table_info(runs)")}
+                if "gate" not in columns:  # catalogs written before runs had a gate
+                    self.conn.execute("ALTER TABLE runs ADD COLUMN gate TEXT")
                 self._set_meta("engine", self.engine)
                 self._set_meta("provscan.detectors", json.dumps(detectors, sort_keys=True))
         except sqlite3.DatabaseError as exc:
@@ -170,7 +197,9 @@ class Catalog:
                 "INSERT INTO runs (root_id, started, state) VALUES (?, ?, 'running')",
                 (root_id, now_utc()),
             )
-        return int(cursor.lastrowid or 0), int(interrupted)
+        run_id = int(cursor.lastrowid or 0)
+        self.runs_now[root_id] = run_id
+        return run_id, int(interrupted)
 
     def folder(self, root_id: int, folder: str) -> dict[str, tuple[Identity, str, str]]:
         """Every file recorded in one folder of ``root_id``: rel -> (identity, engine,
@@ -220,12 +249,29 @@ class Catalog:
         self.pending.clear()
 
     def remove_missing(self, root_id: int, walked: set[str]) -> int:
-        """Forget the files of ``root_id`` that the (complete) walk no longer found."""
+        """Forget the files of ``root_id`` that the (complete) walk no longer found; the run
+        records each as removed, with its last verdict and gate."""
         known = self.conn.execute("SELECT rel FROM files WHERE root_id = ?", (root_id,))
         gone = [(root_id, rel) for (rel,) in known if rel not in walked]
+        before = self._outcomes(root_id)
+        run_id = self.runs_now.get(root_id, 0)
+        removed = []
+        for _, rel in gone:
+            verdict, gate = _judged(before.get(rel))
+            removed.append((run_id, root_id, rel, "removed", verdict, None, gate, None))
         with self.conn:
             self.conn.executemany("DELETE FROM files WHERE root_id = ? AND rel = ?", gone)
+            self.conn.executemany("DELETE FROM outcomes WHERE root_id = ? AND rel = ?", gone)
+            if run_id:
+                self.conn.executemany(_CHANGE, removed)
         return len(gone)
+
+    def _outcomes(self, root_id: int) -> dict[str, tuple[str, str, str | None]]:
+        """Each file's last judged state under ``root_id``: rel -> (sha256, verdict, gate)."""
+        rows = self.conn.execute(
+            "SELECT rel, sha256, verdict, gate FROM outcomes WHERE root_id = ?", (root_id,)
+        )
+        return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
     def finish_run(self, run_id: int, files: int, reused: int, removed: int) -> None:
         """Mark the run complete (after its last records were flushed)."""
@@ -239,11 +285,59 @@ class Catalog:
 
     def record_outcomes(self, rows: Iterable[tuple[str, str, str | None, int, str]]) -> None:
         """Each file's final verdict (trace hits included), gate and approval from the
-        latest run: (verdict, gate, approval, root_id, rel) rows."""
+        latest run: (verdict, gate, approval, root_id, rel) rows; and what the run changed
+        (new, changed or judged differently files), compared with the last judged state."""
+        rows = list(rows)
+        changes, states = self._changes(rows)
         with self.conn:
             self.conn.executemany(
                 "UPDATE files SET verdict = ?, gate = ?, approval = ? "
                 "WHERE root_id = ? AND rel = ?", rows)  # fmt: skip
+            self.conn.executemany(_CHANGE, changes)
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO outcomes (root_id, rel, sha256, verdict, gate) "
+                "VALUES (?, ?, ?, ?, ?)", states)  # fmt: skip
+
+    def _changes(
+        self, rows: list[tuple[str, str, str | None, int, str]]
+    ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        """The change rows of this run and the outcome rows to store (only those that moved)."""
+        changes: list[tuple[object, ...]] = []
+        states: list[tuple[object, ...]] = []
+        cache: dict[int, tuple[dict[str, tuple[str, str, str | None]], dict[str, tuple[str, str]]]]
+        cache = {}
+        for verdict, gate, _, root_id, rel in rows:
+            if root_id not in cache:
+                cache[root_id] = (self._outcomes(root_id), self._files(root_id))
+            before, files = cache[root_id]
+            sha, first_seen = files.get(rel, ("", ""))
+            old = before.get(rel)
+            change = _change(old, sha, verdict, gate, first_seen, self._started(root_id))
+            if old is None or old != (sha, verdict, gate):
+                states.append((root_id, rel, sha, verdict, gate))
+            run_id = self.runs_now.get(root_id, 0)
+            if change and run_id:
+                old_verdict, old_gate = _judged(old)
+                changes.append((run_id, root_id, rel, change, old_verdict, verdict, old_gate,
+                                gate))  # fmt: skip
+        return changes, states
+
+    def _files(self, root_id: int) -> dict[str, tuple[str, str]]:
+        rows = self.conn.execute(
+            "SELECT rel, sha256, first_seen FROM files WHERE root_id = ?", (root_id,)
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def _started(self, root_id: int) -> str:
+        run_id = self.runs_now.get(root_id, 0)
+        row = self.conn.execute("SELECT started FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def record_run_gate(self, gate: str) -> None:
+        """The delivery's gate, on every run of this invocation."""
+        with self.conn:
+            rows = [(gate, run_id) for run_id in self.runs_now.values()]
+            self.conn.executemany("UPDATE runs SET gate = ? WHERE id = ?", rows)
 
     def close(self) -> None:
         """Write what is queued (an interrupted scan keeps every file it finished), close."""
@@ -267,6 +361,36 @@ ON CONFLICT (root_id, rel) DO UPDATE SET
                       THEN files.changed_at ELSE excluded.changed_at END,
     sha256 = excluded.sha256
 """
+
+
+_CHANGE = """
+INSERT OR REPLACE INTO changes (run_id, root_id, rel, change, verdict_before, verdict_after,
+                                gate_before, gate_after)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def _judged(old: tuple[str, str, str | None] | None) -> tuple[str | None, str | None]:
+    """The verdict and gate of a last judged state (None, None when there is none)."""
+    return (old[1], old[2]) if old else (None, None)
+
+
+def _change(
+    old: tuple[str, str, str | None] | None,
+    sha: str,
+    verdict: str,
+    gate: str | None,
+    first_seen: str,
+    started: str,
+) -> str:
+    """What a run did to a file: new, changed (other bytes), judged (another verdict or
+    gate for the same bytes), or "" (nothing; or a file catalogued before runs kept their
+    history, whose first judged state is only recorded)."""
+    if old is None:
+        return "new" if first_seen >= started else ""
+    if old[0] and sha and old[0] != sha:
+        return "changed"
+    return "judged" if (old[1], old[2]) != (verdict, gate) else ""
 
 
 def _values(root_id: int, row: Row, engine: str, stamp: str) -> tuple[object, ...]:

@@ -1,4 +1,5 @@
-"""The JSON report: the one dict every other format is derived from (schema in README).
+"""The JSON report: the one dict every other format is derived from (schema.json beside this
+module, described in docs/reports.md).
 
 Stable core for scripts: ``schema_version``, ``files[].path``, ``files[].verdict`` and
 ``files[].findings[]`` with ``rule``, ``severity``, ``message``, ``key``, ``value``,
@@ -23,11 +24,13 @@ from provscan.model import (
     Verdict,
 )
 
-SCHEMA_VERSION = "1.5"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
+SCHEMA_VERSION = "1.6"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
 # 1.2 added files[].role, options (sources, trace summary) and the trace findings (TRC);
 # 1.3 added timeline (TML) and IMF findings, options.timelines and .imf, role "timeline";
 # 1.4 added skipped (what the ignore lists left out), summary.skipped, options.ignore and
-# delivery_findings (POL011: nothing to check); 1.5 added files[].sequence (a numbered
+# delivery_findings (POL011: nothing to check); 1.5 added findings[].baselined (present and
+# true on a finding the --baseline file accepted) and a gate on detector findings whose rule
+# the policy's [levels] raised; 1.6 added files[].sequence (a numbered
 # frame sequence as one item: pattern, first, last, count, gaps, differing, frames[])
 
 
@@ -144,7 +147,7 @@ def _file_entry(result: FileResult) -> dict[str, Any]:
 def finding_dict(finding: Finding) -> dict[str, Any]:
     """One finding: the rule's identity and severity plus the evidence."""
     ev = finding.evidence
-    return {
+    out: dict[str, Any] = {
         "rule": finding.rule.code,
         "name": finding.rule.name,
         "severity": finding.rule.severity.value,
@@ -157,6 +160,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "approval": finding.approval,
         "gate": finding.gate.value if finding.gate else None,
     }
+    if finding.baselined:
+        out["baselined"] = True
+    return out
 
 
 def render(report: Report) -> str:

@@ -8,6 +8,11 @@ AI-use log approved carries an accepted external suppression naming the log entr
 own findings point at the log file. ``artifacts`` lists every file with its verdict and gate,
 so clean files appear too; ``run.properties`` carries the gate and the log and policy used.
 
+For code-scanning dashboards, ``base`` (``--sarif-root``: the repository's root) makes every
+URI relative to that folder, which ``%SRCROOT%`` then names; and results of level ``note``
+(info findings that are evidence only) are left out unless ``info`` is asked for: a dashboard
+lists what needs a decision.
+
 Derived from :func:`provscan.report.to_json.to_dict`; lone surrogates (undecodable names) are
 replaced by U+FFFD in text, while URIs percent-encode the original bytes.
 """
@@ -15,14 +20,16 @@ replaced by U+FFFD in text, while URIs percent-encode the original bytes.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, TypeAlias
 from urllib.parse import quote
 
 from provscan.model import Report
+from provscan.report.locations import relative_paths
 from provscan.report.to_json import to_dict
 from provscan.rulebook import by_code
 
@@ -40,21 +47,27 @@ _MIME = re.compile(r"[^/]+/.+")  # the schema's pattern for artifact.mimeType
 _Located: TypeAlias = tuple[dict[str, Any] | None, int | None, dict[str, Any]]
 
 
-def render(report: Report) -> str:
-    """The SARIF JSON text of a whole scan (ASCII, newline-terminated)."""
-    return json.dumps(to_sarif(report), indent=2, ensure_ascii=True, default=str) + "\n"
+def render(report: Report, *, base: Path | None = None, info: bool = True) -> str:
+    """The SARIF JSON text of a whole scan (ASCII, newline-terminated); ``base`` and
+    ``info`` as for :func:`to_sarif`."""
+    sarif = to_sarif(report, base=base, info=info)
+    return json.dumps(sarif, indent=2, ensure_ascii=True, default=str) + "\n"
 
 
-def to_sarif(report: Report) -> dict[str, Any]:
-    """The SARIF log as plain JSON-ready data."""
+def to_sarif(report: Report, *, base: Path | None = None, info: bool = True) -> dict[str, Any]:
+    """The SARIF log as plain JSON-ready data: URIs relative to ``base`` when given (else to
+    the scan root); results of level note only with ``info``."""
     data = to_dict(report)
-    located = list(_located(data))
+    if base is not None:
+        _rebase(data, relative_paths(report, base))
+    located = [item for item in _located(data) if info or _kept(item[2])]
     rules = rule_descriptors(f for _, _, f in located)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
+    root = _base_location(base) if base is not None else _root_location(data)
     run = {
         "tool": {"driver": _driver(data, rules)},
         "invocations": [_invocation(data)],
-        "originalUriBaseIds": {SRCROOT: _root_location(data)},
+        "originalUriBaseIds": {SRCROOT: root},
         "artifacts": [_artifact(entry) for entry in data["files"]],
         "results": [_result(e, i, f, index, data["log"]) for e, i, f in located],
         "properties": {k: data[k] for k in ("gate", "root", "log", "policy", "summary")},
@@ -63,6 +76,25 @@ def to_sarif(report: Report) -> dict[str, Any]:
         {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
     )
     return sarif
+
+
+def _kept(finding: dict[str, Any]) -> bool:
+    """Whether a result is kept without ``info``: its level is above note, or it is
+    suppressed (an approval a dashboard should show as such)."""
+    return level(finding) != "note" or bool(finding["approval"])
+
+
+def _rebase(data: dict[str, Any], paths: dict[str, str]) -> None:
+    """Each file entry's path replaced by its path relative to the chosen base."""
+    for entry in data["files"]:
+        entry["path"] = paths.get(entry["path"], entry["path"])
+
+
+def _base_location(base: Path) -> dict[str, Any]:
+    """``%SRCROOT%`` as the chosen base folder (``--sarif-root``)."""
+    uri = Path(os.path.abspath(base)).as_uri()
+    return {"uri": uri if uri.endswith("/") else uri + "/",
+            "description": {"text": f"the folder paths are relative to: {base}"}}  # fmt: skip
 
 
 # The artifact index given to findings about the delivery as a whole: they have no location.
@@ -190,6 +222,8 @@ def _result(
         result["partialFingerprints"] = {FINGERPRINT: finding["fingerprint"]}
     if finding["approval"]:
         result["suppressions"] = [suppression(finding["approval"])]
+    if finding.get("baselined"):  # accepted by --baseline: SARIF's own word for it
+        result["baselineState"] = "unchanged"
     keys = ["key", "value", "confidence", "details"] + (["gate"] if finding["gate"] else [])
     result["properties"] = {k: finding[k] for k in keys}
     return result

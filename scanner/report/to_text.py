@@ -3,6 +3,10 @@
 Plain text by default (what a file or a pipe gets, pinned by tests/golden/report.txt). With
 ``color=True`` the same words get ANSI colours and the file lines are aligned in columns;
 colour only ever repeats what the words say, and file-derived text is escaped first.
+
+``show`` focuses the report on decisions: ``all`` (every file, every finding), ``warn``
+(files whose gate is fail or warn, with the findings the gate counts and the evidence that
+decided the verdict) or ``fail`` (files that fail, likewise). The summary is always whole.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ _VERDICT_WORDS = {
 
 
 _GATE_WORDS = {"pass": "pass", "warn": "WARN", "fail": "FAIL"}
+SHOWN = {"all": ("pass", "warn", "fail"), "warn": ("warn", "fail"), "fail": ("fail",)}
 
 # SGR parameters. Colour only repeats the words next to it, for a reader scanning the page.
 BOLD, DIM, RED, GREEN, YELLOW, MAGENTA = "1", "2", "31", "32", "33", "35"
@@ -72,23 +77,54 @@ class _Style:
         return f"\x1b[{';'.join(codes)}m{text}{RESET}"
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report, *, color: bool = False, show: str = "all") -> str:
     """Human-readable text for a whole scan; ``color`` adds ANSI colours and aligned columns
-    (wants_color says when a stream should get them)."""
+    (wants_color says when a stream should get them); ``show`` is all, warn or fail."""
     data = to_dict(report)
     style = _Style(color)
-    columns = _columns(data["files"]) if color else (0, 0, 0)
+    gates = SHOWN[show]
+    files = [entry for entry in data["files"] if entry["gate"] in gates]
+    columns = _columns(files) if color else (0, 0, 0)
     lines: list[str] = []
-    for entry in data["files"]:
-        lines.extend(_file_lines(entry, style, columns))
-    if data["log_findings"]:
+    for entry in files:
+        lines.extend(_file_lines(_focused(entry, show), style, columns))
+    hidden = len(data["files"]) - len(files)
+    if hidden:
+        lines.append(f"({hidden} files whose gate is {_below(show)} not shown: --show all "
+                     "lists every file)")  # fmt: skip
+    log_findings = _at(data["log_findings"], show)
+    if log_findings:
         lines.extend(["", "AI-use log:"])
-        lines.extend(_finding_line(f, style) for f in data["log_findings"])
-    if data["delivery_findings"]:
+        lines.extend(_finding_line(f, style) for f in log_findings)
+    delivery_findings = _at(data["delivery_findings"], show)
+    if delivery_findings:
         lines.extend(["", "Delivery:"])
-        lines.extend(_finding_line(f, style) for f in data["delivery_findings"])
+        lines.extend(_finding_line(f, style) for f in delivery_findings)
     lines.extend(_summary_lines(report, data, style))
     return "\n".join(lines) + "\n"
+
+
+def _below(show: str) -> str:
+    return "pass" if show == "warn" else "pass or warn"
+
+
+def _at(findings: list[dict[str, Any]], show: str) -> list[dict[str, Any]]:
+    """The findings shown at ``show``: all, or those whose gate is shown."""
+    if show == "all":
+        return findings
+    return [f for f in findings if (f["gate"] or "pass") in SHOWN[show]]
+
+
+def _focused(entry: dict[str, Any], show: str) -> dict[str, Any]:
+    """A file entry with only the findings a focused view shows: those the gate counts at
+    ``show`` and the evidence that decided the verdict."""
+    if show == "all":
+        return entry
+    deciding = set(entry["decided_by"])
+    kept = [f for f in entry["findings"]
+            if (f["gate"] or "pass") in SHOWN[show] or (f["gate"] is None
+                                                         and f["rule"] in deciding)]  # fmt: skip
+    return {**entry, "findings": kept}
 
 
 def _columns(files: list[dict[str, Any]]) -> tuple[int, int, int]:
@@ -157,6 +193,8 @@ def _finding_line(finding: dict[str, Any], style: _Style) -> str:
         mark = {"error": "x", "warning": "!", "info": "-"}[finding["severity"]]
     conf = "" if finding["confidence"] == "high" else f" ({finding['confidence']} confidence)"
     approved = f" [approved: {safe(finding['approval'])}]" if finding["approval"] else ""
+    if finding.get("baselined"):
+        approved += " [accepted by the baseline]"
     painted = style.paint(mark, _MARK_STYLE[mark])
     rule = style.paint(finding["rule"], (BOLD,))
     return f"  {painted} {rule} {safe(finding['message'])}{conf}{approved}"
@@ -180,12 +218,51 @@ def _summary_lines(report: Report, data: dict[str, Any], style: _Style) -> list[
         parts = skipped_summary(report.skipped)
         skipped.append(safe(f"{len(report.skipped)} skipped by the ignore lists: {parts} "
                             "(--format json lists each path)"))  # fmt: skip
+    counted = _counted(report)
     return [
         "",
         f"{summary['files']} files scanned in {data['duration_s']:.2f} s: {counts or 'nothing'}",
         *skipped,
+        *_catalog_line(data),
         style.paint(gate_line, _GATE_STYLE[data["gate"]]),
         f"AI-use log: {log_line}; policy: {policy_line}",
-        f"findings: {sev['error']} error, {sev['warning']} warning, {sev['info']} info",
+        f"findings by severity: {sev['error']} error, {sev['warning']} warning, {sev['info']} "
+        f"info; counted by the gate: {counted[0]} error, {counted[1]} warning"
+        + (f" ({counted[2]} more accepted by the baseline)" if counted[2] else ""),
         '("no AI markers found" means no marker was present, not that a file is authentic)',
     ]
+
+
+def _catalog_line(data: dict[str, Any]) -> list[str]:
+    """With --catalog: how many files came from it and how many were read."""
+    stats = (data.get("options") or {}).get("catalog")
+    if not isinstance(stats, dict):
+        return []
+    return [safe(f"catalog {stats.get('path', '')}: {stats.get('reused', 0)} files from the "
+                 f"catalog, {stats.get('scanned', 0)} read")]  # fmt: skip
+
+
+def _counted(report: Report) -> tuple[int, int, int]:
+    """Findings the gate counts at error (fail) and warning (warn), and those the baseline
+    accepted."""
+    every = [x for f in report.files for x in f.findings]
+    every += [*report.log_findings, *report.delivery_findings]
+    errors = sum(1 for x in every if x.gate is not None and x.gate.value == "fail")
+    warnings = sum(1 for x in every if x.gate is not None and x.gate.value == "warn")
+    return errors, warnings, sum(1 for x in every if x.baselined)
+
+
+def summary_line(report: Report, written: list[str] | None = None) -> str:
+    """The run in one line, for stderr and CI logs: the gate, the files by gate, the
+    findings the gate counts (by level), those a baseline accepted, the reports written."""
+    gates = {g: sum(1 for f in report.files if f.gate.value == g) for g in ("fail", "warn", "pass")}
+    errors, warnings, accepted = _counted(report)
+    files = "1 file" if len(report.files) == 1 else f"{len(report.files)} files"
+    line = (f"gate {report.gate.value.upper()}: {gates['fail']} fail, {gates['warn']} warn, "
+            f"{gates['pass']} pass of {files}; findings the gate counts: {errors} error, "
+            f"{warnings} warning")  # fmt: skip
+    if accepted:
+        line += f" ({accepted} more accepted by the baseline)"
+    if written:
+        line += "; wrote " + ", ".join(written)
+    return safe(line)
