@@ -20,7 +20,17 @@ from provscan.detectors.generator_media import bare_key
 from provscan.detectors.generator_parsers import clip, load_json, text_of
 from provscan.extract.media_tags import media_tags
 from provscan.extract.xmp import xmp
-from provscan.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
+from provscan.model import (
+    Confidence,
+    Evidence,
+    Gating,
+    Line,
+    MediaKind,
+    Rule,
+    Section,
+    Severity,
+    Signal,
+)
 
 NAME = "aigc_label"
 KINDS = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.SIDECAR})
@@ -30,6 +40,7 @@ LABEL = Rule(
     Severity.ERROR,
     "The file carries China's GB 45438-2025 implicit AI-content label.",
     Signal.AI_GENERATED,
+    Gating.MARK_LABEL,
 )
 RULES: tuple[Rule, ...] = (LABEL,)
 

@@ -126,6 +126,8 @@ def _children(
             "title": ingredient.title or "(untitled)",
             "relationship": ingredient.relationship or "",
         }
+        if ingredient.thumbnail:
+            node["thumbnail"] = True  # a picture of other material, embedded in this file
         child = read.manifests.get(ingredient.manifest)
         if child is not None and ingredient.manifest in seen:
             node["repeat"] = True  # its manifest, and what it holds, are in the tree already

@@ -55,16 +55,17 @@ KINDS = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.
 
 AI_GENERATED = Rule("C2P001", "c2pa-ai-generated", Severity.ERROR,
                     "A C2PA manifest declares content created by generative AI "
-                    "(trainedAlgorithmicMedia).", Signal.AI_GENERATED)  # fmt: skip
+                    "(trainedAlgorithmicMedia).", Signal.AI_GENERATED,
+                    Gating.MARK_C2PA)  # fmt: skip
 AI_EDITED = Rule("C2P002", "c2pa-ai-edited", Severity.ERROR,
                  "A C2PA manifest declares a composite with generative-AI elements.",
-                 Signal.AI_EDITED)  # fmt: skip
+                 Signal.AI_EDITED, Gating.MARK_C2PA)  # fmt: skip
 TOOL_CREATOR = Rule("C2P003", "c2pa-generative-tool-creator", Severity.ERROR,
                     "A C2PA manifest names a generative-AI tool as the content's creator.",
-                    Signal.AI_GENERATED)  # fmt: skip
+                    Signal.AI_GENERATED, Gating.MARK_C2PA)  # fmt: skip
 TOOL_EDIT = Rule("C2P004", "c2pa-generative-tool-edit", Severity.ERROR,
                  "A C2PA manifest names a generative-AI tool for an edit of the content.",
-                 Signal.AI_EDITED)  # fmt: skip
+                 Signal.AI_EDITED, Gating.MARK_C2PA)  # fmt: skip
 INVALID = Rule("C2P005", "c2pa-manifest-invalid", Severity.WARNING,
                "The C2PA manifest fails validation (tampered or badly signed): its claims "
                "cannot be trusted, whatever they say.",
@@ -99,13 +100,14 @@ TRAINING = Rule(
     "c2pa-training-mining",
     Severity.INFO,
     "The manifest states training and data-mining permissions (rights information).",
+    gating=Gating.RESERVATION,
 )
 PRESENT = Rule(
     "C2P012",
     "c2pa-manifest-present",
     Severity.INFO,
     "A C2PA manifest is present: who made the claim and who signed it.",
-    gating=Gating.INTEGRITY_STORY,
+    gating=Gating.INTEGRITY_STORY | Gating.MARK_C2PA,
 )
 NON_GENERATIVE = Rule(
     "C2P013",
@@ -129,12 +131,14 @@ IDENTITY = Rule(
 SOFT_BINDING = Rule("C2P016", "c2pa-soft-binding", Severity.INFO,
                     "The manifest declares a soft binding (a watermark or fingerprint that "
                     "finds it again when the metadata is stripped), with an algorithm "
-                    "registered in the C2PA soft-binding algorithm list.")  # fmt: skip
+                    "registered in the C2PA soft-binding algorithm list.",
+                    gating=Gating.MARK_BINDING)  # fmt: skip
 UNREGISTERED_BINDING = Rule("C2P017", "c2pa-soft-binding-unregistered", Severity.WARNING,
                             "The manifest declares a soft binding whose algorithm is not in "
                             "the C2PA soft-binding algorithm list (snapshot "
                             f"{SOFTBINDING_LIST_DATE}): a conformant validator cannot look it "
-                            "up. c2pa-rs does not check this.")  # fmt: skip
+                            "up. c2pa-rs does not check this.",
+                            gating=Gating.MARK_BINDING)  # fmt: skip
 IDENTIFIED = Rule("C2P018", "c2pa-cawg-identity", Severity.INFO,
                   "A CAWG identity assertion names who stands behind the manifest (a person "
                   "or organisation, by certificate or verified-identity credential), with "
@@ -284,8 +288,31 @@ def _present(
     tree = c2pa_describe.ingredient_tree(read)
     if tree:
         details["ingredients"] = tree
+    texts = _action_texts(read)
+    if texts:
+        details["action_texts"] = texts
     return Evidence(PRESENT.code, message, key="c2pa.active_manifest",
                     value=active.instance_id or active.label, details=details)  # fmt: skip
+
+
+MAX_ACTION_TEXTS = 32
+
+
+def _action_texts(read: StoreRead) -> list[dict[str, str]]:
+    """Every action's description and parameter text in the chain, with where each was read:
+    what a tool recorded of the request it carried out (a prompt, an instruction), which the
+    gate screens for protected names."""
+    found: list[dict[str, str]] = []
+    for depth, manifest, _via in iter_chain(read):
+        place = "active manifest" if depth == 0 else "ingredient manifest"
+        for action in manifest.actions:
+            texts = [("description", action.description)]
+            texts += [("parameters", text) for text in action.parameters]
+            for part, text in texts:
+                if text.strip() and len(found) < MAX_ACTION_TEXTS:
+                    where = f"C2PA {action.action or 'action'} {part} ({place})"
+                    found.append({"where": where, "text": text})
+    return found
 
 
 def _training(active: Manifest) -> Iterator[Evidence]:

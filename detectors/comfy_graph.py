@@ -127,6 +127,7 @@ def read_api(graph: dict[Any, Any]) -> Generation | None:
             gen.extra[key] = value
     gen.prompt = _prompt(nodes, "positive") or _any_text(nodes.values())
     gen.negative = _prompt(nodes, "negative")
+    gen.texts = _text_nodes(nodes.values())
     gen.model = _model(nodes.values())
     gen.size = next((size_of(n.inputs) for n in nodes.values() if _EMPTY_LATENT.search(n.cls)
                      and size_of(n.inputs)), "")  # fmt: skip
@@ -150,7 +151,15 @@ def read_ui(document: dict[Any, Any]) -> Generation | None:
             break
     texts = [n.widgets[0] for n in nodes if "TextEncode" in n.cls and n.widgets]
     gen.prompt = text_of(texts[0]) if texts else ""
+    gen.texts = tuple(t for t in map(text_of, texts[1:]) if t.strip())
     return gen
+
+
+def _text_nodes(nodes: Iterable[Node]) -> tuple[str, ...]:
+    """The text every node holds under a text key (prompt encoders, text primitives, string
+    nodes): prompt-like text, wherever it is wired."""
+    found = (text_of(node.inputs.get(key)) for node in nodes for key in _TEXT_KEYS)
+    return tuple(dict.fromkeys(t for t in found if t.strip()))
 
 
 def _first_input(nodes: Iterable[Node], keys: tuple[str, ...]) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 MAX_JSON = 4 * 1024 * 1024  # longer "JSON" is not parsed (a real workflow is far smaller)
 MAX_PROMPT = 2000  # prompts are kept for reviewers, not archived
 MAX_VALUE = 200
+MAX_TEXTS = 16  # prompt-like texts kept per record besides the prompt
 
 
 @dataclass(slots=True)
@@ -32,15 +33,21 @@ class Generation:
     seed: str = ""
     size: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # Other prompt-like texts of the record (a graph's text nodes beyond its prompt), which
+    # the gate screens for protected names like the prompt itself.
+    texts: tuple[str, ...] = ()
 
-    def details(self) -> dict[str, str]:
+    def details(self) -> dict[str, object]:
         """Non-empty facts as a JSON-ready dict, prompts truncated."""
-        out = {"tool": self.tool}
+        out: dict[str, object] = {"tool": self.tool}
         for name in ("prompt", "negative", "model", "sampler", "steps", "cfg", "seed", "size"):
             value: str = getattr(self, name)
             if value:
                 out[name] = clip(value, MAX_PROMPT if name in ("prompt", "negative") else None)
         out.update({k: clip(v) for k, v in self.extra.items() if v})
+        others = [t for t in dict.fromkeys(self.texts) if t not in (self.prompt, self.negative)]
+        if others:
+            out["texts"] = [clip(t, MAX_PROMPT) for t in others[:MAX_TEXTS]]
         return out
 
 

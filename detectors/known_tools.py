@@ -173,6 +173,14 @@ TOOLS: tuple[Tool, ...] = (
     ),
 )
 
+# Open-weight model families and the front-ends that run them on one's own machines: a log
+# naming the family ("Stable Diffusion") and a file naming its front-end ("AUTOMATIC1111")
+# describe one use, since a front-end names itself and seldom the model family it ran.
+LOCAL_GENERATORS = frozenset({
+    "Stable Diffusion", "Stable Video Diffusion", "AUTOMATIC1111 / Forge", "ComfyUI",
+    "SD.Next", "InvokeAI", "Fooocus", "SwarmUI", "Draw Things", "DiffusionBee", "FLUX",
+})  # fmt: skip
+
 _COMPILED = tuple((re.compile(rf"(?<![\w]){t.pattern}(?![\w])", re.IGNORECASE), t) for t in TOOLS)
 
 
@@ -182,6 +190,14 @@ class ToolMatch:
 
     tool: Tool
     matched: str
+
+
+def match_tools(text: str) -> list[ToolMatch]:
+    """Every known generative tool named in ``text``, most specific first ("Stable Diffusion
+    (AUTOMATIC1111)" names two)."""
+    sample = text[:4096]
+    found = ((regex.search(sample), tool) for regex, tool in _COMPILED) if text else iter(())
+    return [ToolMatch(tool, hit.group(0)) for hit, tool in found if hit]
 
 
 @lru_cache(maxsize=4096)

@@ -20,6 +20,7 @@ from provscan.detectors import (
     frame_headers,
     generator,
     integrity,
+    leaks,
     media_meta,
     statements,
     xmp_iptc,
@@ -55,4 +56,5 @@ DETECTORS: tuple[Detector, ...] = (
     xmp_iptc,
     aigc_label,
     statements,
+    leaks,
 )

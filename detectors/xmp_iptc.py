@@ -47,7 +47,25 @@ def detect(asset: Asset) -> Iterator[Evidence]:
         _pointers(asset, data),
         _data_mining(data),
     )
-    yield from found  # the engine keeps one finding per (rule, key, value)
+    described = _described(data)
+    for ev in found:  # the engine keeps one finding per (rule, key, value)
+        yield _with(ev, described) if described and ev.rule in _AI_RULES else ev
+
+
+# The rules whose evidence marks the file as AI: their evidence carries the file's XMP
+# description, the prompt-like text the gate screens for protected names.
+_AI_RULES = frozenset(r.code for r in RULES if r.signal.value.startswith("ai-"))
+MAX_DESCRIPTION = 2000
+
+
+def _described(data: Xmp) -> dict[str, object]:
+    texts = [v.strip() for v in data.values(vocab.DESCRIPTION) if v.strip()]
+    return {"description": texts[0][:MAX_DESCRIPTION]} if texts else {}
+
+
+def _with(ev: Evidence, extra: dict[str, object]) -> Evidence:
+    return Evidence(ev.rule, ev.message, ev.key, ev.value, ev.confidence,
+                    {**ev.details, **extra})  # fmt: skip
 
 
 def describe(asset: Asset) -> Iterator[Section]:
@@ -138,6 +156,7 @@ def _ai_details(present: dict[str, str], source: str) -> dict[str, object]:
         "system": present.get(vocab.AI_SYSTEM, ""),
         "version": present.get(vocab.AI_VERSION, ""),
         "prompt": present.get(vocab.AI_PROMPT, "")[:4000],
+        "prompt_field": f"XMP {vocab.AI_PROMPT}" if vocab.AI_PROMPT in present else "",
         "prompt_writer": present.get(vocab.AI_PROMPT_WRITER, ""),
         "tool": tool.tool.name if tool else "",
         "source": source,

@@ -6,7 +6,7 @@ import cycle. Codes are never renamed or reused.
 
 from __future__ import annotations
 
-from provscan.model import Rule, Severity, Signal
+from provscan.model import Gating, Rule, Severity, Signal
 
 AI_SOURCE = Rule(
     "XMP001",
@@ -14,6 +14,7 @@ AI_SOURCE = Rule(
     Severity.ERROR,
     "XMP declares the IPTC digital source type trainedAlgorithmicMedia (made by generative AI).",
     Signal.AI_GENERATED,
+    Gating.MARK_METADATA,
 )
 AI_COMPOSITE = Rule(
     "XMP002",
@@ -22,6 +23,7 @@ AI_COMPOSITE = Rule(
     "XMP declares a composite with generative-AI or synthetic elements "
     "(compositeWithTrainedAlgorithmicMedia, compositeSynthetic).",
     Signal.AI_EDITED,
+    Gating.MARK_METADATA,
 )
 AI_FIELDS = Rule(
     "XMP003",
@@ -29,6 +31,7 @@ AI_FIELDS = Rule(
     Severity.ERROR,
     "IPTC 2025.1 AI fields name the AI system, its version, the prompt or its writer.",
     Signal.AI_GENERATED,
+    Gating.MARK_METADATA,
 )
 TOOL = Rule(
     "XMP004",
@@ -37,6 +40,7 @@ TOOL = Rule(
     "A tool field (xmp:CreatorTool, History softwareAgent, IIM Originating Program) names "
     "a generative-AI tool.",
     Signal.AI_GENERATED,
+    Gating.MARK_METADATA,
 )
 GOOGLE_MADE = Rule(
     "XMP005",
@@ -44,6 +48,7 @@ GOOGLE_MADE = Rule(
     Severity.ERROR,
     'The credit line is Google\'s "Made with Google AI" (generated with Google AI).',
     Signal.AI_GENERATED,
+    Gating.MARK_METADATA,
 )
 POINTER = Rule(
     "XMP006",
@@ -57,6 +62,7 @@ DATA_MINING = Rule(
     "plus-data-mining",
     Severity.INFO,
     "PLUS data-mining rights are declared (for example: prohibited for AI/ML training).",
+    gating=Gating.RESERVATION,
 )
 NON_GENERATIVE = Rule(
     "XMP008",
@@ -86,6 +92,7 @@ GOOGLE_EDITED = Rule(
     'The credit line is Google\'s "Edited with Google AI" (Magic Editor, Magic Eraser, '
     "Zoom Enhance).",
     Signal.AI_EDITED,
+    Gating.MARK_METADATA,
 )
 UNKNOWN_SOURCE = Rule(
     "XMP012",

@@ -30,6 +30,7 @@ AI_VERSION = "Iptc4xmpExt:AISystemVersionUsed"
 AI_PROMPT = "Iptc4xmpExt:AIPromptInformation"
 AI_PROMPT_WRITER = "Iptc4xmpExt:AIPromptWriterName"
 AI_FIELDS = (AI_SYSTEM, AI_VERSION, AI_PROMPT, AI_PROMPT_WRITER)
+DESCRIPTION = "dc:description"  # IPTC Core Description (Caption): what the picture shows
 
 # Tool fields: the software that wrote or edited the file names itself here (XMP spec
 # part 1 xmp:CreatorTool, stEvt:softwareAgent; tiff:Software mirrors EXIF Software;

@@ -107,6 +107,15 @@ class Gating(Flag):
     UNVERIFIED = auto()  # not verifiably what it claims: misnamed, unsupported, special file
     UNTRUSTED_PROVENANCE = auto()  # its Content Credentials are invalid or unreadable
     INTEGRITY_STORY = auto()  # details["headline"] tells what holds of its Content Credentials
+    # Machine-readable marking layers of AI material (the guideline checks of marking,
+    # provider disclosures and marking lost in post): a C2PA manifest and its AI claims,
+    # XMP/IPTC declarations, a declared soft binding or watermark, China's GB 45438 label.
+    MARK_C2PA = auto()
+    MARK_METADATA = auto()
+    MARK_BINDING = auto()
+    MARK_LABEL = auto()
+    RESERVATION = auto()  # a statement of AI training and data-mining rights
+    LEAK = auto()  # production information left in metadata (an internal path)
 
 
 @dataclass(frozen=True, slots=True)

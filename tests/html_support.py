@@ -14,7 +14,7 @@ from provscan.limits import Limits
 from provscan.model import Report, Settings
 from provscan.pictures.plan import report_pictures
 from provscan.pipeline import check_delivery
-from provscan.policy import DEFAULT_POLICY
+from provscan.policy import DEFAULT_POLICY, load_policy
 from provscan.report import to_html
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,10 +59,12 @@ def hostile_delivery(root: Path) -> Path:
     return delivery
 
 
-def gated_report(target: Path, sources: tuple[Path, ...] = (), log: Any = None) -> Report:
+def gated_report(
+    target: Path, sources: tuple[Path, ...] = (), log: Any = None, policy: Any = DEFAULT_POLICY
+) -> Report:
     """The CLI's report of ``target`` (isolated workers, trace on), without an AI-use log."""
     return check_delivery(
-        target, sources=sources, log=log, policy=DEFAULT_POLICY, settings=Settings(),
+        target, sources=sources, log=log, policy=policy, settings=Settings(),
         limits=Limits(), today=dt.date(2026, 12, 1),
     )  # fmt: skip
 
@@ -77,8 +79,9 @@ def sample_report() -> Report:
     from provscan.ailog.load import load_log
 
     return gated_report(
-        SAMPLE / "delivery", (SAMPLE / "project_media",), load_log(SAMPLE / "ai-use.toml")
-    )
+        SAMPLE / "delivery", (SAMPLE / "project_media",), load_log(SAMPLE / "ai-use.toml"),
+        load_policy(SAMPLE / "policy.toml"),
+    )  # fmt: skip
 
 
 CHROMIUM_ARGS = [

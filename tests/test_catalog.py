@@ -82,8 +82,8 @@ def test_rescan_reuses_every_unchanged_file(sample: Path, tmp_path: Path) -> Non
     first = _check(delivery, catalog, log, media)
     second = _check(delivery, catalog, log, media)
     catalog.close()
-    assert first.options["catalog"]["scanned"] == 17  # type: ignore[index]
-    assert second.options["catalog"]["reused"] == 17  # type: ignore[index]
+    assert first.options["catalog"]["scanned"] == 20  # type: ignore[index]
+    assert second.options["catalog"]["reused"] == 20  # type: ignore[index]
     assert second.options["catalog"]["scanned"] == 0  # type: ignore[index]
     assert second.options["trace"]["recalled"] == second.options["trace"]["searched"]  # type: ignore[index]
     assert (
@@ -113,7 +113,9 @@ def test_new_log_is_applied_without_reading_media(sample: Path, tmp_path: Path) 
     catalog.close()
     gates = {f.path: f.gate.value for f in after.files}
     assert gates["video/final_cut.mp4"] == "pass"  # AI-009 now covers final: the trace hit too
-    assert gates["stills/archival_photo_1989.jpg"] == "pass"  # AI-003 now covers final
+    # AI-003 covered final already, but declares Adobe Firefly: the file's AUTOMATIC1111
+    # record (stored evidence) still says it does not approve it
+    assert gates["stills/archival_photo_1989.jpg"] == "fail"
     assert gates["stills/archival_photo_1987.png"] == "fail"  # still no entry
     assert [f.verdict for f in after.files] == [f.verdict for f in before.files]
     assert after.options["catalog"]["scanned"] == 0  # type: ignore[index]
@@ -131,7 +133,7 @@ def test_changed_and_removed_files(sample: Path, tmp_path: Path) -> None:
     stats = report.options["catalog"]
     catalog.close()
     assert (stats["scanned"], stats["removed"]) == (1, 1)  # type: ignore[index]
-    assert stats["reused"] == 12  # type: ignore[index]
+    assert stats["reused"] == 15  # type: ignore[index]
     conn = sqlite3.connect(tmp_path / "a.db")
     rels = {rel for (rel,) in conn.execute("SELECT rel FROM files")}
     assert "audio/boom_take3.wav" not in rels and "stills/interview_frame.jpg" in rels
@@ -295,7 +297,7 @@ def test_query_ai_files_by_tool_and_folder(sample_db: Path) -> None:
     audio = json.loads(_query(sample_db, "--folder", "audio", "-f", "json"))
     assert {r["path"] for r in audio} == {"audio/boom_take3.wav", "audio/narration_vo.wav"}
     failing = json.loads(_query(sample_db, "--gate", "fail", "-f", "json"))
-    assert len(failing) == 6
+    assert len(failing) == 5
 
 
 def test_query_counts_and_csv(sample_db: Path) -> None:
@@ -311,7 +313,7 @@ def test_query_counts_and_csv(sample_db: Path) -> None:
 def test_query_changed_since(sample_db: Path) -> None:
     """--changed-since keeps files new or changed since that date."""
     assert "no files match" in _query(sample_db, "--changed-since", "2999-01-01")
-    assert "(17 rows)" in _query(sample_db, "--changed-since", "2000-01-01")
+    assert "(20 rows)" in _query(sample_db, "--changed-since", "2000-01-01")
 
 
 def test_query_errors_name_the_problem(sample_db: Path, tmp_path: Path) -> None:
@@ -347,4 +349,4 @@ def test_streamed_json_equals_rendered_json(sample: Path) -> None:
     report = _check(sample / "delivery", None)
     text = "".join(iter_chunks(report))
     assert text == render(report)
-    assert json.loads(text)["summary"]["files"] == len(report.files) == 14
+    assert json.loads(text)["summary"]["files"] == len(report.files) == 17

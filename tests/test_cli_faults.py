@@ -196,7 +196,8 @@ def test_policy_problems_are_all_reported(tmp_path: Path) -> None:
         f"provscan: {policy}: top level, field version: 2 is not a supported version "
         "(use version = 1)",
         f"provscan: {policy}: top level, field colour: unknown (known: version, final, "
-        "not_final, [levels])",
+        "not_final, [levels], production, jurisdictions, code_names, training_reservation, "
+        "protected_file, [[tool]], [[protected]])",
         f"provscan: {policy}: top level, field final: must be a list of path globs",
         f"provscan: {policy}: [levels], field POL001: 'loud' is not a level (use error, "
         "warning or off)",
@@ -210,7 +211,7 @@ def test_log_check_takes_several_logs(tmp_path: Path) -> None:
     bad.write_text("id,scope,status,sha256\nA,final,approved,abc\n")
     both = runner.invoke(cli.app, ["log", "check", str(good), str(bad)])
     assert both.exit_code == 2
-    assert both.stdout == f"{good}: OK, 9 entries\n"
+    assert both.stdout == f"{good}: OK, 11 entries\n"
     assert f"{bad}: row 2 (id 'A'), field sha256" in both.stderr
     assert runner.invoke(cli.app, ["log", "check", str(good), str(good)]).exit_code == 0
 

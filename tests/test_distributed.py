@@ -312,8 +312,8 @@ def test_cli_scan_on_dask_into_a_catalog_equals_the_local_run(address: str, tmp_
     db = str(tmp_path / "catalog.db")
     on_dask = run("--dask", address, "--catalog", db)
     again = run("--dask", address, "--catalog", db)
-    assert on_dask["options"]["catalog"]["scanned"] == 17
-    assert again["options"]["catalog"]["reused"] == 17
+    assert on_dask["options"]["catalog"]["scanned"] == 20
+    assert again["options"]["catalog"]["reused"] == 20
     for data in (local, on_dask, again):
         for key in ("started", "duration_s", "options"):
             data.pop(key)

@@ -63,7 +63,7 @@ def test_summary_names_gate_counts_log_and_policy(sample_html: str) -> None:
     """The summary gives the gate, counts, date, tool version, and the log's and policy's hashes."""
     report = sample_report()
     assert "Delivery gate: FAIL" in sample_html
-    assert "6 fail, 0 warn, 11 pass" in sample_html
+    assert "8 fail, 5 warn, 7 pass" in sample_html
     assert f"provscan {report.tool_version}" in sample_html
     assert report.log is not None and report.log.sha256 in sample_html
     assert report.policy is not None and report.policy.sha256 in sample_html
@@ -203,10 +203,10 @@ def test_browser_filters_change_what_is_shown(
     """Violations-only, verdict, folder and search each narrow the cards; the count follows."""
     page, problems = _open(browser, sample_html, tmp_path)
     total = _visible_cards(page)
-    assert total == 17  # every sample file has at least one finding
-    page.check("#only-violations")
-    assert _visible_cards(page) == 6
-    assert page.locator("#shown").inner_text() == "Showing 6 of 17 files with findings"
+    assert total == 20  # every sample file has at least one finding
+    page.check("#only-violations")  # violations and warnings
+    assert _visible_cards(page) == 13
+    assert page.locator("#shown").inner_text() == "Showing 13 of 20 files with findings"
     page.uncheck("#only-violations")
     page.select_option("#verdict", "ai-edited")
     assert _visible_cards(page) == 3
@@ -214,9 +214,9 @@ def test_browser_filters_change_what_is_shown(
     page.select_option("#folder", "audio")
     assert _visible_cards(page) == 2
     page.select_option("#folder", "")
-    page.fill("#search", "firefly")
+    page.fill("#search", "maren holt")  # the protected name the portrait's prompt uses
     assert _visible_cards(page) == 1
-    assert "stills/title_card.jpg" in page.locator("article.card:visible h3").inner_text()
+    assert "stills/portrait_study.png" in page.locator("article.card:visible h3").inner_text()
     assert problems == []
 
 
@@ -250,13 +250,13 @@ def test_browser_keyboard_reaches_the_filters(
     page, _ = _open(browser, sample_html, tmp_path)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
-    for _ in range(10):
+    for _ in range(40):  # past the Why list's link to each failing or warning file
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "only-violations":
             break
     assert page.evaluate("document.activeElement.id") == "only-violations"
     page.keyboard.press("Space")
-    assert _visible_cards(page) == 6
+    assert _visible_cards(page) == 13
 
 
 @pytest.mark.browser

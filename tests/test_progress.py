@@ -234,8 +234,8 @@ def test_check_delivery_reports_every_stage_and_file() -> None:
     (scanning, n, scanned), (sources, m, sourced), (tracing, t, traced) = recorder.stages
     paths = [f.path for f in report.files]
     assert (scanning, sources, tracing) == ("scanning", "sources", "tracing")
-    assert n == len(scanned) == 14 and scanned == paths[:14]
-    assert m == len(sourced) == 3 and sourced == paths[14:]
+    assert n == len(scanned) == 17 and scanned == paths[:17]
+    assert m == len(sourced) == 3 and sourced == paths[17:]
     assert "project_media/stills/harbour_street_1987_sd.png" in sourced
     assert t == len(traced) == report.options["trace"]["searched"] > 0
     assert set(traced) <= set(scanned)
@@ -291,16 +291,16 @@ def test_cli_bar_goes_to_a_terminal_stderr_and_never_into_the_report() -> None:
         reader.join(10)
         os.close(master)
     assert proc.returncode == 1
-    assert json.loads(proc.stdout)["summary"]["files"] == 17
+    assert json.loads(proc.stdout)["summary"]["files"] == 20
     assert b"\x1b" not in proc.stdout and b"files/s" not in proc.stdout
     terminal = seen.decode("utf-8", "replace")
-    assert "scanning" in terminal and "/14" in terminal and "files/s" in terminal
+    assert "scanning" in terminal and "/17" in terminal and "files/s" in terminal
     bar, _, after = terminal.rpartition(ERASE)  # the bar is erased before the summary
     assert "files/s" in bar and after.startswith("provscan: gate FAIL: 6 fail")
     assert after.count("\n") == 1 and "\x1b" not in after
     piped = subprocess.run([sys.executable, "-m", "provscan.cli", *CLI_ARGS], cwd=REPO,
                            env=_cli_env(), capture_output=True, timeout=300,
                            check=False)  # fmt: skip
-    assert piped.returncode == 1 and json.loads(piped.stdout)["summary"]["files"] == 17
+    assert piped.returncode == 1 and json.loads(piped.stdout)["summary"]["files"] == 20
     assert b"scanning" not in piped.stderr and b"\x1b" not in piped.stderr
     assert piped.stderr.decode().splitlines()[-1].startswith("provscan: gate FAIL")

@@ -20,10 +20,18 @@ from tests.conftest import FIXTURES, REPO
 PROVSCAN = Path(sys.executable).parent / "provscan"
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 SAMPLE = FIXTURES / "sample"
-DEV_SAMPLE = ["scan", "fixtures/sample/delivery", "--sources", "fixtures/sample/project_media",
-              "--log", "fixtures/sample/ai-use.toml", "--timeline",
-              "fixtures/sample/edit/final_cut.edl", "--timeline",
-              "fixtures/sample/edit/final_cut.fcpxml"]  # fmt: skip
+
+
+def _dev_sample() -> list[str]:
+    """The arguments `./dev sample` gives provscan, read from the dev script itself."""
+    line = next(
+        ln for ln in (REPO / "dev").read_text().splitlines() if ln.strip().startswith("sample)")
+    )
+    words = shlex.split(line.split('/bin/provscan"', 1)[1].split(";;")[0])
+    return [w for w in words if w != "$@"]
+
+
+DEV_SAMPLE = _dev_sample()
 _LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 

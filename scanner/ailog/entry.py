@@ -16,6 +16,13 @@ RISK_FLAGS = (
     "tool_trains_on_inputs",
 )
 CONSENT_FLAGS = ("talent_consent",)
+# How the audience is told that AI material depicting real persons, places or events is not
+# authentic (EU AI Act Article 50(4)): an on-screen card, the credits, or not at all.
+DISCLOSURES = ("on-screen-card", "credits", "none")
+# The consent ledger of a digital replica or a replaced performance (SAG-AFTRA 2023
+# TV/Theatrical Agreement; California Labor Code 927): who, which consent, when, for which
+# productions, whether a minor; a synthetic performer records why instead.
+CONSENT_FIELDS = ("performer", "consent_ref", "consent_date", "consent_scope", "minor")
 # Risks a written approval can explicitly accept (the entry lists them in approved_exceptions).
 EXCEPTIONS = ("tool_trains_on_inputs", "non_enterprise_environment")
 # Match keys from strongest to weakest: the report names the strongest that matched.
@@ -45,8 +52,17 @@ class LogEntry:
     private_data: bool = False
     replaces_talent_or_union_work: bool = False
     talent_consent: bool = False
-    tool_trains_on_inputs: bool = False
+    tool_trains_on_inputs: bool | None = None  # None: not declared
     enterprise_environment: bool | None = None  # None: not declared
+    performer: str = ""  # whose likeness or performance (the consent ledger)
+    consent_ref: str = ""  # the signed consent: document or contract reference
+    consent_date: dt.date | None = None
+    consent_scope: tuple[str, ...] = ()  # production ids the consent covers
+    minor: bool | None = None  # None: not stated
+    synthetic_performer: bool = False  # a performer that is no real person
+    synthetic_justification: str = ""  # why a synthetic performer (documented)
+    depicts_real: bool = False  # depicts real persons, places or events as if authentic
+    disclosure: str = ""  # how the audience is told (DISCLOSURES); "" when not stated
     approved_by: str = ""
     approved_on: dt.date | None = None
     approval_ref: str = ""

@@ -13,6 +13,7 @@ from typing import Any
 
 from provscan.ailog.entry import (
     CONSENT_FLAGS,
+    DISCLOSURES,
     EXCEPTIONS,
     MATCH_KEYS,
     MAX_PHASH_DISTANCE,
@@ -28,7 +29,8 @@ _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _HEX16 = re.compile(r"[0-9a-fA-F]{16}")
 _TRUE, _FALSE = {"true", "yes", "y", "1", "x"}, {"false", "no", "n", "0", ""}
 _TEXT_FIELDS = ("tool", "vendor", "purpose", "approved_by", "approval_ref", "notes", "path",
-                "c2pa_instance_id")  # fmt: skip
+                "c2pa_instance_id", "performer", "consent_ref",
+                "synthetic_justification")  # fmt: skip
 MAX_TEXT = 4000
 
 
@@ -102,6 +104,24 @@ def _exceptions(value: object) -> tuple[str, ...]:
     return tuple(words)
 
 
+def _production_ids(value: object) -> tuple[str, ...]:
+    """Production ids as written (a TOML array, or CSV text separated by ';', ',' or '|')."""
+    if isinstance(value, list):
+        ids = [_text(v) for v in value]
+    else:
+        ids = [w.strip() for w in re.split(r"[;,|]", _text(value))]
+    if not any(ids):
+        raise FieldError("is empty (name the productions the consent covers, by their ids)")
+    return tuple(dict.fromkeys(i for i in ids if i))
+
+
+def _disclosure(value: object) -> str:
+    text = re.sub(r"[\s_]+", "-", _text(value).lower()).replace("onscreen", "on-screen")
+    if text not in DISCLOSURES:
+        raise FieldError(f"{text!r} is not a disclosure (use: {', '.join(DISCLOSURES)})")
+    return text
+
+
 def _status(value: object) -> str:
     text = _text(value).lower()
     if text not in STATUSES:
@@ -148,7 +168,14 @@ def _shown(value: object) -> str:
 CONVERTERS: dict[str, Callable[[object], Any]] = {
     **{name: _text for name in _TEXT_FIELDS},
     **{name: _flag for name in RISK_FLAGS + CONSENT_FLAGS},
+    "tool_trains_on_inputs": _optional_flag,
     "enterprise_environment": _optional_flag,
+    "consent_date": _date,
+    "consent_scope": _production_ids,
+    "minor": _optional_flag,
+    "synthetic_performer": _flag,
+    "depicts_real": _flag,
+    "disclosure": _disclosure,
     "scope": _scope,
     "status": _status,
     "approved_on": _date,

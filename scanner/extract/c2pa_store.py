@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -46,6 +47,8 @@ class Action:
     source_field: str = ""  # where the source type came from
     agent: str = ""  # softwareAgent name (and version)
     description: str = ""
+    # Free text of its parameters (a tool's prompt or settings in words), ids and URIs left out
+    parameters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class Ingredient:
     relationship: str
     manifest: str = ""
     instance_id: str = ""
+    thumbnail: bool = False  # a picture of the ingredient is embedded in the manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,8 +332,37 @@ def _action(raw: dict[str, Any]) -> Action:
         source_type=source,
         source_field=where if source else "",
         agent=_agent(raw.get("softwareAgent")),
-        description=str(raw.get("description") or ""),
+        description=str(raw.get("description") or "")[:MAX_TEXT],
+        parameters=tuple(_free_text(raw.get("parameters"))),
     )
+
+
+MAX_TEXT = 4000  # characters of one action text kept
+MAX_TEXTS = 16  # texts kept per action's parameters
+# Parameter values that identify or point rather than say: ingredient links, ids, hashes.
+_NOT_TEXT = re.compile(r"^(?:https?://|file:|data:|urn:|self#|xmp[.:]iid:|[0-9a-f-]{16,}$)", re.I)
+
+
+def _free_text(params: Any) -> list[str]:
+    """String values in an action's parameters, depth-first and bounded, that are words rather
+    than links, ids or source types (what a tool recorded of the request it carried out)."""
+    found: list[str] = []
+    stack: list[tuple[Any, int]] = [(params, 0)]
+    while stack and len(found) < MAX_TEXTS:
+        value, depth = stack.pop()
+        if isinstance(value, dict) and depth < 6:
+            stack.extend(
+                (v, depth + 1)
+                for k, v in reversed(list(value.items())[:64])
+                if not str(k)
+                .lower()
+                .endswith(("digitalsourcetype", "ingredients", "ingredientids", "hash", "url"))
+            )
+        elif isinstance(value, list) and depth < 6:
+            stack.extend((v, depth + 1) for v in reversed(value[:64]))
+        elif isinstance(value, str) and " " in value.strip() and not _NOT_TEXT.match(value):
+            found.append(value.strip()[:MAX_TEXT])
+    return found
 
 
 def _vendor_source_type(params: Any, depth: int = 0) -> tuple[str, str]:
@@ -357,6 +390,7 @@ def _ingredient(raw: dict[str, Any]) -> Ingredient:
         relationship=str(raw.get("relationship") or ""),
         manifest=str(raw.get("active_manifest") or ""),
         instance_id=str(raw.get("instance_id") or ""),
+        thumbnail=isinstance(raw.get("thumbnail"), dict),
     )
 
 

@@ -3,9 +3,12 @@
 For each file: is it final content, which log entries cover it (every key agreeing), and
 what the guidelines then say: unapproved AI material in final content fails; sensitive
 uses and unsafe tools fail without the written approval they need; weak evidence and
-untrustworthy provenance are flagged for review; an unreadable file fails closed. Then the
-log itself is checked: entries that matched nothing, expired, weak, unapproved, or whose
-path no longer names the file their content keys matched.
+untrustworthy provenance are flagged for review; an unreadable file fails closed. An entry
+approves only the files made by the tool it declares; what the studio knows beyond the log
+(its tool registry, protected names, consent, disclosure, marking, leaks) is checked by
+:mod:`provscan.stages.gate_guidelines`. Then the log itself is checked: entries that matched
+nothing, expired, weak, unapproved, declaring another tool than their file's, or whose path
+no longer names the file their content keys matched.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from provscan.ailog.match import EntryIndex, FileFacts, matched_key, path_moved
 from provscan.ailog.near import Near, nearest
 from provscan.asset import Asset
 from provscan.findings import make_finding
+from provscan.guidelines.consent import has_consent
+from provscan.guidelines.tools import NamedTool, named_tools
 from provscan.model import (
     Confidence,
     Evidence,
@@ -38,8 +43,9 @@ from provscan.model import (
 )
 from provscan.paths import SOURCE, locate
 from provscan.policy import Policy
-from provscan.rulebook import by_code
 from provscan.rules import policy as pol
+from provscan.stages import gate_guidelines as guide
+from provscan.stages.gate_facts import means as _means
 from provscan.verdict import decide
 
 AI_MATERIAL = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED})
@@ -54,7 +60,7 @@ _SENSITIVE = {
 G_FINAL = "keep AI material out of final content unless approved in writing"
 G_SENSITIVE = "third-party IP, talent likeness and private data need written approval"
 G_TALENT = "never replace talent or union work without consent"
-G_TOOLS = "avoid tools that train on production data; use enterprise-secure environments"
+G_TOOLS = guide.G_TOOLS
 G_REVIEW = "declare generative-AI use (weak evidence needs a person to look)"
 G_PROVENANCE = "provenance of final content must be verifiable"
 G_READ = "every file of a delivery must be checked (fail closed)"
@@ -70,6 +76,13 @@ class _Usage:
     # entry id -> (a file with AI evidence it came closest to matching, why it did not)
     near: dict[str, tuple[str, str]] = field(default_factory=dict)
     nearest: dict[str, Near] = field(default_factory=dict)  # report path -> nearest entry
+    # entry id -> (first file it matched that another tool made, that tool, how many such files)
+    mismatched: dict[str, tuple[str, NamedTool, int]] = field(default_factory=dict)
+
+    def refused(self, entry: LogEntry, path: str, tool: NamedTool) -> None:
+        """Record a file an entry matched but does not approve (made by another tool)."""
+        first, named, count = self.mismatched.get(entry.id, (path, tool, 0))
+        self.mismatched[entry.id] = (first, named, count + 1)
 
     def matched(self, entry: LogEntry, key: str, facts: FileFacts) -> None:
         """Record a match (and a path that no longer names the file)."""
@@ -95,7 +108,8 @@ def apply_gate(
     index = EntryIndex(entries)
     matched = {r.path: _matches(r, report, log, index, usage) for r in report.files}
     by_path = {r.path: r for r in report.files}
-    context = _Context(matched, {e.id: e for e in entries}, policy, today, usage, by_path)
+    studio = guide.Studio.of(policy, today, matched, by_path)
+    context = _Context(matched, {e.id: e for e in entries}, policy, today, usage, by_path, studio)
     files = tuple(_judge(r, context) for r in report.files)
     log_findings = tuple(_hygiene(entries, usage, policy, today)) if log else ()
     return replace(
@@ -117,6 +131,7 @@ class _Context:
     today: dt.date
     usage: _Usage
     files: dict[str, FileResult]  # report path -> result (a reference's own trace hits)
+    studio: guide.Studio  # the policy's registry and names, for the guideline checks
 
 
 def _matches(
@@ -148,26 +163,26 @@ def _own_verdict(result: FileResult) -> Verdict:
     return decide([f for f in result.findings if not _means(f, Gating.BY_REFERENCE)])[0]
 
 
-def _means(finding: Finding, gating: Gating) -> bool:
-    """Whether the finding's rule means ``gating`` to the gate (Rule.gating). A rule is its
-    code: the rulebook's rule of that code answers (the finding's copy when none has it)."""
-    return bool(by_code().get(finding.rule.code, finding.rule).gating & gating)
-
-
 def _judge(result: FileResult, ctx: _Context) -> FileResult:
     final = ctx.policy.is_final(result.path) and result.role != SOURCE
     matches = ctx.matched.get(result.path, [])
-    cover = next((e for e, _ in matches if _covers(e, final, ctx.today)), None)
+    own = _own_verdict(result)
+    refused = _refused(result, matches, ctx) if matches else {}
+    valid = [(e, k) for e, k in matches if e.id not in refused]
+    cover = next((e for e, _ in valid if _covers(e, final, ctx.today)), None)
     traced = {f.fingerprint: _trace_cover(f, final, ctx) for f in result.findings
               if _means(f, Gating.BY_REFERENCE)}  # fmt: skip
     near = ctx.usage.nearest.get(result.path)
-    decided = list(_decisions(result, final, matches, cover, ctx.today, near))
+    decided = list(_decisions(result, final, matches, cover, ctx, near, refused))
     decided += list(_trace_decisions(result, final, traced, ctx))
+    decided += list(guide.decisions(result, final, own in AI_MATERIAL, [e for e, _ in valid],
+                                    cover, ctx.studio))  # fmt: skip
     identity = "|".join(f.fingerprint for f in result.findings) or result.path
+    unique = {(rule.code, ev.message): (rule, ev) for rule, ev in decided}  # a hit seen twice
     policy_findings = [
         make_finding(rule, ev, identity, gate=ctx.policy.level(rule))
-        for rule, ev in decided
-        if ctx.policy.level(rule) is not Gate.PASS
+        for rule, ev in unique.values()
+        if not ctx.policy.off(rule)
     ]
     findings = [
         _approved(f, traced[f.fingerprint][0] if f.fingerprint in traced else cover)
@@ -180,6 +195,21 @@ def _judge(result: FileResult, ctx: _Context) -> FileResult:
         result, findings=tuple(findings), gate=gate, final=final, approval=approval,
         matched_by=key,
     )  # fmt: skip
+
+
+def _refused(
+    result: FileResult, matches: list[tuple[LogEntry, str]], ctx: _Context
+) -> dict[str, NamedTool]:
+    """The matching entries that declare another tool than the file's (entry id -> the
+    file's tool): they do not approve it (recorded for LOG006)."""
+    named = named_tools(result)
+    out = {}
+    for entry, _key in matches:
+        tool = guide.refused(entry, named, ctx.studio.registry)
+        if tool is not None and entry.id not in out:
+            out[entry.id] = tool
+            ctx.usage.refused(entry, result.path, tool)
+    return out
 
 
 def _file_approval(
@@ -204,6 +234,10 @@ def _trace_cover(
     """The entry approving a trace hit (the still's entry, or the log entry whose pHash was
     found), and every entry that matched that still."""
     found = _reference_entries(finding, ctx, depth=0)
+    referenced = ctx.files.get(str(finding.evidence.details.get("reference", "")))
+    if referenced is not None:  # an entry declaring another tool than the still's approves none
+        named = named_tools(referenced)
+        found = [(e, k) for e, k in found if guide.refused(e, named, ctx.studio.registry) is None]
     cover = next((e for e, _ in found if _covers(e, final, ctx.today)), None)
     return cover, found
 
@@ -299,9 +333,11 @@ def _decisions(
     final: bool,
     matches: list[tuple[LogEntry, str]],
     cover: LogEntry | None,
-    today: dt.date,
+    ctx: _Context,
     near: Near | None,
+    refused: dict[str, NamedTool],
 ) -> Iterator[tuple[Rule, Evidence]]:
+    today = ctx.today
     if final and _unreadable(result):
         reason = next((f.evidence.message for f in result.findings
                        if f.rule.signal is Signal.UNREADABLE), "unreadable")  # fmt: skip
@@ -313,7 +349,7 @@ def _decisions(
                                         G_READ, None)  # fmt: skip
     own = _own_verdict(result)
     if final and own in AI_MATERIAL and cover is None:
-        reason = _why_not(matches, today, near)
+        reason = _why_not(matches, today, near, refused)
         yield pol.UNAPPROVED_AI, _ev(pol.UNAPPROVED_AI, f"{own.value} material in "
                                      f"final content: {reason}", G_FINAL,
                                      matches[0][0] if matches else None, near)  # fmt: skip
@@ -323,7 +359,7 @@ def _decisions(
             message += f" (nearest entry {near.words})"
         yield pol.SUSPECTED_AI, _ev(pol.SUSPECTED_AI, message, G_REVIEW, None, near)
     for entry in dict.fromkeys(e for e, _ in matches):
-        yield from _entry_decisions(entry)
+        yield from _entry_decisions(entry, ctx.studio)
     yield from _composition_decisions(result, final)
     if final and any(_means(f, Gating.UNTRUSTED_PROVENANCE) for f in result.findings):
         yield pol.UNTRUSTED_PROVENANCE, _ev(pol.UNTRUSTED_PROVENANCE, _provenance_words(result),
@@ -368,14 +404,21 @@ def _unreadable(result: FileResult) -> bool:
     )
 
 
-def _why_not(matches: list[tuple[LogEntry, str]], today: dt.date, near: Near | None) -> str:
+def _why_not(
+    matches: list[tuple[LogEntry, str]],
+    today: dt.date,
+    near: Near | None,
+    refused: dict[str, NamedTool] | None = None,
+) -> str:
     """Why no matching entry covers the file, in a producer's words (with no match, the
-    entry that came closest and what differs)."""
+    entry that came closest and what differs; an entry declaring another tool, which)."""
     if not matches and near is not None:
         return f"no entry in the AI-use log matches it; nearest {near.words}"
     if not matches:
         return "no entry in the AI-use log matches it"
     entry = matches[0][0]
+    if refused and entry.id in refused:
+        return guide.mismatch_words(entry, refused[entry.id])
     if entry.status != "approved":
         return f"log entry {entry.id} is {entry.status}, not approved"
     if not entry.has_written_approval:
@@ -385,41 +428,36 @@ def _why_not(matches: list[tuple[LogEntry, str]], today: dt.date, near: Near | N
     return f"log entry {entry.id} approves it for {', '.join(entry.scope)} only, not final"
 
 
-def _entry_decisions(entry: LogEntry) -> Iterator[tuple[Rule, Evidence]]:
+def _entry_decisions(entry: LogEntry, studio: guide.Studio) -> Iterator[tuple[Rule, Evidence]]:
     sensitive = [words for flag, words in _SENSITIVE.items() if getattr(entry, flag)]
     if sensitive and not entry.has_written_approval:
         yield pol.SENSITIVE_USE, _ev(pol.SENSITIVE_USE, f"log entry {entry.id} involves "
                                      f"{', '.join(sensitive)} without a written approval",
                                      G_SENSITIVE, entry)  # fmt: skip
-    if entry.replaces_talent_or_union_work and not entry.talent_consent:
+    if entry.replaces_talent_or_union_work and not has_consent(entry):
         yield pol.SENSITIVE_USE, _ev(pol.SENSITIVE_USE, f"log entry {entry.id} replaces talent "
-                                     "or union work without recorded consent (talent_consent)",
-                                     G_TALENT, entry)  # fmt: skip
-    for risk, exception, words in (
-        (entry.tool_trains_on_inputs, "tool_trains_on_inputs", "trains on production inputs"),
+                                     "or union work without recorded consent (consent_ref, or "
+                                     "talent_consent)", G_TALENT, entry)  # fmt: skip
+    yield from guide.entry_decisions(entry, studio)
+    for risk, exception, words, flag in (
+        (entry.tool_trains_on_inputs, "tool_trains_on_inputs", "trains on production inputs",
+         "trains_on_inputs"),
         (entry.enterprise_environment is False, "non_enterprise_environment",
-         "was used outside an enterprise environment"),
+         "was used outside an enterprise environment", "enterprise"),
     ):  # fmt: skip
         if risk and not (entry.has_written_approval and exception in entry.approved_exceptions):
             tool = entry.tool or "the tool"
-            message = f"log entry {entry.id}: {tool} {words}, with no written approval for that"
+            note = guide.registry_note(entry, flag, studio)
+            message = (f"log entry {entry.id}: {tool} {words}{note}, with no written approval "
+                       "for that")  # fmt: skip
             yield pol.UNSAFE_TOOL, _ev(pol.UNSAFE_TOOL, message, G_TOOLS, entry)
 
 
 def _ev(
     rule: Rule, message: str, guideline: str, entry: LogEntry | None, near: Near | None = None
 ) -> Evidence:
-    details: dict[str, object] = {"guideline": guideline or None,
-                                  "entry": entry.id if entry else None}  # fmt: skip
-    if near is not None:
-        details["nearest"] = near.as_dict()
-    return Evidence(
-        rule.code,
-        f"{message} (guideline: {guideline})" if guideline else message,
-        key=entry.id if entry else "ai-use-log",
-        value=entry.place if entry else "",
-        details=details,
-    )
+    extra = {"nearest": near.as_dict()} if near is not None else None
+    return guide.evidence(rule, message, guideline, entry, extra)
 
 
 def _hygiene(
@@ -427,10 +465,9 @@ def _hygiene(
 ) -> Iterator[Finding]:
     for entry in entries:
         for rule, message in _entry_problems(entry, usage, today):
-            level = policy.level(rule)
-            if level is not Gate.PASS:
+            if not policy.off(rule):
                 ev = _ev(rule, message, "", entry)
-                yield make_finding(rule, ev, entry.id, gate=level)
+                yield make_finding(rule, ev, entry.id, gate=policy.level(rule))
 
 
 def _entry_problems(entry: LogEntry, usage: _Usage, today: dt.date) -> Iterator[tuple[Rule, str]]:
@@ -452,3 +489,9 @@ def _entry_problems(entry: LogEntry, usage: _Usage, today: dt.date) -> Iterator[
         yield pol.WEAK_MATCH, f"{where} matched by path alone ({entry.path}); add sha256 or phash"
     if entry.status in ("pending", "denied"):
         yield pol.NOT_APPROVED, f"{where} is {entry.status}"
+    if entry.id in usage.mismatched:
+        path, tool, count = usage.mismatched[entry.id]
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        yield pol.TOOL_MISMATCH, (f"{where} declares {entry.tool}, but matched {path}{more}, "
+                                  f"made by {tool.name} ({tool.where}): it does not approve "
+                                  "that file")  # fmt: skip
