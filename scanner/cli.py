@@ -66,6 +66,7 @@ from provscan.report import to_inspect, to_rules, to_text
 from provscan.report.locations import OutsideRoot, check_inside
 from provscan.rulebook import all_rules, by_code
 from provscan.stages.baseline import Baseline, BaselineError, load_baseline, render_baseline
+from provscan.stages.sequences import group_sequences
 from provscan.text import safe
 from provscan.timeline.cut import Cut, TimelineError
 from provscan.timeline.load import load_cuts, looks_like_timeline, parse_rate
@@ -619,7 +620,7 @@ def log_init(
     ai_log = None if existing is None else _load_log_file(existing, keys_only=True)
     settings = _settings(trust_anchors, None, None, describe=False)
     ignore = _load_ignores([target], [], defaults=True)[target]
-    report = run_scan(target, settings, Limits(), ignore=ignore)
+    report = group_sequences(run_scan(target, settings, Limits(), ignore=ignore))
     try:
         draft = render_draft(report, target, dt.date.today(), root=root, existing=ai_log)
     except DraftError as exc:

@@ -24,6 +24,7 @@ from provscan.stages.baseline import Baseline, accept
 from provscan.stages.delivery import judge_delivery
 from provscan.stages.gate import apply_gate
 from provscan.stages.imf import apply_imf
+from provscan.stages.sequences import group_sequences
 from provscan.stages.sources import scan_sources
 from provscan.stages.timeline import apply_timelines
 from provscan.stages.trace import apply_trace
@@ -60,6 +61,7 @@ def check_delivery(
         report = scan(target, settings, limits, progress, backend, ignores.get(target, NO_IGNORE))
         if sources:
             report = scan_sources(report, sources, settings, limits, progress, backend, ignores)
+        report = group_sequences(report)  # a shot's frames are one deliverable from here on
         if trace:  # numpy and OpenCV load only in the search worker
             cache = TraceCache(backend.catalog) if backend.catalog is not None else None
             report = apply_trace(report, log, limits, progress, cache)

@@ -161,7 +161,7 @@ def test_a_format_named_before_the_path_wins(tmp_path: Path) -> None:
     result = runner.invoke(cli.app, [*SAMPLE_ARGS, "--no-trace", "-o", f"gitlab:{a}",
                                      "-o", str(b), "-o", "github:-"])  # fmt: skip
     assert isinstance(json.loads(a.read_text()), list)
-    assert json.loads(b.read_text())["schema_version"] == "1.5"
+    assert json.loads(b.read_text())["schema_version"] == "1.6"
     assert result.stdout.startswith("::error file=")
     same = runner.invoke(cli.app, [*SAMPLE_ARGS, "--no-trace", "-f", "gitlab", "-o", str(b)])
     assert same.exit_code == 1 and isinstance(json.loads(b.read_text()), list)

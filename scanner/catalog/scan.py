@@ -162,9 +162,14 @@ def record_gates(catalog: Catalog, report: Report, roots: dict[str, Path]) -> No
         if result.role == "timeline":  # an edit given with --timeline: not a catalogued file
             continue
         prefix = "" if result.role != "source" else result.path.partition("/")[0] + "/"
-        if prefix in ids:
-            rel = result.path[len(prefix) :]
-            rows.append((result.verdict.value, result.gate.value, result.approval,
+        if prefix not in ids:
+            continue
+        # A frame sequence is judged whole: each of its frames (the catalogued files) keeps
+        # its own verdict and takes the sequence's gate and approval.
+        frames = result.sequence.frames if result.sequence is not None else (result,)
+        for frame in frames:
+            rel = frame.path[len(prefix) :]
+            rows.append((frame.verdict.value, result.gate.value, result.approval,
                          ids[prefix], rel))  # fmt: skip
     catalog.record_outcomes(rows)
     catalog.record_run_gate(report.gate.value)

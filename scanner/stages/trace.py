@@ -163,6 +163,8 @@ class _Search:
 
 def _still_specs(report: Report) -> Iterator[ReferenceSpec]:
     for result in report.files:
+        if result.sequence is not None:  # an AI frame sequence is searched for, not a still
+            continue
         if result.kind is MediaKind.IMAGE and result.verdict in AI_REFERENCE:
             yield ReferenceSpec(result.path, path=str(locate(report, result)))
 
@@ -183,12 +185,25 @@ def _jobs(report: Report, references: set[str]) -> Iterator[Job]:
             continue
         if result.verdict is Verdict.UNREADABLE or result.path in references:
             continue
+        if result.sequence is not None:
+            yield _sequence_job(report, result)
+            continue
         if result.kind is MediaKind.IMAGE and PurePosixPath(result.path).suffix.lower() in (
             _CAMERA_RAW
         ):
             continue
         kind = "video" if result.kind is MediaKind.VIDEO else "still"
         yield Job(kind, str(locate(report, result)), result.path)
+
+
+def _sequence_job(report: Report, result: FileResult) -> Job:
+    """A frame sequence, searched as a video of its frames."""
+    assert result.sequence is not None
+    sequence = result.sequence
+    paths = [str(locate(report, frame)) for frame in sequence.frames]
+    frames = tuple(zip(sequence.numbers, paths, strict=True))
+    return Job("sequence", paths[0], result.path, frames=frames, rate=sequence.frame_rate,
+               timecode=sequence.timecode)  # fmt: skip
 
 
 def _findings(result: FileResult, evidence: list[Evidence], report: Report) -> tuple[Finding, ...]:
@@ -226,12 +241,33 @@ def _evidence(
         return
     result = outcome.result
     for hit in result.hits:
-        yield _video_evidence(hit, result.facts, _reference(files, where, hit.reference))
+        evidence = _video_evidence(hit, result.facts, _reference(files, where, hit.reference))
+        if outcome.job.kind == "sequence":
+            evidence = _with_frames(evidence, outcome.job, result.facts)
+        yield evidence
     if result.stats.errors:
         first = result.stats.errors[0]
         yield Evidence(rules.TRACE_FAILED.code, f"parts of the video did not decode ({first}; "
                        f"{len(result.stats.errors)} errors): a still there could be missed",
                        key="trace", confidence=Confidence.MEDIUM)  # fmt: skip
+
+
+def _with_frames(evidence: Evidence, job: Job, facts: Any) -> Evidence:
+    """A sequence's hit with the frame numbers of its time ranges (time 0 is the first
+    frame; a missing frame keeps its slot)."""
+    first = job.frames[0][0]
+    rate = facts.rate
+
+    def number(seconds: float) -> int:
+        return first + round(float(seconds) * float(rate))
+
+    ranges = [dict(r) for r in evidence.details.get("ranges", [])]  # type: ignore[attr-defined]
+    for r in ranges:
+        r["start_frame"], r["end_frame"] = number(r["start"]), number(r["end"]) - 1
+    frames = ", ".join(f"{r['start_frame']}-{r['end_frame']}" for r in ranges[:MAX_LISTED_RANGES])
+    message = evidence.message.replace(" (found by", f" (frames {frames}; found by", 1)
+    details = {**evidence.details, "ranges": ranges, "frames": frames}
+    return replace(evidence, message=message, details=details)
 
 
 def _has_own_credentials(result: FileResult) -> bool:
