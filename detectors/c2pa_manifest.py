@@ -278,7 +278,11 @@ def _present(
     generator = display(active.claim_generator) if active.claim_generator else ""
     message = (f"{integrity.headline}; C2PA manifest by {generator or 'an unnamed generator'}, "
                f"signed by {signer}{when}")  # fmt: skip
+    if read.detached:
+        message += f" (detached manifest {read.detached}, validated against this file)"
     details = _details(active, validation_state=read.state, manifests=str(len(read.manifests)))
+    if read.detached:
+        details["detached_manifest"] = read.detached
     details.update(_story_details(integrity))
     details.update(trust)
     tree = c2pa_describe.ingredient_tree(read)

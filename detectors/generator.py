@@ -107,11 +107,12 @@ _RULE_OF_FORMAT = {
 _COMFY_KIND_RULE = {comfy_graph.EDITED: "GEN012", comfy_graph.PROCESSING: "GEN013"}
 _PNG_TOOL_KEYS = ("Software", "Source")  # PNG spec: software used, device used to create
 _PNG_FREE_KEYS = ("Description", "Comment", "Title", "Author", "Disclaimer")
-# Fields whose value is, by their format's definition, the software that wrote the file:
+# Fields whose value is, by their format's definition, the software that wrote the file
+# (EXR ``software``, DPX ``creator`` too):
 # a generator named there names the writer of a record that does not name itself.
 _TOOL_FIELDS = frozenset(
     {"Software", "CreatorTool", "xmp:CreatorTool", "encoder", "©too", "TSSE", "ISFT",
-     "ProcessingSoftware", "Make", "Source"}
+     "ProcessingSoftware", "Make", "Source", "software", "creator"}
 )  # fmt: skip
 _EXCERPT = 60
 UNKNOWN = "unknown generator"

@@ -24,6 +24,8 @@ from provscan.extract.av_structure.checks import (
     ogg_problem,
     riff_problem,
 )
+from provscan.extract.dpx import frame_problems
+from provscan.extract.exr import exr_problems
 from provscan.extract.jpeg import frame_problem, jpeg_walk
 from provscan.extract.media_tags import mxf_info
 from provscan.extract.mpf import MpIndex, mp_index
@@ -93,7 +95,7 @@ def _problems(asset: Asset) -> list[str]:
         return ["the file is empty (0 bytes)"]
     checks = {
         "jpeg": _jpeg, "mpo": _jpeg, "png": _png, "tiff": _tiff, "psd": _psd, "mp3": _id3,
-        "mxf": _mxf,
+        "mxf": _mxf, "exr": exr_problems, "dpx": frame_problems, "cineon": frame_problems,
     }  # fmt: skip
     problems: list[str] = []
     check = checks.get(asset.format)

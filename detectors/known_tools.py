@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from provscan.model import Confidence
 
@@ -199,8 +200,10 @@ def match_tools(text: str) -> list[ToolMatch]:
     return [ToolMatch(tool, hit.group(0)) for hit, tool in found if hit]
 
 
+@lru_cache(maxsize=4096)
 def match_tool(text: str) -> ToolMatch | None:
-    """The first (most specific) known generative tool named in ``text``, or None."""
+    """The first (most specific) known generative tool named in ``text``, or None (cached:
+    the frames of a sequence, and files of one tool, repeat the same field values)."""
     if not text:
         return None
     sample = text[:4096]  # tool names sit at the start of tool fields; prompts can be huge

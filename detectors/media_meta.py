@@ -43,6 +43,8 @@ NOT_OPENED = Rule("MED006", "media-not-demuxable", Severity.WARNING,
 RULES: tuple[Rule, ...] = (TOOL, FREE_TEXT, SITE, DEVICE, WRITER, NOT_OPENED)
 
 MAX_WRITERS = 6
+# Camera originals FFmpeg has no demuxer for: the camera family describes them (CAM001/2).
+CAMERA_ONLY = frozenset({"r3d", "arriraw"})
 MAX_DESCRIBED_TAGS = 80
 
 
@@ -55,7 +57,7 @@ def detect(asset: Asset) -> Iterator[Evidence]:
     yield from _devices(tags)
     yield from _writers(tags)
     info = av_info(asset)
-    if info.error:
+    if info.error and asset.format not in CAMERA_ONLY:
         yield Evidence(NOT_OPENED.code, f"FFmpeg cannot open this {asset.format.upper()} file: "
                        f"{info.error}", key="ffmpeg", value=clip(info.error))  # fmt: skip
 

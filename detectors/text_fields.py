@@ -2,8 +2,9 @@
 detectors (generation records, vendor statements) read.
 
 Carriers: PNG text chunks, EXIF text tags, XMP properties (embedded and sidecar), IPTC IIM
-datasets, JPEG COM segments, and video/audio tags (MP4 atoms, ID3 frames, Vorbis comments,
-RIFF INFO, bext, iXML, MXF identification). Each field keeps where it was read, so a
+datasets, JPEG COM segments, EXR string attributes, DPX and Cineon header text, and
+video/audio tags (MP4 atoms, ID3 frames, Vorbis comments, RIFF INFO, bext, iXML, MXF
+identification). Each field keeps where it was read, so a
 finding can say which field said what. The list is a cached view: the extract layer reads
 each carrier once per file, whoever asks.
 """
@@ -13,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from provscan.asset import Asset
+from provscan.extract.dpx import frame_header
 from provscan.extract.exif import exif
+from provscan.extract.exr import exr_header, text_attributes
 from provscan.extract.iptc_iim import iptc_iim
 from provscan.extract.jpeg import comments
 from provscan.extract.media_tags import media_tags
@@ -47,6 +50,11 @@ def _collect(asset: Asset) -> tuple[TextField, ...]:
     found: list[TextField] = []
     if asset.kind in (MediaKind.VIDEO, MediaKind.AUDIO):
         found.extend(TextField(t.source, t.key, t.value) for t in media_tags(asset).tags)
+    elif asset.format == "exr":
+        found.extend(TextField("EXR", k, v) for k, v in text_attributes(exr_header(asset)))
+    elif asset.format in ("dpx", "cineon"):
+        carrier = "DPX" if asset.format == "dpx" else "Cineon"
+        found.extend(TextField(carrier, k, v) for _, k, v in frame_header(asset).fields)
     else:
         found.extend(TextField("PNG text", k, v) for k, v in png_text(asset).text.items())
         found.extend(TextField("EXIF", k, v) for k, v in exif(asset).tags.items())

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import replace
 
-from provscan.asset import Asset, find_sidecar
+from provscan.asset import Asset, find_manifest, find_sidecar
 from provscan.detectors.registry import DETECTORS, Detector
 from provscan.findings import finding_for, problem_result
 from provscan.model import (
@@ -34,7 +34,8 @@ def scan_entry(entry: Entry, settings: Settings) -> FileResult:
     if entry.problem and entry.rule is not None:
         return problem_result(entry.rel, entry.rule, entry.problem)
     try:
-        asset = Asset(entry.path, entry.rel, sidecar=find_sidecar(entry.path), settings=settings)
+        asset = Asset(entry.path, entry.rel, sidecar=find_sidecar(entry.path), settings=settings,
+                      manifest=find_manifest(entry.path))  # fmt: skip
     except FileNotFoundError:
         return problem_result(entry.rel, scanrules.CHANGED, "the file vanished during the scan")
     except OSError as exc:

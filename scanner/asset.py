@@ -37,10 +37,12 @@ class Asset:
         *,
         sidecar: Path | None = None,
         settings: Settings | None = None,
+        manifest: Path | None = None,
     ) -> None:
         self.path = path
         self.rel = rel
         self.sidecar = sidecar  # an .xmp file next to the media, read as part of it
+        self.manifest = manifest  # a detached C2PA manifest (.c2pa) next to the media
         self.settings = settings or Settings()
         stat = path.stat()
         self.size = stat.st_size
@@ -149,3 +151,41 @@ def find_sidecar(path: Path) -> Path | None:
         if upper != path and upper.is_file() and not upper.is_symlink():
             return upper
     return None
+
+
+MANIFEST_SUFFIX = ".c2pa"
+_NOT_MEDIA = frozenset({".c2pa", ".xmp"})
+
+
+def find_manifest(path: Path) -> Path | None:
+    """A detached C2PA manifest for ``path``: ``name.ext.c2pa``, else ``name.c2pa`` (the two
+    names c2patool and the SDKs write a sidecar under); never a manifest file itself."""
+    if path.suffix.lower() in _NOT_MEDIA:
+        return None
+    for candidate in (path.with_name(path.name + MANIFEST_SUFFIX),
+                      path.with_suffix(MANIFEST_SUFFIX)):  # fmt: skip
+        if candidate != path and candidate.is_file() and not candidate.is_symlink():
+            return candidate
+    return None
+
+
+def manifest_media(path: Path) -> Path | None:
+    """The media a detached manifest ``path`` belongs to: ``name.ext`` for ``name.ext.c2pa``,
+    else the first file ``name.*`` beside it (in name order) that is not a sidecar."""
+    if path.suffix.lower() != MANIFEST_SUFFIX:
+        return None
+    inner = path.with_suffix("")
+    if inner.suffix and inner.is_file() and not inner.is_symlink():
+        return inner
+    try:
+        found = path.parent.glob(glob_escape(inner.name) + ".*")
+        siblings = sorted(p for p in found if p.suffix.lower() not in _NOT_MEDIA
+                          and p.stem == inner.name)  # fmt: skip
+    except OSError:
+        return None
+    return next((p for p in siblings if p.is_file() and not p.is_symlink()), None)
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob's special characters taken literally."""
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in name)

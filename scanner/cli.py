@@ -645,6 +645,7 @@ def log_init(
     """Draft an AI-use log (TOML, on stdout) with one entry per file carrying AI evidence."""
     from provscan.ailog.draft import DraftError, draft_prefix, render_draft
     from provscan.engine import scan as run_scan
+    from provscan.stages.sequences import group_sequences
 
     _check_target(target)
     try:
@@ -654,7 +655,7 @@ def log_init(
     ai_log = None if existing is None else _load_log_file(existing, keys_only=True)
     settings = _settings(trust_anchors, None, None, describe=False)
     ignore = _load_ignores([target], [], defaults=True)[target]
-    report = run_scan(target, settings, Limits(), ignore=ignore)
+    report = group_sequences(run_scan(target, settings, Limits(), ignore=ignore))
     try:
         draft = render_draft(report, target, dt.date.today(), root=root, existing=ai_log)
     except DraftError as exc:

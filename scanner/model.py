@@ -245,6 +245,39 @@ class FileResult:
     # the pHash of a still with AI evidence (what log entries' phash keys are matched against)
     sha256: str = ""
     phash: str = ""
+    # A numbered frame sequence reported as one item (its findings are its frames', merged);
+    # None for a single file.
+    sequence: FrameSequence | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FrameSequence:
+    """The frames of one shot (``name.1001.exr`` ... in one folder), judged as one deliverable.
+
+    ``pattern`` is the report path with the frame number as ``#`` (one per digit of the
+    zero-padded number: ``shot.####.exr``); every frame keeps its own result, in frame order,
+    so each stays addressable; ``gaps`` are the missing numbers as inclusive ranges;
+    ``differing`` the frames whose header or size differs from the rest, and why."""
+
+    pattern: str
+    first: int
+    last: int
+    numbers: tuple[int, ...]
+    frames: tuple[FileResult, ...]
+    gaps: tuple[tuple[int, int], ...] = ()
+    differing: tuple[tuple[int, str], ...] = ()
+    timecode: str = ""  # the first frame's, when its header has one
+    frame_rate: str = ""
+
+    @property
+    def count(self) -> int:
+        """How many frames the sequence holds."""
+        return len(self.frames)
+
+    @property
+    def missing(self) -> int:
+        """How many frame numbers between the first and the last are missing."""
+        return sum(end - start + 1 for start, end in self.gaps)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as its field values, rebuilt by the constructor: every result crosses a

@@ -31,6 +31,7 @@ from provscan.stages.baseline import Baseline, accept
 from provscan.stages.delivery import judge_delivery
 from provscan.stages.gate import CANDIDATES, apply_gate
 from provscan.stages.imf import ASSETMAP_NAMES, DELIVERABLE, apply_imf
+from provscan.stages.sequences import group_sequences, sequence_groups
 from provscan.stages.sources import scan_sources
 from provscan.stages.timeline import apply_timelines
 from provscan.stages.trace import apply_trace, references_key
@@ -76,6 +77,13 @@ def check_delivery(
     try:
         report = _scanned(target, sources, settings, limits, progress, backend, ignores,
                           expected)  # fmt: skip
+
+        def again() -> Report:  # every file scanned again, no kept entry asked for
+            return _scanned(target, sources, settings, limits, progress, backend, ignores, "")
+
+        if _kept_frames(report):  # a kept file is now a frame of a sequence: judged whole
+            report = _unkept(report, target, sources, backend, again)
+        report = group_sequences(report)  # a shot's frames are one deliverable from here on
         context = ""
         if base and cache is not None:
             references = references_key(report, log, cache) if trace else "-"
@@ -85,15 +93,7 @@ def check_delivery(
             if backend.stats is not None and backend.stats.kept and context != expected:
                 # kept entries judged against other references or other files the log may
                 # match, or an IMF package is here: every file is judged again
-                report = _unkept(
-                    report,
-                    target,
-                    sources,
-                    backend,
-                    lambda: _scanned(
-                        target, sources, settings, limits, progress, backend, ignores, ""
-                    ),
-                )
+                report = _unkept(report, target, sources, backend, again)
         if trace:  # numpy and OpenCV load only in the search worker
             report = apply_trace(report, log, limits, progress, cache)
         report = apply_imf(report)  # after the trace: its hits on track files are placed too
@@ -125,6 +125,13 @@ def _expected(backend: Backend, base: str) -> str:
     return backend.catalog.remembered(_KEPT + base) or ""
 
 
+def _kept_frames(report: Report) -> bool:
+    """Whether a file kept as its finished entry is a frame of a sequence now."""
+    briefs = briefs_of(report.files)
+    groups = sequence_groups(briefs).values()
+    return any(briefs[index].finished for members in groups for index, _, _ in members)
+
+
 def _material(report: Report, log: AiLog | None) -> str:
     """The files a log entry may match (those with AI evidence of their own) and their
     content: a file's guideline findings look at the other files its entries match (a C2PA
@@ -135,7 +142,12 @@ def _material(report: Report, log: AiLog | None) -> str:
     for index, brief in enumerate(briefs_of(files)):
         if brief.verdict_scanned in CANDIDATES:
             item = files.item(index) if isinstance(files, Results) else files[index]
-            sha = sha_of(item) if isinstance(item, Entry) else item.sha256
+            if isinstance(item, Entry):
+                sha = sha_of(item)
+            elif item.sequence is not None:  # (a sequence's content is its frames')
+                sha = ",".join(frame.sha256 for frame in item.sequence.frames)
+            else:
+                sha = item.sha256
             digest.update(f"{brief.path}\x00{sha}\x01".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 

@@ -41,7 +41,8 @@ class Brief:
     """What the stages need to know of a file to decide whether to read it back;
     ``finished``: the file is a finished entry (judged in an earlier run, kept);
     ``scanned``: a finished entry's verdict before the trace added its findings (what the
-    trace chooses its references by), None for other files (their verdict is that one)."""
+    trace chooses its references by), None for other files (their verdict is that one);
+    ``sequence``: the file is a frame sequence."""
 
     path: str
     kind: MediaKind
@@ -51,6 +52,7 @@ class Brief:
     gate: Gate
     finished: bool = False
     scanned: Verdict | None = None
+    sequence: bool = False  # the result of a frame sequence (its frames are in it)
 
     @property
     def verdict_scanned(self) -> Verdict:
@@ -194,7 +196,7 @@ class Counts:
 def brief_of(result: FileResult) -> Brief:
     """The brief of a result."""
     return Brief(result.path, result.kind, result.format, result.role, result.verdict,
-                 result.gate)  # fmt: skip
+                 result.gate, sequence=result.sequence is not None)  # fmt: skip
 
 
 def severities_of(result: FileResult) -> tuple[int, int, int]:

@@ -9,17 +9,19 @@ from provscan.model import Rule
 from provscan.rules import imf as imfrules
 from provscan.rules import policy as policyrules
 from provscan.rules import scan as scanrules
+from provscan.rules import sequence as sequencerules
 from provscan.rules import timeline as timelinerules
 from provscan.rules import trace as tracerules
 
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule: the scanner's, each detector's in registry order, the trace's, the
-    timeline's, the IMF stage's, the policy's."""
+    """Every rule: the scanner's, each detector's in registry order, the sequences', the
+    trace's, the timeline's, the IMF stage's, the policy's."""
     rules = list(scanrules.RULES)
     for detector in DETECTORS:
         rules.extend(detector.RULES)
+    rules.extend(sequencerules.RULES)
     rules.extend(tracerules.RULES)
     rules.extend(timelinerules.RULES)
     rules.extend(imfrules.RULES)

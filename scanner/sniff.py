@@ -6,6 +6,7 @@ mismatch between name and bytes is itself worth reporting (SCN003).
 
 from __future__ import annotations
 
+import re
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +65,18 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "pdf": frozenset({"pdf"}),
     "xmp": frozenset({"xmp"}),
     "c2pa": frozenset({"c2pa"}),
+    "exr": frozenset({"exr", "sxr"}),
+    "dpx": frozenset({"dpx"}),
+    "cineon": frozenset({"cin", "cineon"}),
+    "r3d": frozenset({"r3d"}),
+    "arriraw": frozenset({"ari", "arx"}),
+    "srt": frozenset({"srt"}),
+    "webvtt": frozenset({"vtt", "webvtt"}),
+    "ttml": frozenset({"ttml", "xml", "dfxp", "imsc"}),
+    "scc": frozenset({"scc"}),
+    "ebu-stl": frozenset({"stl"}),
+    "ooxml": frozenset({"docx", "docm", "dotx", "xlsx", "xlsm", "xltx", "pptx", "pptm", "potx"}),
+    "ole2": frozenset({"doc", "xls", "ppt", "msg", "pub", "vsd"}),
 }
 
 _BRAND_FORMATS = {
@@ -109,6 +122,25 @@ _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
     (b"fLaC", Sniffed(MediaKind.AUDIO, "flac", "audio/flac")),
     (b"OggS", Sniffed(MediaKind.AUDIO, "ogg", "audio/ogg")),
     (b"%PDF", Sniffed(MediaKind.DOCUMENT, "pdf", "application/pdf")),
+    # Frame formats of film and VFX (OpenEXR file layout; SMPTE ST 268 DPX, both byte
+    # orders; Kodak Cineon 4.5, both byte orders) and camera originals (ARRIRAW frames).
+    (b"\x76\x2f\x31\x01", Sniffed(MediaKind.IMAGE, "exr", "image/x-exr")),
+    (b"SDPX", Sniffed(MediaKind.IMAGE, "dpx", "image/x-dpx")),
+    (b"XPDS", Sniffed(MediaKind.IMAGE, "dpx", "image/x-dpx")),
+    (b"\x80\x2a\x5f\xd7", Sniffed(MediaKind.IMAGE, "cineon", "image/x-cineon")),
+    (b"\xd7\x5f\x2a\x80", Sniffed(MediaKind.IMAGE, "cineon", "image/x-cineon")),
+    (b"ARRI\x12\x34\x56\x78", Sniffed(MediaKind.IMAGE, "arriraw", "image/x-arriraw")),
+    (b"ARRI\x78\x56\x34\x12", Sniffed(MediaKind.IMAGE, "arriraw", "image/x-arriraw")),
+    # Captions: SCC's first line; WebVTT's signature (with or without a byte-order mark).
+    (b"Scenarist_SCC V1.0", Sniffed(MediaKind.DOCUMENT, "scc", "text/x-scc")),
+    (b"WEBVTT", Sniffed(MediaKind.DOCUMENT, "webvtt", "text/vtt")),
+    (b"\xef\xbb\xbfWEBVTT", Sniffed(MediaKind.DOCUMENT, "webvtt", "text/vtt")),
+    # OLE2 compound files (Word, Excel, PowerPoint 97-2003; also Windows' Thumbs.db): known,
+    # but nothing in them is read (no C2PA or XMP embedding is defined for them).
+    (
+        bytes.fromhex("d0cf11e0a1b11ae1"),
+        Sniffed(MediaKind.OTHER, "ole2", "application/x-ole-storage"),
+    ),
     (b"FLV\x01", Sniffed(MediaKind.VIDEO, "flv", "video/x-flv")),
     # Operating-system metadata, not media: recognised so a stray one (renamed, or with the
     # default ignore list off) reads as what it is rather than an unknown format. RFC 1740
@@ -147,7 +179,35 @@ def sniff(head: bytes, name: str = "", after_id3: bytes = b"") -> Sniffed:
         if head.startswith(magic):
             return simple
     found = _sniff_structured(head) or _sniff_text(head, name) or _sniff_utf16_text(head)
+    found = found or _sniff_studio(head, name)
     return found or _sniff_audio_frames(head) or _sniff_plain_text(head) or UNKNOWN
+
+
+# A SubRip cue: a number, then "HH:MM:SS,mmm --> HH:MM:SS,mmm".
+_SRT_CUE = re.compile(rb"^\s*\d{1,9}\s*\r?\n\d{1,2}:\d{2}:\d{2}[,.]\d{1,3}\s*-->\s*\d")
+# EBU Tech 3264 GSI block: code page number, then the disk format code STL25.01/STL30.01...
+_STL_GSI = re.compile(rb"^(?:437|850|860|863|865)STL\d\d\.01")
+_OOXML = "application/vnd.openxmlformats-officedocument."
+_OOXML_KINDS = {b"word/": _OOXML + "wordprocessingml.document",
+                b"xl/": _OOXML + "spreadsheetml.sheet",
+                b"ppt/": _OOXML + "presentationml.presentation"}  # fmt: skip
+
+
+def _sniff_studio(head: bytes, name: str) -> Sniffed | None:
+    """What travels with film deliveries: RED R3D camera originals, SubRip and EBU STL
+    captions, Office Open XML documents (scripts, cue sheets)."""
+    if len(head) >= 8 and head[:2] == b"\x00\x00" and head[4:8] in (b"RED1", b"RED2"):
+        return Sniffed(MediaKind.VIDEO, "r3d", "video/x-red-r3d")
+    if _SRT_CUE.match(head[:256].lstrip(b"\xef\xbb\xbf")):
+        return Sniffed(MediaKind.DOCUMENT, "srt", "application/x-subrip")
+    if _STL_GSI.match(head):
+        return Sniffed(MediaKind.DOCUMENT, "ebu-stl", "application/x-ebu-stl")
+    if head.startswith(b"PK\x03\x04") and b"[Content_Types].xml" in head[:4096]:
+        ext = name.rsplit(".", 1)[-1].lower()[:1] if "." in name else ""
+        parts = {b"w": b"word/", b"x": b"xl/", b"p": b"ppt/"}  # the name breaks a tie only
+        part = parts.get(ext.encode()) or next((p for p in _OOXML_KINDS if p in head), b"word/")
+        return Sniffed(MediaKind.DOCUMENT, "ooxml", _OOXML_KINDS[part])
+    return None
 
 
 def _sniff_structured(head: bytes) -> Sniffed | None:
@@ -182,6 +242,9 @@ def _sniff_text(head: bytes, name: str) -> Sniffed | None:
     xmp_at = _first(text, (b"<x:xmpmeta", b"<?xpacket", b"<rdf:rdf"))
     if svg_at < xmp_at or (svg_at == xmp_at and name.lower().endswith(".svg")):
         return Sniffed(MediaKind.IMAGE, "svg", "image/svg+xml")
+    tt_at = _first(text, (b"<tt ", b"<tt>", b"<tt:tt "))
+    if tt_at < min(svg_at, xmp_at) and b"ns/ttml" in text:  # W3C TTML, IMSC, SMPTE-TT, EBU-TT
+        return Sniffed(MediaKind.DOCUMENT, "ttml", "application/ttml+xml")
     if xmp_at < svg_at or name.lower().endswith(".xmp"):
         return Sniffed(MediaKind.SIDECAR, "xmp", "application/rdf+xml")
     return Sniffed(MediaKind.OTHER, "xml", "application/xml")

@@ -109,6 +109,8 @@ FORMATS_NOT_READ = {
     "pdf": "PDF document: provscan reads no image metadata inside PDF pages",
     "xml": "an XML document (IMF CPL/PKL, FCPXML, TTML, RegXML) exiftool reads as XMP; "
     "its elements are not XMP properties",
+    "ttml": "an XML document (IMF CPL/PKL, FCPXML, TTML, RegXML) exiftool reads as XMP; "
+    "its elements are not XMP properties",
     "unknown": "a format provscan does not scan as an image (Fuji RAF, Panasonic RW2, "
     "Capture One EIP): sniffed as unknown",
 }

@@ -438,3 +438,24 @@ def test_changed_ai_file_judges_every_file_again(sample: Path, tmp_path: Path) -
     fresh = tmp_path / "fresh.json"
     runner.invoke(cli.app, ["scan", *args, "-f", "json", "-o", str(fresh)])
     assert _without_timings(out.read_text("utf-8")) == _without_timings(fresh.read_text("utf-8"))
+
+
+def test_kept_frame_joining_a_sequence_is_judged_with_it(tmp_path: Path) -> None:
+    """A frame kept as a file of its own is judged with its sequence when the next frames
+    arrive: the report equals a fresh scan's, frames and all."""
+    shot = tmp_path / "sh020"
+    shot.mkdir()
+    frames = sorted((FIXTURES / "files" / "studio" / "vfx" / "sh020").glob("*.exr"))
+    shutil.copy(frames[0], shot)
+    args, db, out = [str(shot), "--no-trace"], tmp_path / "a.db", tmp_path / "out.json"
+    for _ in range(2):  # the second run keeps the lone frame as its finished entry
+        runner.invoke(cli.app, ["scan", *args, "--catalog", str(db), "-f", "json", "-o", str(out)])
+    assert json.loads(out.read_text("utf-8"))["options"]["catalog"]["reused_as_judged"] == 1
+    for frame in frames[1:]:
+        shutil.copy(frame, shot)
+    runner.invoke(cli.app, ["scan", *args, "--catalog", str(db), "-f", "json", "-o", str(out)])
+    fresh = tmp_path / "fresh.json"
+    runner.invoke(cli.app, ["scan", *args, "-f", "json", "-o", str(fresh)])
+    data = json.loads(out.read_text("utf-8"))
+    assert len(data["files"]) == 1 and data["files"][0]["sequence"]["count"] == len(frames)
+    assert _without_timings(out.read_text("utf-8")) == _without_timings(fresh.read_text("utf-8"))

@@ -31,7 +31,7 @@ def history(tmp_path: Path) -> tuple[Path, Path]:
         stream.write(b"\0")
     second = runner.invoke(cli.app, [*args, "--log", str(SAMPLE / "ai-use.toml")])
     assert second.exit_code == 1
-    assert f"catalog {db}: 12 files from the catalog, 2 read" in second.stdout
+    assert f"catalog {db}: 15 files from the catalog, 2 read" in second.stdout
     return delivery, db
 
 
@@ -45,8 +45,8 @@ def test_runs_lists_each_run_with_its_gate_and_changes(history: tuple[Path, Path
         (2, "complete", "fail"),
     ]
     first, second = rows
-    assert (first["files"], first["read"], first["from_catalog"], first["new"]) == (14, 14, 0, 14)
-    assert (second["read"], second["from_catalog"]) == (2, 12)
+    assert (first["files"], first["read"], first["from_catalog"], first["new"]) == (17, 17, 0, 17)
+    assert (second["read"], second["from_catalog"]) == (2, 15)
     assert (second["new"], second["changed"], second["removed"]) == (1, 1, 1)
     assert second["judged"] >= 1  # the log approves files whose bytes did not change
     table = runner.invoke(cli.app, ["catalog", "runs", str(db)]).stdout
@@ -94,7 +94,7 @@ def test_changed_since_last_run_and_date_times(history: tuple[Path, Path]) -> No
     last = json.loads(runner.invoke(cli.app, [*base, "LAST-RUN"]).stdout)
     assert sorted(r["path"] for r in last) == ["audio/boom_take3.wav", "stills/key_art_v2.jpg"]
     every = json.loads(runner.invoke(cli.app, [*base, "2000-01-01T00:00+05:00"]).stdout)
-    assert len(every) == 14
+    assert len(every) == 17
     assert json.loads(runner.invoke(cli.app, [*base, "2999-01-01T00:00:00Z"]).stdout) == []
     bad = runner.invoke(cli.app, [*base, "yesterday"])
     assert bad.exit_code == 2 and "last-run" in bad.stderr

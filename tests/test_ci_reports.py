@@ -77,13 +77,15 @@ def test_one_scan_writes_every_report_named_by_its_extension(reports: dict[str, 
     assert result.exit_code == 1 and reports["scans"] == 1
     assert result.stdout == ""
     (line,) = result.stderr.splitlines()
-    assert line.startswith("provscan: gate FAIL: 6 fail, 0 warn, 11 pass of 17 files")
     assert line.endswith("junit.xml, " + str(out / "report.json"))
     data = json.loads((out / "report.json").read_text())
-    assert data["gate"] == "fail" and len(data["files"]) == 17
+    gates, files = data["summary"]["by_gate"], len(data["files"])
+    assert data["gate"] == "fail" and files == data["summary"]["files"] == 20
+    assert line.startswith(f"provscan: gate FAIL: {gates['fail']} fail, {gates['warn']} warn, "
+                           f"{gates['pass']} pass of {files} files")  # fmt: skip
     suite = ElementTree.parse(out / "junit.xml").getroot()
-    assert suite.get("tests") == str(17 + len({f["key"] for f in data["log_findings"]}))
-    assert suite.get("failures") == "6"
+    assert suite.get("tests") == str(files + len({f["key"] for f in data["log_findings"]}))
+    assert suite.get("failures") == str(gates["fail"])  # one failing case per failing file
     assert (out / "report.html").read_text().startswith("<!DOCTYPE html>")
     sarif = json.loads((out / "report.sarif").read_text())
     assert sarif["version"] == "2.1.0"
@@ -159,7 +161,7 @@ def test_a_format_named_before_the_path_wins(tmp_path: Path) -> None:
     result = runner.invoke(cli.app, [*SAMPLE_ARGS, "--no-trace", "-o", f"gitlab:{a}",
                                      "-o", str(b), "-o", "github:-"])  # fmt: skip
     assert isinstance(json.loads(a.read_text()), list)
-    assert json.loads(b.read_text())["schema_version"] == "1.5"
+    assert json.loads(b.read_text())["schema_version"] == "1.6"
     assert result.stdout.startswith("::error file=")
     same = runner.invoke(cli.app, [*SAMPLE_ARGS, "--no-trace", "-f", "gitlab", "-o", str(b)])
     assert same.exit_code == 1 and isinstance(json.loads(b.read_text()), list)

@@ -67,7 +67,7 @@ def test_json_report_matches_schema(tmp_path: Path) -> None:
     runner.invoke(cli.app, ["scan", str(tmp_path), "--format", "json", "--output", str(out)])
     data = json.loads(out.read_text())
     jsonschema.validate(data, SCHEMA)
-    assert data["schema_version"] == "1.5"
+    assert data["schema_version"] == "1.6"
     assert [f["path"] for f in data["files"]] == ["a.jpg", "sub/b.png"]
     assert {f["path"]: f["verdict"] for f in data["files"]}["sub/b.png"] == "unreadable"
 

@@ -130,6 +130,7 @@ _LAZY = {
     ("provscan.trace.worker", "provscan.trace.sampler"),
     ("provscan.trace.worker", "provscan.trace.still"),
     ("provscan.trace.worker", "provscan.trace.tracer"),
+    ("provscan.trace.worker", "provscan.trace.sequence"),
     # OpenTimelineIO, pyaaf2 and PyAV only in the timeline reader's child
     ("provscan.timeline.isolated", "provscan.timeline.read"),
     ("provscan.timeline.isolated", "provscan.timeline.probe"),
@@ -158,6 +159,7 @@ _LAZY = {
     ("provscan.cli", "provscan.report.to_rules"),
     ("provscan.cli", "provscan.report.to_text"),
     ("provscan.cli", "provscan.stages.baseline"),
+    ("provscan.cli", "provscan.stages.sequences"),
     ("provscan.cli", "provscan.rulebook"),
     ("provscan.cli", "provscan.timeline.cut"),
     ("provscan.cli", "provscan.timeline.load"),

@@ -137,8 +137,13 @@ def _no_traceback(stderr: str) -> None:
 
 
 def _by_path(report_json: Path) -> dict[str, dict[str, Any]]:
+    """Each reported item by path, and each frame of a frame sequence by its own path."""
     report = json.loads(report_json.read_text())
-    return {f["path"]: f for f in report["files"]}
+    found = {f["path"]: f for f in report["files"]}
+    for item in report["files"]:
+        found.update((frame["path"], frame) for frame in (item.get("sequence") or {}).get(
+            "frames", []))  # fmt: skip
+    return found
 
 
 def _codes(result: dict[str, Any]) -> list[str]:

@@ -126,6 +126,10 @@ def _identity(result: FileResult, target: Path, prefix: str) -> tuple[FileFacts,
     ids = [str(f.evidence.details["instance_id"]) for f in result.findings
            if f.rule.code == "C2P012" and f.evidence.details.get("instance_id")]  # fmt: skip
     sha, phash, notes = "", "", []
+    if result.sequence is not None:  # a frame sequence: its pattern is its name
+        notes.append(f"a frame sequence of {result.sequence.count} frames: the path (its "
+                     "pattern) names it; no single file's sha256 does")  # fmt: skip
+        return FileFacts(path, "", "", frozenset(ids[:1])), notes
     try:
         asset = Asset(target if target.is_file() else target / result.path, result.path)
         sha = asset.sha256()

@@ -216,7 +216,15 @@ def record_gates(
             prefix = "" if role != SOURCE else path.partition("/")[0] + "/"
             if prefix not in ids:
                 continue
-            rel, root_id = path[len(prefix) :], ids[prefix]
+            root_id = ids[prefix]
+            if isinstance(item, FileResult) and item.sequence is not None:
+                # A frame sequence is judged whole: each of its frames (the catalogued
+                # files) keeps its own verdict and takes the sequence's gate and approval.
+                for frame in item.sequence.frames:
+                    yield Outcome(root_id, frame.path[len(prefix) :], frame.verdict.value,
+                                  gate.value, approval)  # fmt: skip
+                continue
+            rel = path[len(prefix) :]
             context = contexts.get(prefix, "")
             keep = (root_id, rel) not in transient and path not in unsettled
             if isinstance(item, Finished) and context and keep:

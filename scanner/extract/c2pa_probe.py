@@ -25,7 +25,7 @@ C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")  # BMFF 'uuid' box
 _BMFF = frozenset({"mp4", "mov", "m4a", "heif", "avif", "cr3"})
 _RIFF = frozenset({"webp", "wav", "avi"})
 # Formats c2pa-rs reads but whose embedding we do not walk here: the Reader decides.
-_READER_ONLY = frozenset({"tiff", "gif", "svg", "jxl", "pdf", "flac", "c2pa"})
+_READER_ONLY = frozenset({"tiff", "gif", "svg", "jxl", "pdf", "flac", "c2pa", "ooxml"})
 MAX_ID3 = 16 * 1024 * 1024
 MAX_BOXES = 10_000
 

@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from provscan.asset import Asset
+from provscan.asset import Asset, manifest_media
 from provscan.extract.c2pa_probe import Embedded, probe
 from provscan.extract.c2pa_salvage import salvaged
 from provscan.extract.xmp import xmp
@@ -76,6 +77,7 @@ class Manifest:
     ingredients: tuple[Ingredient, ...]
     assertion_labels: tuple[str, ...]
     assertions: tuple[tuple[str, Any], ...]  # (label, data) for rights and vendor assertions
+    format: str = ""  # the asset's MIME type as the claim records it
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class StoreRead:
     embedded: bool = True
     salvaged: str = ""  # why the file itself could not be read, when its head was read
     trust_list: str = ""  # the URI of the list that trusted the signer (c2pa trustListUri)
+    detached: str = ""  # the file name of the detached manifest (.c2pa) it was read from
     notes: tuple[tuple[str, str, str], ...] = ()  # the active manifest's informational codes
 
     @property
@@ -109,7 +112,16 @@ def read_store(asset: Asset) -> StoreRead:
 NO_C2PA_FORMATS = frozenset({"matroska", "mxf", "ogg", "aiff", "aac", "asf", "flv", "mpegts"})
 
 
+MAX_MANIFEST = 64 * 1024 * 1024  # a detached manifest store (thumbnails included) is far smaller
+
+
 def _read(asset: Asset) -> StoreRead:
+    if asset.format == "c2pa" and manifest_media(asset.path) is not None:
+        # A detached manifest is validated against its media, and reported there: read
+        # alone, its hashes cannot match anything (assertion.dataHash.mismatch).
+        return StoreRead(ReadOutcome.ABSENT, "detached manifest: read with its media")
+    if asset.manifest is not None and probe(asset) is not Embedded.YES:
+        return _detached(asset, asset.manifest)
     if asset.format in NO_C2PA_FORMATS:
         return StoreRead(ReadOutcome.UNSUPPORTED, "no C2PA embedding is defined for this format")
     embedded = probe(asset)
@@ -134,6 +146,33 @@ def _read(asset: Asset) -> StoreRead:
             return _salvage(asset, mime, failed.detail) or failed
         return failed
     return _parse(store, remote, is_embedded)
+
+
+def _detached(asset: Asset, manifest: Path) -> StoreRead:
+    """The asset's store from its detached manifest, validated against the asset's bytes
+    (c2pa-python's ``Reader(mime, stream, manifest_data)``, for any format, EXR included)."""
+    try:
+        with manifest.open("rb") as f:
+            data = f.read(MAX_MANIFEST + 1)
+    except OSError as exc:
+        return StoreRead(ReadOutcome.UNREADABLE, f"{manifest.name}: {exc.strerror or exc}",
+                         embedded=False, detached=manifest.name)  # fmt: skip
+    if len(data) > MAX_MANIFEST:
+        return StoreRead(ReadOutcome.UNREADABLE, f"{manifest.name} is larger than "
+                         f"{MAX_MANIFEST >> 20} MiB", embedded=False,
+                         detached=manifest.name)  # fmt: skip
+    import c2pa  # (start-up: see _read)
+
+    try:
+        with asset.open() as stream:
+            reader = c2pa.Reader(asset.mime, stream, data, context=context(asset.settings))
+            with reader:
+                store = json.loads(reader.json())
+    except c2pa.C2paError as exc:
+        failed = _from_error(exc, Embedded.YES)
+        return dataclasses.replace(failed, embedded=False, detached=manifest.name)
+    read = _parse(store, "", False)
+    return dataclasses.replace(read, detached=manifest.name)
 
 
 def _salvage(asset: Asset, mime: str, why: str) -> StoreRead | None:
@@ -267,6 +306,7 @@ def _manifest(label: str, data: dict[str, Any]) -> Manifest:
             for a in assertions
             if not str(a.get("label", "")).startswith("c2pa.actions")
         ),
+        format=str(data.get("format") or ""),
     )
 
 

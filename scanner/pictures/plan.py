@@ -9,17 +9,19 @@ untrusted media; the number is capped so an archive-sized report stays an attach
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from provscan.limits import Limits
-from provscan.model import FileResult, Report
+from provscan.model import FileResult, MediaKind, Report
 from provscan.paths import locate
 from provscan.pictures.job import Picture, PictureJob
 from provscan.pictures.worker import make_pictures
 
 MAX_PICTURES = 600  # ~15 KB each: a 9 MB page at most, still fine to attach to a ticket
 _KINDS = {"image": "image", "video": "frame", "audio": "waveform"}
+FFMPEG_STILLS = frozenset({"exr", "dpx", "cineon"})
 
 
 def thumb_key(path: str) -> str:
@@ -54,17 +56,50 @@ def plan(report: Report) -> Iterator[PictureJob]:
 
 
 def _jobs_for(report: Report, result: FileResult) -> Iterator[PictureJob]:
-    kind = _KINDS.get(result.kind.value)
+    # A frame sequence's card shows its first frame; film frames (EXR, DPX, Cineon) decode
+    # through FFmpeg's image readers, as video frames do, Pillow having none.
+    shown = result.sequence.frames[0] if result.sequence is not None else result
+    kind = "frame" if shown.format in FFMPEG_STILLS else _KINDS.get(shown.kind.value)
     if kind is None:
         return
-    path = str(_absolute(report, result))
+    path = str(_absolute(report, shown))
     yield PictureJob(thumb_key(result.path), kind, path)
-    if kind != "frame":
+    if result.sequence is not None:
+        yield from _sequence_hits(report, result)
+        return
+    if kind != "frame" or shown.kind is not MediaKind.VIDEO:
         return
     for index, finding in enumerate(result.findings):
         best = finding.evidence.details.get("best_time")
         if finding.rule.code == "TRC001" and isinstance(best, int | float):
             yield PictureJob(hit_key(result.path, index), "frame", path, at=float(best))
+
+
+def _sequence_hits(report: Report, result: FileResult) -> Iterator[PictureJob]:
+    """A sequence's trace hits: the frame file shown at each hit's best moment."""
+    assert result.sequence is not None
+    frames = dict(zip(result.sequence.numbers, result.sequence.frames, strict=True))
+    for index, finding in enumerate(result.findings):
+        best, ranges = (
+            finding.evidence.details.get("best_time"),
+            finding.evidence.details.get("ranges"),
+        )
+        if finding.rule.code != "TRC001" or not isinstance(best, int | float) or not ranges:
+            continue
+        first = result.sequence.first
+        rate = _rate(str(result.sequence.frame_rate or "24"))
+        frame = frames.get(first + round(float(best) * rate))
+        if frame is not None:
+            kind = "frame" if frame.format in FFMPEG_STILLS else "image"
+            yield PictureJob(hit_key(result.path, index), kind, str(_absolute(report, frame)))
+
+
+def _rate(text: str) -> float:
+    try:
+        rate = float(Fraction(text))
+    except (ValueError, ZeroDivisionError):
+        return 24.0
+    return rate if 1 <= rate <= 1000 else 24.0
 
 
 def _absolute(report: Report, result: FileResult) -> Path:

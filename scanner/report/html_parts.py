@@ -44,8 +44,9 @@ def folder_of(path: str) -> str:
     return head if sep else ""
 
 
-def card(entry: dict[str, Any], pictures: Mapping[str, Picture]) -> str:
-    """One file's card: picture, short answer, facts, approval, trace hits, tree, findings."""
+def card(entry: dict[str, Any], pictures: Mapping[str, Picture], extra: str = "") -> str:
+    """One file's card: picture, short answer, facts, approval, ``extra`` (a sequence's
+    frames), trace hits, tree, findings."""
     facts = file_facts(entry)
     path = entry["path"]
     classes = f"card g-{entry['gate']}"
@@ -58,6 +59,7 @@ def card(entry: dict[str, Any], pictures: Mapping[str, Picture]) -> str:
         _card_header(entry),
         _thumbnail(entry, pictures),
         f"<div>{_body(facts, entry)}</div>",
+        extra,
         *_hits(entry, pictures),
         _timeline(entry, pictures),
         _raw_findings(entry),

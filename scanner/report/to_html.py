@@ -22,6 +22,7 @@ from provscan.pictures.job import Picture
 from provscan.report.facts import VERDICT_TITLES
 from provscan.report.html_cuts import edits
 from provscan.report.html_parts import GATE_WORDS, anchor, card, esc, folder_of
+from provscan.report.html_sequence import sequence_block
 from provscan.report.to_json import to_dict
 
 
@@ -43,7 +44,7 @@ def render(report: Report, pictures: Mapping[str, Picture] | None = None) -> str
         edits(data.get("options") or {}, {f["path"] for f in with_findings}),
         _controls(data, with_findings),
         '<section id="files" aria-label="Files with findings">',
-        *(card(entry, pics) for entry in with_findings),
+        *(card(entry, pics, sequence_block(entry)) for entry in with_findings),
         "</section>",
         _quiet_files(without),
         "</main>",

@@ -12,16 +12,26 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from provscan.model import FileResult, Finding, Gate, Report, Skipped, Source, Verdict
+from provscan.model import (
+    FileResult,
+    Finding,
+    FrameSequence,
+    Gate,
+    Report,
+    Skipped,
+    Source,
+    Verdict,
+)
 from provscan.results import Entry, counts_of, items_of
 
-SCHEMA_VERSION = "1.5"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
+SCHEMA_VERSION = "1.6"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
 # 1.2 added files[].role, options (sources, trace summary) and the trace findings (TRC);
 # 1.3 added timeline (TML) and IMF findings, options.timelines and .imf, role "timeline";
 # 1.4 added skipped (what the ignore lists left out), summary.skipped, options.ignore and
 # delivery_findings (POL011: nothing to check); 1.5 added findings[].baselined (present and
 # true on a finding the --baseline file accepted) and a gate on detector findings whose rule
-# the policy's [levels] raised
+# the policy's [levels] raised; 1.6 added files[].sequence (a numbered
+# frame sequence as one item: pattern, first, last, count, gaps, differing, frames[])
 
 
 def to_dict(report: Report) -> dict[str, Any]:
@@ -110,7 +120,38 @@ def skipped_dict(skipped: Skipped) -> dict[str, str]:
 
 
 def file_dict(result: FileResult) -> dict[str, Any]:
-    """One file's entry."""
+    """One file's entry (a frame sequence's with its ``sequence``: each frame's own entry)."""
+    entry = _file_entry(result)
+    if result.sequence is not None:
+        entry["sequence"] = sequence_dict(result.sequence, entry)
+    return entry
+
+
+_JUDGED_WHOLE = ("gate", "final", "role", "approval", "matched_by")
+
+
+def sequence_dict(sequence: FrameSequence, whole: dict[str, Any]) -> dict[str, Any]:
+    """A frame sequence: pattern, range, gaps, the frames that differ, and every frame (its
+    number and its own entry, so a frame stays addressable by path). A frame's verdict and
+    findings are its own; its gate and approval are its sequence's (``whole``), which is
+    judged as one deliverable."""
+    judged = {key: whole[key] for key in _JUDGED_WHOLE}
+    return {
+        "pattern": sequence.pattern,
+        "first": sequence.first,
+        "last": sequence.last,
+        "count": sequence.count,
+        "missing": sequence.missing,
+        "gaps": [list(gap) for gap in sequence.gaps],
+        "differing": [{"frame": n, "why": why} for n, why in sequence.differing],
+        "timecode": sequence.timecode or None,
+        "frame_rate": sequence.frame_rate or None,
+        "frames": [{"frame": n, **_file_entry(frame), **judged}
+                   for n, frame in zip(sequence.numbers, sequence.frames, strict=True)],
+    }  # fmt: skip
+
+
+def _file_entry(result: FileResult) -> dict[str, Any]:
     return {
         "path": result.path,
         "kind": result.kind.value,

@@ -191,6 +191,11 @@ def _artifact(entry: dict[str, Any]) -> dict[str, Any]:
         artifact["mimeType"] = entry["mime"]
     keys = ("kind", "format", "verdict", "gate", "final", "approval", "matched_by", "decided_by")
     artifact["properties"] = {k: entry[k] for k in keys}
+    if entry.get("sequence"):  # a frame sequence: one artifact, its frames named in words
+        sequence = entry["sequence"]
+        artifact["properties"]["sequence"] = {
+            k: sequence[k] for k in ("pattern", "first", "last", "count", "missing")
+        }
     return artifact
 
 

@@ -169,8 +169,24 @@ def _file_lines(entry: dict[str, Any], style: _Style, columns: tuple[int, int, i
     head = "  ".join((_pad(path, path, path_width), _pad(fmt, fmt, format_width),
                       _pad(verdict, words, verdict_width)))  # fmt: skip
     lines = [f"{head}  gate: {gate}"]
+    if entry.get("sequence"):
+        lines.append(sequence_line(entry["sequence"]))
     lines.extend(_finding_line(f, style) for f in _integrity_first(entry["findings"]))
     return lines
+
+
+def sequence_line(sequence: dict[str, Any]) -> str:
+    """A frame sequence in one line: its frames, range, time code, gaps, differing frames."""
+    parts = [f"  = frame sequence: {sequence['count']} frames {sequence['first']}-"
+             f"{sequence['last']}"]  # fmt: skip
+    if sequence.get("timecode"):
+        rate = f" at {safe(sequence['frame_rate'])} fps" if sequence.get("frame_rate") else ""
+        parts.append(f"starting {safe(sequence['timecode'])}{rate}")
+    if sequence["missing"]:
+        parts.append(f"{sequence['missing']} missing")
+    if sequence["differing"]:
+        parts.append(f"{len(sequence['differing'])} differing")
+    return ", ".join(parts)
 
 
 def _integrity_first(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:

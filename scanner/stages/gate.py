@@ -197,7 +197,8 @@ def _judged(
     files: Sequence[FileResult], ctx: _Context, parts: dict[int, Usage] | None
 ) -> Sequence[FileResult]:
     """Every file judged, in order (``parts``: as finished entries, with their part in the
-    log's findings, but a file an entry refused: its refusal is not replayed); a kept entry
+    log's findings, but a file an entry refused, whose refusal is not replayed, and a frame
+    sequence, whose frames the catalog records one by one); a kept entry
     is passed on as it is. A Results stays one (its files are not all held); when most of
     its files are kept entries, only the others are replaced."""
     changes: dict[int, FileResult | Entry] = {}
@@ -222,7 +223,7 @@ def _judged(
         refusals = ctx.usage.refusals
         result = _judge(item, ctx)
         judged: FileResult | Entry = result
-        if parts is not None and ctx.usage.refusals == refusals:
+        if parts is not None and ctx.usage.refusals == refusals and result.sequence is None:
             part = parts.get(position) or Usage()
             part.approved = list(ctx.approved)
             judged = make_entry(result, part)

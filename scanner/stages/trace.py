@@ -239,6 +239,8 @@ def references_key(report: Report, log: AiLog | None, cache: TraceCache) -> str:
 
 def _still_specs(report: Report, briefs: Sequence[Brief]) -> Iterator[ReferenceSpec]:
     for brief in briefs:
+        if brief.sequence:  # an AI frame sequence is searched for, not a still
+            continue
         if brief.kind is MediaKind.IMAGE and brief.verdict_scanned in AI_REFERENCE:
             yield ReferenceSpec(brief.path, path=str(locate(report, brief)))
 
@@ -254,10 +256,13 @@ def _log_specs(log: AiLog | None) -> Iterator[ReferenceSpec]:
 def _jobs(report: Report, briefs: Sequence[Brief], references: set[str]) -> Iterator[Job]:
     """Deliverable videos (all readable ones) and deliverable stills that are not references
     (nor camera raws)."""
-    for brief in briefs:
+    for index, brief in enumerate(briefs):
         if brief.role == SOURCE or brief.kind not in _SEARCHABLE:
             continue
         if brief.verdict is Verdict.UNREADABLE or brief.path in references:
+            continue
+        if brief.sequence:
+            yield _sequence_job(report, report.files[index])
             continue
         if brief.kind is MediaKind.IMAGE and PurePosixPath(brief.path).suffix.lower() in (
             _CAMERA_RAW
@@ -265,6 +270,16 @@ def _jobs(report: Report, briefs: Sequence[Brief], references: set[str]) -> Iter
             continue
         kind = "video" if brief.kind is MediaKind.VIDEO else "still"
         yield Job(kind, str(locate(report, brief)), brief.path)
+
+
+def _sequence_job(report: Report, result: FileResult) -> Job:
+    """A frame sequence, searched as a video of its frames."""
+    assert result.sequence is not None
+    sequence = result.sequence
+    paths = [str(locate(report, frame)) for frame in sequence.frames]
+    frames = tuple(zip(sequence.numbers, paths, strict=True))
+    return Job("sequence", paths[0], result.path, frames=frames, rate=sequence.frame_rate,
+               timecode=sequence.timecode)  # fmt: skip
 
 
 def _findings(result: FileResult, evidence: list[Evidence], report: Report) -> tuple[Finding, ...]:
@@ -300,12 +315,33 @@ def _evidence(outcome: Outcome, files: _Files) -> Iterator[Evidence]:
         return
     result = outcome.result
     for hit in result.hits:
-        yield _video_evidence(hit, result.facts, files.get(hit.reference))
+        evidence = _video_evidence(hit, result.facts, files.get(hit.reference))
+        if outcome.job.kind == "sequence":
+            evidence = _with_frames(evidence, outcome.job, result.facts)
+        yield evidence
     if result.stats.errors:
         first = result.stats.errors[0]
         yield Evidence(rules.TRACE_FAILED.code, f"parts of the video did not decode ({first}; "
                        f"{len(result.stats.errors)} errors): a still there could be missed",
                        key="trace", confidence=Confidence.MEDIUM)  # fmt: skip
+
+
+def _with_frames(evidence: Evidence, job: Job, facts: Any) -> Evidence:
+    """A sequence's hit with the frame numbers of its time ranges (time 0 is the first
+    frame; a missing frame keeps its slot)."""
+    first = job.frames[0][0]
+    rate = facts.rate
+
+    def number(seconds: float) -> int:
+        return first + round(float(seconds) * float(rate))
+
+    ranges = [dict(r) for r in evidence.details.get("ranges", [])]  # type: ignore[attr-defined]
+    for r in ranges:
+        r["start_frame"], r["end_frame"] = number(r["start"]), number(r["end"]) - 1
+    frames = ", ".join(f"{r['start_frame']}-{r['end_frame']}" for r in ranges[:MAX_LISTED_RANGES])
+    message = evidence.message.replace(" (found by", f" (frames {frames}; found by", 1)
+    details = {**evidence.details, "ranges": ranges, "frames": frames}
+    return replace(evidence, message=message, details=details)
 
 
 def _has_own_credentials(result: FileResult) -> bool:

@@ -63,9 +63,12 @@ class Refusal:
 class Job:
     """One file to search: a video (time ranges) or a still (is it a copy of a reference?)."""
 
-    kind: str  # "video" or "still"
-    path: str  # absolute
+    kind: str  # "video", "still" or "sequence" (a frame sequence, searched as a video)
+    path: str  # absolute (a sequence's first frame)
     rel: str  # as the report shows it
+    frames: tuple[tuple[int, str], ...] = ()  # a sequence's (frame number, absolute path)
+    rate: str = ""  # a sequence's frame rate, from its headers ("" : 24)
+    timecode: str = ""  # a sequence's start time code, from its first frame's header
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +302,11 @@ def _answer(conn: Connection, job: Job, matcher: Any) -> tuple[Any, ...]:
     try:
         if job.kind == "still":
             return "done", match_still(Path(job.path), matcher)
+        if job.kind == "sequence":
+            from provscan.trace.sequence import trace_sequence
+
+            announce = lambda facts: conn.send(("start", facts.duration))  # noqa: E731
+            return "done", trace_sequence(job.frames, job.rate, job.timecode, matcher, announce)
         result = trace_video(
             Path(job.path), matcher, on_open=lambda facts: conn.send(("start", facts.duration))
         )
