@@ -69,15 +69,19 @@ def provscan_executable() -> str:
     return found
 
 
-def provscan_tool(folder: Path, *, trace: bool = False) -> Tool:
+def provscan_tool(
+    folder: Path, *, trace: bool = False, executable: str = "", label: str = ""
+) -> Tool:
     """``provscan scan DIR --format json --output /dev/null --fail-on none``, with
     ``--no-trace`` unless ``trace``: the metadata scan is what exiftool's run compares with;
-    the trace (stills searched for by their pixels) is timed as its own tool."""
-    argv = (provscan_executable(), "scan", str(folder), "--format", "json")
+    the trace (stills searched for by their pixels) is timed as its own tool. ``executable``
+    and ``label``: another install, timed beside this one (before and after a change)."""
+    argv = (executable or provscan_executable(), "scan", str(folder), "--format", "json")
     argv = (*argv, "--output", os.devnull, "--fail-on", "none", "--quiet")
+    name = f"provscan{label}"
     if trace:
-        return Tool("provscan, with trace", argv)
-    return Tool("provscan", (*argv, "--no-trace"))
+        return Tool(f"{name}, with trace", argv)
+    return Tool(name, (*argv, "--no-trace"))
 
 
 def exiftool_tool(exiftool: str, folder: Path) -> Tool:

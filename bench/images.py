@@ -326,6 +326,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         "--no-generate", action="store_true", help="benchmark --dir as it is, no generation"
     )
     parser.add_argument("--no-profile", action="store_true", help="skip the cProfile pass")
+    parser.add_argument("--compare", help="another provscan executable, timed in the same rounds")
+    parser.add_argument("--compare-label", default="before", help="its name in the report")
     parser.add_argument(
         "--report", type=Path, default=common.OUT_DIR / "images.md", help="markdown output"
     )
@@ -363,6 +365,12 @@ def main(argv: list[str] | None = None) -> int:
     tools = [common.provscan_tool(folder)]
     if args.with_trace:
         tools.append(common.provscan_tool(folder, trace=True))
+    if args.compare:  # another install in the same rounds (the figure before a change)
+        label = f" ({args.compare_label})"
+        tools.append(common.provscan_tool(folder, executable=args.compare, label=label))
+        if args.with_trace:
+            tools.append(common.provscan_tool(folder, trace=True, executable=args.compare,
+                                              label=label))  # fmt: skip
     if exiftool is not None:
         tools.append(common.exiftool_tool(exiftool, folder))
 
@@ -396,6 +404,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     else:
         ratio_line = "exiftool not run: no ratio (provscan's own figure only)"
+    if ratio is not None and args.compare:
+        other = common.median_ratio(timings, f"provscan ({args.compare_label})", "exiftool")
+        ratio_line += (f"; {args.compare_label} (`{args.compare}`), the same rounds: "
+                       f"{other:.2f}x")  # fmt: skip
     mb = int(shape["bytes"]) / 1e6
     shape_text = {k: str(v) for k, v in shape.items() if k not in {"files", "bytes"}}
     shape_text = {"files": str(files), "size": f"{mb:,.0f} MB", **shape_text}

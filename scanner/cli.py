@@ -557,7 +557,6 @@ def _inspect_one(
 ) -> str:
     """One file's inspection text, or typer.Exit after its one error line."""
     from provscan.commands.inspect_cpl import inspect_composition, is_composition
-    from provscan.commands.inspect_cut import inspect_cuts
     from provscan.engine import scan as run_scan
     from provscan.imf.package import ImfError
     from provscan.report import to_inspect
@@ -574,6 +573,8 @@ def _inspect_one(
     if sources or looks_like_timeline(target):
         limits = Limits()
         cuts = _load_cuts([target], rate, limits)
+        from provscan.commands.inspect_cut import inspect_cuts  # (edits only: start-up)
+
         return inspect_cuts(cuts, sources, settings, limits, json_out=json_out)
     report = run_scan(target, settings, Limits())
     render = to_inspect.render_json if json_out else to_inspect.render
