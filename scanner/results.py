@@ -33,6 +33,9 @@ from provscan.model import FileResult, Gate, MediaKind, Verdict
 
 HELD = 20_000  # results kept as objects (~1 KB each); beyond, they are written to disk
 _SEVERITIES = ("error", "warning", "info")
+# A file's tally: its findings by severity (error, warning, info), then those the gate counts
+# (at fail, at warn) and those a baseline accepted.
+Tally = tuple[int, int, int, int, int, int]
 _BLOCK = 1 << 20  # the spool is written and read ahead in blocks of this size
 
 
@@ -70,7 +73,7 @@ class Entry:
 
     line: str
     brief: Brief
-    severities: tuple[int, int, int]
+    severities: Tally
     extra: str
     rebuild: Callable[[str, str], FileResult]
     stored: bool = False
@@ -80,7 +83,7 @@ class Entry:
 # A spilled record is one int: its offset in the spool << 32 | its length. Its bytes start
 # with a tag: b"P" and a pickled FileResult, or b"E" and an entry's texts (see _entry_bytes).
 _RESULT, _ENTRY = b"P", b"E"
-_ENTRY_HEAD = struct.Struct("<?IIIII")  # stored, severities (3), lengths of line and usage
+_ENTRY_HEAD = struct.Struct("<?IIIIIIII")  # stored, its tally (6), lengths of line and usage
 
 
 class _Spool:
@@ -129,7 +132,7 @@ def _entry_bytes(entry: Entry) -> bytes:
     return _ENTRY + head + line + usage + extra
 
 
-_Key = tuple[Verdict, Gate, str, tuple[int, int, int]]
+_Key = tuple[Verdict, Gate, str, Tally]
 
 
 @dataclass(slots=True)
@@ -145,7 +148,7 @@ class Counts:
         """No file counted yet."""
         return cls(Counter())
 
-    def add(self, brief: Brief, severities: tuple[int, int, int], sign: int = 1) -> None:
+    def add(self, brief: Brief, severities: Tally, sign: int = 1) -> None:
         """Count one file (``sign`` -1: uncount it)."""
         self.tally[(brief.verdict, brief.gate, brief.role, severities)] += sign
 
@@ -169,11 +172,20 @@ class Counts:
         return self._by(lambda key: key[2])
 
     @property
+    def gated(self) -> tuple[int, int, int]:
+        """Findings the gate counts at fail and at warn, and those a baseline accepted."""
+        fail = warn = accepted = 0
+        for key, files in self.tally.items():
+            fail, warn = fail + files * key[3][3], warn + files * key[3][4]
+            accepted += files * key[3][5]
+        return fail, warn, accepted
+
+    @property
     def severities(self) -> Counter[str]:
         """Findings by severity."""
         found: Counter[str] = Counter()
         for key, files in self.tally.items():
-            for name, count in zip(_SEVERITIES, key[3], strict=True):
+            for name, count in zip(_SEVERITIES, key[3][:3], strict=True):
                 found[name] += files * count
         return found
 
@@ -199,10 +211,14 @@ def brief_of(result: FileResult) -> Brief:
                  result.gate, sequence=result.sequence is not None)  # fmt: skip
 
 
-def severities_of(result: FileResult) -> tuple[int, int, int]:
-    """How many of the result's findings are errors, warnings and infos."""
+def severities_of(result: FileResult) -> Tally:
+    """How many of the result's findings are errors, warnings and infos, how many the gate
+    counts at fail and at warn, and how many a baseline accepted (see Tally)."""
     counted = Counter(f.rule.severity.value for f in result.findings)
-    return counted["error"], counted["warning"], counted["info"]
+    gated = Counter(f.gate.value for f in result.findings if f.gate is not None)
+    accepted = sum(1 for f in result.findings if f.baselined)
+    return (counted["error"], counted["warning"], counted["info"], gated["fail"],
+            gated["warn"], accepted)  # fmt: skip
 
 
 Record = FileResult | Entry | int  # an int: where a spilled record is in the spool
@@ -350,13 +366,14 @@ class Results(Sequence[FileResult]):
             result: FileResult = pickle.loads(data[1:])
             return result
         assert self._rebuild is not None  # set when the first entry was spilled
-        stored, error, warning, info, size, used = _ENTRY_HEAD.unpack_from(data, 1)
+        stored, e, w, i, fail, warn, accepted, size, used = _ENTRY_HEAD.unpack_from(data, 1)
         body = data[1 + _ENTRY_HEAD.size :]
         line = body[:size].decode("utf-8", "surrogatepass")
         usage = body[size : size + used].decode("utf-8", "surrogatepass")
         extra = body[size + used :].decode("utf-8", "surrogatepass")
         brief = self._briefs[index]
-        return Entry(line, brief, (error, warning, info), extra, self._rebuild, stored, usage)
+        tally = (e, w, i, fail, warn, accepted)
+        return Entry(line, brief, tally, extra, self._rebuild, stored, usage)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as the plain tuple of its results (a temporary file cannot travel)."""

@@ -22,7 +22,7 @@ from provscan.ailog.load import AiLog
 from provscan.code_graph import module_files
 from provscan.policy import Policy
 
-VERSION = "2"  # bump when what an entry holds changes
+VERSION = "3"  # bump when what an entry holds changes
 
 
 def base_context(log: AiLog | None, policy: Policy, today: dt.date, trace: bool) -> str:

@@ -30,7 +30,7 @@ from provscan.model import (
     Verdict,
 )
 from provscan.report.to_json import file_json
-from provscan.results import Brief, Entry, brief_of, severities_of
+from provscan.results import Brief, Entry, Tally, brief_of, severities_of
 from provscan.rulebook import by_code
 from provscan.rules import trace as trace_rules
 from provscan.verdict import decide
@@ -79,8 +79,8 @@ def make(result: FileResult, usage: Usage) -> Entry:
 
 
 # A packed brief: "kind format role verdict gate scanned" (unit separators; scanned: the
-# verdict before the trace's findings), then the severities "e,w,i", then the path (last: it
-# may hold anything), record separators between the three.
+# verdict before the trace's findings), then its tally "e,w,i,f,w,b" (results.Tally), then
+# the path (last: it may hold anything), record separators between the three.
 _UNIT, _RECORD = "\x1f", "\x1e"
 
 
@@ -88,10 +88,10 @@ def packed(entry: Entry) -> str:
     """The entry's brief (with the verdict before the trace) and severities as one short
     text (what a catalog keeps beside the entry, so that a kept entry is made without
     parsing anything)."""
-    b, (error, warning, info) = entry.brief, entry.severities
+    b, tally = entry.brief, ",".join(str(n) for n in entry.severities)
     head = _UNIT.join((b.kind.value, b.format, b.role, b.verdict.value, b.gate.value,
                        b.verdict_scanned.value))  # fmt: skip
-    return f"{head}{_RECORD}{error},{warning},{info}{_RECORD}{b.path}"
+    return f"{head}{_RECORD}{tally}{_RECORD}{b.path}"
 
 
 def scanned_verdict(result: FileResult) -> Verdict:
@@ -123,9 +123,9 @@ def _heads(head: str) -> tuple[MediaKind, str, str, Verdict, Gate, Verdict]:
 
 
 @cache
-def _severities(text: str) -> tuple[int, int, int]:
-    error, warning, info = text.split(",")
-    return int(error), int(warning), int(info)
+def _severities(text: str) -> Tally:
+    error, warning, info, fail, warn, accepted = (int(n) for n in text.split(","))
+    return error, warning, info, fail, warn, accepted
 
 
 def approval_of(entry: Entry) -> str | None:

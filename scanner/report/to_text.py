@@ -20,7 +20,7 @@ from provscan.detectors.c2pa_integrity import LEADING
 from provscan.ignore import skipped_summary
 from provscan.model import Report
 from provscan.report.to_json import file_dicts, finding_dict, run_dict
-from provscan.results import Brief, briefs_of
+from provscan.results import Brief, briefs_of, counts_of
 from provscan.text import cells, safe
 
 _VERDICT_WORDS = {
@@ -256,17 +256,18 @@ def _catalog_line(data: dict[str, Any]) -> list[str]:
 def _counted(report: Report) -> tuple[int, int, int]:
     """Findings the gate counts at error (fail) and warning (warn), and those the baseline
     accepted."""
-    every = [x for f in report.files for x in f.findings]
-    every += [*report.log_findings, *report.delivery_findings]
-    errors = sum(1 for x in every if x.gate is not None and x.gate.value == "fail")
-    warnings = sum(1 for x in every if x.gate is not None and x.gate.value == "warn")
-    return errors, warnings, sum(1 for x in every if x.baselined)
+    errors, warnings, accepted = counts_of(report.files).gated  # (kept as files arrived)
+    every = [*report.log_findings, *report.delivery_findings]
+    errors += sum(1 for x in every if x.gate is not None and x.gate.value == "fail")
+    warnings += sum(1 for x in every if x.gate is not None and x.gate.value == "warn")
+    return errors, warnings, accepted + sum(1 for x in every if x.baselined)
 
 
 def summary_line(report: Report, written: list[str] | None = None) -> str:
     """The run in one line, for stderr and CI logs: the gate, the files by gate, the
     findings the gate counts (by level), those a baseline accepted, the reports written."""
-    gates = {g: sum(1 for f in report.files if f.gate.value == g) for g in ("fail", "warn", "pass")}
+    by_gate = counts_of(report.files).gates
+    gates = {g: by_gate[g] for g in ("fail", "warn", "pass")}
     errors, warnings, accepted = _counted(report)
     files = "1 file" if len(report.files) == 1 else f"{len(report.files)} files"
     line = (f"gate {report.gate.value.upper()}: {gates['fail']} fail, {gates['warn']} warn, "

@@ -21,7 +21,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import pairwise
-from pathlib import PurePosixPath
 from typing import Any
 
 from provscan.findings import make_finding
@@ -103,15 +102,14 @@ def _frame_of(brief: Brief) -> tuple[_Key, int, str] | None:
     or None."""
     if brief.role == SOURCE or brief.sequence:
         return None
-    path = PurePosixPath(brief.path)
-    named = _NUMBERED.match(path.name)
+    folder, _, name = brief.path.rpartition("/")  # (string work: called for every file)
+    named = _NUMBERED.match(name)
     if named is None:
         return None
     head, digits, tail = named.group("head", "number", "tail")
     if not _frame_format(brief.format, head, digits, tail):
         return None
-    folder = "" if str(path.parent) == "." else f"{path.parent}/"
-    return (folder, head, tail, brief.format), int(digits), digits
+    return (f"{folder}/" if folder else "", head, tail, brief.format), int(digits), digits
 
 
 def _frame_format(fmt: str, head: str, digits: str, tail: str) -> bool:
