@@ -66,7 +66,7 @@ class Brief:
 @dataclass(frozen=True, slots=True)
 class Entry:
     """A finished file as its report entry: the JSON text of ``to_json.file_dict``, the
-    brief, its findings' severities (error, warning, info) and what else a reader needs to
+    brief, its findings' tally (``severities``: see Tally) and what else a reader needs to
     rebuild the FileResult (``extra``, understood by ``rebuild``). ``stored``: it came from
     a catalog as it was (nothing to write back); ``usage``: its part in the AI-use log's
     own findings, as JSON text ("" when it has none, as most files)."""
@@ -138,7 +138,7 @@ _Key = tuple[Verdict, Gate, str, Tally]
 @dataclass(slots=True)
 class Counts:
     """Files by verdict, by gate and by role, and findings by severity: kept as one tally of
-    (verdict, gate, role, severities) per file (a few kinds of files in any archive), so
+    (verdict, gate, role, tally) per file (a few kinds of files in any archive), so
     counting a file is one increment."""
 
     tally: Counter[_Key]
