@@ -19,7 +19,7 @@ from provscan.detectors.c2pa_integrity import LEADING
 from provscan.ignore import skipped_summary
 from provscan.model import Report
 from provscan.report.to_json import to_dict
-from provscan.text import cells, safe
+from provscan.text import cells, safe, safe_line
 
 _VERDICT_WORDS = {
     "ai-generated": "AI-GENERATED",
@@ -131,7 +131,7 @@ def _columns(files: list[dict[str, Any]]) -> tuple[int, int, int]:
     """Widths of the path (capped), format and verdict columns, so verdicts and gates align."""
     if not files:
         return 0, 0, 0
-    path = min(max(cells(safe(f["path"])) for f in files), PATH_COLUMN_MAX)
+    path = min(max(cells(safe_line(f["path"])) for f in files), PATH_COLUMN_MAX)
     fmt = max(len(safe(f["format"])) + 2 for f in files)
     verdict = max(len(_VERDICT_WORDS[f["verdict"]]) for f in files)
     return path, fmt, verdict
@@ -145,7 +145,7 @@ def _pad(painted: str, plain: str, width: int) -> str:
 
 def _file_lines(entry: dict[str, Any], style: _Style, columns: tuple[int, int, int]) -> list[str]:
     path_width, format_width, verdict_width = columns
-    path = safe(entry["path"])
+    path = safe_line(entry["path"])
     fmt = f"[{safe(entry['format'])}]"
     words = _VERDICT_WORDS[entry["verdict"]]
     verdict = style.paint(words, _VERDICT_STYLE[entry["verdict"]])
@@ -197,7 +197,7 @@ def _finding_line(finding: dict[str, Any], style: _Style) -> str:
         approved += " [accepted by the baseline]"
     painted = style.paint(mark, _MARK_STYLE[mark])
     rule = style.paint(finding["rule"], (BOLD,))
-    return f"  {painted} {rule} {safe(finding['message'])}{conf}{approved}"
+    return f"  {painted} {rule} {safe_line(finding['message'])}{conf}{approved}"
 
 
 def _summary_lines(report: Report, data: dict[str, Any], style: _Style) -> list[str]:
