@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,8 @@ def messy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "Ünïcödé").mkdir()
     (root / "Ünïcödé" / NEWLINE_NAME).write_bytes(jpeg_bytes())
     (root / ("x" * 240 + ".jpg")).write_bytes(jpeg_bytes())
+    with zipfile.ZipFile(root / "stills.zip", "w") as archive:
+        archive.writestr("still.jpg", jpeg_bytes())
     return root
 
 
@@ -117,12 +120,15 @@ def test_every_item_is_judged_and_junk_is_skipped(report: dict[str, Any]) -> Non
 
 
 def test_broken_and_unopenable_files_fail_closed(report: dict[str, Any]) -> None:
-    """Empty, half-written and pipe files are unreadable findings that fail the gate; a link
-    out of the root is not followed; a renamed file fails as a mismatch."""
+    """Empty, half-written and pipe files are unreadable findings that fail the gate; an
+    archive is named and fails (its files are unchecked); a link out of the root is not
+    followed; a renamed file fails as a mismatch."""
     paths = {f["path"]: f for f in report["files"]}
     for path in ("stills/empty.jpg", "final_half.mp4", "pipe.jpg"):
         assert paths[path]["verdict"] == "unreadable" and paths[path]["gate"] == "fail", path
     assert "SCN003" in {x["rule"] for x in paths["stills/renamed.png"]["findings"]}
+    (unread,) = [x for x in paths["stills.zip"]["findings"] if x["rule"] == "SCN004"]
+    assert "ZIP archive" in unread["message"] and paths["stills.zip"]["gate"] == "fail"
     link = {x["rule"]: x for x in paths["out_link.jpg"]["findings"]}
     assert "not followed" in link["SCN006"]["message"]
     assert report["gate"] == "fail"
