@@ -32,7 +32,7 @@ EMPTY = Sniffed(MediaKind.OTHER, "empty", "application/octet-stream")
 
 # Extensions each format is normally written with; used for the extension-mismatch check.
 EXTENSIONS: dict[str, frozenset[str]] = {
-    "jpeg": frozenset({"jpg", "jpeg", "jpe", "jfif"}),
+    "jpeg": frozenset({"jpg", "jpeg", "jpe", "jfif", "thm"}),  # .THM: cameras' clip thumbnails
     "mpo": frozenset({"mpo", "jpg", "jpeg", "jpe", "jfif"}),
     "png": frozenset({"png"}),
     "gif": frozenset({"gif"}),
@@ -46,7 +46,8 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "heif": frozenset({"heic", "heif", "hif"}),
     "avif": frozenset({"avif"}),
     "svg": frozenset({"svg"}),
-    "mp4": frozenset({"mp4", "m4v", "m4s", "3gp", "f4v"}),
+    # .LRV (GoPro) and .LRF (DJI): the low-resolution proxies cameras record beside a clip
+    "mp4": frozenset({"mp4", "m4v", "m4s", "3gp", "f4v", "lrv", "lrf"}),
     "mov": frozenset({"mov", "qt"}),
     "m4a": frozenset({"m4a", "m4b", "m4p", "aac", "mp4"}),
     "cr3": frozenset({"cr3"}),
@@ -86,6 +87,7 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "zstd": frozenset({"zst"}),
     "tar": frozenset({"tar"}),
     "midi": frozenset({"mid", "midi", "smf"}),
+    "bdmv-index": frozenset({"bdm", "bdmv", "mpl", "mpls", "cpi", "clpi"}),
 }
 
 # Formats known by their bytes whose contents provscan does not read: archives (their
@@ -122,6 +124,8 @@ _RIFF_FORMATS = {
     b"WAVE": Sniffed(MediaKind.AUDIO, "wav", "audio/wav"),
     b"AVI ": Sniffed(MediaKind.VIDEO, "avi", "video/x-msvideo"),
 }
+
+_BDMV = Sniffed(MediaKind.OTHER, "bdmv-index", "application/octet-stream")
 
 _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
     (b"\xff\xd8\xff", Sniffed(MediaKind.IMAGE, "jpeg", "image/jpeg")),
@@ -171,6 +175,13 @@ _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
     (b"\xfd7zXZ\x00", Sniffed(MediaKind.OTHER, "xz", "application/x-xz")),
     (b"\x28\xb5\x2f\xfd", Sniffed(MediaKind.OTHER, "zstd", "application/zstd")),
     (b"MThd\x00\x00\x00\x06", Sniffed(MediaKind.OTHER, "midi", "audio/midi")),
+    # AVCHD and Blu-ray (BDMV) card structure: the index, movie object, playlist and clip
+    # information files a camera writes beside its .MTS clips (type indicator and version).
+    *(
+        (magic + version, _BDMV)
+        for magic in (b"INDX", b"MOBJ", b"MPLS", b"HDMV")
+        for version in (b"0100", b"0200", b"0300")
+    ),
     # Operating-system metadata, not media: recognised so a stray one (renamed, or with the
     # default ignore list off) reads as what it is rather than an unknown format. RFC 1740
     # (AppleSingle/AppleDouble, what macOS writes as ._name); Finder's "Bud1" store.

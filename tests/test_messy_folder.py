@@ -49,6 +49,18 @@ def _junk(root: Path) -> None:
         (root / folder / "camera.jpg").write_bytes(jpeg_bytes())
 
 
+def _camera_card(root: Path) -> None:
+    """What cameras write beside their clips: GoPro's thumbnail and low-resolution proxy,
+    an AVCHD card's index and playlist, and an editor's peak file for the clip's audio."""
+    card = root / "cards" / "A001"
+    (card / "BDMV" / "PLAYLIST").mkdir(parents=True)
+    (card / "GX010001.THM").write_bytes(jpeg_bytes())
+    shutil.copy(FIXTURES / "files" / "trace" / "A001_street.mp4", card / "GL010001.LRV")
+    (card / "BDMV" / "INDEX.BDM").write_bytes(b"INDX0200" + bytes(112))
+    (card / "BDMV" / "PLAYLIST" / "00000.MPL").write_bytes(b"MPLS0200" + bytes(56))
+    (card / "GX010001.pkf").write_bytes(b"\x01\x02peaks" + bytes(64))
+
+
 def _sequence(root: Path) -> None:
     """A long EXR shot: hard links of one committed frame under a numbered pattern."""
     frame = FIXTURES / "files" / "studio" / "vfx" / "sh010" / "sh010_comp.1001.exr"
@@ -72,6 +84,7 @@ def messy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _half(FIXTURES / "files" / "trace" / "final_cut.mp4", root / "final_half.mp4", 0.5)
     _pictures(stills)
     _junk(root)
+    _camera_card(root)
     _sequence(root)
     (root / "out_link.jpg").symlink_to("/etc/passwd")
     os.mkfifo(root / "pipe.jpg")
@@ -183,3 +196,16 @@ def test_half_written_corpus_files(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert all(files[Path(n).name]["verdict"] == "ai-generated" for n in names)
     assert files["camera.jpg"]["verdict"] != "ai-generated"
+
+
+def test_camera_card_companions_pass_and_caches_are_skipped(report: dict[str, Any]) -> None:
+    """A camera's thumbnail and proxy are read under their own extensions (no mismatch), an
+    AVCHD index and playlist are known (no unsupported format), an editor's peak cache is
+    left out by the default list."""
+    paths = {f["path"]: f for f in report["files"]}
+    card = "cards/A001/"
+    for name in ("GX010001.THM", "GL010001.LRV", "BDMV/INDEX.BDM", "BDMV/PLAYLIST/00000.MPL"):
+        rules = {x["rule"] for x in paths[card + name]["findings"]}
+        assert paths[card + name]["gate"] == "pass" and not rules & {"SCN003", "SCN004"}, name
+    assert paths[card + "GL010001.LRV"]["format"] == "mp4"
+    assert card + "GX010001.pkf" in {s["path"] for s in report["skipped"]}

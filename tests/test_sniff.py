@@ -112,3 +112,10 @@ def test_archives_and_midi_are_named_not_unknown() -> None:
     office = b"PK\x03\x04\x14\x00\x00\x00[Content_Types].xml word/document.xml"
     assert sniff(office, "script.docx").format == "ooxml"
     assert sniff(b"BZh is how this note starts\n").format == "text"
+
+
+def test_bdmv_card_files_are_known() -> None:
+    """AVCHD/Blu-ray index, movie object, playlist and clip information files are known."""
+    for magic in (b"INDX0200", b"MOBJ0100", b"MPLS0300", b"HDMV0200"):
+        assert sniff(magic + bytes(32)).format == "bdmv-index"
+    assert extension_matches("bdmv-index", "00001.CPI") and extension_matches("mp4", "x.LRV")
