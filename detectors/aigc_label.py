@@ -7,7 +7,12 @@ fields: ``Label`` (1 = AI-generated content, 2 = possibly AI-generated, 3 = susp
 ``ContentPropagator``/``PropagateID`` (platforms that passed it on) and two reserved codes.
 Images carry it as the XMP property ``TC260:AIGC`` (namespace
 ``http://www.tc260.org.cn/ns/AIGC/1.0/``) holding that JSON; audio and video writers put the
-same JSON under a tag named ``AIGC``. Both places are read here, so one label is one finding.
+same JSON under a tag named ``AIGC``. Writers also place it elsewhere: a PNG text chunk keyed
+``AIGC``, or an ``{"AIGC": {...}}`` object in EXIF text (some services add their own
+``ServiceProvider``/``ServiceUser`` keys). So every text field of every carrier is read: a
+field named ``AIGC``, or a JSON value that is (or wraps, under ``AIGC``) an object holding
+the standard's ``Label`` with one of its producer or propagator fields. One label is one
+finding.
 """
 
 from __future__ import annotations
@@ -18,8 +23,7 @@ from dataclasses import dataclass
 from provscan.asset import Asset
 from provscan.detectors.generator_media import bare_key
 from provscan.detectors.generator_parsers import clip, load_json, text_of
-from provscan.extract.media_tags import media_tags
-from provscan.extract.xmp import xmp
+from provscan.detectors.text_fields import text_fields
 from provscan.model import (
     Confidence,
     Evidence,
@@ -51,7 +55,10 @@ _MEANINGS = {
     "2": ("possibly AI-generated content", Confidence.LOW),
     "3": ("suspected AI-generated content", Confidence.LOW),
 }
-_FIELDS = ("ContentProducer", "ProduceID", "ContentPropagator", "PropagateID")
+_FIELDS = ("ContentProducer", "ProduceID", "ContentPropagator", "PropagateID",
+           "ServiceProvider", "ServiceUser")  # fmt: skip
+_WRAPPER = "aigc"  # {"AIGC": {...}}: the label object under the standard's own name
+_PREFILTER = ("label", "aigc")  # a value naming neither cannot hold a label (lower-cased)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,24 +69,38 @@ class AigcLabel:
     fields: dict[str, str]
 
 
-def parse_label(text: str) -> AigcLabel | None:
-    """The label in a GB 45438 JSON value, or None when the text is not one."""
+def parse_label(text: str, *, named: bool = True) -> AigcLabel | None:
+    """The label in a GB 45438 JSON value, or None when the text is not one.
+
+    ``named``: the field itself is the label's (``TC260:AIGC``, a tag ``AIGC``), so a
+    ``Label`` alone suffices; in any other field the object must also name a producer,
+    propagator or service, so an unrelated JSON with a "label" key is not taken for one.
+    """
     data = load_json(text)
     if not isinstance(data, dict):
         return None
     keys = {str(k).lower(): v for k, v in data.items()}
+    if isinstance(keys.get(_WRAPPER), dict):
+        keys = {str(k).lower(): v for k, v in keys[_WRAPPER].items()}
+        named = True
     label = text_of(keys.get("label")).strip()
-    if not label:
-        return None
     fields = {name: clip(text_of(keys.get(name.lower()))) for name in _FIELDS}
-    return AigcLabel(label, {k: v for k, v in fields.items() if v})
+    fields = {k: v for k, v in fields.items() if v}
+    if not label or not (named or fields):
+        return None
+    return AigcLabel(label, fields)
 
 
 def detect(asset: Asset) -> Iterator[Evidence]:
     """One AIG001 per distinct label found in XMP or media tags."""
-    for where, text in _candidates(asset):
-        found = parse_label(text)
-        if found is not None:
+    seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    for where, text, named in _candidates(asset):
+        found = parse_label(text, named=named)
+        if found is None:
+            continue
+        identity = (found.label, tuple(sorted(found.fields.items())))
+        if identity not in seen:  # the same label in XMP and in EXIF is one finding
+            seen.add(identity)
             yield _evidence(where, found)
 
 
@@ -93,19 +114,21 @@ def describe(asset: Asset) -> Iterator[Section]:
         yield Section("AI-content label (GB 45438)", tuple(lines))
 
 
-def _candidates(asset: Asset) -> Iterator[tuple[str, str]]:
-    for value in xmp(asset).values(XMP_KEY)[:4]:
-        yield f"XMP {XMP_KEY}", value
-    if asset.kind in (MediaKind.VIDEO, MediaKind.AUDIO):
-        for tag in media_tags(asset).tags:
-            if bare_key(tag.key) == "aigc":
-                yield f"{tag.source} tag {tag.key}", tag.value
+def _candidates(asset: Asset) -> Iterator[tuple[str, str, bool]]:
+    """Each text field that may hold a label: where it is, its text, whether it is named
+    as the label's own field."""
+    for field in text_fields(asset):
+        named = bare_key(field.key) == _WRAPPER
+        value = field.value
+        if named or ("{" in value and any(word in value.lower() for word in _PREFILTER)):
+            yield field.where, value, named
 
 
 def _evidence(where: str, found: AigcLabel) -> Evidence:
     meaning, confidence = _MEANINGS.get(found.label, ("an unknown label value", Confidence.LOW))
     producer = found.fields.get("ContentProducer", "")
-    by = f", producer {producer}" if producer else ""
+    service = found.fields.get("ServiceProvider", "")
+    by = f", producer {producer}" if producer else f", service {service}" if service else ""
     return Evidence(
         LABEL.code,
         f"{where}: Label={found.label} ({meaning}{by})",

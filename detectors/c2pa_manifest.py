@@ -382,6 +382,9 @@ def _named_tools(manifest: Manifest, depth: int, relation: str, where: str) -> I
               for a in manifest.actions if a.agent]  # fmt: skip
     names += [(label, _assertion_text(data), True) for label, data in manifest.assertions
               if label in _GENAI_ASSERTIONS]  # fmt: skip
+    # A signer whose name is a generative service's (Ideogram, Black Forest Labs...) signs
+    # that service's outputs; medium at most, since the certificate names a company.
+    names.append(("signer", f"{manifest.signer} / {manifest.issuer}", True))
     for key, text, creates in names:
         found = match_tool(text)
         if found is None:
@@ -389,6 +392,8 @@ def _named_tools(manifest: Manifest, depth: int, relation: str, where: str) -> I
         rule, confidence = _ai_rule(creates, depth, relation)
         rule = TOOL_CREATOR if rule is AI_GENERATED else TOOL_EDIT
         confidence = min(confidence, found.tool.confidence, key=lambda c: c.rank)
+        if key == "signer":
+            confidence = min(confidence, Confidence.MEDIUM, key=lambda c: c.rank)
         message = f"{key} names {found.tool.name} ({found.tool.vendor}) in {where}"
         yield Evidence(rule.code, message, key=key, value=text, confidence=confidence,
                        details=_details(manifest, tool=found.tool.name))  # fmt: skip

@@ -123,6 +123,21 @@ TOOLS: tuple[Tool, ...] = (
     Tool(r"hunyuan", "Hunyuan", "Tencent", _M, "multi"),
     Tool(r"tongyi\s?wanxiang|\bwan\s?2\.\d", "Wan", "Alibaba", _H, "multi"),
     Tool(r"canva\s?(?:magic\s?media|dream\s?lab|ai)", "Canva Magic Media", "Canva", _H),
+    # Services that sign or tag their outputs under their own name (C2PA signer organisations
+    # and claim generators seen on public files; vendors' model pages for the model names)
+    Tool(r"bria[\s\-]?ai|bria\.ai|bria[\s\-]?\d(?:\.\d)?", "Bria", "Bria AI", _H),
+    Tool(r"fal\.ai|fal-ai", "fal.ai (model not named)", "fal.ai", _M, "multi"),
+    Tool(r"higgsfield(?:\s?ai)?", "Higgsfield", "Higgsfield AI", _H, "video"),
+    Tool(r"producer\.ai", "Producer.ai", "Producer.ai", _H, "audio"),
+    Tool(r"reve\.com|reve\s?image", "Reve Image", "Reve", _H),
+    Tool(r"image\s?playground", "Image Playground", "Apple", _H),
+    Tool(r"mai[\s\-]image(?:[\s\-]?\d)?", "MAI-Image", "Microsoft", _H),
+    Tool(r"qwen[\s\-]?image", "Qwen-Image", "Alibaba", _H),
+    Tool(r"doubao", "Doubao", "ByteDance", _H, "multi"),
+    Tool(r"kolors", "Kolors", "Kuaishou", _M),
+    Tool(r"\bvidu\b", "Vidu", "Shengshu", _H, "video"),
+    Tool(r"cogview\d?|cogvideox?", "CogView / CogVideo", "Zhipu AI", _H, "multi"),
+    Tool(r"ernie[\s\-]?vilg|wenxin\s?yige|文心一格", "ERNIE-ViLG", "Baidu", _H),
     Tool(
         r"shutterstock\s?ai|getty\s?images?\s?generative", "stock generative AI", "stock agency", _H
     ),
@@ -143,7 +158,7 @@ TOOLS: tuple[Tool, ...] = (
         _H,
         "video",
     ),
-    Tool(r"\bluma\s?ai\b", "Luma AI (product not named)", "Luma AI", _L, "video"),
+    Tool(r"\bluma\s?ai\b|lumalabs", "Luma AI (product not named)", "Luma AI", _L, "video"),
     Tool(r"\bkling(?:\s?ai)?\b|kuaishou", "Kling", "Kuaishou", _H, "video"),
     Tool(r"hailuo|minimax\s?video", "Hailuo", "MiniMax", _H, "video"),
     Tool(r"synthesia", "Synthesia", "Synthesia", _H, "video"),

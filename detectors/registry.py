@@ -23,6 +23,7 @@ from provscan.detectors import (
     leaks,
     media_meta,
     statements,
+    vendor_marks,
     xmp_iptc,
 )
 from provscan.model import Evidence, MediaKind, Rule, Section
@@ -56,5 +57,6 @@ DETECTORS: tuple[Detector, ...] = (
     xmp_iptc,
     aigc_label,
     statements,
+    vendor_marks,
     leaks,
 )

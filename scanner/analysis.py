@@ -24,7 +24,7 @@ from provscan.model import (
     Verdict,
 )
 from provscan.rules import scan as scanrules
-from provscan.sniff import EMPTY, UNKNOWN, extension_matches
+from provscan.sniff import EMPTY, NOT_READ, UNKNOWN, extension_matches
 from provscan.verdict import decide
 from provscan.walk import Entry
 
@@ -130,7 +130,10 @@ def _scanner_evidence(asset: Asset) -> Iterator[Evidence]:
     """The scanner's own checks: unsupported format, name that disagrees with the bytes."""
     if asset.sniffed is UNKNOWN:
         yield Evidence(scanrules.UNSUPPORTED.code, "format not recognised from its bytes")
-    elif asset.sniffed is not EMPTY and not extension_matches(asset.format, asset.path.name):
+    elif asset.format in NOT_READ:
+        yield Evidence(scanrules.UNSUPPORTED.code, NOT_READ[asset.format])
+    known = asset.sniffed not in (EMPTY, UNKNOWN)
+    if known and not extension_matches(asset.format, asset.path.name):
         yield Evidence(
             scanrules.EXTENSION_MISMATCH.code,
             f"named {asset.path.suffix or '(no extension)'} "

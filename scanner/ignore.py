@@ -61,10 +61,10 @@ def _folders(why: str, *patterns: str) -> tuple[Junk, ...]:
     return tuple(Junk(p, True, why) for p in patterns)
 
 
-# What an OS, a file system, a desktop, a sync client or a VCS writes by itself, never a
-# person's content. Left out on purpose: partial downloads and temporary files (*.part,
-# *.crdownload, *.tmp, ~$*): one in a delivery means a transfer or a save did not finish,
-# which the gate must show; and lost+found, where fsck puts files it recovered.
+# What an OS, a file system, a desktop, a sync client, a VCS or an editor's cache writes by
+# itself, never a person's content. Left out on purpose: partial downloads and temporary
+# files (*.part, *.crdownload, *.tmp, ~$*): one in a delivery means a transfer or a save did
+# not finish, which the gate must show; and lost+found, where fsck puts files it recovered.
 DEFAULT_IGNORES: tuple[Junk, ...] = (
     *_files("macOS Finder folder settings", ".DS_Store"),
     *_files("macOS AppleDouble (resource fork and extended attributes)", "._*"),
@@ -101,6 +101,14 @@ DEFAULT_IGNORES: tuple[Junk, ...] = (
     *_files("Dropbox markers", ".dropbox", ".dropbox.attr"),
     *_folders(
         "sync clients' caches and old versions", ".dropbox.cache", ".stfolder", ".stversions"
+    ),
+    *_files(
+        "audio and video editors' waveform and conform caches (rebuilt from the media)",
+        "*.pkf",
+        "*.cfa",
+        "*.sfk",
+        "*.reapeaks",
+        "*.pek",
     ),
     *_folders("version control", ".git", ".svn", ".hg", ".bzr", "_darcs"),
     *_files(

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol, TextIO
 
-from provscan.text import cell, cells, safe
+from provscan.text import cell, cells, safe_line
 
 DEFAULT_AFTER_S = 0.3  # a scan shorter than this never shows a bar
 AFTER_ENV = "PROVSCAN_PROGRESS_AFTER"  # seconds; tests set 0 to see the bar at once
@@ -344,8 +344,7 @@ def _printable(label: str) -> str:
     """A file name fit for the terminal: control characters escaped (an ESC in a hostile name
     must not drive the terminal) and undecodable bytes shown as U+FFFD."""
     text = label.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    # safe() leaves newline and tab alone (fine in a report); on one redrawn line they are not.
-    return safe(text).replace("\n", "\\n").replace("\t", "\\t")
+    return safe_line(text)
 
 
 def clip_right(text: str, width: int) -> str:

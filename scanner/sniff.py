@@ -32,7 +32,7 @@ EMPTY = Sniffed(MediaKind.OTHER, "empty", "application/octet-stream")
 
 # Extensions each format is normally written with; used for the extension-mismatch check.
 EXTENSIONS: dict[str, frozenset[str]] = {
-    "jpeg": frozenset({"jpg", "jpeg", "jpe", "jfif"}),
+    "jpeg": frozenset({"jpg", "jpeg", "jpe", "jfif", "thm"}),  # .THM: cameras' clip thumbnails
     "mpo": frozenset({"mpo", "jpg", "jpeg", "jpe", "jfif"}),
     "png": frozenset({"png"}),
     "gif": frozenset({"gif"}),
@@ -46,7 +46,8 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "heif": frozenset({"heic", "heif", "hif"}),
     "avif": frozenset({"avif"}),
     "svg": frozenset({"svg"}),
-    "mp4": frozenset({"mp4", "m4v", "m4s", "3gp", "f4v"}),
+    # .LRV (GoPro) and .LRF (DJI): the low-resolution proxies cameras record beside a clip
+    "mp4": frozenset({"mp4", "m4v", "m4s", "3gp", "f4v", "lrv", "lrf"}),
     "mov": frozenset({"mov", "qt"}),
     "m4a": frozenset({"m4a", "m4b", "m4p", "aac", "mp4"}),
     "cr3": frozenset({"cr3"}),
@@ -77,7 +78,29 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "ebu-stl": frozenset({"stl"}),
     "ooxml": frozenset({"docx", "docm", "dotx", "xlsx", "xlsm", "xltx", "pptx", "pptm", "potx"}),
     "ole2": frozenset({"doc", "xls", "ppt", "msg", "pub", "vsd"}),
+    "zip": frozenset({"zip"}),
+    "7z": frozenset({"7z"}),
+    "rar": frozenset({"rar"}),
+    "gzip": frozenset({"gz", "tgz"}),
+    "bzip2": frozenset({"bz2", "tbz2"}),
+    "xz": frozenset({"xz", "txz"}),
+    "zstd": frozenset({"zst"}),
+    "tar": frozenset({"tar"}),
+    "midi": frozenset({"mid", "midi", "smf"}),
+    "bdmv-index": frozenset({"bdm", "bdmv", "mpl", "mpls", "cpi", "clpi"}),
 }
+
+# Formats known by their bytes whose contents provscan does not read: archives (their
+# members are not scanned) and MIDI (no picture or sound to trace, no provenance carrier).
+# The unsupported-format finding says which, and what to do, instead of "not recognised".
+_UNPACK = ": provscan does not look inside (unpack it into the delivery to have its files checked)"
+NOT_READ: dict[str, str] = {
+    "zip": "a ZIP archive" + _UNPACK, "7z": "a 7-Zip archive" + _UNPACK,
+    "rar": "a RAR archive" + _UNPACK, "tar": "a tar archive" + _UNPACK,
+    "gzip": "a gzip-compressed file" + _UNPACK, "bzip2": "a bzip2-compressed file" + _UNPACK,
+    "xz": "an xz-compressed file" + _UNPACK, "zstd": "a Zstandard-compressed file" + _UNPACK,
+    "midi": "a MIDI file: provscan reads no provenance markers from it",
+}  # fmt: skip
 
 _BRAND_FORMATS = {
     b"qt  ": ("mov", MediaKind.VIDEO, "video/quicktime"),
@@ -101,6 +124,8 @@ _RIFF_FORMATS = {
     b"WAVE": Sniffed(MediaKind.AUDIO, "wav", "audio/wav"),
     b"AVI ": Sniffed(MediaKind.VIDEO, "avi", "video/x-msvideo"),
 }
+
+_BDMV = Sniffed(MediaKind.OTHER, "bdmv-index", "application/octet-stream")
 
 _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
     (b"\xff\xd8\xff", Sniffed(MediaKind.IMAGE, "jpeg", "image/jpeg")),
@@ -142,6 +167,21 @@ _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
         Sniffed(MediaKind.OTHER, "ole2", "application/x-ole-storage"),
     ),
     (b"FLV\x01", Sniffed(MediaKind.VIDEO, "flv", "video/x-flv")),
+    # Archives and compressed files (7z, RAR 4 and 5, RFC 1952 gzip, xz, Zstandard frame
+    # magic) and Standard MIDI; ZIP, bzip2 and tar in _sniff_archive (Office files are ZIPs).
+    (b"7z\xbc\xaf\x27\x1c", Sniffed(MediaKind.OTHER, "7z", "application/x-7z-compressed")),
+    (b"Rar!\x1a\x07", Sniffed(MediaKind.OTHER, "rar", "application/vnd.rar")),
+    (b"\x1f\x8b\x08", Sniffed(MediaKind.OTHER, "gzip", "application/gzip")),
+    (b"\xfd7zXZ\x00", Sniffed(MediaKind.OTHER, "xz", "application/x-xz")),
+    (b"\x28\xb5\x2f\xfd", Sniffed(MediaKind.OTHER, "zstd", "application/zstd")),
+    (b"MThd\x00\x00\x00\x06", Sniffed(MediaKind.OTHER, "midi", "audio/midi")),
+    # AVCHD and Blu-ray (BDMV) card structure: the index, movie object, playlist and clip
+    # information files a camera writes beside its .MTS clips (type indicator and version).
+    *(
+        (magic + version, _BDMV)
+        for magic in (b"INDX", b"MOBJ", b"MPLS", b"HDMV")
+        for version in (b"0100", b"0200", b"0300")
+    ),
     # Operating-system metadata, not media: recognised so a stray one (renamed, or with the
     # default ignore list off) reads as what it is rather than an unknown format. RFC 1740
     # (AppleSingle/AppleDouble, what macOS writes as ._name); Finder's "Bud1" store.
@@ -166,7 +206,7 @@ def id3_end(head: bytes) -> int:
 
 
 def sniff(head: bytes, name: str = "", after_id3: bytes = b"") -> Sniffed:
-    """Decide kind, format and MIME type from the first bytes of a file (64 bytes suffice).
+    """Decide kind, format and MIME type from the first bytes of a file (512 suffice).
 
     ``after_id3``: the bytes after a leading ID3v2 tag, when there is one; FLAC files may
     start with an ID3 tag (c2pa-rs and many taggers write one), so the tag alone is no MP3.
@@ -180,7 +220,23 @@ def sniff(head: bytes, name: str = "", after_id3: bytes = b"") -> Sniffed:
             return simple
     found = _sniff_structured(head) or _sniff_text(head, name) or _sniff_utf16_text(head)
     found = found or _sniff_studio(head, name)
-    return found or _sniff_audio_frames(head) or _sniff_plain_text(head) or UNKNOWN
+    found = found or _sniff_audio_frames(head) or _sniff_archive(head)
+    return found or _sniff_plain_text(head) or UNKNOWN
+
+
+_BZIP2 = re.compile(rb"^BZh[1-9]1AY&SY")  # stream header, block size, first block's magic
+
+
+def _sniff_archive(head: bytes) -> Sniffed | None:
+    """A ZIP that is not an Office file (PKWARE APPNOTE: a local file header, or the end
+    record of an empty archive), a bzip2 stream, a POSIX or GNU tar (magic at offset 257)."""
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return Sniffed(MediaKind.OTHER, "zip", "application/zip")
+    if _BZIP2.match(head):
+        return Sniffed(MediaKind.OTHER, "bzip2", "application/x-bzip2")
+    if head[257:262] == b"ustar":
+        return Sniffed(MediaKind.OTHER, "tar", "application/x-tar")
+    return None
 
 
 # A SubRip cue: a number, then "HH:MM:SS,mmm --> HH:MM:SS,mmm".

@@ -20,6 +20,12 @@ def safe(text: str) -> str:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def safe_line(text: str) -> str:
+    """``safe`` on one line: newline and tab shown as ``\\n`` and ``\\t`` too, so a file
+    name or a prompt holding them cannot split a report line that tools read line by line."""
+    return safe(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
 def cells(text: str) -> int:
     """Terminal columns ``text`` takes: wide East Asian characters two, combining marks none."""
     return sum(cell(ch) for ch in text)

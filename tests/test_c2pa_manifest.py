@@ -196,3 +196,33 @@ def test_c2patool_reports_agree(corpus: Path) -> None:
         assert active is not None, media.name
         assert active.claim_generator == expected["claim_generator"], media.name
         assert len(active.ingredients) == len(expected.get("ingredients", [])), media.name
+
+
+def _signed_by(tmp_path: Path, label: str) -> Path:
+    """A JPEG whose manifest records c2pa.opened with no source type and no named tool,
+    signed by a certificate whose common name starts with ``label``."""
+    from fixtures.c2pa_images import _action, _manifest, _opens, _parent, _pixels, sign
+    from fixtures.testca import make_ca
+
+    manifest = _manifest("c2pa-rs", [_action("c2pa.opened")], v1=True)
+    parents = _parent("jpg", (10, 90, 160)) if _opens(manifest) else ()
+    path = tmp_path / f"{label.split()[0].lower()}.jpg"
+    path.write_bytes(sign(make_ca(label), manifest, "jpg", _pixels("jpg", (10, 90, 160)), parents))
+    return path
+
+
+def test_a_signer_named_like_a_generative_service_names_its_tool(tmp_path: Path) -> None:
+    """provscan scan: a manifest with no source type, signed as Ideogram, is C2P003 (medium,
+    the signer named the tool); the same manifest signed by a studio names none."""
+    from provscan import cli
+    from typer.testing import CliRunner
+
+    _signed_by(tmp_path, "Ideogram")
+    _signed_by(tmp_path, "Northwind Studio")
+    out = tmp_path / "report.json"
+    CliRunner().invoke(cli.app, ["scan", str(tmp_path), "--no-trace", "-o", str(out)])
+    files = {f["path"]: f for f in json.loads(out.read_text())["files"]}
+    (named,) = [x for x in files["ideogram.jpg"]["findings"] if x["rule"] == "C2P003"]
+    assert named["key"] == "signer" and named["confidence"] == "medium"
+    assert files["ideogram.jpg"]["verdict"] == "ai-generated"
+    assert files["northwind.jpg"]["verdict"] == "no-ai-markers"

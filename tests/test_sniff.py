@@ -95,3 +95,27 @@ def test_os_metadata_is_recognised_by_its_bytes() -> None:
     for head, fmt in cases.items():
         found = sniff(head, "MacOS.macos")
         assert (found.format, found.kind) == (fmt, MediaKind.OTHER)
+
+
+def test_archives_and_midi_are_named_not_unknown() -> None:
+    """ZIP (but not an Office file), 7z, RAR, gzip, bzip2, xz, zstd, tar and MIDI are known by
+    their magic, as formats whose contents are not read; a text starting "BZh" stays text."""
+    tar = b"a.txt".ljust(257, b"\0") + b"ustar\x0000"
+    heads = {b"PK\x03\x04\x14\x00\x00\x00": "zip", b"PK\x05\x06" + b"\0" * 18: "zip",
+             b"7z\xbc\xaf\x27\x1c\x00\x04": "7z", b"Rar!\x1a\x07\x01\x00": "rar",
+             b"\x1f\x8b\x08\x00\x00\x00": "gzip", b"BZh91AY&SY\x00": "bzip2",
+             b"\xfd7zXZ\x00\x00\x04": "xz", b"\x28\xb5\x2f\xfd\x04\x58": "zstd", tar: "tar",
+             b"MThd\x00\x00\x00\x06\x00\x01": "midi"}  # fmt: skip
+    for head, fmt in heads.items():
+        assert sniff(head).format == fmt, fmt
+        assert sniff(head).kind is MediaKind.OTHER
+    office = b"PK\x03\x04\x14\x00\x00\x00[Content_Types].xml word/document.xml"
+    assert sniff(office, "script.docx").format == "ooxml"
+    assert sniff(b"BZh is how this note starts\n").format == "text"
+
+
+def test_bdmv_card_files_are_known() -> None:
+    """AVCHD/Blu-ray index, movie object, playlist and clip information files are known."""
+    for magic in (b"INDX0200", b"MOBJ0100", b"MPLS0300", b"HDMV0200"):
+        assert sniff(magic + bytes(32)).format == "bdmv-index"
+    assert extension_matches("bdmv-index", "00001.CPI") and extension_matches("mp4", "x.LRV")

@@ -21,7 +21,7 @@ from provscan.ignore import skipped_summary
 from provscan.model import Report
 from provscan.report.to_json import file_dicts, finding_dict, run_dict
 from provscan.results import Brief, briefs_of, counts_of
-from provscan.text import cells, safe
+from provscan.text import cells, safe, safe_line
 
 _VERDICT_WORDS = {
     "ai-generated": "AI-GENERATED",
@@ -142,7 +142,7 @@ def _columns(files: Sequence[Brief]) -> tuple[int, int, int]:
     """Widths of the path (capped), format and verdict columns, so verdicts and gates align."""
     if not files:
         return 0, 0, 0
-    path = min(max(cells(safe(f.path)) for f in files), PATH_COLUMN_MAX)
+    path = min(max(cells(safe_line(f.path)) for f in files), PATH_COLUMN_MAX)
     fmt = max(len(safe(f.format)) + 2 for f in files)
     verdict = max(len(_VERDICT_WORDS[f.verdict.value]) for f in files)
     return path, fmt, verdict
@@ -156,7 +156,7 @@ def _pad(painted: str, plain: str, width: int) -> str:
 
 def _file_lines(entry: dict[str, Any], style: _Style, columns: tuple[int, int, int]) -> list[str]:
     path_width, format_width, verdict_width = columns
-    path = safe(entry["path"])
+    path = safe_line(entry["path"])
     fmt = f"[{safe(entry['format'])}]"
     words = _VERDICT_WORDS[entry["verdict"]]
     verdict = style.paint(words, _VERDICT_STYLE[entry["verdict"]])
@@ -208,7 +208,7 @@ def _finding_line(finding: dict[str, Any], style: _Style) -> str:
         approved += " [accepted by the baseline]"
     painted = style.paint(mark, _MARK_STYLE[mark])
     rule = style.paint(finding["rule"], (BOLD,))
-    return f"  {painted} {rule} {safe(finding['message'])}{conf}{approved}"
+    return f"  {painted} {rule} {safe_line(finding['message'])}{conf}{approved}"
 
 
 def _summary_lines(report: Report, data: dict[str, Any], style: _Style) -> list[str]:
