@@ -459,3 +459,41 @@ def test_kept_frame_joining_a_sequence_is_judged_with_it(tmp_path: Path) -> None
     data = json.loads(out.read_text("utf-8"))
     assert len(data["files"]) == 1 and data["files"][0]["sequence"]["count"] == len(frames)
     assert _without_timings(out.read_text("utf-8")) == _without_timings(fresh.read_text("utf-8"))
+
+
+def test_results_spilled_to_disk_read_back_as_held(tmp_path: Path) -> None:
+    """A Results past its held count gives back every result and finished entry as they
+    went in (spilled to its temporary file), with the same briefs and counts."""
+    from provscan.catalog.entry import Usage
+    from provscan.catalog.entry import make as make_entry
+    from provscan.results import Entry, Results, briefs_of, counts_of
+
+    report = scan(FIXTURES / "files" / "c2pa", Settings())
+    results = list(report.files)
+    items: list[Any] = [r if i % 2 else make_entry(r, Usage()) for i, r in enumerate(results)]
+    held, spilled = Results(items, held=len(items)), Results(items, held=2)
+    assert [to_dict(Report("r", (r,), "v", "t", 0.0)) for r in spilled] == [
+        to_dict(Report("r", (r,), "v", "t", 0.0)) for r in held
+    ]
+    assert list(briefs_of(spilled)) == list(briefs_of(held))
+    assert counts_of(spilled).tally == counts_of(held).tally
+    kinds = [type(spilled.item(i)) for i in range(len(spilled))]
+    assert Entry in kinds and type(results[1]) in kinds
+
+
+def test_rescan_past_the_held_count_writes_the_fresh_report(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With results spilled to disk past the third file, a catalogued scan and its re-scan
+    from kept entries write the report a fresh scan writes (as an archive's run does)."""
+    from provscan import results
+
+    args = [str(sample / "delivery"), "--sources", str(sample / "project_media"),
+            "--log", str(sample / "ai-use.toml")]  # fmt: skip
+    (tmp_path / "held").mkdir()
+    (tmp_path / "spilled").mkdir()
+    held = _three_scans(args, tmp_path / "held")[0]
+    monkeypatch.setattr(results, "HELD", 3)
+    fresh, first, again, stats = _three_scans(args, tmp_path / "spilled")
+    assert stats["reused_as_judged"] > 3 and stats["scanned"] == 0
+    assert held == fresh == first == again
