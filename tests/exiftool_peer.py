@@ -111,8 +111,10 @@ FORMATS_NOT_READ = {
     "its elements are not XMP properties",
     "ttml": "an XML document (IMF CPL/PKL, FCPXML, TTML, RegXML) exiftool reads as XMP; "
     "its elements are not XMP properties",
-    "unknown": "a format provscan does not scan as an image (Fuji RAF, Panasonic RW2, "
-    "Capture One EIP): sniffed as unknown",
+    "unknown": "a format provscan does not scan as an image (Fuji RAF, Panasonic RW2): "
+    "sniffed as unknown",
+    "zip": "a ZIP archive (Capture One EIP): provscan names it and asks for it unpacked "
+    "(SCN004); it reads no metadata inside an archive",
 }
 # Single fields, by file and field, with the reason found in the bytes.
 FIELDS_NOT_RELEVANT = {

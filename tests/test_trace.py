@@ -302,14 +302,14 @@ def test_unapproved_hit_fails_and_failed_search_is_a_warning(
     """No entry for the still: POL001; a search that could not finish: TRC004, a warning
     that does not make the file unreadable (tests/test_trace_robust.py runs it end to end)."""
     from provscan.model import Severity, Signal
-    from provscan.stages.trace import _evidence
+    from provscan.stages.trace import _evidence, _Files
     from provscan.trace.worker import Outcome
 
     delivery, media = _delivery(tmp_path, Shot(2.0, still=still))
     outcome = _check(delivery, media, "", tmp_path)
     assert outcome["gate"] == "fail" and outcome["codes"] == ["MED005", "POL001", "TRC001"]
     failed = Outcome(Job("video", "/x.mp4", "x.mp4"), error="the search took longer than 10 s")
-    (evidence,) = _evidence(failed, [], {})
+    (evidence,) = _evidence(failed, _Files([], {}, {}))
     assert evidence.rule == "TRC004"
     assert evidence.message == "not searched for AI stills: the search took longer than 10 s"
     from provscan.rules.trace import TRACE_FAILED
