@@ -111,8 +111,10 @@ FORMATS_NOT_READ = {
     "its elements are not XMP properties",
     "ttml": "an XML document (IMF CPL/PKL, FCPXML, TTML, RegXML) exiftool reads as XMP; "
     "its elements are not XMP properties",
-    "unknown": "a format provscan does not scan as an image (Fuji RAF, Panasonic RW2, "
-    "Capture One EIP): sniffed as unknown",
+    "unknown": "a format provscan does not scan as an image (Fuji RAF, Panasonic RW2): "
+    "sniffed as unknown",
+    "zip": "a ZIP archive (Capture One's EIP packs a raw file and its settings in one): "
+    "provscan does not look inside archives, and SCN004 says so",
 }
 # Single fields, by file and field, with the reason found in the bytes.
 FIELDS_NOT_RELEVANT = {
