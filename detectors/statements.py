@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from provscan.asset import Asset
 from provscan.detectors.known_tools import Tool, match_tool
 from provscan.detectors.text_fields import TextField, text_fields
-from provscan.detectors.xmp_vocab import GOOGLE_EDITED, GOOGLE_MADE
+from provscan.detectors.xmp_vocab import APPLE_CLEAN_UP, GOOGLE_EDITED, GOOGLE_MADE
 from provscan.model import Confidence, Evidence, MediaKind, Rule, Section, Severity, Signal
 
 NAME = "statement"
@@ -136,12 +136,12 @@ def _negated(text: str, start: int) -> bool:
 
 
 def _eligible(field: TextField) -> bool:
-    """Fields a statement may sit in: not JSON records, not Google's credits (XMP rules)."""
+    """Fields a statement may sit in: not JSON records, not vendors' credits (XMP rules)."""
     value = field.value.lstrip()
     if value[:1] in "{[":
         return False
     lowered = " ".join(value.lower().split())
-    return not (GOOGLE_MADE in lowered or GOOGLE_EDITED in lowered)
+    return not any(label in lowered for label in (GOOGLE_MADE, GOOGLE_EDITED, APPLE_CLEAN_UP))
 
 
 def _evidence(rule: Rule, field: TextField, statement: Statement) -> Evidence:

@@ -28,9 +28,13 @@ _TOOL_WORDS = {
 }
 # (phrase, rule, what Google says the label means), sources in xmp_vocab.
 _CREDITS = (
-    (vocab.GOOGLE_MADE, rules.GOOGLE_MADE, "images generated with Google AI (Gemini, Imagen)"),
-    (vocab.GOOGLE_EDITED, rules.GOOGLE_EDITED, "photos edited with Google's generative AI tools"),
-)
+    (vocab.GOOGLE_MADE, rules.GOOGLE_MADE, "Google's label for images generated with Google AI "
+     "(Gemini, Imagen)"),
+    (vocab.GOOGLE_EDITED, rules.GOOGLE_EDITED, "Google's label for photos edited with Google's "
+     "generative AI tools"),
+    (vocab.APPLE_CLEAN_UP, rules.APPLE_CLEAN_UP, "Apple's label for photos edited with Clean Up "
+     "(generative object removal)"),
+)  # fmt: skip
 _CREDIT_KEYS = ("photoshop:Credit", "IIM Credit")
 
 
@@ -76,14 +80,15 @@ def iter_tools(data: Xmp, iim: Iim) -> Iterator[Evidence]:
 
 
 def iter_credits(data: Xmp, iim: Iim) -> Iterator[Evidence]:
-    """Google's credit lines (XMP005, XMP011): the whole credit HIGH, part of one MEDIUM."""
+    """Vendors' credit lines (XMP005, XMP011, XMP013): the whole credit HIGH, part of one
+    MEDIUM."""
     for key, value, source in xmp_items(data, ["photoshop:Credit"]) + iim_items(iim, ["Credit"]):
         text = " ".join(value.lower().split())
         for phrase, rule, meaning in _CREDITS:
             if phrase in text:
                 yield Evidence(
                     rule.code,
-                    f"credit line {value!r}: Google's label for {meaning}{where(source)}",
+                    f"{key} {value!r}: {meaning}{where(source)}",
                     key=key,
                     value=value[:200],
                     confidence=Confidence.HIGH if text == phrase else Confidence.MEDIUM,

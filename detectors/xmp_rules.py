@@ -100,6 +100,14 @@ UNKNOWN_SOURCE = Rule(
     Severity.INFO,
     "XMP declares a digital source type that is not a term of the IPTC vocabulary.",
 )
+APPLE_CLEAN_UP = Rule(
+    "XMP013",
+    "apple-clean-up-credit",
+    Severity.ERROR,
+    'The credit line is Apple\'s "Apple Photos Clean Up" (generative object removal in Photos).',
+    Signal.AI_EDITED,
+    Gating.MARK_METADATA,
+)
 
 RULES: tuple[Rule, ...] = (
     AI_SOURCE,
@@ -114,4 +122,5 @@ RULES: tuple[Rule, ...] = (
     MALFORMED,
     GOOGLE_EDITED,
     UNKNOWN_SOURCE,
+    APPLE_CLEAN_UP,
 )

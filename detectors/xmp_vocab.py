@@ -85,6 +85,10 @@ AI_PHRASES = re.compile(
 # Google AI" next to "Digital source type: Edited using Generative AI").
 GOOGLE_MADE = "made with google ai"
 GOOGLE_EDITED = "edited with google ai"
+# Apple's credit line for a Photos "Clean Up" (generative object removal, iOS/iPadOS 18.1,
+# macOS 15.1): the Credit field reads "Apple Photos Clean Up" (Apple's statement to press at
+# the iOS 18.1 beta 3 release; the Photos info pane shows it as "Modified with Clean Up").
+APPLE_CLEAN_UP = "apple photos clean up"
 
 # PLUS License Data Format, Data Mining (plus:DataMining), added to IPTC Photo Metadata
 # 2023.1 ("exclude images from generative AI"); vocabulary http://ns.useplus.org/ldf/vocab/.

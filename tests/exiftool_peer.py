@@ -113,8 +113,8 @@ FORMATS_NOT_READ = {
     "its elements are not XMP properties",
     "unknown": "a format provscan does not scan as an image (Fuji RAF, Panasonic RW2): "
     "sniffed as unknown",
-    "zip": "a ZIP archive (Capture One EIP): provscan names it and asks for it unpacked "
-    "(SCN004); it reads no metadata inside an archive",
+    "zip": "a ZIP archive (Capture One's EIP packs a raw file and its settings in one): "
+    "provscan does not look inside archives, and SCN004 says so",
 }
 # Single fields, by file and field, with the reason found in the bytes.
 FIELDS_NOT_RELEVANT = {

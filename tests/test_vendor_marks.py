@@ -24,6 +24,7 @@ VENDOR_FILES = {
     "galaxy_ai_generative_edit.jpg": ("ai-edited", "GEN014"),
     "galaxy_ai_genaitype_only.jpg": ("ai-edited", "GEN014"),
     "grok_imagine.jpg": ("ai-generated", "GEN015"),
+    "apple_clean_up.jpg": ("ai-edited", "XMP013"),
     "hf_job.png": ("ai-suspected", "GEN016"),
     "aigc_png_text.png": ("ai-generated", "AIG001"),
     "aigc_exif_usercomment.jpg": ("ai-generated", "AIG001"),

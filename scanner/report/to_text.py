@@ -230,9 +230,10 @@ def _summary_lines(report: Report, data: dict[str, Any], style: _Style) -> list[
         skipped.append(safe(f"{len(report.skipped)} skipped by the ignore lists: {parts} "
                             "(--format json lists each path)"))  # fmt: skip
     counted = _counted(report)
+    scanned = "1 file" if summary["files"] == 1 else f"{summary['files']} files"
     return [
         "",
-        f"{summary['files']} files scanned in {data['duration_s']:.2f} s: {counts or 'nothing'}",
+        f"{scanned} scanned in {data['duration_s']:.2f} s: {counts or 'nothing'}",
         *skipped,
         *_catalog_line(data),
         style.paint(gate_line, _GATE_STYLE[data["gate"]]),
