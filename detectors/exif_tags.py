@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from provscan.asset import Asset
 from provscan.detectors.generator_parsers import clip
 from provscan.detectors.generator_recognise import recognise
-from provscan.detectors.known_tools import match_tool
+from provscan.detectors.known_tools import match_tool, mention_tool
 from provscan.extract.exif import exif
 from provscan.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
 
@@ -121,7 +121,7 @@ def _free_text(tags: dict[str, str]) -> Iterator[Evidence]:
         value = tags.get(tag, "")
         if not value or _is_record(tag, value):
             continue
-        match = match_tool(value)
+        match = mention_tool(value)
         if match is not None:
             yield Evidence(
                 "EXF002",

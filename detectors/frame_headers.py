@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from provscan.asset import Asset
 from provscan.detectors.generator_parsers import clip
 from provscan.detectors.generator_recognise import recognise
-from provscan.detectors.known_tools import ToolMatch, match_tool
+from provscan.detectors.known_tools import ToolMatch, match_tool, mention_tool
 from provscan.detectors.tool_identity import display
 from provscan.extract.dpx import frame_header
 from provscan.extract.exr import exr_header, text_attributes
@@ -162,8 +162,10 @@ def _fields(fields: list[tuple[str, str]]) -> list[_Field]:
     found = []
     for name, value in fields:
         record = value.lstrip()[:1] in "{[" or recognise(name, value) is not None
-        match = None if record else match_tool(value)
-        found.append(_Field(name, value, is_tool_field(name), record, match))
+        tool_field = is_tool_field(name)
+        # a tool field names its tool; free text only counts an unmistakable mention
+        match = None if record else match_tool(value) if tool_field else mention_tool(value)
+        found.append(_Field(name, value, tool_field, record, match))
     return found
 
 

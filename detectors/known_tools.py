@@ -215,6 +215,45 @@ def match_tools(text: str) -> list[ToolMatch]:
     return [ToolMatch(tool, hit.group(0)) for hit, tool in found if hit]
 
 
+# Tool names that are also ordinary words or names in some language ("imagen" is Spanish for
+# image, "sora" Japanese for sky, Gemini a star sign, Firefly a TV series, an overdub a
+# recording take). In a tool field they name the tool; in free text (a caption, a comment)
+# they count only with their vendor just before them or a version after them.
+AMBIGUOUS_WORDS = frozenset({
+    "imagen", "firefly", "gemini", "sora", "veo", "runway", "krea", "flux", "kling", "luma",
+    "suno", "udio", "pika", "vidu", "kolors", "overdub", "murf", "aiva", "hunyuan",
+})  # fmt: skip
+_QUALIFIER_WINDOW = 24  # characters before a word in which its vendor's name qualifies it
+
+
+@lru_cache(maxsize=4096)
+def mention_tool(text: str) -> ToolMatch | None:
+    """A generative tool that free text names unmistakably, or None.
+
+    Only tools the table is sure of (HIGH) count, and a name that is also a common word
+    counts only when qualified: "Google Imagen", "Imagen 3", "Adobe Firefly" are mentions,
+    "Imagen de la playa" and "a firefly in the garden" are not.
+    """
+    sample = text[:4096]
+    for regex, tool in _COMPILED:
+        if tool.confidence is not Confidence.HIGH:
+            continue
+        for hit in regex.finditer(sample):
+            if _qualified(sample, hit.start(), hit.group(0), tool):
+                return ToolMatch(tool, hit.group(0))
+    return None
+
+
+def _qualified(text: str, start: int, matched: str, tool: Tool) -> bool:
+    """Whether a match is more than a bare common word: a longer name, a version, or its
+    vendor's name just before it."""
+    if " ".join(matched.lower().split()) not in AMBIGUOUS_WORDS:
+        return True
+    before = text[max(0, start - _QUALIFIER_WINDOW) : start].lower()
+    vendor = tool.vendor.lower().split()[0] if tool.vendor else ""
+    return bool(vendor) and vendor in before
+
+
 @lru_cache(maxsize=4096)
 def match_tool(text: str) -> ToolMatch | None:
     """The first (most specific) known generative tool named in ``text``, or None (cached:

@@ -16,7 +16,7 @@ from provscan.asset import Asset
 from provscan.detectors.av_markers import DEVICE_KEYS, URL_KEYS, is_free_key, is_tool_key, site_of
 from provscan.detectors.generator_media import bare_key
 from provscan.detectors.generator_parsers import clip, load_json
-from provscan.detectors.known_tools import ToolMatch, match_tool
+from provscan.detectors.known_tools import ToolMatch, match_tool, mention_tool
 from provscan.extract.avinfo import AvInfo, StreamInfo, av_info
 from provscan.extract.media_tags import Tag, media_tags
 from provscan.extract.riff_meta import coding_history_tools
@@ -96,7 +96,7 @@ def _free_text(tags: Sequence[Tag]) -> Iterator[Evidence]:
         bare = bare_key(tag.key)
         if is_tool_key(bare) or not is_free_key(bare) or isinstance(load_json(tag.value), dict):
             continue
-        match = match_tool(tag.value)
+        match = mention_tool(tag.value)
         if match is not None:
             yield _tool_evidence(FREE_TEXT.code, tag, tag.value, match, Confidence.LOW)
             return

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from provscan.detectors import xmp_rules as rules
 from provscan.detectors import xmp_vocab as vocab
-from provscan.detectors.known_tools import ToolMatch, match_tool
+from provscan.detectors.known_tools import ToolMatch, match_tool, mention_tool
 from provscan.extract.iptc_iim import Iim
 from provscan.extract.xmp import Xmp
 from provscan.model import Confidence, Evidence
@@ -99,11 +99,11 @@ def iter_credits(data: Xmp, iim: Iim) -> Iterator[Evidence]:
 def text_hint(value: str) -> str:
     """What in free text hints at generative AI: a tool the table is sure of, or a phrase.
 
-    Only HIGH-confidence tool names count here: free text mentions a Gemini zodiac sign
-    or a fashion runway far more often than the products of the same names.
+    Only unmistakable mentions count here (``mention_tool``): free text mentions a Gemini
+    zodiac sign or a fashion runway far more often than the products of the same names.
     """
-    found = cached_match(value)
-    if found is not None and found.tool.confidence is Confidence.HIGH:
+    found = mention_tool(value)
+    if found is not None:
         return found.tool.name
     phrase = vocab.AI_PHRASES.search(value[:4096])
     return f"the phrase {phrase.group(0)!r}" if phrase else ""
