@@ -120,3 +120,29 @@ def iter_riff_chunks(f: BinaryIO, *, skip: frozenset[bytes] = frozenset()) -> It
             yield Chunk(tag, pos + 8, length, f.read(length))
         pos += 8 + length + (length & 1)
     raise StructureError("too many RIFF chunks")
+
+
+def iso_boxes(
+    f: BinaryIO, pos: int, end: int, *, limit: int = MAX_ENTRIES
+) -> list[tuple[bytes, int, int]]:
+    """(type, payload start, payload end) of the ISO BMFF boxes between ``pos`` and ``end``
+    (ISO/IEC 14496-12 4.2: 32-bit size, 64-bit ``largesize`` when it is 1, to the end of
+    the parent when it is 0), at most ``limit`` of them; a box running past its parent is
+    a StructureError."""
+    out: list[tuple[bytes, int, int]] = []
+    while pos + 8 <= end and len(out) < limit:
+        f.seek(pos)
+        header = f.read(16)
+        if len(header) < 8:
+            break
+        size, kind = struct.unpack(">I4s", header[:8])
+        start = pos + 8
+        if size == 1 and len(header) == 16:
+            size, start = struct.unpack(">Q", header[8:16])[0], pos + 16
+        elif size == 0:
+            size = end - pos
+        if size < start - pos or pos + size > end:
+            raise StructureError(f"box {kind.decode('latin-1')!r} at {pos} runs past its parent")
+        out.append((kind, start, pos + size))
+        pos += size
+    return out

@@ -16,6 +16,8 @@ import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from provscan.extract.containers import StructureError, iso_boxes
+
 MAX_BOXES = 4096
 MAX_ITEMS = 4096
 MAX_EXTENTS = 64
@@ -24,7 +26,7 @@ _CR3_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
 _CR3_ROOTS = {b"CMT1": "IFD0", b"CMT2": "ExifIFD", b"CMT4": "GPS"}
 
 
-class BoxError(ValueError):
+class BoxError(StructureError):
     """The box structure is broken where the EXIF was looked for."""
 
 
@@ -40,23 +42,7 @@ class Block:
 
 def boxes(f: BinaryIO, pos: int, end: int) -> list[tuple[bytes, int, int]]:
     """(type, payload start, payload end) of the boxes between ``pos`` and ``end``."""
-    out: list[tuple[bytes, int, int]] = []
-    while pos + 8 <= end and len(out) < MAX_BOXES:
-        f.seek(pos)
-        header = f.read(16)
-        if len(header) < 8:
-            break
-        size, kind = struct.unpack(">I4s", header[:8])
-        start = pos + 8
-        if size == 1 and len(header) == 16:
-            size, start = struct.unpack(">Q", header[8:16])[0], pos + 16
-        elif size == 0:
-            size = end - pos
-        if size < start - pos or pos + size > end:
-            raise BoxError(f"box {kind.decode('latin-1')!r} at {pos} runs past its parent")
-        out.append((kind, start, pos + size))
-        pos += size
-    return out
+    return iso_boxes(f, pos, end, limit=MAX_BOXES)
 
 
 def _read(f: BinaryIO, start: int, end: int) -> bytes:

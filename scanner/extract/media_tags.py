@@ -21,8 +21,7 @@ from typing import Any, BinaryIO
 
 from provscan.asset import Asset
 from provscan.extract.avinfo import MAX_TAG_VALUE, av_info
-from provscan.extract.containers import StructureError
-from provscan.extract.exif_boxes import boxes
+from provscan.extract.containers import StructureError, iso_boxes
 from provscan.extract.mxf import MxfInfo, read_mxf
 from provscan.extract.riff_meta import riff_tags
 
@@ -143,11 +142,11 @@ def _udta(asset: Asset) -> list[Tag]:
         return []
     out: list[Tag] = []
     with asset.open() as f:
-        for kind, start, end in boxes(f, 0, asset.size):
+        for kind, start, end in iso_boxes(f, 0, asset.size):
             if kind != b"moov":
                 continue
-            for udta in (b for b in boxes(f, start, end) if b[0] == b"udta"):
-                for atom, s, e in boxes(f, udta[1], udta[2]):
+            for udta in (b for b in iso_boxes(f, start, end) if b[0] == b"udta"):
+                for atom, s, e in iso_boxes(f, udta[1], udta[2]):
                     if atom[:1] == b"\xa9" and e - s <= MAX_UDTA:
                         f.seek(s)
                         key = atom.decode("latin-1")

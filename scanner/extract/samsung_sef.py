@@ -24,6 +24,9 @@ MAX_DIRECTORY = 0x10000  # ExifTool's bound on the directory's length
 MAX_BLOCKS = 256
 MAX_BLOCK_DATA = 256 * 1024  # larger blocks (motion-photo video, depth maps) keep no data
 _NAME_MAX = 256
+# What Galaxy phones write and ExifTool finds the trailer in: JPEG stills (and MPO, their
+# JPEG with extra pictures), HEIF stills, MP4 videos.
+SEF_FORMATS = frozenset({"jpeg", "mpo", "heif", "mp4", "mov"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,8 @@ def sef_trailer(asset: Asset) -> SefTrailer:
 
 
 def _read(asset: Asset) -> SefTrailer:
+    if asset.format not in SEF_FORMATS:  # one tail read saved on every other file (frames)
+        return SefTrailer()
     tail = asset.tail(8)
     if len(tail) < 8 or tail[4:] != b"SEFT":
         return SefTrailer()

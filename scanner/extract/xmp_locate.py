@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from provscan.asset import Asset
-from provscan.extract.containers import StructureError, iter_riff_chunks
+from provscan.extract.containers import StructureError, iso_boxes, iter_riff_chunks
 from provscan.extract.jpeg import APP1, jpeg_walk
 from provscan.extract.pngtext import png_text
 from provscan.model import MediaKind
@@ -24,7 +24,6 @@ from provscan.sniff import JPEG_FORMATS, id3_end
 MAX_PACKET = 16 * 1024 * 1024
 SCAN_HEAD = 2 * 1024 * 1024
 SCAN_TAIL = 1024 * 1024
-MAX_BOXES = 10_000
 MAX_TIFF_ENTRIES = 4096
 MAX_GUIDS = 4
 
@@ -176,13 +175,13 @@ def _bmff(asset: Asset, problems: list[str], notes: list[str]) -> list[Packet]:
     """
     found: list[Packet] = []
     with asset.open() as f:
-        for box, start, end in _boxes(f, 0, asset.size):
+        for box, start, end in iso_boxes(f, 0, asset.size):
             if box == b"uuid" and _read(f, start, 16) == _BMFF_XMP_UUID:
                 found.append(Packet("BMFF uuid XMP box", _read(f, start + 16, end - start - 16)))
             elif box == b"moov":
-                udta = [(s, e) for sub, s, e in _boxes(f, start, end) if sub == b"udta"]
+                udta = [(s, e) for sub, s, e in iso_boxes(f, start, end) if sub == b"udta"]
                 for s2, e2 in udta:
-                    atoms = [(s, e) for tag, s, e in _boxes(f, s2, e2) if tag == b"XMP_"]
+                    atoms = [(s, e) for tag, s, e in iso_boxes(f, s2, e2) if tag == b"XMP_"]
                     found += [Packet("QuickTime XMP_ atom", _read(f, s, e - s)) for s, e in atoms]
     # A walked MP4/MOV has no other XMP place; HEIF keeps XMP as an item only iloc finds.
     return found if asset.format in _MOVIE_BMFF else found or _scan(asset)
@@ -191,24 +190,6 @@ def _bmff(asset: Asset, problems: list[str], notes: list[str]) -> list[Packet]:
 def _read(f: BinaryIO, offset: int, size: int) -> bytes:
     f.seek(offset)
     return f.read(min(size, MAX_PACKET + 1))
-
-
-def _boxes(f: BinaryIO, pos: int, end: int) -> list[tuple[bytes, int, int]]:
-    """(type, payload start, payload end) of the boxes between ``pos`` and ``end``."""
-    out: list[tuple[bytes, int, int]] = []
-    while pos + 8 <= end and len(out) < MAX_BOXES:
-        header = _read(f, pos, 16)
-        size, box = struct.unpack(">I4s", header[:8])
-        start = pos + 8
-        if size == 1 and len(header) == 16:
-            size, start = struct.unpack(">Q", header[8:16])[0], pos + 16
-        elif size == 0:
-            size = end - pos
-        if size < start - pos or pos + size > end:
-            raise StructureError(f"box {box!r} at {pos} runs past its parent")
-        out.append((box, start, pos + size))
-        pos += size
-    return out
 
 
 def tiff_tag_bytes(asset: Asset, tag: int) -> bytes | None:

@@ -230,7 +230,7 @@ def _summary_lines(report: Report, data: dict[str, Any], style: _Style) -> list[
         skipped.append(safe(f"{len(report.skipped)} skipped by the ignore lists: {parts} "
                             "(--format json lists each path)"))  # fmt: skip
     counted = _counted(report)
-    scanned = "1 file" if summary["files"] == 1 else f"{summary['files']} files"
+    scanned = _files(summary["files"])
     return [
         "",
         f"{scanned} scanned in {data['duration_s']:.2f} s: {counts or 'nothing'}",
@@ -270,7 +270,7 @@ def summary_line(report: Report, written: list[str] | None = None) -> str:
     by_gate = counts_of(report.files).gates
     gates = {g: by_gate[g] for g in ("fail", "warn", "pass")}
     errors, warnings, accepted = _counted(report)
-    files = "1 file" if len(report.files) == 1 else f"{len(report.files)} files"
+    files = _files(len(report.files))
     line = (f"gate {report.gate.value.upper()}: {gates['fail']} fail, {gates['warn']} warn, "
             f"{gates['pass']} pass of {files}; findings the gate counts: {errors} error, "
             f"{warnings} warning")  # fmt: skip
@@ -279,3 +279,8 @@ def summary_line(report: Report, written: list[str] | None = None) -> str:
     if written:
         line += "; wrote " + ", ".join(written)
     return safe(line)
+
+
+def _files(count: int) -> str:
+    """``count`` files in words: "1 file", "20 files"."""
+    return "1 file" if count == 1 else f"{count} files"
