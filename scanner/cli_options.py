@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click.types import ParamType
+from typer._types import TyperChoice
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 
@@ -244,33 +246,45 @@ class GroupBy(StrEnum):
 class _WordArgument(TyperArgument):
     """An argument named by its word (TARGET), with no Python type beside it."""
 
-    def display_type_rich(self, ctx: Any) -> str | None:
-        """Nothing: the word says it."""
-        return None
-
-    def _usage_display_name(self) -> str:
-        name = self.display_name_raw.upper()
-        name = name if self.required else f"[{name}]"
-        return name + "..." if self.nargs != 1 else name
+    def make_metavar(self, ctx: Any, *, usage: bool = False) -> str:
+        """TARGET in help; in the usage line also [TARGET] when optional, TARGET... when
+        repeated (typer's own: ``{TARGET}``, ``TARGET:<path>``)."""
+        name = self.metavar or (self.name or "value").upper()
+        if usage and not self.required:
+            name = f"[{name}]"
+        return name + "..." if usage and self.nargs != 1 else name
 
 
 class _WordOption(TyperOption):
     """An option whose value is named by a word, a flag by nothing, a choice by its values."""
 
-    def display_type_rich(self, ctx: Any) -> str | None:
+    def make_metavar(self, ctx: Any) -> str:
         """The option's metavar; a flag's nothing; a choice's values; else its name."""
         if self.metavar is not None:
-            return self.metavar or None
+            return self.metavar
         if self.is_flag:
-            return None
-        choices = self.type_descriptor.choices if self.type_descriptor.is_choice else None
-        if choices:
-            shown = [str(getattr(c, "value", c)) for c in choices if c != FailOn.VIOLATION]
-            return "|".join(shown)
+            return ""
+        if isinstance(self.type, TyperChoice):
+            shown = [str(getattr(c, "value", c)) for c in self.type.choices]
+            return "|".join(s for s in shown if s != FailOn.VIOLATION)
         return (self.name or "value").upper()
 
-    def _get_number_range_help_str(self) -> str | None:
-        return None  # the help text says the bounds in words
+
+class _Unnamed(ParamType):
+    """An argument's type that converts as before but names nothing in help: the word
+    (TARGET) says it, where typer would add ``<path>`` beside it."""
+
+    def __init__(self, inner: ParamType) -> None:
+        self.inner = inner
+        self.name = inner.name  # (provscan's arguments are paths, numbers, words: not composite)
+
+    def get_metavar(self, param: Any, ctx: Any) -> str | None:
+        """Nothing (not None, which typer would replace by the type's name)."""
+        return ""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        """The inner type's conversion."""
+        return self.inner.convert(value, param, ctx)
 
 
 def _in_words(params: list[Any]) -> list[Any]:
@@ -278,6 +292,8 @@ def _in_words(params: list[Any]) -> list[Any]:
     for param in params:
         if type(param) is TyperArgument:
             param.__class__ = _WordArgument
+            param.metavar = param.metavar or (param.name or "value").upper()
+            param.type = param.type if isinstance(param.type, _Unnamed) else _Unnamed(param.type)
         elif type(param) is TyperOption:
             param.__class__ = _WordOption
     return params
@@ -301,7 +317,6 @@ class WordsGroup(TyperGroup):
 
 HELP_NAMES = {"help_option_names": ["-h", "--help"]}
 _HINT = re.compile(r"^Invalid value for (.+?): ")
-_PYDANTIC = re.compile(r"^(Value error|Assertion failed), ")
 
 
 def usage_line(exc: Exception) -> str:
@@ -316,7 +331,7 @@ def usage_line(exc: Exception) -> str:
     if hint:
         names = [part.strip().strip("'") for part in hint.group(1).split(" / ")]
         option = next((n for n in names if n.startswith("--")), names[0])
-        message = f"{option}: {_PYDANTIC.sub('', message[hint.end() :])}"
+        message = f"{option}: {message[hint.end() :]}"
     message = message.replace("', '", ", ").replace("one of '", "one of ").rstrip(".")
     message = message.replace("'.", "").rstrip("'") if "is not one of" in message else message
     return f"{command}: {message} (see {command} -h)"
