@@ -556,16 +556,15 @@ def _inspect_one(
     target: Path, settings: Settings, sources: list[Path], rate: str | None, *, json_out: bool
 ) -> str:
     """One file's inspection text, or typer.Exit after its one error line."""
-    from provscan.commands.inspect_cpl import inspect_composition, is_composition
-    from provscan.engine import scan as run_scan
-    from provscan.imf.package import ImfError
-    from provscan.report import to_inspect
-    from provscan.timeline.load import looks_like_timeline
+    from provscan.commands.what_file import is_composition, looks_like_timeline
 
     _check_target(target)
     if not target.is_file():
         raise _fail(f"{target}: inspect takes files (use 'provscan scan' for a folder)")
     if not sources and is_composition(target):
+        from provscan.commands.inspect_cpl import inspect_composition  # (CPLs only: start-up)
+        from provscan.imf.package import ImfError
+
         try:
             return inspect_composition(target, json_out=json_out)
         except ImfError as exc:
@@ -576,6 +575,9 @@ def _inspect_one(
         from provscan.commands.inspect_cut import inspect_cuts  # (edits only: start-up)
 
         return inspect_cuts(cuts, sources, settings, limits, json_out=json_out)
+    from provscan.engine import scan as run_scan
+    from provscan.report import to_inspect
+
     report = run_scan(target, settings, Limits())
     render = to_inspect.render_json if json_out else to_inspect.render
     return render(report.files[0])

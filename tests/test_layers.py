@@ -145,6 +145,7 @@ _LAZY = {
     ("provscan.cli", "provscan.catalog.store"),
     ("provscan.cli", "provscan.commands.inspect_cpl"),
     ("provscan.cli", "provscan.commands.inspect_cut"),
+    ("provscan.cli", "provscan.commands.what_file"),
     ("provscan.cli", "provscan.distributed"),
     ("provscan.cli", "provscan.engine"),
     ("provscan.cli", "provscan.ignore"),

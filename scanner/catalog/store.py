@@ -16,7 +16,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 SCHEMA_VERSION = 2  # 2 added each file's finished entry (context, entry, extra, brief, usage)
 _ENTRY_COLUMNS = ("context", "entry", "extra", "brief", "usage")
 BATCH_ROWS = 256
+_IN_CHUNK = 500  # paths per 'rel IN (...)' query (SQLite's old limit: 999 variables)
 BATCH_SECONDS = 0.5  # WAL commits without fsync (synchronous=NORMAL): cheap
 
 _SCHEMA = """
@@ -101,7 +102,7 @@ CREATE TABLE IF NOT EXISTS changes (
 # gate: a new log, policy or provscan). outcomes: each file's last judged state, to compare.
 
 
-# root id -> (rel -> its last judged state, rel -> (sha256, first seen)), read once a run
+# root id -> (rel -> its last judged state, rel -> (sha256, first seen)), for one batch's files
 _Known = dict[int, tuple[dict[str, tuple[str, str, str | None]], dict[str, tuple[str, str]]]]
 
 
@@ -330,7 +331,9 @@ class Catalog:
         records each as removed, with its last verdict and gate."""
         known = self.conn.execute("SELECT rel FROM files WHERE root_id = ?", (root_id,))
         gone = [(root_id, rel) for (rel,) in known if rel not in walked]
-        before = self._outcomes(root_id)
+        if not gone:
+            return 0
+        before = self._outcomes(root_id, [rel for _, rel in gone])
         run_id = self.runs_now.get(root_id, 0)
         removed = []
         for _, rel in gone:
@@ -343,12 +346,22 @@ class Catalog:
                 self.conn.executemany(_CHANGE, removed)
         return len(gone)
 
-    def _outcomes(self, root_id: int) -> dict[str, tuple[str, str, str | None]]:
-        """Each file's last judged state under ``root_id``: rel -> (sha256, verdict, gate)."""
-        rows = self.conn.execute(
-            "SELECT rel, sha256, verdict, gate FROM outcomes WHERE root_id = ?", (root_id,)
-        )
+    def _outcomes(
+        self, root_id: int, rels: Sequence[str]
+    ) -> dict[str, tuple[str, str, str | None]]:
+        """The last judged state of these files of ``root_id``: rel -> (sha256, verdict, gate)."""
+        rows = self._by_rel("SELECT rel, sha256, verdict, gate FROM outcomes", root_id, rels)
         return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+    def _by_rel(self, select: str, root_id: int, rels: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        """``select`` for these files of ``root_id`` only, a chunk of paths per query: a
+        re-scan that judges a few files again reads their rows, not the archive's."""
+        for start in range(0, len(rels), _IN_CHUNK):
+            chunk = rels[start : start + _IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            yield from self.conn.execute(
+                f"{select} WHERE root_id = ? AND rel IN ({marks})", (root_id, *chunk)
+            )
 
     def finish_run(self, run_id: int, files: int, reused: int, removed: int) -> None:
         """Mark the run complete (after its last records were flushed)."""
@@ -365,22 +378,17 @@ class Catalog:
         latest run, and its finished entry under the run's context ("" keeps none); and
         what the run changed (new, changed or judged differently files), compared with the
         last judged state. Written in batches: a first scan's entries are not all held."""
-        known: _Known = {}
         batch: list[Outcome] = []
         for outcome in rows:
             batch.append(outcome)
             if len(batch) >= BATCH_ROWS * 8:
-                self._record(batch, known)
+                self._record(batch)
                 batch = []
         if batch:
-            self._record(batch, known)
+            self._record(batch)
 
-    def _record(
-        self,
-        rows: list[Outcome],
-        known: _Known,
-    ) -> None:
-        changes, states = self._changes(rows, known)
+    def _record(self, rows: list[Outcome]) -> None:
+        changes, states = self._changes(rows)
         with self.conn:
             self.conn.executemany(
                 "UPDATE files SET verdict = ?, gate = ?, approval = ?, context = ?, entry = ?, "
@@ -394,19 +402,18 @@ class Catalog:
     def _changes(
         self,
         rows: list[Outcome],
-        cache: _Known,
     ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
         """The change rows of this run and the outcome rows to store (only those that moved)."""
         changes: list[tuple[object, ...]] = []
         states: list[tuple[object, ...]] = []
+        known = self._known(rows)
+        started = {root_id: self._started(root_id) for root_id in known}
         for row in rows:
             verdict, gate, root_id, rel = row.verdict, row.gate, row.root_id, row.rel
-            if root_id not in cache:
-                cache[root_id] = (self._outcomes(root_id), self._files(root_id))
-            before, files = cache[root_id]
+            before, files = known[root_id]
             sha, first_seen = files.get(rel, ("", ""))
             old = before.get(rel)
-            change = _change(old, sha, verdict, gate, first_seen, self._started(root_id))
+            change = _change(old, sha, verdict, gate, first_seen, started[root_id])
             if old is None or old != (sha, verdict, gate):
                 states.append((root_id, rel, sha, verdict, gate))
             run_id = self.runs_now.get(root_id, 0)
@@ -416,11 +423,17 @@ class Catalog:
                                 gate))  # fmt: skip
         return changes, states
 
-    def _files(self, root_id: int) -> dict[str, tuple[str, str]]:
-        rows = self.conn.execute(
-            "SELECT rel, sha256, first_seen FROM files WHERE root_id = ?", (root_id,)
-        )
-        return {r[0]: (r[1], r[2]) for r in rows}
+    def _known(self, rows: list[Outcome]) -> _Known:
+        """For the files of ``rows``, by root: their last judged state and what the files
+        table says (sha256, first seen)."""
+        rels: dict[int, list[str]] = {}
+        for row in rows:
+            rels.setdefault(row.root_id, []).append(row.rel)
+        known: _Known = {}
+        for root_id, chosen in rels.items():
+            files = self._by_rel("SELECT rel, sha256, first_seen FROM files", root_id, chosen)
+            known[root_id] = (self._outcomes(root_id, chosen), {r[0]: (r[1], r[2]) for r in files})
+        return known
 
     def _started(self, root_id: int) -> str:
         run_id = self.runs_now.get(root_id, 0)

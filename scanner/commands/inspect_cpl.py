@@ -22,18 +22,6 @@ from provscan.imf.package import (
 )
 from provscan.text import aligned, safe
 
-_ROOT = b"CompositionPlaylist"
-
-
-def is_composition(path: Path) -> bool:
-    """Whether a file's first 4 KiB open a CompositionPlaylist element."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return _ROOT in head and b"<" in head
-
 
 def inspect_composition(path: Path, *, json_out: bool = False) -> str:
     """The composition's facts and placements; ImfError when it does not parse."""

@@ -13,7 +13,6 @@ from provscan.timeline.cut import Cut, TimelineError, rate_of
 from provscan.timeline.isolated import read_isolated
 
 TIMELINE_SUFFIXES = frozenset({".edl", ".xml", ".fcpxml", ".aaf", ".otio"})
-_HEAD = 4096
 
 
 def parse_rate(text: str) -> Fraction:
@@ -62,19 +61,3 @@ def split_final(given: Path) -> tuple[Path, str]:
         return given, ""
     edit, _, final = text.rpartition("=")
     return Path(edit), final.strip("/")
-
-
-def looks_like_timeline(path: Path) -> bool:
-    """Whether a file is an edit (by its first bytes, and its name for EDLs and AAFs)."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(_HEAD)
-    except OSError:
-        return False
-    suffix = path.suffix.lower()
-    if head.startswith(bytes.fromhex("d0cf11e0a1b11ae1")):
-        return suffix == ".aaf"
-    text = head.decode("utf-8", "replace")
-    if "OTIO_SCHEMA" in text or "<xmeml" in text or "<fcpxml" in text:
-        return True
-    return suffix == ".edl"
