@@ -10,6 +10,7 @@ PNG text, EXIF UserComment/ImageDescription/Make/Model, XMP and video/audio tags
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,8 @@ _WORDS = ("seed", "step", "sampl", "cfg", "guidance", "schedul", "denois", "prom
           "safetensors", ".ckpt", ".gguf", "urn:air", "--", "job id", "{", "[", "generat",
           "aigc", "synthetic")  # fmt: skip
 _SCAN = 65536
+# One pattern for all of them: a scan meets hundreds of fields per file, most without any.
+_ANY_WORD = re.compile("|".join(re.escape(word) for word in _WORDS))
 
 # The formats a record can be written in (the rule that reports it follows the format; the
 # tool that wrote it is named separately, from the record or the file's tool fields).
@@ -100,11 +103,9 @@ def _known(gen: Generation) -> Recognised:
 def _candidate(value: str) -> bool:
     """Whether the field's head or tail (infotext ends with its parameters) has a word of a
     record in it."""
-    head = value[:_SCAN].lower()
-    if any(word in head for word in _WORDS):
+    if _ANY_WORD.search(value[:_SCAN].lower()):
         return True
-    tail = value[-_SCAN:].lower() if len(value) > _SCAN else ""
-    return any(word in tail for word in _WORDS)
+    return len(value) > _SCAN and _ANY_WORD.search(value[-_SCAN:].lower()) is not None
 
 
 def _unprefixed(value: str) -> str:

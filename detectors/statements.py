@@ -65,6 +65,7 @@ _STEMS = (
     "drawn", "paint", "sung", "voiced", "written", "animat", "dream", "edit", "enhanc",
     "retouch", "modif", "alter", "expand", "extend", "upscal", "inpaint",
 )  # fmt: skip
+_ANY_STEM = re.compile("|".join(_STEMS))  # (plain words) one search instead of one per stem
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ def read_statement(text: str) -> Statement | None:
     if not text or len(text) > MAX_STAMP:
         return None
     lowered = text.lower()
-    if not any(stem in lowered for stem in _STEMS):
+    if _ANY_STEM.search(lowered) is None:
         return None  # no verb of making or editing: most fields stop here, cheaply
     for match in _VERB.finditer(text):
         if _negated(text, match.start()):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 from provscan.asset import Asset, find_manifest, find_sidecar
 from provscan.detectors.registry import DETECTORS, Detector
@@ -34,20 +35,37 @@ def scan_entry(entry: Entry, settings: Settings) -> FileResult:
     if entry.problem and entry.rule is not None:
         return problem_result(entry.rel, entry.rule, entry.problem)
     try:
-        asset = Asset(entry.path, entry.rel, sidecar=find_sidecar(entry.path), settings=settings,
-                      manifest=find_manifest(entry.path))  # fmt: skip
+        path = entry.path
+        asset = Asset(path, entry.rel, sidecar=_sidecar(entry, path), settings=settings,
+                      manifest=_manifest(entry, path))  # fmt: skip
     except FileNotFoundError:
         return problem_result(entry.rel, scanrules.CHANGED, "the file vanished during the scan")
     except OSError as exc:
         return problem_result(entry.rel, scanrules.UNREADABLE,
                               f"cannot be opened: {exc.strerror or exc}")  # fmt: skip
-    result = analyse(asset)
-    if settings.identities:
-        result = _with_identities(result, asset)
-    change = _changed(asset)
-    if change:
-        return _with_finding(result, Evidence(scanrules.CHANGED.code, change, key="path"), asset)
-    return result
+    with asset:
+        result = analyse(asset)
+        if settings.identities:
+            result = _with_identities(result, asset)
+        change = _changed(asset)
+        if change:
+            evidence = Evidence(scanrules.CHANGED.code, change, key="path")
+            return _with_finding(result, evidence, asset)
+        return result
+
+
+def _sidecar(entry: Entry, path: Path) -> Path | None:
+    """The entry's XMP sidecar: from the walk's listing when it had one, else probed."""
+    if not entry.listed:
+        return find_sidecar(path)
+    return path.with_name(entry.sidecar) if entry.sidecar else None
+
+
+def _manifest(entry: Entry, path: Path) -> Path | None:
+    """The entry's detached C2PA manifest: from the walk's listing, else probed."""
+    if not entry.listed:
+        return find_manifest(path)
+    return path.with_name(entry.manifest) if entry.manifest else None
 
 
 _CANDIDATES = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})

@@ -10,6 +10,7 @@ import errno
 import hashlib
 import os
 import stat
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, TypeVar
@@ -50,6 +51,7 @@ class Asset:
         self.inode = (stat.st_dev, stat.st_ino)  # a file swapped in by rename keeps neither
         self._views: dict[str, object] = {}
         self._head: bytes | None = None
+        self._file: BinaryIO | None = None  # opened at the first read, kept until close()
         tag_end = id3_end(self.head(10))
         after_id3 = self.read_at(tag_end, 4) if tag_end else b""
         self.sniffed: Sniffed = sniff(self.head(512), path.name, after_id3)
@@ -87,20 +89,43 @@ class Asset:
             os.close(fd)
             raise
 
+    def __enter__(self) -> Asset:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the file the reads share (views already computed stay usable)."""
+        if self._file is not None:
+            self._closer()  # (the finalizer, called now: it runs once)
+            self._file = None
+
+    def _reader(self) -> BinaryIO:
+        """The one handle every read of this asset goes through: the detectors ask for a
+        dozen regions of a file, and an open, an fstat and a close for each was a fifth of
+        a still's analysis."""
+        if self._file is None:
+            self._file = self.open()
+            # An asset dropped without close() (a one-off quick_id) still closes its file.
+            self._closer = weakref.finalize(self, self._file.close)
+        return self._file
+
     def head(self, size: int = HEAD_SIZE) -> bytes:
         """The first ``size`` bytes (at most 64 KiB, read once and cached)."""
         if self._head is None:
-            with self.open() as f:
-                self._head = f.read(HEAD_SIZE)
+            reader = self._reader()
+            reader.seek(0)
+            self._head = reader.read(HEAD_SIZE)
         return self._head[:size]
 
     def read_at(self, offset: int, size: int) -> bytes:
         """Up to ``size`` bytes from ``offset``; short at the end of the file."""
         if offset + size <= len(self.head()) and offset >= 0:
             return self.head()[offset : offset + size]
-        with self.open() as f:
-            f.seek(max(0, offset))
-            return f.read(size)
+        reader = self._reader()
+        reader.seek(max(0, offset))
+        return reader.read(size)
 
     def tail(self, size: int) -> bytes:
         """The last ``size`` bytes of the file."""
@@ -141,16 +166,26 @@ def _quick_id(asset: Asset) -> str:
     return digest.hexdigest()
 
 
+def sidecar_names(name: str) -> tuple[str, ...]:
+    """The names an XMP sidecar of a file called ``name`` may have, in order of preference:
+    ``name.xmp`` (Lightroom), ``name.ext.xmp`` (darktable), ``name.XMP`` (some DAMs)."""
+    stem = _stem(name)
+    names = (stem + ".xmp", name + ".xmp") + ((stem + ".XMP",) if os.name != "nt" else ())
+    return tuple(n for n in names if n != name)
+
+
+def manifest_names(name: str) -> tuple[str, ...]:
+    """The names a detached C2PA manifest of a file called ``name`` may have:
+    ``name.ext.c2pa``, else ``name.c2pa`` (the two names c2patool and the SDKs write a
+    sidecar under); none for a manifest or an XMP file itself."""
+    if _suffix(name).lower() in _NOT_MEDIA:
+        return ()
+    return tuple(n for n in (name + MANIFEST_SUFFIX, _stem(name) + MANIFEST_SUFFIX) if n != name)
+
+
 def find_sidecar(path: Path) -> Path | None:
-    """An XMP sidecar for ``path``: ``name.xmp`` (Lightroom) or ``name.ext.xmp`` (darktable)."""
-    for candidate in (path.with_suffix(".xmp"), path.with_name(path.name + ".xmp")):
-        if candidate != path and candidate.is_file() and not candidate.is_symlink():
-            return candidate
-    if os.name != "nt":  # case variants written by some DAMs
-        upper = path.with_suffix(".XMP")
-        if upper != path and upper.is_file() and not upper.is_symlink():
-            return upper
-    return None
+    """An XMP sidecar for ``path`` (see :func:`sidecar_names`), probed on disk."""
+    return _first_file(path, sidecar_names(path.name))
 
 
 MANIFEST_SUFFIX = ".c2pa"
@@ -158,15 +193,27 @@ _NOT_MEDIA = frozenset({".c2pa", ".xmp"})
 
 
 def find_manifest(path: Path) -> Path | None:
-    """A detached C2PA manifest for ``path``: ``name.ext.c2pa``, else ``name.c2pa`` (the two
-    names c2patool and the SDKs write a sidecar under); never a manifest file itself."""
-    if path.suffix.lower() in _NOT_MEDIA:
-        return None
-    for candidate in (path.with_name(path.name + MANIFEST_SUFFIX),
-                      path.with_suffix(MANIFEST_SUFFIX)):  # fmt: skip
-        if candidate != path and candidate.is_file() and not candidate.is_symlink():
+    """A detached C2PA manifest for ``path`` (see :func:`manifest_names`), probed on disk."""
+    return _first_file(path, manifest_names(path.name))
+
+
+def _first_file(path: Path, names: tuple[str, ...]) -> Path | None:
+    """The first of ``names`` beside ``path`` that is a regular file (not a link)."""
+    for name in names:
+        candidate = path.with_name(name)
+        if candidate.is_file() and not candidate.is_symlink():
             return candidate
     return None
+
+
+def _suffix(name: str) -> str:
+    """The name's extension as pathlib reads it (none for ``.bashrc`` or ``name.``)."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
+def _stem(name: str) -> str:
+    return name[: len(name) - len(_suffix(name))]
 
 
 def manifest_media(path: Path) -> Path | None:

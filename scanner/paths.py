@@ -30,7 +30,8 @@ def content_id(report: Report, result: FileResult) -> str:
     """A path-free identity of a reported file's bytes, for the fingerprints of findings
     the later stages add (its quick id; its report path when it is gone)."""
     try:
-        return Asset(locate(report, result), result.path).quick_id()
+        with Asset(locate(report, result), result.path) as asset:
+            return asset.quick_id()
     except OSError:
         return result.path
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from provscan.asset import MANIFEST_SUFFIX, manifest_names, sidecar_names
 from provscan.ignore import NO_IGNORE, Ignore
 from provscan.model import Rule, Skipped
 from provscan.rules.scan import NOT_REGULAR, SYMLINK, UNREADABLE
@@ -30,6 +31,12 @@ class Entry:
     rel: str
     problem: str = ""
     rule: Rule | None = None
+    # Companions found in the folder's listing: a walked file's XMP sidecar and detached
+    # C2PA manifest (names beside it, "" for none), so that no worker probes five names
+    # on disk per file. ``listed`` False: not known (a file named alone), the reader probes.
+    sidecar: str = ""
+    manifest: str = ""
+    listed: bool = False
 
     @property
     def path(self) -> Path:
@@ -38,7 +45,8 @@ class Entry:
 
     def __reduce__(self) -> tuple[object, ...]:
         """Pickled as its field values (each is sent to a worker)."""
-        return (Entry, (self.location, self.rel, self.problem, self.rule))
+        return (Entry, (self.location, self.rel, self.problem, self.rule, self.sidecar,
+                        self.manifest, self.listed))  # fmt: skip
 
 
 def iter_entries(
@@ -62,7 +70,9 @@ class _Walk:
 
     def folder(self, directory: Path, prefix: str) -> Iterator[Entry]:
         """The entries of one folder and, depth first, of the folders in it."""
-        for child, rel in _children(directory, prefix):
+        children = list(_children(directory, prefix))
+        companions = _companions(children)
+        for child, rel in children:
             if isinstance(child, Entry):
                 yield child  # the folder could not be listed
                 continue
@@ -76,7 +86,7 @@ class _Walk:
             elif is_folder:
                 yield from self.folder(Path(child.path), rel + "/")
             else:
-                yield _entry(child, rel, self.real_root)
+                yield _entry(child, rel, self.real_root, companions)
 
     def _skip(self, child: os.DirEntry[str], rel: str, is_folder: bool) -> Skipped | None:
         """What the ignore lists decide for one child: the root's ignore file is configuration;
@@ -108,11 +118,39 @@ def _children(directory: Path, prefix: str) -> Iterator[tuple[os.DirEntry[str] |
         yield child, prefix + child.name
 
 
-def _entry(child: os.DirEntry[str], rel: str, real_root: Path) -> Entry:
-    """The entry of a child that is not a folder to enter."""
+def _companions(children: list[tuple[os.DirEntry[str] | Entry, str]]) -> frozenset[str]:
+    """The folder's regular files that may be a sidecar or a detached manifest (most folders
+    have none, and their files then need no look-up at all)."""
+    return frozenset(
+        child.name
+        for child, _ in children
+        if isinstance(child, os.DirEntry)
+        and child.name.lower().endswith(_COMPANION_SUFFIXES)
+        and _regular(child)
+    )
+
+
+_COMPANION_SUFFIXES = (".xmp", MANIFEST_SUFFIX)
+
+
+def _regular(child: os.DirEntry[str]) -> bool:
+    try:
+        return child.is_file(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _entry(
+    child: os.DirEntry[str], rel: str, real_root: Path, companions: frozenset[str] = frozenset()
+) -> Entry:
+    """The entry of a child that is not a folder to enter, with its companions."""
     try:
         if child.is_file(follow_symlinks=False):
-            return Entry(child.path, rel)
+            if not companions:
+                return Entry(child.path, rel, listed=True)
+            sidecar = next((n for n in sidecar_names(child.name) if n in companions), "")
+            manifest = next((n for n in manifest_names(child.name) if n in companions), "")
+            return Entry(child.path, rel, sidecar=sidecar, manifest=manifest, listed=True)
         if child.is_symlink():
             return _symlink_entry(Path(child.path), rel, real_root)
         return _special_entry(Path(child.path), rel)

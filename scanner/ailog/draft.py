@@ -131,11 +131,11 @@ def _identity(result: FileResult, target: Path, prefix: str) -> tuple[FileFacts,
                      "pattern) names it; no single file's sha256 does")  # fmt: skip
         return FileFacts(path, "", "", frozenset(ids[:1])), notes
     try:
-        asset = Asset(target if target.is_file() else target / result.path, result.path)
-        sha = asset.sha256()
-        from provscan.extract.phash import phash_of  # numpy: loaded only when needed
+        with Asset(target if target.is_file() else target / result.path, result.path) as asset:
+            sha = asset.sha256()
+            from provscan.extract.phash import phash_of  # numpy: loaded only when needed
 
-        phash = (phash_of(asset) if result.kind is MediaKind.IMAGE else None) or ""
+            phash = (phash_of(asset) if result.kind is MediaKind.IMAGE else None) or ""
     except OSError:
         notes.append("the file could not be read again to compute its sha256")
     return FileFacts(path, sha, phash, frozenset(ids[:1])), notes

@@ -427,12 +427,12 @@ def _facts(report: Report, result: FileResult, log: AiLog) -> FileFacts:
         return FileFacts(result.path, sha, phash, ids)
     if log.needs_sha256 or (log.needs_phash and result.kind is MediaKind.IMAGE):
         try:
-            asset = Asset(locate(report, result), result.path)
-            sha = asset.sha256() if log.needs_sha256 else ""
-            if log.needs_phash and result.kind is MediaKind.IMAGE:
-                from provscan.extract.phash import phash_of  # numpy: loaded only when needed
+            with Asset(locate(report, result), result.path) as asset:
+                sha = asset.sha256() if log.needs_sha256 else ""
+                if log.needs_phash and result.kind is MediaKind.IMAGE:
+                    from provscan.extract.phash import phash_of  # numpy: on demand
 
-                phash = phash_of(asset) or ""
+                    phash = phash_of(asset) or ""
         except OSError:
             pass  # vanished since the scan: no identity, so no key-based match
     return FileFacts(result.path, sha, phash, ids)
