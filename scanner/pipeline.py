@@ -31,7 +31,7 @@ from provscan.stages.baseline import Baseline, accept
 from provscan.stages.delivery import judge_delivery
 from provscan.stages.gate import CANDIDATES, apply_gate
 from provscan.stages.imf import ASSETMAP_NAMES, DELIVERABLE, apply_imf
-from provscan.stages.sequences import group_sequences, sequence_groups
+from provscan.stages.sequences import Groups, group_sequences, sequence_groups
 from provscan.stages.sources import scan_sources
 from provscan.stages.timeline import apply_timelines
 from provscan.stages.trace import apply_trace, references_key
@@ -81,9 +81,11 @@ def check_delivery(
         def again() -> Report:  # every file scanned again, no kept entry asked for
             return _scanned(target, sources, settings, limits, progress, backend, ignores, "")
 
-        if _kept_frames(report):  # a kept file is now a frame of a sequence: judged whole
+        groups = sequence_groups(briefs_of(report.files))
+        if _kept_frames(report, groups):  # a kept file is now a frame of a sequence: judged whole
             report = _unkept(report, target, sources, backend, again)
-        report = group_sequences(report)  # a shot's frames are one deliverable from here on
+            groups = sequence_groups(briefs_of(report.files))
+        report = group_sequences(report, groups)  # a shot's frames are one deliverable from here on
         context = ""
         if base and cache is not None:
             references = references_key(report, log, cache) if trace else "-"
@@ -125,11 +127,10 @@ def _expected(backend: Backend, base: str) -> str:
     return backend.catalog.remembered(_KEPT + base) or ""
 
 
-def _kept_frames(report: Report) -> bool:
-    """Whether a file kept as its finished entry is a frame of a sequence now."""
+def _kept_frames(report: Report, groups: Groups) -> bool:
+    """Whether a file kept as its finished entry is a frame of a sequence (of ``groups``)."""
     briefs = briefs_of(report.files)
-    groups = sequence_groups(briefs).values()
-    return any(briefs[index].finished for members in groups for index, _, _ in members)
+    return any(briefs[index].finished for members in groups.values() for index, _, _ in members)
 
 
 def _material(report: Report, log: AiLog | None) -> str:

@@ -45,14 +45,14 @@ class _Frame:
     result: FileResult
 
 
-def group_sequences(report: Report) -> Report:
+def group_sequences(report: Report, groups: Groups | None = None) -> Report:
     """The report with the frames of each numbered sequence replaced, at the place of its
     first frame, by one result for the sequence (unchanged when there is none). The frames
-    are found from the files' briefs; only theirs are read back (an archive's files are not
-    all held)."""
+    are found from the files' briefs (``groups``: already found, by ``sequence_groups``);
+    only theirs are read back (an archive's files are not all held)."""
     files = report.files
     briefs = briefs_of(files)
-    groups = sequence_groups(briefs)
+    groups = sequence_groups(briefs) if groups is None else groups
     if not groups:
         return report
     at: dict[int, FileResult | None] = {}
@@ -85,7 +85,10 @@ def _place(
 _Key = tuple[str, str, str, str]  # folder, name before the number, extension, format
 
 
-def sequence_groups(briefs: Sequence[Brief]) -> dict[_Key, list[tuple[int, int, str]]]:
+Groups = dict[_Key, list[tuple[int, int, str]]]  # group key -> (index, number, digits) of frames
+
+
+def sequence_groups(briefs: Sequence[Brief]) -> Groups:
     """The frames of each sequence of at least MIN_FRAMES: group key -> (index, frame
     number, its digits) of each frame."""
     groups: dict[_Key, list[tuple[int, int, str]]] = defaultdict(list)
