@@ -31,7 +31,7 @@ from typing import IO, Any, overload
 
 from provscan.model import FileResult, Gate, MediaKind, Verdict
 
-HELD = 20_000  # results kept as objects (~1 KB each); beyond, they are written to disk
+HELD = 5_000  # results kept as objects (1-5 KB each); beyond, they are written to disk
 _SEVERITIES = ("error", "warning", "info")
 # A file's tally: its findings by severity (error, warning, info), then those the gate counts
 # (at fail, at warn) and those a baseline accepted.

@@ -141,7 +141,9 @@ class _Feed:
             if len(self.folders) >= _FOLDERS_KEPT:
                 self.folders.pop(next(iter(self.folders)))
             rows = self.folders[folder] = self.catalog.folder(self.root_id, folder, self.context)
-        return self.catalog.reusable(rows.get(rel), identity)
+        # Taken out as used: a folder's kept entries (their report text) are held only until
+        # the walk reaches each file, not for the whole folder.
+        return self.catalog.reusable(rows.pop(rel, None), identity)
 
     def misses(self) -> Iterator[Entry]:
         """The entries to analyse, in order, pulled as the analysis asks for them."""
