@@ -71,6 +71,7 @@ class Studio:
     matched: dict[str, list[tuple[LogEntry, str]]]  # report path -> entries matching it
     files: Mapping[str, FileResult]  # report path -> result (read back when asked for)
     holders: dict[str, list[str]] = field(default_factory=dict)  # entry id -> paths it matched
+    carriers: dict[str, tuple[str, FileResult] | None] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -83,6 +84,18 @@ class Studio:
             for entry_id in dict.fromkeys(e.id for e, _ in found):
                 holders.setdefault(entry_id, []).append(path)
         return cls(policy, Registry(policy.tools), today, matched, files, holders)
+
+    def carrier(self, entry_id: str) -> tuple[str, FileResult] | None:
+        """The first file ``entry_id`` matched that carries a C2PA manifest, and its path;
+        found once per entry (a glob entry matches thousands of files, and each of them
+        would read them all back)."""
+        if entry_id not in self.carriers:
+            self.carriers[entry_id] = next(
+                ((p, other) for p in self.holders.get(entry_id, ())
+                 if (other := self.files.get(p)) is not None and facts.has_manifest(other)),
+                None,
+            )  # fmt: skip
+        return self.carriers[entry_id]
 
 
 def evidence(
@@ -305,11 +318,10 @@ def _marking(result: FileResult, entries: Sequence[LogEntry], studio: Studio) ->
                                        {"layers": carried, "missing": lacking})  # fmt: skip
     if not facts.has_manifest(result):
         for entry in entries:
-            for path in studio.holders.get(entry.id, ()):
-                other = studio.files.get(path)
-                if path != result.path and other is not None and facts.has_manifest(other):
-                    yield from _lost(result, other, f"log entry {entry.id} matches {path}: ")
-                    break
+            found = studio.carrier(entry.id)  # (not this file: it carries no manifest)
+            if found is not None:
+                path, other = found
+                yield from _lost(result, other, f"log entry {entry.id} matches {path}: ")
     if "us-ca" in studio.policy.jurisdictions:
         disclosed = facts.latent_disclosure(result)
         missing = [f for f in facts.LATENT_FIELDS if f not in disclosed]
