@@ -373,3 +373,30 @@ def test_parallel_search_gives_the_same_outcomes_in_order(tmp_path: Path) -> Non
     assert one == two
     assert [row[0] for row in two] == [job.rel for job in jobs]
     assert two[0][2] and two[2][2] and two[1][1] == "unsearchable" and not two[3][2]
+
+
+def test_still_cut_into_fixed_gops_is_placed_from_held_packets(
+    tmp_path: Path, still: np.ndarray
+) -> None:
+    """Keyframes every 2 s and none at the cuts: both edges fall inside GOPs and are placed
+    from the packets held during the pass (the file is not opened again), within 0.5 s."""
+    shots = [Shot(1.0, seed=3), Shot(2.0, still=still, zoom=(1.0, 1.2)), Shot(2.0, seed=4)]
+    path = tmp_path / "fixed_gops.mp4"
+    encode_h264(render(shots, 640, 360, FPS), path, 640, 360, FPS, keyint=2 * FPS, fixed_gop=True)
+    result = trace_video(path, [reference_from_gray(_gray(still), "ai_photo.png")])
+    stats = result.stats
+    assert stats.keyframes == 3 and stats.decoded == 3 and stats.dense_gops == 0
+    assert stats.refined_spans == 2 and stats.reopened == 0
+    _assert_found([(r.start, r.end) for hit in result.hits for r in hit.ranges])
+
+
+def test_trace_command_on_fixed_gops(still_png: Path, tmp_path: Path, still: np.ndarray) -> None:
+    """`provscan trace` on a broadcast-style cut (fixed 2 s GOPs, a still cut in between two
+    keyframes) finds the still with its in and out points, exit 1."""
+    shots = [Shot(1.0, seed=3), Shot(2.0, still=still, grade="warm"), Shot(2.0, seed=4)]
+    path = tmp_path / "broadcast.mp4"
+    encode_h264(render(shots, 640, 360, FPS), path, 640, 360, FPS, keyint=2 * FPS, fixed_gop=True)
+    result = runner.invoke(cli.app, ["trace", str(path), "-r", str(still_png), "-f", "json"])
+    assert result.exit_code == 1, result.output
+    (hit,) = json.loads(result.output)["hits"]
+    _assert_found([(span["start"], span["end"]) for span in hit["ranges"]])

@@ -43,10 +43,17 @@ class DescriptorIndex:
         self._words = _as_words(train)
         chunks = _as_chunks(train)
         self._order = np.argsort(chunks, axis=0, kind="stable").astype(np.int64)
-        self._sorted = np.take_along_axis(chunks, self._order, axis=0)
+        ordered = np.take_along_axis(chunks, self._order, axis=0)
+        # where each of the 65,536 values of a chunk starts in its sorted column: a lookup
+        # is two reads instead of two binary searches (4 MB for the sixteen columns)
+        bounds = np.arange((1 << 16) + 1, dtype=np.int64)  # the last: the end of the column
+        self._starts = np.zeros((CHUNKS, bounds.size), np.int64)
+        for c in range(CHUNKS):
+            self._starts[c] = np.searchsorted(ordered[:, c], bounds, side="left")
 
-    def candidates(self, query: NDArray[np.uint8]) -> Pairs:
-        """Every (query, train) pair that shares a chunk, with its exact distance; unique."""
+    def candidates(self, query: NDArray[np.uint8], rows: tuple[int, int] | None = None) -> Pairs:
+        """Every (query, train) pair that shares a chunk, with its exact distance; unique.
+        ``rows`` (first, end) keeps only the train rows in that range (one reference's)."""
         empty = np.zeros(0, np.int64)
         if self.size == 0 or query.shape[0] == 0:
             return Pairs(empty, empty, empty)
@@ -54,6 +61,9 @@ class DescriptorIndex:
         found_q, found_t = [], []
         for c in range(CHUNKS):
             q_rows, t_rows = self._lookup(c, chunks[:, c])
+            if rows is not None:
+                inside = (t_rows >= rows[0]) & (t_rows < rows[1])
+                q_rows, t_rows = q_rows[inside], t_rows[inside]
             found_q.append(q_rows)
             found_t.append(t_rows)
         q = np.concatenate(found_q)
@@ -67,10 +77,9 @@ class DescriptorIndex:
     def _lookup(
         self, chunk: int, values: NDArray[np.uint16]
     ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        table = self._sorted[:, chunk]
-        low = np.searchsorted(table, values, side="left")
-        high = np.searchsorted(table, values, side="right")
-        counts = high - low
+        starts = self._starts[chunk]
+        low = starts[values]
+        counts = starts[values.astype(np.int64) + 1] - low
         counts[counts > MAX_BUCKET] = 0
         total = int(counts.sum())
         if total == 0:
@@ -105,7 +114,9 @@ def best_two(
     second = np.full(rows, 999, np.int64)
     if pairs.query.size == 0:
         return nearest, first, second
-    order = np.lexsort((pairs.distance, pairs.query))
+    # by query, then distance (at most 256), ties in the pairs' order: one stable sort of a
+    # combined key (the same order as ``np.lexsort((distance, query))``, at half the cost)
+    order = np.argsort(pairs.query * 257 + pairs.distance, kind="stable")
     q, t, d = pairs.query[order], pairs.train[order], pairs.distance[order]
     head = np.ones(q.size, bool)
     head[1:] = q[1:] != q[:-1]

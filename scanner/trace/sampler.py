@@ -24,10 +24,12 @@ made square), so nothing larger than a GOP's packets and one frame is kept.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
+from queue import Full, Queue
 from typing import Any
 
 import av
@@ -37,6 +39,9 @@ from provscan.timecode import parse_timecode
 from provscan.trace.features import ANALYSIS_SIDE, GrayImage
 
 MAX_PENDING = 48  # decoded frames kept between two samples (~2 s at 25 fps without B-frames)
+MAX_HELD_BYTES = 64 << 20  # packets held for one span; a larger one is decoded from the file
+MAX_HELD_SPANS = 16  # spans whose sample the decoder has not handed over yet (frame threads
+# delay frames by up to their thread count, which FFmpeg caps at 16)
 OPEN_TIMEOUT_S = 10.0  # FFmpeg's interrupt callback: a stalled read or probe gives up
 DEFAULT_RATE = Fraction(25)  # used only when the container states no frame rate
 _EIGHT_BIT_YUV = ("yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12",
@@ -74,13 +79,22 @@ class VideoFacts:
 @dataclass(frozen=True, slots=True)
 class Frame:
     """One decoded frame at analysis size, and when it is shown; ``earlier`` holds the
-    frames decoded since the previous sample (inside long GOPs), so an edge found between
-    two samples can be placed without decoding anything again."""
+    frames decoded since the previous sample (inside long GOPs), and ``span`` the packets
+    shown since then (keyframe-only stretches), so an edge found between two samples can be
+    placed without opening, seeking or decoding the file again."""
 
     time: float  # seconds from the first frame
     gray: GrayImage
     earlier: tuple[Pending, ...] = ()
     cut: bool = False  # a keyframe the encoder put at a scene cut (it came before its GOP's end)
+    span: Span | None = None
+
+    def between(self) -> Sequence[Pending]:
+        """The frames shown since the previous sample (I and P frames), decoded now if they
+        were not yet; empty when they are not at hand."""
+        if self.earlier:
+            return self.earlier
+        return self.span.frames() if self.span is not None else ()
 
 
 class Pending:
@@ -102,6 +116,111 @@ class Pending:
         return self._gray
 
 
+class Span:
+    """The packets between two samples of a keyframe-only stretch, held (a GOP of at most
+    ``max_gap`` seconds) until the edge search asks for its frames, which a decoder of its
+    own then decodes in order, only as far as asked: most spans are never asked for, and
+    one that is costs no second opening of the file, no seek, and no decoding past the
+    edge once the search has found it."""
+
+    __slots__ = ("_decoder", "_kept", "_make", "_next", "_packets", "_stats", "end", "start")
+
+    def __init__(
+        self, start: float, end: float, packets: list[Any], make: _SpanDecoder, stats: DecodeStats
+    ) -> None:
+        self.start, self.end = start, end
+        self._packets, self._make, self._stats = packets, make, stats
+        self._next = 0  # the next packet to decode; past the end: the decoder was flushed
+        self._decoder: Any = None
+        self._kept: list[Pending] = []
+
+    def frame(self, index: int) -> Pending | None:
+        """The ``index``-th I or P frame shown after ``start`` and before ``end`` (seconds),
+        decoded now if it was not yet; None past the last."""
+        while len(self._kept) <= index and self._decode_more():
+            pass
+        return self._kept[index] if index < len(self._kept) else None
+
+    def frames(self) -> tuple[Pending, ...]:
+        """All of them."""
+        while self._decode_more():
+            pass
+        return tuple(self._kept)
+
+    def _decode_more(self) -> bool:
+        """Decode the next packet (flush the decoder after the last); False when done."""
+        if self._next > len(self._packets):
+            return False
+        packet = self._packets[self._next] if self._next < len(self._packets) else None
+        self._next += 1
+        try:
+            if self._decoder is None:
+                self._stats.refined_spans += 1
+                self._decoder = self._make.decoder()
+            for frame in self._decoder.decode(packet):
+                self._keep(frame)
+        except _DECODE_ERRORS as exc:  # keep what decoded; the search uses what it has
+            self._stats.errors.append(f"refining {self.start:.2f}-{self.end:.2f} s: {_reason(exc)}")
+            self._next = len(self._packets) + 1
+        if self._next > len(self._packets):
+            self._packets, self._decoder = [], None  # done: let the memory go
+        return True
+
+    def _keep(self, frame: Any) -> None:
+        self._stats.refined_frames += 1
+        if frame.pts is None:
+            return
+        at = round(float(frame.pts) * self._make.tb - self._make.origin, 6)
+        if self.start + 1e-6 < at < self.end - 1e-6:
+            pending = Pending(at, frame, self._make.aspect)
+            # I and P frames come out in the order they are shown; a stream that says
+            # otherwise still gets a sorted span (frames already searched keep their place)
+            where = len(self._kept)
+            while where > 0 and self._kept[where - 1].time > at:
+                where -= 1
+            self._kept.insert(where, pending)
+
+
+@dataclass(frozen=True, slots=True)
+class _SpanDecoder:
+    """How to decode a held span: a fresh decoder with the stream's parameters (the
+    stream's own decoder has moved on), set up like the stream's."""
+
+    name: str
+    extradata: bytes | None
+    width: int
+    height: int
+    options: dict[str, str]
+    tb: float
+    origin: float
+    aspect: float
+
+    @classmethod
+    def of(cls, stream: Any, tb: float, origin: float, aspect: float) -> _SpanDecoder:
+        """The parameters of ``stream``'s decoder, after ``_prepare_decoder``."""
+        ctx = stream.codec_context
+        options = {**dict(ctx.options or {}), **_EDGE_OPTIONS}
+        return cls(str(ctx.name), ctx.extradata, int(ctx.width or 0), int(ctx.height or 0),
+                   options, tb, origin, aspect)  # fmt: skip
+
+    def decoder(self) -> Any:
+        """A new decoder, B-frames skipped, threads on."""
+        ctx: Any = av.CodecContext.create(self.name, "r")
+        if self.extradata:
+            ctx.extradata = self.extradata
+        ctx.width, ctx.height = self.width, self.height
+        ctx.thread_type = "AUTO"
+        ctx.skip_frame = "BIDIR"
+        ctx.options = dict(self.options)
+        return ctx
+
+
+# The edge search only compares 640-px reductions of the frames around an edge: the
+# deblocking filter (H.264, HEVC) smooths block edges that the area average melts anyway,
+# and skipping it takes a quarter off decoding each P frame.
+_EDGE_OPTIONS = {"skip_loop_filter": "all"}
+
+
 @dataclass(slots=True)
 class DecodeStats:
     """How much of the video was actually decoded and looked at."""
@@ -113,6 +232,7 @@ class DecodeStats:
     keyframes: int = 0
     refined_spans: int = 0
     refined_frames: int = 0
+    reopened: int = 0  # spans decoded again from the file (their packets were not held)
     errors: list[str] = field(default_factory=list)
 
 
@@ -232,6 +352,50 @@ def iter_samples(
             stats.errors.append(_reason(exc))
 
 
+def prefetched(frames: Iterator[Frame], depth: int = 2) -> Iterator[Frame]:
+    """The same frames, produced ``depth`` ahead by a thread of their own: the demuxer and
+    the decoder work on the next samples while the caller matches this one (FFmpeg, OpenCV
+    and numpy's large operations release the GIL), in the same order. An exception of the
+    producer is raised here, where the caller would have met it."""
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            with contextlib.suppress(Full):
+                queue.put(item, timeout=0.05)
+                return True
+        return False
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                if not hand_over(("frame", frame)):
+                    return
+            hand_over(("end", None))
+        except BaseException as exc:  # handed to the caller, who decides
+            hand_over(("error", exc))
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()  # the generator's file closes in the thread that runs it
+
+    worker = threading.Thread(target=produce, name="provscan-trace-decode", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = queue.get()
+            if kind == "frame":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        worker.join()
+
+
 # What FFmpeg raises on damaged data; PyAV maps its error codes onto these.
 _DECODE_ERRORS: tuple[type[Exception], ...] = (av.FFmpegError, ValueError, OSError, EOFError)
 
@@ -255,6 +419,10 @@ class _GopPlan:
         self.pending: list[Pending] = []  # decoded since the last sample (long GOPs only)
         self.longest_gop = 0.0
         self.cuts: list[float] = []  # packet times of the latest scene-cut keyframes
+        self.span_decoder = _SpanDecoder.of(stream, self.tb, self.origin, self.aspect)
+        self.held: list[Any] | None = None  # packets since the last sampled keyframe
+        self.held_bytes = 0
+        self.spans: dict[float, Span] = {}  # by the time of the sample that ends them
 
     def take(self, packet: Any) -> Iterator[Frame]:
         """Frames to look at that this packet makes available."""
@@ -267,12 +435,37 @@ class _GopPlan:
             yield from self._decode(packet)
         else:
             self.buffer.append(packet)
+            self._hold(packet)
             if when - self.gop_start > self.max_gap:  # a long GOP: decode it all
                 self.dense = True
+                self.held = None  # its frames will be at hand as the samples' ``earlier``
                 self.stats.dense_gops += 1
                 for held in self.buffer:
                     yield from self._decode(held)
                 self.buffer.clear()
+
+    def _hold(self, packet: Any) -> None:
+        """Keep the packet for the span it belongs to (none past ``MAX_HELD_BYTES``)."""
+        if self.held is None:
+            return
+        self.held_bytes += int(packet.size)
+        if self.held_bytes > MAX_HELD_BYTES:
+            self.held = None
+        else:
+            self.held.append(packet)
+
+    def _close_span(self, packet: Any, when: float) -> None:
+        """A keyframe to sample ends the span of packets held since the previous one."""
+        if self.held:
+            start = _packet_time(self.held[0], self.tb)
+            if start is not None:
+                end = round(when - self.origin, 6)
+                self.spans[end] = Span(round(start - self.origin, 6), end, self.held,
+                                       self.span_decoder, self.stats)  # fmt: skip
+                for old in sorted(self.spans)[:-MAX_HELD_SPANS]:
+                    del self.spans[old]
+        self.held, self.held_bytes = [], 0
+        self._hold(packet)
 
     def _keyframe(self, packet: Any, when: float) -> Iterator[Frame]:
         # Encoders close a GOP early at a scene cut (x264's scenecut resets its GOP count):
@@ -289,7 +482,10 @@ class _GopPlan:
         self.stats.keyframes += 1
         if when - self.last_key >= self.key_step:  # intra-only streams: not every frame
             self.last_key = when
+            self._close_span(packet, when)
             yield from self._decode(packet, key=True)
+        else:
+            self._hold(packet)
 
     def _decode(self, packet: Any, key: bool = False) -> Iterator[Frame]:
         try:
@@ -314,7 +510,10 @@ class _GopPlan:
         self.stats.sampled += 1
         earlier, self.pending = tuple(self.pending), []
         cut = keyish and any(abs(at + self.origin - c) < 1e-3 for c in self.cuts)
-        yield Frame(round(at, 6), analysis_gray(frame, self.aspect), earlier, cut)
+        span = self.spans.pop(round(at, 6), None) if keyish and not earlier else None
+        for old in [end for end in self.spans if end <= at]:  # their sample came and went
+            del self.spans[old]
+        yield Frame(round(at, 6), analysis_gray(frame, self.aspect), earlier, cut, span)
 
     def finish(self) -> Iterator[Frame]:
         """Frames the decoder still holds (frame threads delay them)."""
@@ -371,6 +570,7 @@ def frames_between(path: Path, start: float, end: float, stats: DecodeStats) -> 
     the keyframe before ``start``; [] when the video cannot be sought or decoded there."""
     frames: list[Frame] = []
     stats.refined_spans += 1
+    stats.reopened += 1
     try:
         with open_video(path) as (container, stream, _):
             _prepare_decoder(stream)
