@@ -199,7 +199,7 @@ class _SpanDecoder:
     def of(cls, stream: Any, tb: float, origin: float, aspect: float) -> _SpanDecoder:
         """The parameters of ``stream``'s decoder, after ``_prepare_decoder``."""
         ctx = stream.codec_context
-        options = {**dict(ctx.options or {}), **_EDGE_OPTIONS}
+        options = dict(ctx.options or {})  # lowres, where the codec can
         return cls(str(ctx.name), ctx.extradata, int(ctx.width or 0), int(ctx.height or 0),
                    options, tb, origin, aspect)  # fmt: skip
 
@@ -213,12 +213,6 @@ class _SpanDecoder:
         ctx.skip_frame = "BIDIR"
         ctx.options = dict(self.options)
         return ctx
-
-
-# The edge search only compares 640-px reductions of the frames around an edge: the
-# deblocking filter (H.264, HEVC) smooths block edges that the area average melts anyway,
-# and skipping it takes a quarter off decoding each P frame.
-_EDGE_OPTIONS = {"skip_loop_filter": "all"}
 
 
 @dataclass(slots=True)
