@@ -57,38 +57,32 @@ class DescriptorIndex:
         empty = np.zeros(0, np.int64)
         if self.size == 0 or query.shape[0] == 0:
             return Pairs(empty, empty, empty)
-        chunks = _as_chunks(query)
-        found_q, found_t = [], []
-        for c in range(CHUNKS):
-            q_rows, t_rows = self._lookup(c, chunks[:, c])
-            if rows is not None:
-                inside = (t_rows >= rows[0]) & (t_rows < rows[1])
-                q_rows, t_rows = q_rows[inside], t_rows[inside]
-            found_q.append(q_rows)
-            found_t.append(t_rows)
-        q = np.concatenate(found_q)
-        t = np.concatenate(found_t)
+        q, t = self._lookup(_as_chunks(query))
+        if rows is not None:
+            inside = (t >= rows[0]) & (t < rows[1])
+            q, t = q[inside], t[inside]
         key = np.sort(q * self.size + t)  # a pair found through several chunks counts once
         key = key[np.concatenate(([True], key[1:] != key[:-1]))]
         q, t = key // self.size, key % self.size
         distance = _hamming(_as_words(query)[q], self._words[t])
         return Pairs(q, t, distance)
 
-    def _lookup(
-        self, chunk: int, values: NDArray[np.uint16]
-    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        starts = self._starts[chunk]
-        low = starts[values]
-        counts = starts[values.astype(np.int64) + 1] - low
+    def _lookup(self, chunks: NDArray[np.uint16]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Query and train rows of every shared chunk value (all sixteen chunks at once)."""
+        columns = np.arange(CHUNKS)
+        low = self._starts[columns, chunks]  # (queries, chunks): where each bucket starts
+        counts = self._starts[columns, chunks.astype(np.int64) + 1] - low
         counts[counts > MAX_BUCKET] = 0
-        total = int(counts.sum())
+        flat, low = counts.ravel(), low.ravel()
+        total = int(flat.sum())
         if total == 0:
             empty = np.zeros(0, np.int64)
             return empty, empty
-        q_rows = np.repeat(np.arange(values.shape[0], dtype=np.int64), counts)
-        starts = np.repeat(low - (np.cumsum(counts) - counts), counts)
+        cells = np.arange(flat.size, dtype=np.int64)  # query * CHUNKS + chunk
+        cell = np.repeat(cells, flat)
+        starts = np.repeat(low - (np.cumsum(flat) - flat), flat)
         positions = starts + np.arange(total, dtype=np.int64)
-        return q_rows, self._order[positions, chunk]
+        return cell // CHUNKS, self._order[positions, cell % CHUNKS]
 
 
 def _as_chunks(descriptors: NDArray[np.uint8]) -> NDArray[np.uint16]:
