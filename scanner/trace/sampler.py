@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -89,13 +89,6 @@ class Frame:
     cut: bool = False  # a keyframe the encoder put at a scene cut (it came before its GOP's end)
     span: Span | None = None
 
-    def between(self) -> Sequence[Pending]:
-        """The frames shown since the previous sample (I and P frames), decoded now if they
-        were not yet; empty when they are not at hand."""
-        if self.earlier:
-            return self.earlier
-        return self.span.frames() if self.span is not None else ()
-
 
 class Pending:
     """A decoded frame kept as the decoder gave it; reduced to analysis size only if the
@@ -132,16 +125,16 @@ class Span:
         self._packets, self._make, self._stats = packets, make, stats
         self._next = 0  # the next packet to decode; past the end: the decoder was flushed
         self._decoder: Any = None
-        self._kept: list[Pending] = []
+        self._kept: list[Frame] = []
 
-    def frame(self, index: int) -> Pending | None:
+    def frame(self, index: int) -> Frame | None:
         """The ``index``-th I or P frame shown after ``start`` and before ``end`` (seconds),
         decoded now if it was not yet; None past the last."""
         while len(self._kept) <= index and self._decode_more():
             pass
         return self._kept[index] if index < len(self._kept) else None
 
-    def frames(self) -> tuple[Pending, ...]:
+    def frames(self) -> tuple[Frame, ...]:
         """All of them."""
         while self._decode_more():
             pass
@@ -172,13 +165,14 @@ class Span:
             return
         at = round(float(frame.pts) * self._make.tb - self._make.origin, 6)
         if self.start + 1e-6 < at < self.end - 1e-6:
-            pending = Pending(at, frame, self._make.aspect)
+            # reduced at once: a decoded 4K frame held whole would weigh 12 MB
+            reduced = Frame(at, analysis_gray(frame, self._make.aspect))
             # I and P frames come out in the order they are shown; a stream that says
             # otherwise still gets a sorted span (frames already searched keep their place)
             where = len(self._kept)
             while where > 0 and self._kept[where - 1].time > at:
                 where -= 1
-            self._kept.insert(where, pending)
+            self._kept.insert(where, reduced)
 
 
 @dataclass(frozen=True, slots=True)
