@@ -6,7 +6,11 @@ Decoding is most of the cost of searching a video: a 1080p H.264 stream decodes 
 * Keyframes can be decoded alone, and encoders put one at every scene cut (x264's
   ``scenecut``) and at least every GOP (2 s in broadcast and streaming deliveries), so a
   new shot almost always starts on one. The demuxer hands over every packet, but only the
-  keyframes go to the decoder while the GOP stays short.
+  keyframes go to the decoder while the GOP stays short. The packets between two sampled
+  keyframes are held (a ``Span``, handed over with the later sample) until the tracer has
+  matched that sample: when a reference comes in or goes out between the two, a decoder
+  of the span's own decodes its I and P frames forward, only as far as the edge search
+  asks, without opening or seeking the file again; otherwise they are dropped unread.
 * A GOP longer than ``max_gap`` seconds (x264's default allows 10 s) could hide a whole shot
   that fades in and out between two keyframes, so its I and P frames are decoded too (the
   decoder skips B-frames), and one frame every ``step`` seconds is looked at. The packets
@@ -14,11 +18,14 @@ Decoding is most of the cost of searching a video: a 1080p H.264 stream decodes 
   the video is.
 * Intra-only streams (ProRes, DNxHD, MJPEG, JPEG 2000) are all keyframes: one every
   ``key_step`` seconds is decoded.
-* Around a candidate, ``frames_between`` decodes the I and P frames of a short span
-  (seeking to the keyframe before it) to find the in and out points.
+* Where no span is at hand (a reference still on screen when the video ends),
+  ``frames_between`` decodes the I and P frames of a short span (seeking to the keyframe
+  before it) to find the in and out points.
+* ``prefetched`` runs the demuxer and the decoder a few samples ahead in a thread of their
+  own, so decoding the next keyframes overlaps matching this one.
 
 Frames are reduced at once to analysis size (the luma plane, area-averaged; anamorphic pixels
-made square), so nothing larger than a GOP's packets and one frame is kept.
+made square), so nothing larger than a few GOPs' packets and one frame is kept.
 """
 
 from __future__ import annotations

@@ -4,8 +4,9 @@
    every half second inside long GOPs); each is matched against every reference.
 2. Consecutive samples that show the same reference form a run. A run's true in point lies
    between the last sample without the reference and the first with it (its out point
-   likewise), so only those short spans are decoded frame by frame, and a binary search over
-   them finds the first and last frames that show it.
+   likewise), so only those short spans are decoded frame by frame (from the packets held
+   during the pass), and a search over them (``edges``) finds the first and last frames
+   that show it, as soon as the sample after the edge has been matched.
 3. Runs of the same reference closer than ``MERGE_GAP_S`` are one appearance (a flash or a
    fast move that hid it for a moment).
 
