@@ -337,6 +337,29 @@ def test_intra_only_video_is_sampled_and_decoded_small(tmp_path: Path, still: np
     reference = reference_from_gray(_gray(still), "ai_photo.png")
     result = trace_video(path, [reference])
     assert result.stats.decoded <= 4 * 4  # 4 s at one keyframe per 0.4 s (+ a few)
+    assert result.stats.reopened == 0  # the edges' frames came from the packets held
+    _assert_found([(r.start, r.end) for hit in result.hits for r in hit.ranges])
+
+
+def test_uncompressed_video_edges_are_decoded_from_the_file(
+    tmp_path: Path, still: np.ndarray
+) -> None:
+    """Raw video, whose decoder needs more than the stream's codec parameters to open, has
+    the frames around its edges decoded from the file instead; the still is found."""
+    import av
+
+    path = tmp_path / "cut.mkv"
+    shots = [Shot(1.0, seed=3), Shot(2.0, still=still), Shot(1.0, seed=4)]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("rawvideo", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        for picture in render(shots, 320, 180, FPS):
+            frame = av.VideoFrame.from_ndarray(picture[:, :, ::-1].copy(), format="rgb24")
+            for packet in stream.encode(frame.reformat(format="yuv420p")):
+                container.mux(packet)
+    reference = reference_from_gray(_gray(still), "ai_photo.png")
+    result = trace_video(path, [reference])
+    assert result.stats.reopened >= 1 and not result.stats.errors
     _assert_found([(r.start, r.end) for hit in result.hits for r in hit.ranges])
 
 

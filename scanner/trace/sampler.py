@@ -153,10 +153,14 @@ class Span:
             return False
         packet = self._packets[self._next] if self._next < len(self._packets) else None
         self._next += 1
-        try:
-            if self._decoder is None:
-                self._stats.refined_spans += 1
+        if self._decoder is None:
+            self._stats.refined_spans += 1
+            try:
                 self._decoder = self._make.decoder()
+            except _DECODE_ERRORS:  # a decoder that needs more than the stream's parameters
+                self._reopen()
+                return True
+        try:
             for frame in self._decoder.decode(packet):
                 self._keep(frame)
         except _DECODE_ERRORS as exc:  # keep what decoded; the search uses what it has
@@ -165,6 +169,13 @@ class Span:
         if self._next > len(self._packets):
             self._packets, self._decoder = [], None  # done: let the memory go
         return True
+
+    def _reopen(self) -> None:
+        """The span's frames decoded from the file instead (as when none was held)."""
+        self._stats.refined_spans -= 1  # frames_between counts it
+        found = frames_between(self._make.path, self.start, self.end, self._stats)
+        self._kept = [f for f in found if self.start + 1e-6 < f.time < self.end - 1e-6]
+        self._packets, self._next = [], 1
 
     def _keep(self, frame: Any) -> None:
         self._stats.refined_frames += 1
@@ -187,6 +198,7 @@ class _SpanDecoder:
     """How to decode a held span: a fresh decoder with the stream's parameters (the
     stream's own decoder has moved on), set up like the stream's."""
 
+    path: Path  # the video, should the decoder not open without more
     name: str
     extradata: bytes | None
     width: int
@@ -197,11 +209,11 @@ class _SpanDecoder:
     aspect: float
 
     @classmethod
-    def of(cls, stream: Any, tb: float, origin: float, aspect: float) -> _SpanDecoder:
+    def of(cls, path: Path, stream: Any, tb: float, origin: float, aspect: float) -> _SpanDecoder:
         """The parameters of ``stream``'s decoder, after ``_prepare_decoder``."""
         ctx = stream.codec_context
         options = dict(ctx.options or {})  # lowres, where the codec can
-        return cls(str(ctx.name), ctx.extradata, int(ctx.width or 0), int(ctx.height or 0),
+        return cls(path, str(ctx.name), ctx.extradata, int(ctx.width or 0), int(ctx.height or 0),
                    options, tb, origin, aspect)  # fmt: skip
 
     def decoder(self) -> Any:
@@ -213,6 +225,7 @@ class _SpanDecoder:
         ctx.thread_type = "AUTO"
         ctx.skip_frame = "BIDIR"
         ctx.options = dict(self.options)
+        ctx.open()  # here, so that a decoder wanting more than this says so at once
         return ctx
 
 
@@ -337,7 +350,7 @@ def iter_samples(
         if on_open is not None:
             on_open(facts)
         _prepare_decoder(stream)
-        plan = _GopPlan(stream, max_gap, step, key_step, stats)
+        plan = _GopPlan(path, stream, max_gap, step, key_step, stats)
         try:
             for packet in container.demux(stream):
                 stats.packets += 1
@@ -399,7 +412,13 @@ class _GopPlan:
     """Decides packet by packet what reaches the decoder (keyframes, or a long GOP's all)."""
 
     def __init__(
-        self, stream: Any, max_gap: float, step: float, key_step: float, stats: DecodeStats
+        self,
+        path: Path,
+        stream: Any,
+        max_gap: float,
+        step: float,
+        key_step: float,
+        stats: DecodeStats,
     ) -> None:
         self.stream, self.stats = stream, stats
         self.max_gap, self.step, self.key_step = max_gap, step, key_step
@@ -414,7 +433,7 @@ class _GopPlan:
         self.pending: list[Pending] = []  # decoded since the last sample (long GOPs only)
         self.longest_gop = 0.0
         self.cuts: list[float] = []  # packet times of the latest scene-cut keyframes
-        self.span_decoder = _SpanDecoder.of(stream, self.tb, self.origin, self.aspect)
+        self.span_decoder = _SpanDecoder.of(path, stream, self.tb, self.origin, self.aspect)
         self.held: list[Any] | None = None  # packets since the last sampled keyframe
         self.held_bytes = 0
         self.spans: dict[float, Span] = {}  # by the time of the sample that ends them
