@@ -164,7 +164,8 @@ class Span:
             for frame in self._decoder.decode(packet):
                 self._keep(frame)
         except _DECODE_ERRORS as exc:  # keep what decoded; the search uses what it has
-            self._stats.errors.append(f"refining {self.start:.2f}-{self.end:.2f} s: {_reason(exc)}")
+            why = f"refining {self.start:.2f}-{self.end:.2f} s: {_reason(exc)}"
+            self._stats.edge_errors.append(why)
             self._next = len(self._packets) + 1
         if self._next > len(self._packets):
             self._packets, self._decoder = [], None  # done: let the memory go
@@ -242,6 +243,10 @@ class DecodeStats:
     refined_frames: int = 0
     reopened: int = 0  # spans decoded again from the file (their packets were not held)
     errors: list[str] = field(default_factory=list)
+    # errors met decoding held spans, which the tracer's thread does while the decoding
+    # thread appends to ``errors``: kept apart, and added after them, so that the errors
+    # come in the same order run after run
+    edge_errors: list[str] = field(default_factory=list)
 
 
 @contextlib.contextmanager

@@ -179,6 +179,8 @@ def trace_video(
 
     for frame in prefetched(iter_samples(path, stats, opening)):
         tracks.update(frame, _seen(frame, matcher, tracks.open))
+    stats.errors.extend(stats.edge_errors)
+    stats.edge_errors.clear()
     facts = opened[0]  # iter_samples raises VideoError before this when it cannot open
     runs = tracks.finish()
     hits = [_hit(path, matcher, i, r, facts, stats) for i, r in sorted(runs.items())]
