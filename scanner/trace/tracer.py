@@ -130,6 +130,8 @@ class _Tracks:
             run.anchor = Anchor.of(frame)
             if match is not None and (run.best is None or match.inliers > run.best.inliers):
                 run.best, run.best_time = match, frame.time
+        if frame.span is not None:
+            frame.span.close()  # its edges are placed: the decoder and packets can go
         self.previous = frame
 
     def _out_point(
