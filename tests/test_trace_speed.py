@@ -1,11 +1,10 @@
 """The trace's shortcuts give the answers of the long way: edges searched in spans decoded on
-demand, samples decoded ahead by a thread, one reference's matches looked up alone."""
+demand, one reference's matches looked up alone, chunk tables instead of binary searches."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ from provscan.trace.features import FRAME_FEATURES, describe, to_analysis_size
 from provscan.trace.index import DescriptorIndex
 from provscan.trace.matcher import FOLLOW, Matcher
 from provscan.trace.reference import reference_from_gray
-from provscan.trace.sampler import Span, VideoError, prefetched
+from provscan.trace.sampler import Span
 
 from fixtures.trace_media import scene
 
@@ -83,37 +82,6 @@ def test_out_point_in_a_span_matches_the_binary_search_and_stops_early(edge: int
     expected = last_true([sample, *span.all], shows)
     assert found is expected
     assert span.decoded <= min(SPAN, edge + STRIDE + 1)
-
-
-def test_prefetched_frames_keep_their_order_and_errors() -> None:
-    """Frames decoded ahead arrive in order, and the producer's error reaches the caller
-    after the frames it produced before it."""
-
-    def frames() -> Iterator[Any]:
-        yield from range(5)
-        raise VideoError("damaged")
-
-    seen: list[Any] = []
-    with pytest.raises(VideoError, match="damaged"):
-        for frame in prefetched(frames()):
-            seen.append(frame)
-    assert seen == [0, 1, 2, 3, 4]
-
-
-def test_prefetched_frames_close_the_producer_when_the_caller_stops() -> None:
-    """A caller that stops early closes the producing generator (its file with it)."""
-    closed: list[bool] = []
-
-    def frames() -> Iterator[Any]:
-        try:
-            yield from range(1000)
-        finally:
-            closed.append(True)
-
-    for frame in prefetched(frames()):
-        if frame == 3:
-            break
-    assert closed == [True]
 
 
 def test_one_reference_confirmed_alone_as_among_all() -> None:

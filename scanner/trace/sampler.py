@@ -21,8 +21,6 @@ Decoding is most of the cost of searching a video: a 1080p H.264 stream decodes 
 * Where no span is at hand (a reference still on screen when the video ends),
   ``frames_between`` decodes the I and P frames of a short span (seeking to the keyframe
   before it) to find the in and out points.
-* ``prefetched`` runs the demuxer and the decoder a few samples ahead in a thread of their
-  own, so decoding the next keyframes overlaps matching this one.
 
 Frames are reduced at once to analysis size (the luma plane, area-averaged; anamorphic pixels
 made square), so nothing larger than a few GOPs' packets and one frame is kept.
@@ -31,12 +29,10 @@ made square), so nothing larger than a few GOPs' packets and one frame is kept.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from queue import Full, Queue
 from typing import Any
 
 import av
@@ -170,7 +166,7 @@ class Span:
                 self._keep(frame)
         except _DECODE_ERRORS as exc:  # keep what decoded; the search uses what it has
             why = f"refining {self.start:.2f}-{self.end:.2f} s: {_reason(exc)}"
-            self._stats.edge_errors.append(why)
+            self._stats.errors.append(why)
             self._next = len(self._packets) + 1
         if self._next > len(self._packets):
             self._packets, self._decoder = [], None  # done: let the memory go
@@ -250,10 +246,6 @@ class DecodeStats:
     refined_frames: int = 0
     reopened: int = 0  # spans decoded again from the file (their packets were not held)
     errors: list[str] = field(default_factory=list)
-    # errors met decoding held spans, which the tracer's thread does while the decoding
-    # thread appends to ``errors``: kept apart, and added after them, so that the errors
-    # come in the same order run after run
-    edge_errors: list[str] = field(default_factory=list)
 
 
 @contextlib.contextmanager
@@ -370,50 +362,6 @@ def iter_samples(
             yield from plan.finish()
         except _DECODE_ERRORS as exc:
             stats.errors.append(_reason(exc))
-
-
-def prefetched(frames: Iterator[Frame], depth: int = 1) -> Iterator[Frame]:
-    """The same frames, produced ``depth`` ahead by a thread of their own: the demuxer and
-    the decoder work on the next samples while the caller matches this one (FFmpeg, OpenCV
-    and numpy's large operations release the GIL), in the same order. An exception of the
-    producer is raised here, where the caller would have met it."""
-    queue: Queue[tuple[str, Any]] = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def hand_over(item: tuple[str, Any]) -> bool:
-        while not stop.is_set():
-            with contextlib.suppress(Full):
-                queue.put(item, timeout=0.05)
-                return True
-        return False
-
-    def produce() -> None:
-        try:
-            for frame in frames:
-                if not hand_over(("frame", frame)):
-                    return
-            hand_over(("end", None))
-        except BaseException as exc:  # handed to the caller, who decides
-            hand_over(("error", exc))
-        finally:
-            close = getattr(frames, "close", None)
-            if close is not None:
-                close()  # the generator's file closes in the thread that runs it
-
-    worker = threading.Thread(target=produce, name="provscan-trace-decode", daemon=True)
-    worker.start()
-    try:
-        while True:
-            kind, value = queue.get()
-            if kind == "frame":
-                yield value
-            elif kind == "error":
-                raise value
-            else:
-                return
-    finally:
-        stop.set()
-        worker.join()
 
 
 # What FFmpeg raises on damaged data; PyAV maps its error codes onto these.

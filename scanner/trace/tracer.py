@@ -41,7 +41,6 @@ from provscan.trace.sampler import (
     VideoFacts,
     frames_between,
     iter_samples,
-    prefetched,
 )
 
 MERGE_GAP_S = 0.5  # two appearances closer than this are one (a flash, a fast move)
@@ -179,10 +178,8 @@ def trace_video(
         if on_open is not None:
             on_open(facts)
 
-    for frame in prefetched(iter_samples(path, stats, opening)):
+    for frame in iter_samples(path, stats, opening):
         tracks.update(frame, _seen(frame, matcher, tracks.open))
-    stats.errors.extend(stats.edge_errors)
-    stats.edge_errors.clear()
     facts = opened[0]  # iter_samples raises VideoError before this when it cannot open
     runs = tracks.finish()
     hits = [_hit(path, matcher, i, r, facts, stats) for i, r in sorted(runs.items())]
