@@ -2,6 +2,7 @@
 
     python -m bench.trace_eval            # full set: >= 150 reference shots, >= 1 h of distractors
     python -m bench.trace_eval --quick    # a few minutes, to check the machinery
+    python -m bench.trace_eval --no-generate --no-phash --rounds 3   # median speed of 3 runs
 
 ``bench.trace_lab`` renders the material (cached under ``bench/out/``): stills from the shared
 corpus and drawn ones (documents, street scenes), reference shots with random combinations
@@ -10,14 +11,19 @@ ground truth of every shot. This script loads every reference, runs the tracer o
 video in this process (as ``provscan`` runs it in its worker), and reports recall per edit,
 false matches, in/out error and speed (times real time, per resolution and GOP structure),
 plus the recall a whole-frame pHash would have had on the same shots (the usual first stage
-this tracer replaces) and the process's peak memory after each video.
+this tracer replaces) and the process's peak memory after each video. With ``--rounds N``
+every video is traced N times: the time is the median, and the hits must be the same each
+time (the report says so, or which videos differ). The load average is noted: the machine
+is shared, and other people's jobs show in the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -43,21 +49,29 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a small set (minutes)")
     parser.add_argument("--no-generate", action="store_true", help="use the material as is")
     parser.add_argument("--no-phash", action="store_true", help="skip the pHash baseline")
+    parser.add_argument("--rounds", type=int, default=1, help="trace each video N times")
+    parser.add_argument("--size", help="only the videos of this size (e.g. 1920x1080)")
     args = parser.parse_args()
     out = OUT_DIR / ("trace_eval_quick" if args.quick else "trace_eval")
     if not args.no_generate:
         command = [sys.executable, "-m", "bench.trace_lab.generate", "--out", str(out)]
         subprocess.run(command + (["--quick"] if args.quick else []), check=True)
     truth = json.loads((out / "truth.json").read_text())
+    if args.size:  # a subset: recall and false matches then count its shots only
+        truth["videos"] = [v for v in truth["videos"] if f"{v['width']}x{v['height']}" == args.size]
     references, load_s = _references(out, truth)
     matcher = Matcher(references)  # built once, as provscan's worker does
-    runs = [_trace(out, video, matcher) for video in truth["videos"]]
+    load_start = _load()
+    runs = [_trace(out, video, matcher, max(1, args.rounds)) for video in truth["videos"]]
+    truth["load"] = f"{load_start} at start, {_load()} at end"
+    truth["rounds"] = max(1, args.rounds)
     results = {run["path"]: run["hits"] for run in runs}
     summary = score(truth, results)
     baseline = {} if args.no_phash else _phash_baseline(out, truth, references)
     report = _markdown(summary, runs, baseline, load_s, len(references), truth)
-    (OUT_DIR / f"{out.name}.md").write_text(report)
-    (OUT_DIR / f"{out.name}-results.json").write_text(
+    name = out.name + (f"-{args.size}" if args.size else "")
+    (OUT_DIR / f"{name}.md").write_text(report)
+    (OUT_DIR / f"{name}-results.json").write_text(
         json.dumps({"summary": summary, "runs": runs, "phash": baseline}, indent=1, default=str)
     )
     print(report)
@@ -69,15 +83,24 @@ def _references(out: Path, truth: dict[str, Any]) -> tuple[list[Reference], floa
     return refs, time.perf_counter() - clock
 
 
-def _trace(out: Path, video: dict[str, Any], matcher: Matcher) -> dict[str, Any]:
-    clock = time.perf_counter()
-    result = trace_video(out / video["path"], matcher)
-    seconds = time.perf_counter() - clock
-    hits = [
-        {"reference": hit.reference, "start": r.start, "end": r.end}
-        for hit in result.hits
-        for r in hit.ranges
-    ]
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _trace(out: Path, video: dict[str, Any], matcher: Matcher, rounds: int) -> dict[str, Any]:
+    times, answers = [], []
+    for _ in range(rounds):
+        clock = time.perf_counter()
+        result = trace_video(out / video["path"], matcher)
+        times.append(time.perf_counter() - clock)
+        answers.append(
+            [
+                {"reference": hit.reference, "start": r.start, "end": r.end}
+                for hit in result.hits
+                for r in hit.ranges
+            ]
+        )
+    seconds, hits = statistics.median(times), answers[0]
     stats = result.stats
     print(f"{video['path']}: {video['duration']:.0f} s in {seconds:.1f} s "
           f"({video['duration'] / seconds:.1f}x), {len(hits)} hits", flush=True)  # fmt: skip
@@ -94,6 +117,7 @@ def _trace(out: Path, video: dict[str, Any], matcher: Matcher) -> dict[str, Any]
         "refined_frames": stats.refined_frames,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "hits": hits,
+        "same_each_round": all(answer == hits for answer in answers),
     }
 
 
@@ -127,7 +151,8 @@ def _markdown(
     references: int,
     truth: dict[str, Any],
 ) -> str:
-    lines = [render_markdown(summary), "", "### Speed (times real time, this machine)", ""]
+    title = f"### Speed (times real time, this machine; median of {truth.get('rounds', 1)} rounds)"
+    lines = [render_markdown(summary), "", title, ""]
     lines += ["| set | size | GOP | video s | trace s | x real time | frames decoded |",
               "|---|---|---|---:|---:|---:|---:|"]  # fmt: skip
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
@@ -152,6 +177,10 @@ def _markdown(
             ours = found.get(name, {}) if name != "all" else {"recall": summary.get("recall")}
             lines.append(f"| {name} | {shots} | {hits / shots:.0%} | "
                          f"{_pct(ours.get('recall'))} |")  # fmt: skip
+    rounds = [r for r in runs if not r["same_each_round"]]
+    lines += ["", "Hits the same in every round: " + (
+        "yes" if not rounds else "**no**: " + ", ".join(r["path"] for r in rounds))]  # fmt: skip
+    lines += [f"Load average (1/5/15 min): {truth.get('load', '-')}."]
     lines += ["", f"Material: seed {truth.get('seed')}, {len(truth['videos'])} videos."]
     return "\n".join(lines) + "\n"
 

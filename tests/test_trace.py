@@ -337,6 +337,29 @@ def test_intra_only_video_is_sampled_and_decoded_small(tmp_path: Path, still: np
     reference = reference_from_gray(_gray(still), "ai_photo.png")
     result = trace_video(path, [reference])
     assert result.stats.decoded <= 4 * 4  # 4 s at one keyframe per 0.4 s (+ a few)
+    assert result.stats.reopened == 0  # the edges' frames came from the packets held
+    _assert_found([(r.start, r.end) for hit in result.hits for r in hit.ranges])
+
+
+def test_uncompressed_video_edges_are_decoded_from_the_file(
+    tmp_path: Path, still: np.ndarray
+) -> None:
+    """Raw video, whose decoder needs more than the stream's codec parameters to open, has
+    the frames around its edges decoded from the file instead; the still is found."""
+    import av
+
+    path = tmp_path / "cut.mkv"
+    shots = [Shot(1.0, seed=3), Shot(2.0, still=still), Shot(1.0, seed=4)]
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("rawvideo", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        for picture in render(shots, 320, 180, FPS):
+            frame = av.VideoFrame.from_ndarray(picture[:, :, ::-1].copy(), format="rgb24")
+            for packet in stream.encode(frame.reformat(format="yuv420p")):
+                container.mux(packet)
+    reference = reference_from_gray(_gray(still), "ai_photo.png")
+    result = trace_video(path, [reference])
+    assert result.stats.reopened >= 1 and not result.stats.errors
     _assert_found([(r.start, r.end) for hit in result.hits for r in hit.ranges])
 
 
@@ -373,3 +396,30 @@ def test_parallel_search_gives_the_same_outcomes_in_order(tmp_path: Path) -> Non
     assert one == two
     assert [row[0] for row in two] == [job.rel for job in jobs]
     assert two[0][2] and two[2][2] and two[1][1] == "unsearchable" and not two[3][2]
+
+
+def test_still_cut_into_fixed_gops_is_placed_from_held_packets(
+    tmp_path: Path, still: np.ndarray
+) -> None:
+    """Keyframes every 2 s and none at the cuts: both edges fall inside GOPs and are placed
+    from the packets held during the pass (the file is not opened again), within 0.5 s."""
+    shots = [Shot(1.0, seed=3), Shot(2.0, still=still, zoom=(1.0, 1.2)), Shot(2.0, seed=4)]
+    path = tmp_path / "fixed_gops.mp4"
+    encode_h264(render(shots, 640, 360, FPS), path, 640, 360, FPS, keyint=2 * FPS, fixed_gop=True)
+    result = trace_video(path, [reference_from_gray(_gray(still), "ai_photo.png")])
+    stats = result.stats
+    assert stats.keyframes == 3 and stats.decoded == 3 and stats.dense_gops == 0
+    assert stats.refined_spans == 2 and stats.reopened == 0
+    _assert_found([(r.start, r.end) for hit in result.hits for r in hit.ranges])
+
+
+def test_trace_command_on_fixed_gops(still_png: Path, tmp_path: Path, still: np.ndarray) -> None:
+    """`provscan trace` on a broadcast-style cut (fixed 2 s GOPs, a still cut in between two
+    keyframes) finds the still with its in and out points, exit 1."""
+    shots = [Shot(1.0, seed=3), Shot(2.0, still=still, grade="warm"), Shot(2.0, seed=4)]
+    path = tmp_path / "broadcast.mp4"
+    encode_h264(render(shots, 640, 360, FPS), path, 640, 360, FPS, keyint=2 * FPS, fixed_gop=True)
+    result = runner.invoke(cli.app, ["trace", str(path), "-r", str(still_png), "-f", "json"])
+    assert result.exit_code == 1, result.output
+    (hit,) = json.loads(result.output)["hits"]
+    _assert_found([(span["start"], span["end"]) for span in hit["ranges"]])

@@ -113,7 +113,10 @@ def _encode(
     cost = {v["path"]: _estimate_minutes([v], 1) for v, _ in todo}
     done = 0
     done_cost = 0.0
-    with multiprocessing.Pool(args.jobs, initializer=_init_worker) as pool:
+    # spawned, not forked: a fork taken while OpenCV's thread pool (busy drawing the stills)
+    # holds its lock leaves the child waiting on that lock forever
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(args.jobs, initializer=_init_worker) as pool:
         for stats in pool.imap_unordered(_job, tasks):
             results.append(stats)
             done += int(stats["frames"])

@@ -43,43 +43,46 @@ class DescriptorIndex:
         self._words = _as_words(train)
         chunks = _as_chunks(train)
         self._order = np.argsort(chunks, axis=0, kind="stable").astype(np.int64)
-        self._sorted = np.take_along_axis(chunks, self._order, axis=0)
+        ordered = np.take_along_axis(chunks, self._order, axis=0)
+        # where each of the 65,536 values of a chunk starts in its sorted column: a lookup
+        # is two reads instead of two binary searches (4 MB for the sixteen columns)
+        bounds = np.arange((1 << 16) + 1, dtype=np.int64)  # the last: the end of the column
+        self._starts = np.zeros((CHUNKS, bounds.size), np.int64)
+        for c in range(CHUNKS):
+            self._starts[c] = np.searchsorted(ordered[:, c], bounds, side="left")
 
-    def candidates(self, query: NDArray[np.uint8]) -> Pairs:
-        """Every (query, train) pair that shares a chunk, with its exact distance; unique."""
+    def candidates(self, query: NDArray[np.uint8], rows: tuple[int, int] | None = None) -> Pairs:
+        """Every (query, train) pair that shares a chunk, with its exact distance; unique.
+        ``rows`` (first, end) keeps only the train rows in that range (one reference's)."""
         empty = np.zeros(0, np.int64)
         if self.size == 0 or query.shape[0] == 0:
             return Pairs(empty, empty, empty)
-        chunks = _as_chunks(query)
-        found_q, found_t = [], []
-        for c in range(CHUNKS):
-            q_rows, t_rows = self._lookup(c, chunks[:, c])
-            found_q.append(q_rows)
-            found_t.append(t_rows)
-        q = np.concatenate(found_q)
-        t = np.concatenate(found_t)
+        q, t = self._lookup(_as_chunks(query))
+        if rows is not None:
+            inside = (t >= rows[0]) & (t < rows[1])
+            q, t = q[inside], t[inside]
         key = np.sort(q * self.size + t)  # a pair found through several chunks counts once
         key = key[np.concatenate(([True], key[1:] != key[:-1]))]
         q, t = key // self.size, key % self.size
         distance = _hamming(_as_words(query)[q], self._words[t])
         return Pairs(q, t, distance)
 
-    def _lookup(
-        self, chunk: int, values: NDArray[np.uint16]
-    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-        table = self._sorted[:, chunk]
-        low = np.searchsorted(table, values, side="left")
-        high = np.searchsorted(table, values, side="right")
-        counts = high - low
+    def _lookup(self, chunks: NDArray[np.uint16]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Query and train rows of every shared chunk value (all sixteen chunks at once)."""
+        columns = np.arange(CHUNKS)
+        low = self._starts[columns, chunks]  # (queries, chunks): where each bucket starts
+        counts = self._starts[columns, chunks.astype(np.int64) + 1] - low
         counts[counts > MAX_BUCKET] = 0
-        total = int(counts.sum())
+        flat, low = counts.ravel(), low.ravel()
+        total = int(flat.sum())
         if total == 0:
             empty = np.zeros(0, np.int64)
             return empty, empty
-        q_rows = np.repeat(np.arange(values.shape[0], dtype=np.int64), counts)
-        starts = np.repeat(low - (np.cumsum(counts) - counts), counts)
+        cells = np.arange(flat.size, dtype=np.int64)  # query * CHUNKS + chunk
+        cell = np.repeat(cells, flat)
+        starts = np.repeat(low - (np.cumsum(flat) - flat), flat)
         positions = starts + np.arange(total, dtype=np.int64)
-        return q_rows, self._order[positions, chunk]
+        return cell // CHUNKS, self._order[positions, cell % CHUNKS]
 
 
 def _as_chunks(descriptors: NDArray[np.uint8]) -> NDArray[np.uint16]:
@@ -105,7 +108,9 @@ def best_two(
     second = np.full(rows, 999, np.int64)
     if pairs.query.size == 0:
         return nearest, first, second
-    order = np.lexsort((pairs.distance, pairs.query))
+    # by query, then distance (at most 256), ties in the pairs' order: one stable sort of a
+    # combined key (the same order as ``np.lexsort((distance, query))``, at half the cost)
+    order = np.argsort(pairs.query * 257 + pairs.distance, kind="stable")
     q, t, d = pairs.query[order], pairs.train[order], pairs.distance[order]
     head = np.ones(q.size, bool)
     head[1:] = q[1:] != q[:-1]

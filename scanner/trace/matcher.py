@@ -146,14 +146,20 @@ class Matcher:
         """The match of reference ``index`` in ``picture``, or None when it is not there."""
         if picture.count < thresholds.inliers or self.references[index].features is None:
             return None
-        return self._confirm(self._good_matches(picture), picture, index, thresholds)
+        return self._confirm(self._good_matches(picture, index), picture, index, thresholds)
 
-    def _good_matches(self, picture: Features) -> NDArray[np.bool_]:
+    def _good_matches(self, picture: Features, only: int | None = None) -> NDArray[np.bool_]:
         """Per picture corner and reference: does its nearest corner in that reference pass
         the ratio test against the runner-up *in the same reference*? (Against all references
         at once, two copies of one still would make every match ambiguous.) Also keeps the
-        nearest rows in ``self._nearest`` for ``_confirm``."""
-        pairs = self._index.candidates(picture.descriptors)
+        nearest rows in ``self._nearest`` for ``_confirm``. With ``only``, the other
+        references' columns stay False (their corners are not even looked up)."""
+        rows = None
+        if only is not None:
+            still = self.references[only].features
+            begin = int(self._first_row[only])
+            rows = (begin, begin + (still.count if still is not None else 0))
+        pairs = self._index.candidates(picture.descriptors, rows)
         count = len(self.references)
         grouped = Pairs(pairs.query * count + self._owner[pairs.train], pairs.train,
                         pairs.distance)  # fmt: skip

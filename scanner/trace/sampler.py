@@ -6,7 +6,11 @@ Decoding is most of the cost of searching a video: a 1080p H.264 stream decodes 
 * Keyframes can be decoded alone, and encoders put one at every scene cut (x264's
   ``scenecut``) and at least every GOP (2 s in broadcast and streaming deliveries), so a
   new shot almost always starts on one. The demuxer hands over every packet, but only the
-  keyframes go to the decoder while the GOP stays short.
+  keyframes go to the decoder while the GOP stays short. The packets between two sampled
+  keyframes are held (a ``Span``, handed over with the later sample) until the tracer has
+  matched that sample: when a reference comes in or goes out between the two, a decoder
+  of the span's own decodes its I and P frames forward, only as far as the edge search
+  asks, without opening or seeking the file again; otherwise they are dropped unread.
 * A GOP longer than ``max_gap`` seconds (x264's default allows 10 s) could hide a whole shot
   that fades in and out between two keyframes, so its I and P frames are decoded too (the
   decoder skips B-frames), and one frame every ``step`` seconds is looked at. The packets
@@ -14,11 +18,12 @@ Decoding is most of the cost of searching a video: a 1080p H.264 stream decodes 
   the video is.
 * Intra-only streams (ProRes, DNxHD, MJPEG, JPEG 2000) are all keyframes: one every
   ``key_step`` seconds is decoded.
-* Around a candidate, ``frames_between`` decodes the I and P frames of a short span
-  (seeking to the keyframe before it) to find the in and out points.
+* Where no span is at hand (a reference still on screen when the video ends),
+  ``frames_between`` decodes the I and P frames of a short span (seeking to the keyframe
+  before it) to find the in and out points.
 
 Frames are reduced at once to analysis size (the luma plane, area-averaged; anamorphic pixels
-made square), so nothing larger than a GOP's packets and one frame is kept.
+made square), so nothing larger than a few GOPs' packets and one frame is kept.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ from provscan.timecode import parse_timecode
 from provscan.trace.features import ANALYSIS_SIDE, GrayImage
 
 MAX_PENDING = 48  # decoded frames kept between two samples (~2 s at 25 fps without B-frames)
+MAX_HELD_BYTES = 64 << 20  # packets held for one span; a larger one is decoded from the file
+MAX_HELD_SPANS = 16  # spans whose sample the decoder has not handed over yet (frame threads
+# delay frames by up to their thread count, which FFmpeg caps at 16)
 OPEN_TIMEOUT_S = 10.0  # FFmpeg's interrupt callback: a stalled read or probe gives up
 DEFAULT_RATE = Fraction(25)  # used only when the container states no frame rate
 _EIGHT_BIT_YUV = ("yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12",
@@ -74,13 +82,15 @@ class VideoFacts:
 @dataclass(frozen=True, slots=True)
 class Frame:
     """One decoded frame at analysis size, and when it is shown; ``earlier`` holds the
-    frames decoded since the previous sample (inside long GOPs), so an edge found between
-    two samples can be placed without decoding anything again."""
+    frames decoded since the previous sample (inside long GOPs), and ``span`` the packets
+    shown since then (keyframe-only stretches), so an edge found between two samples can be
+    placed without opening, seeking or decoding the file again."""
 
     time: float  # seconds from the first frame
     gray: GrayImage
     earlier: tuple[Pending, ...] = ()
     cut: bool = False  # a keyframe the encoder put at a scene cut (it came before its GOP's end)
+    span: Span | None = None
 
 
 class Pending:
@@ -102,6 +112,127 @@ class Pending:
         return self._gray
 
 
+class Span:
+    """The packets between two samples of a keyframe-only stretch, held (a GOP of at most
+    ``max_gap`` seconds) until the edge search asks for its frames, which a decoder of its
+    own then decodes in order, only as far as asked: most spans are never asked for, and
+    one that is costs no second opening of the file, no seek, and no decoding past the
+    edge once the search has found it."""
+
+    __slots__ = ("_decoder", "_kept", "_make", "_next", "_packets", "_stats", "end", "start")
+
+    def __init__(
+        self, start: float, end: float, packets: list[Any], make: _SpanDecoder, stats: DecodeStats
+    ) -> None:
+        self.start, self.end = start, end
+        self._packets, self._make, self._stats = packets, make, stats
+        self._next = 0  # the next packet to decode; past the end: the decoder was flushed
+        self._decoder: Any = None
+        self._kept: list[Frame] = []
+
+    def frame(self, index: int) -> Frame | None:
+        """The ``index``-th I or P frame shown after ``start`` and before ``end`` (seconds),
+        decoded now if it was not yet; None past the last."""
+        while len(self._kept) <= index and self._decode_more():
+            pass
+        return self._kept[index] if index < len(self._kept) else None
+
+    def frames(self) -> tuple[Frame, ...]:
+        """All of them."""
+        while self._decode_more():
+            pass
+        return tuple(self._kept)
+
+    def close(self) -> None:
+        """Let the packets, the decoder (and its frame buffers) and the frames go."""
+        self._packets, self._decoder, self._kept = [], None, []
+        self._next = 1
+
+    def _decode_more(self) -> bool:
+        """Decode the next packet (flush the decoder after the last); False when done."""
+        if self._next > len(self._packets):
+            return False
+        packet = self._packets[self._next] if self._next < len(self._packets) else None
+        self._next += 1
+        if self._decoder is None:
+            self._stats.refined_spans += 1
+            try:
+                self._decoder = self._make.decoder()
+            except _DECODE_ERRORS:  # a decoder that needs more than the stream's parameters
+                self._reopen()
+                return True
+        try:
+            for frame in self._decoder.decode(packet):
+                self._keep(frame)
+        except _DECODE_ERRORS as exc:  # keep what decoded; the search uses what it has
+            why = f"refining {self.start:.2f}-{self.end:.2f} s: {_reason(exc)}"
+            self._stats.errors.append(why)
+            self._next = len(self._packets) + 1
+        if self._next > len(self._packets):
+            self._packets, self._decoder = [], None  # done: let the memory go
+        return True
+
+    def _reopen(self) -> None:
+        """The span's frames decoded from the file instead (as when none was held)."""
+        self._stats.refined_spans -= 1  # frames_between counts it
+        found = frames_between(self._make.path, self.start, self.end, self._stats)
+        self._kept = [f for f in found if self.start + 1e-6 < f.time < self.end - 1e-6]
+        self._packets, self._next = [], 1
+
+    def _keep(self, frame: Any) -> None:
+        self._stats.refined_frames += 1
+        if frame.pts is None:
+            return
+        at = round(float(frame.pts) * self._make.tb - self._make.origin, 6)
+        if self.start + 1e-6 < at < self.end - 1e-6:
+            # reduced at once: a decoded 4K frame held whole would weigh 12 MB
+            reduced = Frame(at, analysis_gray(frame, self._make.aspect))
+            # I and P frames come out in the order they are shown; a stream that says
+            # otherwise still gets a sorted span (frames already searched keep their place)
+            where = len(self._kept)
+            while where > 0 and self._kept[where - 1].time > at:
+                where -= 1
+            self._kept.insert(where, reduced)
+
+
+@dataclass(frozen=True, slots=True)
+class _SpanDecoder:
+    """How to decode a held span: a fresh decoder with the stream's parameters (the
+    stream's own decoder has moved on), set up like the stream's."""
+
+    path: Path  # the video, should the decoder not open without more
+    name: str
+    extradata: bytes | None
+    width: int
+    height: int
+    options: dict[str, str]
+    tb: float
+    origin: float
+    aspect: float
+
+    @classmethod
+    def of(cls, path: Path, stream: Any, tb: float, origin: float, aspect: float) -> _SpanDecoder:
+        """The parameters of ``stream``'s decoder, after ``_prepare_decoder``."""
+        ctx = stream.codec_context
+        options = dict(ctx.options or {})  # lowres, where the codec can
+        return cls(path, str(ctx.name), ctx.extradata, int(ctx.width or 0), int(ctx.height or 0),
+                   options, tb, origin, aspect)  # fmt: skip
+
+    def decoder(self) -> Any:
+        """A new decoder, B-frames skipped."""
+        ctx: Any = av.CodecContext.create(self.name, "r")
+        if self.extradata:
+            ctx.extradata = self.extradata
+        ctx.width, ctx.height = self.width, self.height
+        # one thread: the pass's decoder keeps the other core busy meanwhile, and frame
+        # threads would each hold their own frame buffers (~30 MB more at 1080p)
+        ctx.thread_count = 1
+        ctx.skip_frame = "BIDIR"
+        ctx.options = dict(self.options)
+        ctx.open()  # here, so that a decoder wanting more than this says so at once
+        return ctx
+
+
 @dataclass(slots=True)
 class DecodeStats:
     """How much of the video was actually decoded and looked at."""
@@ -113,6 +244,7 @@ class DecodeStats:
     keyframes: int = 0
     refined_spans: int = 0
     refined_frames: int = 0
+    reopened: int = 0  # spans decoded again from the file (their packets were not held)
     errors: list[str] = field(default_factory=list)
 
 
@@ -222,7 +354,7 @@ def iter_samples(
         if on_open is not None:
             on_open(facts)
         _prepare_decoder(stream)
-        plan = _GopPlan(stream, max_gap, step, key_step, stats)
+        plan = _GopPlan(path, stream, max_gap, step, key_step, stats)
         try:
             for packet in container.demux(stream):
                 stats.packets += 1
@@ -240,7 +372,13 @@ class _GopPlan:
     """Decides packet by packet what reaches the decoder (keyframes, or a long GOP's all)."""
 
     def __init__(
-        self, stream: Any, max_gap: float, step: float, key_step: float, stats: DecodeStats
+        self,
+        path: Path,
+        stream: Any,
+        max_gap: float,
+        step: float,
+        key_step: float,
+        stats: DecodeStats,
     ) -> None:
         self.stream, self.stats = stream, stats
         self.max_gap, self.step, self.key_step = max_gap, step, key_step
@@ -255,6 +393,10 @@ class _GopPlan:
         self.pending: list[Pending] = []  # decoded since the last sample (long GOPs only)
         self.longest_gop = 0.0
         self.cuts: list[float] = []  # packet times of the latest scene-cut keyframes
+        self.span_decoder = _SpanDecoder.of(path, stream, self.tb, self.origin, self.aspect)
+        self.held: list[Any] | None = None  # packets since the last sampled keyframe
+        self.held_bytes = 0
+        self.spans: dict[float, Span] = {}  # by the time of the sample that ends them
 
     def take(self, packet: Any) -> Iterator[Frame]:
         """Frames to look at that this packet makes available."""
@@ -267,12 +409,37 @@ class _GopPlan:
             yield from self._decode(packet)
         else:
             self.buffer.append(packet)
+            self._hold(packet)
             if when - self.gop_start > self.max_gap:  # a long GOP: decode it all
                 self.dense = True
+                self.held = None  # its frames will be at hand as the samples' ``earlier``
                 self.stats.dense_gops += 1
                 for held in self.buffer:
                     yield from self._decode(held)
                 self.buffer.clear()
+
+    def _hold(self, packet: Any) -> None:
+        """Keep the packet for the span it belongs to (none past ``MAX_HELD_BYTES``)."""
+        if self.held is None:
+            return
+        self.held_bytes += int(packet.size)
+        if self.held_bytes > MAX_HELD_BYTES:
+            self.held = None
+        else:
+            self.held.append(packet)
+
+    def _close_span(self, packet: Any, when: float) -> None:
+        """A keyframe to sample ends the span of packets held since the previous one."""
+        if self.held:
+            start = _packet_time(self.held[0], self.tb)
+            if start is not None:
+                end = round(when - self.origin, 6)
+                self.spans[end] = Span(round(start - self.origin, 6), end, self.held,
+                                       self.span_decoder, self.stats)  # fmt: skip
+                for old in sorted(self.spans)[:-MAX_HELD_SPANS]:
+                    del self.spans[old]
+        self.held, self.held_bytes = [], 0
+        self._hold(packet)
 
     def _keyframe(self, packet: Any, when: float) -> Iterator[Frame]:
         # Encoders close a GOP early at a scene cut (x264's scenecut resets its GOP count):
@@ -289,7 +456,10 @@ class _GopPlan:
         self.stats.keyframes += 1
         if when - self.last_key >= self.key_step:  # intra-only streams: not every frame
             self.last_key = when
+            self._close_span(packet, when)
             yield from self._decode(packet, key=True)
+        else:
+            self._hold(packet)
 
     def _decode(self, packet: Any, key: bool = False) -> Iterator[Frame]:
         try:
@@ -314,7 +484,10 @@ class _GopPlan:
         self.stats.sampled += 1
         earlier, self.pending = tuple(self.pending), []
         cut = keyish and any(abs(at + self.origin - c) < 1e-3 for c in self.cuts)
-        yield Frame(round(at, 6), analysis_gray(frame, self.aspect), earlier, cut)
+        span = self.spans.pop(round(at, 6), None) if keyish and not earlier else None
+        for old in [end for end in self.spans if end <= at]:  # their sample came and went
+            del self.spans[old]
+        yield Frame(round(at, 6), analysis_gray(frame, self.aspect), earlier, cut, span)
 
     def finish(self) -> Iterator[Frame]:
         """Frames the decoder still holds (frame threads delay them)."""
@@ -371,6 +544,7 @@ def frames_between(path: Path, start: float, end: float, stats: DecodeStats) -> 
     the keyframe before ``start``; [] when the video cannot be sought or decoded there."""
     frames: list[Frame] = []
     stats.refined_spans += 1
+    stats.reopened += 1
     try:
         with open_video(path) as (container, stream, _):
             _prepare_decoder(stream)

@@ -4,8 +4,9 @@
    every half second inside long GOPs); each is matched against every reference.
 2. Consecutive samples that show the same reference form a run. A run's true in point lies
    between the last sample without the reference and the first with it (its out point
-   likewise), so only those short spans are decoded frame by frame, and a binary search over
-   them finds the first and last frames that show it.
+   likewise), so only those short spans are decoded frame by frame (from the packets held
+   during the pass), and a search over them (``edges``) finds the first and last frames
+   that show it, as soon as the sample after the edge has been matched.
 3. Runs of the same reference closer than ``MERGE_GAP_S`` are one appearance (a flash or a
    fast move that hid it for a moment).
 
@@ -19,12 +20,18 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
 
-import cv2
-import numpy as np
-from numpy.typing import NDArray
 from provscan.extract.phash import hamming, phash_gray
+from provscan.trace.edges import (
+    Anchor,
+    Shown,
+    content,
+    continues,
+    first_in_span,
+    first_true,
+    last_in_span,
+    last_true,
+)
 from provscan.trace.features import FRAME_FEATURES, Features, GrayImage, describe
 from provscan.trace.matcher import FOLLOW, Match, Matcher
 from provscan.trace.reference import Reference
@@ -36,9 +43,7 @@ from provscan.trace.sampler import (
     iter_samples,
 )
 
-_F = TypeVar("_F", bound="_Shown")
 MERGE_GAP_S = 0.5  # two appearances closer than this are one (a flash, a fast move)
-_BAR_LEVEL = 24  # luma of letterbox bars (black is 16 in video range)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +90,7 @@ class _Run:
     best_time: float = 0.0
     start: float | None = None  # the in point, when the frames before ``first`` were at hand
     end: float | None = None  # the out point, likewise
-    anchor: _Anchor | None = None  # the last frame that showed it, as a thumbnail
+    anchor: Anchor | None = None  # the last frame that showed it, as a thumbnail
 
 
 class _Tracks:
@@ -104,31 +109,42 @@ class _Tracks:
         before = self.previous.time if self.previous else None
         for index in [i for i in self.open if i not in seen]:
             run = self.open[index]
-            if run.anchor is not None and _continues(run.anchor, frame):
+            if run.anchor is not None and continues(run.anchor, frame):
                 run.last = frame.time  # the same picture, unconfirmed here: keep following
                 continue
             del self.open[index]
             run.after = frame.time
-            if frame.earlier and self.previous is not None:
-                span: list[_Shown] = [self.previous, *frame.earlier]
-                last = _last_true(span, _predicate(self.matcher, index))
-                run.end = (last.time if last else run.last) + self.frame_s
+            if self.previous is not None:
+                run.end = self._out_point(frame, self.previous, _predicate(self.matcher, index))
             self.closed.setdefault(index, []).append(run)
         for index, match in seen.items():
             if index not in self.open:
                 run = self.open[index] = _Run(frame.time, frame.time, before)
                 if frame.cut:  # a hard cut: the shot, and so the still, starts right here
                     run.start = frame.time
-                elif frame.earlier:
-                    span = [*frame.earlier, frame]
-                    first = _first_true(span, _predicate(self.matcher, index))
-                    run.start = first.time if first else frame.time
+                else:
+                    run.start = _in_point(frame, _predicate(self.matcher, index))
             run = self.open[index]
             run.last = frame.time
-            run.anchor = _Anchor.of(frame)
+            run.anchor = Anchor.of(frame)
             if match is not None and (run.best is None or match.inliers > run.best.inliers):
                 run.best, run.best_time = match, frame.time
+        if frame.span is not None:
+            frame.span.close()  # its edges are placed: the decoder and packets can go
         self.previous = frame
+
+    def _out_point(
+        self, frame: Frame, previous: Frame, shows: Callable[[Shown], bool]
+    ) -> float | None:
+        """The end of the last frame showing the reference between ``previous`` (which
+        shows it) and ``frame`` (which does not), when those frames are at hand."""
+        if frame.earlier:
+            frames: list[Shown] = [previous, *frame.earlier]
+            last = last_true(frames, shows)
+            return (last.time if last else previous.time) + self.frame_s
+        if frame.span is not None:
+            return last_in_span(frame.span, previous, shows).time + self.frame_s
+        return None
 
     def finish(self) -> dict[int, list[_Run]]:
         """Every run, per reference (the open ones closed at the end of the video)."""
@@ -195,7 +211,7 @@ def _seen(frame: Frame, matcher: Matcher, following: Iterable[int]) -> dict[int,
 
 def without_bars(gray: GrayImage) -> GrayImage:
     """The picture inside letterbox or pillarbox bars (rows/columns darker than video black+8)."""
-    (top, bottom), (left, right) = _content(gray)
+    (top, bottom), (left, right) = content(gray)
     return gray[top:bottom, left:right]
 
 
@@ -223,21 +239,33 @@ def _hit(
     )
 
 
-def _predicate(matcher: Matcher, index: int) -> Callable[[_Shown], bool]:
+def _in_point(frame: Frame, shows: Callable[[Shown], bool]) -> float | None:
+    """The first frame showing the reference between the previous sample (which does not
+    show it) and ``frame`` (which does), when those frames are at hand."""
+    if frame.earlier:
+        frames: list[Shown] = [*frame.earlier, frame]
+        first = first_true(frames, shows)
+        return first.time if first else frame.time
+    if frame.span is not None:
+        return first_in_span(frame.span, frame, shows).time
+    return None
+
+
+def _predicate(matcher: Matcher, index: int) -> Callable[[Shown], bool]:
     ref = matcher.references[index]
     if ref.has_pixels:  # edges of a run already found: the following thresholds
         return lambda f: matcher.confirm(_features(f), index, FOLLOW) is not None
     return lambda f: hamming(phash_gray(without_bars(f.gray)), ref.phash) <= ref.phash_max_distance
 
 
-def _features(frame: _Shown) -> Features:
+def _features(frame: Shown) -> Features:
     return describe(frame.gray, FRAME_FEATURES)
 
 
 def _refine(
     path: Path,
     run: _Run,
-    shows: Callable[[_Shown], bool],
+    shows: Callable[[Shown], bool],
     facts: VideoFacts,
     stats: DecodeStats,
     frame_s: float,
@@ -250,7 +278,7 @@ def _refine(
         start = run.start
     elif run.first - low > 1.5 * frame_s:
         frames = frames_between(path, low, run.first, stats)
-        first = _first_true(frames, shows)
+        first = first_true(frames, shows)
         if first is not None:
             start = first.time
     high = run.after if run.after is not None else max(facts.duration, run.last)
@@ -258,103 +286,10 @@ def _refine(
         end = run.end
     elif high - run.last > 1.5 * frame_s:
         frames = frames_between(path, run.last, high, stats)
-        last = _last_true(frames, shows)
+        last = last_true(frames, shows)
         if last is not None:
             end = last.time + frame_s
     return TimeRange(round(start, 3), round(end, 3))
-
-
-class _Shown(Protocol):
-    """A frame the edge search can look at (a sample, or a decoded frame kept lazily)."""
-
-    @property
-    def time(self) -> float: ...
-
-    @property
-    def gray(self) -> GrayImage: ...
-
-
-def _first_true(frames: Sequence[_F], shows: Callable[[_Shown], bool]) -> _F | None:
-    """The first frame of the shot in which the reference appears.
-
-    A binary search finds the first frame that shows it (it fades or cuts in once in the
-    span); frames just before it that continue the same picture (the confirmation can fail
-    on a frame where the zoom has reached a plain corner of the still) are added back."""
-    index = _first_index(frames, shows)
-    if index is None:
-        return None
-    anchor = _Anchor.of(frames[index])
-    while index > 0 and _continues(anchor, frames[index - 1]):
-        index -= 1
-    return frames[index]
-
-
-def _last_true(frames: Sequence[_F], shows: Callable[[_Shown], bool]) -> _F | None:
-    """The last frame of the shot in which the reference appears (see ``_first_true``)."""
-    return _first_true(frames[::-1], shows)
-
-
-def _first_index(frames: Sequence[_F], shows: Callable[[_Shown], bool]) -> int | None:
-    """Binary search for the first frame that shows it; the last frame is the sample that
-    showed it (or continued its picture), so it counts as showing without a test."""
-    low, high = 0, len(frames) - 1
-    if high < 0:
-        return None  # the span did not decode: keep the sample's time
-    while low < high:
-        middle = (low + high) // 2
-        if shows(frames[middle]):
-            high = middle
-        else:
-            low = middle + 1
-    return low
-
-
-_THUMB = (32, 18)
-_CONTINUITY = 10.0  # mean grey-level change (of 255) a shot's own motion stays under
-_SAME_PATTERN = 0.8  # correlation of the thumbnails a shot's own motion stays above
-
-
-@dataclass(frozen=True, slots=True)
-class _Anchor:
-    """A frame known to show the reference, as a thumbnail of its picture area (letterbox
-    and pillarbox bars left out: two different stills in the same bars look alike)."""
-
-    box: tuple[int, int, int, int]  # rows and columns of the picture inside the bars
-    thumb: NDArray[np.float32]
-
-    @classmethod
-    def of(cls, frame: _Shown) -> _Anchor:
-        """The anchor for ``frame``."""
-        rows, cols = _content(frame.gray)
-        box = (rows[0], rows[1], cols[0], cols[1])
-        return cls(box, _thumbnail(frame.gray, box))
-
-
-def _content(gray: GrayImage) -> tuple[tuple[int, int], tuple[int, int]]:
-    """Rows and columns of the picture inside the bars (all of it when there are none)."""
-    rows = (gray.max(axis=1) > _BAR_LEVEL).nonzero()[0]
-    cols = (gray.max(axis=0) > _BAR_LEVEL).nonzero()[0]
-    if rows.size < 8 or cols.size < 8:
-        return (0, gray.shape[0]), (0, gray.shape[1])
-    return (int(rows[0]), int(rows[-1]) + 1), (int(cols[0]), int(cols[-1]) + 1)
-
-
-def _thumbnail(gray: GrayImage, box: tuple[int, int, int, int]) -> NDArray[np.float32]:
-    top, bottom, left, right = box
-    small = cv2.resize(gray[top:bottom, left:right], _THUMB, interpolation=cv2.INTER_AREA)
-    return np.asarray(small, np.float32)
-
-
-def _continues(anchor: _Anchor, frame: _Shown) -> bool:
-    """Whether ``frame`` still shows the anchor's picture: a cut or the far half of a
-    dissolve changes a 32 x 18 thumbnail of it by far more than a push-in or a pan does,
-    both in grey level and in pattern (two pages of text differ little in grey level)."""
-    thumb = _thumbnail(frame.gray, anchor.box)
-    if float(np.abs(thumb - anchor.thumb).mean()) >= _CONTINUITY:
-        return False
-    a, b = thumb - thumb.mean(), anchor.thumb - anchor.thumb.mean()
-    spread = float(np.sqrt((a * a).sum() * (b * b).sum()))
-    return spread < 1e-3 or float((a * b).sum()) / spread >= _SAME_PATTERN
 
 
 def _merge(ranges: list[TimeRange]) -> list[TimeRange]:
