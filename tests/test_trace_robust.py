@@ -360,6 +360,25 @@ def test_reference_that_crashes_the_worker_is_refused_once(tmp_path: Path) -> No
     assert reads.read_text().count("called") == 1
 
 
+def test_references_are_read_once_for_all_workers(tmp_path: Path) -> None:
+    """With two workers, each reference still is decoded and described once: the second
+    worker starts from the references the first one loaded, and finds them as well."""
+    reads = tmp_path / "reads.txt"
+    run = _fault_run({
+        "fault": {"target": "reference", "name": "ai_archival_1987.png", "action": "count",
+                  "log": str(reads)},
+        "specs": [["ai.png", str(TRACE / "ai_archival_1987.png")]],
+        "jobs": [["video", str(TRACE / "final_cut.mp4"), "cut.mp4"],
+                 ["still", str(TRACE / "key_art.jpg"), "key_art.jpg"],
+                 ["still", str(TRACE / "key_art.jpg"), "key_art_again.jpg"],
+                 ["video", str(TRACE / "A001_street.mp4"), "street.mp4"]],
+        "limits": {"jobs": 2},
+    })  # fmt: skip
+    assert run["refused"] == {}
+    assert [o["found"] for o in run["outcomes"]] == [["ai.png"], ["ai.png"], ["ai.png"], []]
+    assert reads.read_text().count("called") == 1
+
+
 def test_file_that_crashes_the_worker_costs_only_that_file(tmp_path: Path) -> None:
     """A still whose search kills the worker gets the crash with its signal (not kept); the
     worker is replaced and the next file is searched as usual."""

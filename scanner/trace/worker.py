@@ -8,8 +8,10 @@ the file being searched, or the one reference being read.
   read or described) is refused with the reason, in the worker, and the others load.
 - The worker announces each reference before reading it, so one that kills or hangs it is
   known: it is refused with what happened (the signal, the time limit) and the worker is
-  started again without it. Every worker of the run starts from the references the first
-  one could load, so a bad still costs one crash per run, not one per file searched.
+  started again without it. The first worker sends back the references it loaded, and every
+  other worker of the run (and every restart) starts from them without reading a still
+  again: a bad still costs one crash per run, not one per file searched, and the stills are
+  decoded and described once per run, not once per worker.
 - The worker announces each video's duration once it has opened it, and the supervisor then
   allows the base time limit plus the video's own duration (the search runs several times
   faster than real time, so only a pathological stream reaches it). A worker that dies or
@@ -94,7 +96,7 @@ def run_jobs(
     with the references loaded) search files side by side."""
     count = max(1, min(limits.jobs, len(jobs)))
     first = _SearchWorker(specs, limits)
-    refused = first.start()
+    refused = first.start(share=count > 1)
     if count == 1:
         return refused, first.outcomes(jobs)
     others = [first.sibling() for _ in range(count - 1)]
@@ -116,6 +118,7 @@ class _SearchWorker:
     def __init__(self, specs: Sequence[ReferenceSpec], limits: Limits) -> None:
         self.specs, self.limits = tuple(specs), limits
         self.child: Child | None = None
+        self.loaded: tuple[Any, ...] | None = None  # the references, once a worker read them
         self.broken = ""  # why no worker can start (then every search fails with it)
         self.reporting = True  # the refusals of the next start reach the report
         self.dropped = False  # a reference was lost to a crash the report does not mention
@@ -125,16 +128,17 @@ class _SearchWorker:
         """Another supervisor for the same run: the references this one could load (a still
         that crashed this worker is not read again), started when it gets its first file."""
         other = _SearchWorker(self.specs, self.limits)
-        other.broken, other.reporting = self.broken, False
+        other.broken, other.reporting, other.loaded = self.broken, False, self.loaded
         return other
 
-    def start(self) -> dict[str, Refusal]:
+    def start(self, share: bool = False) -> dict[str, Refusal]:
         """Start a worker with the references; which were refused, and why. A reference that
-        crashes or hangs the worker is dropped and the worker started again without it."""
+        crashes or hangs the worker is dropped and the worker started again without it.
+        With ``share``, the worker sends back the references it loaded (for ``sibling``)."""
         lost: dict[str, Refusal] = {}
         refused: dict[str, Refusal] = {}
         while not self.broken:
-            refused, culprit, why = self._launch()
+            refused, culprit, why = self._launch(share and self.loaded is None)
             if not why:
                 break
             self.stop()
@@ -147,11 +151,11 @@ class _SearchWorker:
         self.reporting = False
         return {**lost, **refused}
 
-    def _launch(self) -> tuple[dict[str, Refusal], ReferenceSpec | None, str]:
+    def _launch(self, share: bool) -> tuple[dict[str, Refusal], ReferenceSpec | None, str]:
         """Start one worker and follow it through the references: what it refused, or the
         reference it was reading when it died or overran, and what happened (empty: it
-        started)."""
-        self.child = Child(_serve, (self.specs, self.limits.memory_mb))
+        started). With ``share`` it sends the references it loaded, kept in ``loaded``."""
+        self.child = Child(_serve, (self.specs, self.limits.memory_mb, self.loaded, share))
         reading: ReferenceSpec | None = None
         budget = self.limits.timeout_s  # interpreter, imports, then each reference in turn
         while True:
@@ -165,6 +169,8 @@ class _SearchWorker:
                 budget = self.limits.timeout_s + INDEX_S_PER_REFERENCE * len(self.specs)
             else:
                 refused: dict[str, Refusal] = message[1]
+                if share:
+                    self.loaded = tuple(message[2])
                 return refused, None, ""
 
     def outcomes(self, jobs: Sequence[Job]) -> Iterator[Outcome]:
@@ -230,15 +236,23 @@ class _SearchWorker:
         self.child = None
 
 
-def _serve(conn: Connection, specs: Sequence[ReferenceSpec], memory_mb: int) -> None:
-    """Worker: load the references, answer jobs until the pipe closes. Nothing raised here
-    reaches the terminal: every problem is sent back as a message."""
+def _serve(
+    conn: Connection,
+    specs: Sequence[ReferenceSpec],
+    memory_mb: int,
+    loaded: Sequence[Any] | None = None,
+    share: bool = False,
+) -> None:
+    """Worker: load the references (or take ``loaded``, those another worker read), answer
+    jobs until the pipe closes; with ``share``, send the references loaded with the
+    refusals. Nothing raised here reaches the terminal: every problem is sent back as a
+    message."""
     child.started(memory_mb)
     if os.environ.get("PROVSCAN_CHILD_FAULTHANDLER") != "1":  # the debugging switch keeps it
         child.silence(2)
     try:
-        matcher, refused = _prepare(conn, specs)
-        conn.send(("refs", refused))
+        matcher, refused = _prepare(conn, specs, loaded)
+        conn.send(("refs", refused, matcher.references) if share else ("refs", refused))
         while True:
             job = conn.recv()
             _reply(conn, _answer(conn, job, matcher))
@@ -246,12 +260,18 @@ def _serve(conn: Connection, specs: Sequence[ReferenceSpec], memory_mb: int) -> 
         return  # the supervisor closed the pipe, or the run is being interrupted
 
 
-def _prepare(conn: Connection, specs: Sequence[ReferenceSpec]) -> tuple[Any, dict[str, Refusal]]:
-    """The matcher over the references that load, and why each other one did not; the
-    supervisor hears which reference is being read, then that the index is being built."""
+def _prepare(
+    conn: Connection, specs: Sequence[ReferenceSpec], loaded: Sequence[Any] | None
+) -> tuple[Any, dict[str, Refusal]]:
+    """The matcher over the references that load (``loaded``: already loaded by another
+    worker), and why each other one did not; the supervisor hears which reference is being
+    read, then that the index is being built."""
     from provscan.trace.matcher import Matcher
 
-    references, refused = load_references(specs, lambda i: conn.send(("reading", i)))
+    if loaded is not None:
+        references, refused = list(loaded), {}
+    else:
+        references, refused = load_references(specs, lambda i: conn.send(("reading", i)))
     conn.send(("indexing", len(references)))
     try:
         return Matcher(references), refused
