@@ -268,8 +268,9 @@ def _prepare(
     read, then that the index is being built."""
     from provscan.trace.matcher import Matcher
 
+    refused: dict[str, Refusal] = {}
     if loaded is not None:
-        references, refused = list(loaded), {}
+        references = list(loaded)
     else:
         references, refused = load_references(specs, lambda i: conn.send(("reading", i)))
     conn.send(("indexing", len(references)))
