@@ -398,6 +398,38 @@ def test_file_that_crashes_the_worker_costs_only_that_file(tmp_path: Path) -> No
     assert searched["lasting"] and searched["found"] == ["ai.png"] and not searched["error"]
 
 
+def test_still_that_hangs_in_a_batch_costs_only_that_still(tmp_path: Path) -> None:
+    """Stills go to the worker in batches: one whose search never ends is stopped at the
+    time limit alone, and the stills before and after it in the batch are answered."""
+    stuck = tmp_path / "stuck.jpg"
+    _grey(10).save(stuck, quality=90)
+    key_art = str(TRACE / "key_art.jpg")
+    run = _fault_run({
+        "fault": {"target": "still", "name": "stuck.jpg", "action": "hang"},
+        "specs": [["ai.png", str(TRACE / "ai_archival_1987.png")]],
+        "jobs": [["still", key_art, "a.jpg"], ["still", str(stuck), "stuck.jpg"],
+                 ["still", key_art, "b.jpg"]],
+        "limits": {"jobs": 1, "timeout_s": 2.0},
+    })  # fmt: skip
+    first, hung, last = run["outcomes"]
+    assert first["found"] == last["found"] == ["ai.png"] and not first["error"]
+    assert hung["error"].startswith("the search took longer than 2 s") and not hung["lasting"]
+    assert last["lasting"] and not last["error"]
+
+
+def test_stills_are_batched_and_videos_sent_alone() -> None:
+    """Runs of stills are grouped by up to STILL_BATCH, a video or a sequence goes alone, and
+    the order of the jobs is kept."""
+    from provscan.trace.worker import STILL_BATCH, Job, _batches
+
+    jobs = [Job("still", f"/s{i}", f"s{i}") for i in range(STILL_BATCH + 4)]
+    jobs.insert(3, Job("video", "/v", "v"))
+    batches = list(_batches(jobs))
+    assert [len(b) for b in batches] == [3, 1, STILL_BATCH, 1]
+    assert batches[1][0].kind == "video"
+    assert [job for batch in batches for job in batch] == jobs
+
+
 def test_reference_that_hangs_is_refused_after_the_time_limit(tmp_path: Path) -> None:
     """A still whose reading never ends is stopped at the time limit and refused; the
     search goes on without it."""

@@ -12,6 +12,11 @@ the file being searched, or the one reference being read.
   other worker of the run (and every restart) starts from them without reading a still
   again: a bad still costs one crash per run, not one per file searched, and the stills are
   decoded and described once per run, not once per worker.
+- Stills are sent in batches of ``STILL_BATCH`` and answered one by one: a worker that waited
+  for the supervisor between stills would sleep, and waking a sleeping virtual CPU costs
+  milliseconds, a tenth of a still's search. Each still still has its own time limit, and a
+  crash or overrun costs only the still it happened on: the rest of the batch goes to the
+  restarted worker.
 - The worker announces each video's duration once it has opened it, and the supervisor then
   allows the base time limit plus the video's own duration (the search runs several times
   faster than real time, so only a pathological stream reaches it). A worker that dies or
@@ -39,6 +44,7 @@ from provscan.supervisor import CLOSED, SILENT, Child, Death, in_order, stop_chi
 from provscan.trace.wording import one_line
 
 INDEX_S_PER_REFERENCE = 0.5  # building the descriptor index, on top of the time limit
+STILL_BATCH = 8  # stills sent to a worker at once (small: the last batches balance the load)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,19 +103,39 @@ def run_jobs(
     count = max(1, min(limits.jobs, len(jobs)))
     first = _SearchWorker(specs, limits)
     refused = first.start(share=count > 1)
+    batches = list(_batches(jobs))
     if count == 1:
-        return refused, first.outcomes(jobs)
+        return refused, first.outcomes(batches)
     others = [first.sibling() for _ in range(count - 1)]
-    return refused, in_order(jobs, [first, *others], _run_safely, _SearchWorker.stop)
+    answers = in_order(batches, [first, *others], _run_safely, _SearchWorker.stop)
+    return refused, (outcome for answer in answers for outcome in answer)
 
 
-def _run_safely(searcher: _SearchWorker, job: Job) -> Outcome:
-    """One job's outcome, whatever happens in this thread (the consumer waits for it)."""
+def _batches(jobs: Sequence[Job]) -> Iterator[tuple[Job, ...]]:
+    """The jobs in order, runs of stills grouped by up to ``STILL_BATCH``, others alone."""
+    batch: list[Job] = []
+    for job in jobs:
+        if job.kind == "still" and len(batch) < STILL_BATCH:
+            batch.append(job)
+            continue
+        if batch:
+            yield tuple(batch)
+        batch = [job] if job.kind == "still" else []
+        if job.kind != "still":
+            yield (job,)
+    if batch:
+        yield tuple(batch)
+
+
+def _run_safely(searcher: _SearchWorker, batch: tuple[Job, ...]) -> list[Outcome]:
+    """One outcome per job of ``batch``, whatever happens in this thread (the consumer waits
+    for them)."""
     try:
-        return searcher.run(job)
+        return searcher.run(batch)
     except Exception as exc:  # a bug here must not leave the report waiting forever
         searcher.stop()
-        return Outcome(job, error=f"the search could not run: {one_line(exc)}", lasting=False)
+        why = f"the search could not run: {one_line(exc)}"
+        return [Outcome(job, error=why, lasting=False) for job in batch]
 
 
 class _SearchWorker:
@@ -173,23 +199,34 @@ class _SearchWorker:
                     self.loaded = tuple(message[2])
                 return refused, None, ""
 
-    def outcomes(self, jobs: Sequence[Job]) -> Iterator[Outcome]:
+    def outcomes(self, batches: Sequence[tuple[Job, ...]]) -> Iterator[Outcome]:
         """One outcome per job, in order (one worker, restarted after a crash)."""
         try:
-            for job in jobs:
-                yield _run_safely(self, job)
+            for batch in batches:
+                yield from _run_safely(self, batch)
         finally:
             self.stop()
 
-    def run(self, job: Job) -> Outcome:
-        """Search one file in the worker (started first when none runs)."""
-        if self.child is None and not self.broken:
-            self.start()
-        if self.broken or self.child is None:
-            return Outcome(job, error=self.broken or "the search worker is not running",
-                           lasting=False)  # fmt: skip
-        if not self.child.send(job):
-            return self._failed(job, "worker was not running")
+    def run(self, batch: Sequence[Job]) -> list[Outcome]:
+        """Search the files of ``batch`` in the worker (started first when none runs), one
+        outcome each; after a crash or an overrun the rest go to a new worker."""
+        outcomes: list[Outcome] = []
+        pending = list(batch)
+        while pending:
+            if self.child is None and not self.broken:
+                self.start()
+            if self.broken or self.child is None:
+                why = self.broken or "the search worker is not running"
+                return outcomes + [Outcome(job, error=why, lasting=False) for job in pending]
+            if not self.child.send(tuple(pending)):
+                outcomes.append(self._failed(pending.pop(0), "worker was not running"))
+                continue
+            while pending and self.child is not None:
+                outcomes.append(self._outcome(pending.pop(0)))
+        return outcomes
+
+    def _outcome(self, job: Job) -> Outcome:
+        """The outcome of the job the worker is on (it stops the worker if it fails)."""
         deadline = self.limits.timeout_s
         while True:
             message = self._receive(deadline)
@@ -254,8 +291,8 @@ def _serve(
         matcher, refused = _prepare(conn, specs, loaded)
         conn.send(("refs", refused, matcher.references) if share else ("refs", refused))
         while True:
-            job = conn.recv()
-            _reply(conn, _answer(conn, job, matcher))
+            for job in conn.recv():  # a batch: one reply per job, in order
+                _reply(conn, _answer(conn, job, matcher))
     except (EOFError, OSError, KeyboardInterrupt):
         return  # the supervisor closed the pipe, or the run is being interrupted
 
