@@ -280,6 +280,52 @@ def test_scan_with_awkward_references_reports_each_on_its_still(
     assert not any("TRC004" in _codes(f) for f in files.values())
 
 
+def _copies_of(still: Image.Image, root: Path) -> list[str]:
+    """Edited copies of ``still`` as a press kit would make them (metadata stripped)."""
+    width, height = still.size
+    half = still.resize((width // 2, height // 2), Image.Resampling.LANCZOS)
+    half.save(root / "copy_half.jpg", quality=70)
+    still.crop((60, 40, width - 100, height - 60)).save(root / "copy_crop.png")
+    wide = Image.new("RGB", (height * 16 // 9, height))
+    wide.paste(still, ((wide.width - width) // 2, 0))
+    wide.save(root / "copy_letterbox.jpg", quality=85)
+    still.rotate(6, Image.Resampling.BICUBIC, fillcolor=(0, 0, 0)).save(root / "copy_tilt.jpg")
+    poster = _grey(41, 1600, 1000).convert("RGB")
+    poster.paste(still.resize((width * 5 // 4, height * 5 // 4)), (120, 100))
+    poster.save(root / "copy_inset.jpg", quality=90)
+    still.convert("L").save(root / "copy_grey.webp", quality=80)
+    for quality in (35, 60, 95):
+        still.save(root / f"copy_q{quality}.jpg", quality=quality)
+    return sorted(p.name for p in root.glob("copy_*"))
+
+
+def test_scan_finds_every_copy_among_many_stills(tmp_path: Path) -> None:
+    """The default scan with two workers (stills sent in batches) finds every edited copy of
+    an AI still among unrelated pictures, and matches none of those."""
+    import shutil
+
+    root = tmp_path / "delivery"
+    root.mkdir()
+    shutil.copy(TRACE / "ai_archival_1987.png", root / "ai_archival_1987.png")
+    with Image.open(TRACE / "ai_archival_1987.png") as opened:
+        copies = _copies_of(opened.convert("RGB"), root)
+    others = [f"other_{seed}.jpg" for seed in range(50, 62)]
+    for seed, name in enumerate(others, 50):
+        _grey(seed, 800, 600).save(root / name, quality=90)
+    out = tmp_path / "report.json"
+    done = _provscan("scan", root, "--jobs", "2", "--format", "json", "-o", out)
+    _no_traceback(done.stderr)
+    assert done.returncode == 1, done.stderr
+    files = _by_path(out)
+    for name in copies:  # TRC003 for the inset: the still fills under 60% of the poster
+        hits = [f for f in files[name]["findings"] if f["rule"] in {"TRC002", "TRC003"}]
+        assert [h["details"]["reference"] for h in hits] == ["ai_archival_1987.png"], name
+    for name in others:
+        assert not {"TRC002", "TRC003", "TRC004"} & set(_codes(files[name])), name
+    trace = json.loads(out.read_text())["options"]["trace"]
+    assert (trace["references"], trace["searched"]) == (1, len(copies) + len(others))
+
+
 def test_trace_command_with_awkward_references(awkward: dict[str, Path]) -> None:
     """`provscan trace VIDEO -r ...` with every awkward still: each refused one is listed as
     not traced with its reason, the real still is found (exit 1), no traceback."""
