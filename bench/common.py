@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -98,13 +99,25 @@ def exiftool_tool(exiftool: str, folder: Path) -> Tool:
 
 def time_once(tool: Tool) -> float:
     """Wall-clock seconds for one run of ``tool``; stdout discarded, stderr kept on failure."""
-    start = time.perf_counter()
+    return run_once(tool)[0]
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def run_once(tool: Tool) -> tuple[float, float]:
+    """Wall-clock seconds and CPU seconds (user + system of the tool and every process it
+    waited for: its workers) of one run of ``tool``. On a shared machine the CPU seconds
+    move far less with the other users' load than the wall clock does."""
+    start, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(tool.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _children_cpu() - cpu
     if proc.returncode not in tool.ok_codes:
         tail = proc.stderr.decode(errors="replace")[-2000:]
         raise RuntimeError(f"{tool.name} exited {proc.returncode}: {' '.join(tool.argv)}\n{tail}")
-    return elapsed
+    return elapsed, cpu
 
 
 @dataclass
@@ -114,6 +127,7 @@ class Timings:
     rounds: int
     seconds: dict[str, list[float]] = field(default_factory=dict)
     order: list[tuple[str, ...]] = field(default_factory=list)
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # CPU seconds, the same runs
 
 
 def alternate(
@@ -134,9 +148,10 @@ def alternate(
         ordered = list(tools) if i % 2 == 0 else list(reversed(tools))
         timings.order.append(tuple(t.name for t in ordered))
         for tool in ordered:
-            secs = time_once(tool)
+            secs, cpu = run_once(tool)
             timings.seconds[tool.name].append(secs)
-            say(f"round {i + 1}/{rounds}: {tool.name} {secs:.2f} s")
+            timings.cpu.setdefault(tool.name, []).append(cpu)
+            say(f"round {i + 1}/{rounds}: {tool.name} {secs:.2f} s ({cpu:.2f} s CPU)")
     return timings
 
 

@@ -124,6 +124,21 @@ def test_multi_index_hash_finds_near_descriptors() -> None:
     assert nearest.tolist() == [7, 99] and first.tolist() == [3, 0]
 
 
+def test_distance_bound_keeps_exactly_the_near_candidates() -> None:
+    """Candidates found under a distance bound are the unbounded ones filtered, in order."""
+    rng = np.random.default_rng(2)
+    train = rng.integers(0, 256, (3000, 32), dtype=np.uint8)
+    train[1000:] = train[:2000] ^ (rng.random((2000, 32)) < 0.1).astype(np.uint8)  # near rows
+    query = train[::7] ^ (rng.random((429, 32)) < 0.08).astype(np.uint8)
+    index = DescriptorIndex(train)
+    full, bounded = index.candidates(query), index.candidates(query, 40)
+    near = full.distance <= 40
+    assert bounded.query.size > 100
+    got = (bounded.query, bounded.train, bounded.distance)
+    want = (full.query[near], full.train[near], full.distance[near])
+    assert [a.tolist() for a in got] == [b.tolist() for b in want]
+
+
 def test_flat_still_cannot_be_a_reference() -> None:
     """A flat picture has no corners to recognise: UnusableReference, not a silent miss."""
     with pytest.raises(UnusableReference, match="distinctive corners"):

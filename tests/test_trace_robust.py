@@ -280,6 +280,52 @@ def test_scan_with_awkward_references_reports_each_on_its_still(
     assert not any("TRC004" in _codes(f) for f in files.values())
 
 
+def _copies_of(still: Image.Image, root: Path) -> list[str]:
+    """Edited copies of ``still`` as a press kit would make them (metadata stripped)."""
+    width, height = still.size
+    half = still.resize((width // 2, height // 2), Image.Resampling.LANCZOS)
+    half.save(root / "copy_half.jpg", quality=70)
+    still.crop((60, 40, width - 100, height - 60)).save(root / "copy_crop.png")
+    wide = Image.new("RGB", (height * 16 // 9, height))
+    wide.paste(still, ((wide.width - width) // 2, 0))
+    wide.save(root / "copy_letterbox.jpg", quality=85)
+    still.rotate(6, Image.Resampling.BICUBIC, fillcolor=(0, 0, 0)).save(root / "copy_tilt.jpg")
+    poster = _grey(41, 1600, 1000).convert("RGB")
+    poster.paste(still.resize((width * 5 // 4, height * 5 // 4)), (120, 100))
+    poster.save(root / "copy_inset.jpg", quality=90)
+    still.convert("L").save(root / "copy_grey.webp", quality=80)
+    for quality in (35, 60, 95):
+        still.save(root / f"copy_q{quality}.jpg", quality=quality)
+    return sorted(p.name for p in root.glob("copy_*"))
+
+
+def test_scan_finds_every_copy_among_many_stills(tmp_path: Path) -> None:
+    """The default scan with two workers (stills sent in batches) finds every edited copy of
+    an AI still among unrelated pictures, and matches none of those."""
+    import shutil
+
+    root = tmp_path / "delivery"
+    root.mkdir()
+    shutil.copy(TRACE / "ai_archival_1987.png", root / "ai_archival_1987.png")
+    with Image.open(TRACE / "ai_archival_1987.png") as opened:
+        copies = _copies_of(opened.convert("RGB"), root)
+    others = [f"other_{seed}.jpg" for seed in range(50, 62)]
+    for seed, name in enumerate(others, 50):
+        _grey(seed, 800, 600).save(root / name, quality=90)
+    out = tmp_path / "report.json"
+    done = _provscan("scan", root, "--jobs", "2", "--format", "json", "-o", out)
+    _no_traceback(done.stderr)
+    assert done.returncode == 1, done.stderr
+    files = _by_path(out)
+    for name in copies:  # TRC003 for the inset: the still fills under 60% of the poster
+        hits = [f for f in files[name]["findings"] if f["rule"] in {"TRC002", "TRC003"}]
+        assert [h["details"]["reference"] for h in hits] == ["ai_archival_1987.png"], name
+    for name in others:
+        assert not {"TRC002", "TRC003", "TRC004"} & set(_codes(files[name])), name
+    trace = json.loads(out.read_text())["options"]["trace"]
+    assert (trace["references"], trace["searched"]) == (1, len(copies) + len(others))
+
+
 def test_trace_command_with_awkward_references(awkward: dict[str, Path]) -> None:
     """`provscan trace VIDEO -r ...` with every awkward still: each refused one is listed as
     not traced with its reason, the real still is found (exit 1), no traceback."""
@@ -360,6 +406,25 @@ def test_reference_that_crashes_the_worker_is_refused_once(tmp_path: Path) -> No
     assert reads.read_text().count("called") == 1
 
 
+def test_references_are_read_once_for_all_workers(tmp_path: Path) -> None:
+    """With two workers, each reference still is decoded and described once: the second
+    worker starts from the references the first one loaded, and finds them as well."""
+    reads = tmp_path / "reads.txt"
+    run = _fault_run({
+        "fault": {"target": "reference", "name": "ai_archival_1987.png", "action": "count",
+                  "log": str(reads)},
+        "specs": [["ai.png", str(TRACE / "ai_archival_1987.png")]],
+        "jobs": [["video", str(TRACE / "final_cut.mp4"), "cut.mp4"],
+                 ["still", str(TRACE / "key_art.jpg"), "key_art.jpg"],
+                 ["still", str(TRACE / "key_art.jpg"), "key_art_again.jpg"],
+                 ["video", str(TRACE / "A001_street.mp4"), "street.mp4"]],
+        "limits": {"jobs": 2},
+    })  # fmt: skip
+    assert run["refused"] == {}
+    assert [o["found"] for o in run["outcomes"]] == [["ai.png"], ["ai.png"], ["ai.png"], []]
+    assert reads.read_text().count("called") == 1
+
+
 def test_file_that_crashes_the_worker_costs_only_that_file(tmp_path: Path) -> None:
     """A still whose search kills the worker gets the crash with its signal (not kept); the
     worker is replaced and the next file is searched as usual."""
@@ -377,6 +442,38 @@ def test_file_that_crashes_the_worker_costs_only_that_file(tmp_path: Path) -> No
     assert crashed["error"] == "the search crashed the worker process (SIGSEGV in native code)"
     assert not crashed["lasting"]
     assert searched["lasting"] and searched["found"] == ["ai.png"] and not searched["error"]
+
+
+def test_still_that_hangs_in_a_batch_costs_only_that_still(tmp_path: Path) -> None:
+    """Stills go to the worker in batches: one whose search never ends is stopped at the
+    time limit alone, and the stills before and after it in the batch are answered."""
+    stuck = tmp_path / "stuck.jpg"
+    _grey(10).save(stuck, quality=90)
+    key_art = str(TRACE / "key_art.jpg")
+    run = _fault_run({
+        "fault": {"target": "still", "name": "stuck.jpg", "action": "hang"},
+        "specs": [["ai.png", str(TRACE / "ai_archival_1987.png")]],
+        "jobs": [["still", key_art, "a.jpg"], ["still", str(stuck), "stuck.jpg"],
+                 ["still", key_art, "b.jpg"]],
+        "limits": {"jobs": 1, "timeout_s": 2.0},
+    })  # fmt: skip
+    first, hung, last = run["outcomes"]
+    assert first["found"] == last["found"] == ["ai.png"] and not first["error"]
+    assert hung["error"].startswith("the search took longer than 2 s") and not hung["lasting"]
+    assert last["lasting"] and not last["error"]
+
+
+def test_stills_are_batched_and_videos_sent_alone() -> None:
+    """Runs of stills are grouped by up to STILL_BATCH, a video or a sequence goes alone, and
+    the order of the jobs is kept."""
+    from provscan.trace.worker import STILL_BATCH, Job, _batches
+
+    jobs = [Job("still", f"/s{i}", f"s{i}") for i in range(STILL_BATCH + 4)]
+    jobs.insert(3, Job("video", "/v", "v"))
+    batches = list(_batches(jobs))
+    assert [len(b) for b in batches] == [3, 1, STILL_BATCH, 1]
+    assert batches[1][0].kind == "video"
+    assert [job for batch in batches for job in batch] == jobs
 
 
 def test_reference_that_hangs_is_refused_after_the_time_limit(tmp_path: Path) -> None:

@@ -118,7 +118,7 @@ def test_chunk_tables_find_what_a_brute_force_finds() -> None:
     )
     bits = np.unpackbits(query[pairs.query] ^ train[pairs.train], axis=1).sum(axis=1)
     assert pairs.distance.tolist() == bits.tolist()
-    inside = index.candidates(query, (100, 200))
+    inside = index.candidates(query, rows=(100, 200))
     keep = (pairs.train >= 100) & (pairs.train < 200)
     assert inside.train.tolist() == pairs.train[keep].tolist()
     assert inside.query.tolist() == pairs.query[keep].tolist()

@@ -6,10 +6,11 @@ those threads held. This driver starts clean, replaces the function named by the
 one that kills or hangs the process for one file name, and forks its workers from there.
 
 ``python -m tests.trace_faults ORDER_JSON``: ORDER_JSON has ``fault`` (``target``:
-"reference" or "still", ``name``: the file name, ``action``: "segv" or "hang", ``log``: a
-file that gets a line per call on that name) and either ``cli`` (the arguments of a
-``provscan`` command, run as the console script runs them) or ``specs``, ``jobs`` and
-``limits`` for ``run_jobs``, whose outcomes are printed as JSON.
+"reference" or "still", ``name``: the file name, ``action``: "segv", "hang" or "count" (no
+fault: the call is only logged), ``log``: a file that gets a line per call on that name)
+and either ``cli`` (the arguments of a ``provscan`` command, run as the console script runs
+them) or ``specs``, ``jobs`` and ``limits`` for ``run_jobs``, whose outcomes are printed as
+JSON.
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ from typing import Any
 
 
 def _fault(action: str, log: str) -> None:
-    """Die as a segfault in native code does (no core file), or never return."""
+    """Die as a segfault in native code does (no core file), or never return (or, for
+    "count", only log the call)."""
     if log:
         with open(log, "a", encoding="utf-8") as f:
             f.write("called\n")
+    if action == "count":
+        return
     if action == "segv":
         import resource
 

@@ -54,6 +54,9 @@ _SHARED_HAMMING = 24  # two references' corners this close are the same printed 
 _COPY_SHARE = 0.3  # references sharing this share of corners are copies of one picture
 _CHUNK = 2048  # reference corners compared at a time when looking for shared ones
 _RATIO = 0.8  # Lowe's ratio test
+# A runner-up farther than this cannot fail the ratio test of a match within _MAX_HAMMING
+# (0.8 x 80 = 64): pairs beyond it are dropped before the per-reference ranking, unchanged.
+_RUNNER_UP_HAMMING = math.ceil(_MAX_HAMMING / _RATIO)
 _REPROJECTION_PX = 3.0  # at analysis size (640 px on the long side)
 _SCALE_RANGE = (0.15, 8.0)  # still-to-frame scale: a small inset to a strong zoom
 _MAX_ROTATION_DEG = 20.0  # editors tilt stills a little; more is a coincidence, not an edit
@@ -110,7 +113,7 @@ class Matcher:
         per_pair = np.zeros(count * count, np.int64)
         close_rows: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
         for start in range(0, train.shape[0], _CHUNK):  # chunks: memory stays small
-            pairs = self._index.candidates(train[start : start + _CHUNK])
+            pairs = self._index.candidates(train[start : start + _CHUNK], _SHARED_HAMMING)
             query = pairs.query + start
             other = self._owner[pairs.train]
             close = (pairs.distance <= _SHARED_HAMMING) & (self._owner[query] != other)
@@ -159,7 +162,7 @@ class Matcher:
             still = self.references[only].features
             begin = int(self._first_row[only])
             rows = (begin, begin + (still.count if still is not None else 0))
-        pairs = self._index.candidates(picture.descriptors, rows)
+        pairs = self._index.candidates(picture.descriptors, _RUNNER_UP_HAMMING, rows)
         count = len(self.references)
         grouped = Pairs(pairs.query * count + self._owner[pairs.train], pairs.train,
                         pairs.distance)  # fmt: skip

@@ -8,8 +8,15 @@ the file being searched, or the one reference being read.
   read or described) is refused with the reason, in the worker, and the others load.
 - The worker announces each reference before reading it, so one that kills or hangs it is
   known: it is refused with what happened (the signal, the time limit) and the worker is
-  started again without it. Every worker of the run starts from the references the first
-  one could load, so a bad still costs one crash per run, not one per file searched.
+  started again without it. The first worker sends back the references it loaded, and every
+  other worker of the run (and every restart) starts from them without reading a still
+  again: a bad still costs one crash per run, not one per file searched, and the stills are
+  decoded and described once per run, not once per worker.
+- Stills are sent in batches of ``STILL_BATCH`` and answered one by one: a worker that waited
+  for the supervisor between stills would sleep, and waking a sleeping virtual CPU costs
+  milliseconds, a tenth of a still's search. Each still still has its own time limit, and a
+  crash or overrun costs only the still it happened on: the rest of the batch goes to the
+  restarted worker.
 - The worker announces each video's duration once it has opened it, and the supervisor then
   allows the base time limit plus the video's own duration (the search runs several times
   faster than real time, so only a pathological stream reaches it). A worker that dies or
@@ -37,6 +44,7 @@ from provscan.supervisor import CLOSED, SILENT, Child, Death, in_order, stop_chi
 from provscan.trace.wording import one_line
 
 INDEX_S_PER_REFERENCE = 0.5  # building the descriptor index, on top of the time limit
+STILL_BATCH = 8  # stills sent to a worker at once (small: the last batches balance the load)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,20 +102,40 @@ def run_jobs(
     with the references loaded) search files side by side."""
     count = max(1, min(limits.jobs, len(jobs)))
     first = _SearchWorker(specs, limits)
-    refused = first.start()
+    refused = first.start(share=count > 1)
+    batches = list(_batches(jobs))
     if count == 1:
-        return refused, first.outcomes(jobs)
+        return refused, first.outcomes(batches)
     others = [first.sibling() for _ in range(count - 1)]
-    return refused, in_order(jobs, [first, *others], _run_safely, _SearchWorker.stop)
+    answers = in_order(batches, [first, *others], _run_safely, _SearchWorker.stop)
+    return refused, (outcome for answer in answers for outcome in answer)
 
 
-def _run_safely(searcher: _SearchWorker, job: Job) -> Outcome:
-    """One job's outcome, whatever happens in this thread (the consumer waits for it)."""
+def _batches(jobs: Sequence[Job]) -> Iterator[tuple[Job, ...]]:
+    """The jobs in order, runs of stills grouped by up to ``STILL_BATCH``, others alone."""
+    batch: list[Job] = []
+    for job in jobs:
+        if job.kind == "still" and len(batch) < STILL_BATCH:
+            batch.append(job)
+            continue
+        if batch:
+            yield tuple(batch)
+        batch = [job] if job.kind == "still" else []
+        if job.kind != "still":
+            yield (job,)
+    if batch:
+        yield tuple(batch)
+
+
+def _run_safely(searcher: _SearchWorker, batch: tuple[Job, ...]) -> list[Outcome]:
+    """One outcome per job of ``batch``, whatever happens in this thread (the consumer waits
+    for them)."""
     try:
-        return searcher.run(job)
+        return searcher.run(batch)
     except Exception as exc:  # a bug here must not leave the report waiting forever
         searcher.stop()
-        return Outcome(job, error=f"the search could not run: {one_line(exc)}", lasting=False)
+        why = f"the search could not run: {one_line(exc)}"
+        return [Outcome(job, error=why, lasting=False) for job in batch]
 
 
 class _SearchWorker:
@@ -116,6 +144,7 @@ class _SearchWorker:
     def __init__(self, specs: Sequence[ReferenceSpec], limits: Limits) -> None:
         self.specs, self.limits = tuple(specs), limits
         self.child: Child | None = None
+        self.loaded: tuple[Any, ...] | None = None  # the references, once a worker read them
         self.broken = ""  # why no worker can start (then every search fails with it)
         self.reporting = True  # the refusals of the next start reach the report
         self.dropped = False  # a reference was lost to a crash the report does not mention
@@ -125,16 +154,17 @@ class _SearchWorker:
         """Another supervisor for the same run: the references this one could load (a still
         that crashed this worker is not read again), started when it gets its first file."""
         other = _SearchWorker(self.specs, self.limits)
-        other.broken, other.reporting = self.broken, False
+        other.broken, other.reporting, other.loaded = self.broken, False, self.loaded
         return other
 
-    def start(self) -> dict[str, Refusal]:
+    def start(self, share: bool = False) -> dict[str, Refusal]:
         """Start a worker with the references; which were refused, and why. A reference that
-        crashes or hangs the worker is dropped and the worker started again without it."""
+        crashes or hangs the worker is dropped and the worker started again without it.
+        With ``share``, the worker sends back the references it loaded (for ``sibling``)."""
         lost: dict[str, Refusal] = {}
         refused: dict[str, Refusal] = {}
         while not self.broken:
-            refused, culprit, why = self._launch()
+            refused, culprit, why = self._launch(share and self.loaded is None)
             if not why:
                 break
             self.stop()
@@ -147,11 +177,11 @@ class _SearchWorker:
         self.reporting = False
         return {**lost, **refused}
 
-    def _launch(self) -> tuple[dict[str, Refusal], ReferenceSpec | None, str]:
+    def _launch(self, share: bool) -> tuple[dict[str, Refusal], ReferenceSpec | None, str]:
         """Start one worker and follow it through the references: what it refused, or the
         reference it was reading when it died or overran, and what happened (empty: it
-        started)."""
-        self.child = Child(_serve, (self.specs, self.limits.memory_mb))
+        started). With ``share`` it sends the references it loaded, kept in ``loaded``."""
+        self.child = Child(_serve, (self.specs, self.limits.memory_mb, self.loaded, share))
         reading: ReferenceSpec | None = None
         budget = self.limits.timeout_s  # interpreter, imports, then each reference in turn
         while True:
@@ -165,25 +195,38 @@ class _SearchWorker:
                 budget = self.limits.timeout_s + INDEX_S_PER_REFERENCE * len(self.specs)
             else:
                 refused: dict[str, Refusal] = message[1]
+                if share:
+                    self.loaded = tuple(message[2])
                 return refused, None, ""
 
-    def outcomes(self, jobs: Sequence[Job]) -> Iterator[Outcome]:
+    def outcomes(self, batches: Sequence[tuple[Job, ...]]) -> Iterator[Outcome]:
         """One outcome per job, in order (one worker, restarted after a crash)."""
         try:
-            for job in jobs:
-                yield _run_safely(self, job)
+            for batch in batches:
+                yield from _run_safely(self, batch)
         finally:
             self.stop()
 
-    def run(self, job: Job) -> Outcome:
-        """Search one file in the worker (started first when none runs)."""
-        if self.child is None and not self.broken:
-            self.start()
-        if self.broken or self.child is None:
-            return Outcome(job, error=self.broken or "the search worker is not running",
-                           lasting=False)  # fmt: skip
-        if not self.child.send(job):
-            return self._failed(job, "worker was not running")
+    def run(self, batch: Sequence[Job]) -> list[Outcome]:
+        """Search the files of ``batch`` in the worker (started first when none runs), one
+        outcome each; after a crash or an overrun the rest go to a new worker."""
+        outcomes: list[Outcome] = []
+        pending = list(batch)
+        while pending:
+            if self.child is None and not self.broken:
+                self.start()
+            if self.broken or self.child is None:
+                why = self.broken or "the search worker is not running"
+                return outcomes + [Outcome(job, error=why, lasting=False) for job in pending]
+            if not self.child.send(tuple(pending)):
+                outcomes.append(self._failed(pending.pop(0), "worker was not running"))
+                continue
+            while pending and self.child is not None:
+                outcomes.append(self._outcome(pending.pop(0)))
+        return outcomes
+
+    def _outcome(self, job: Job) -> Outcome:
+        """The outcome of the job the worker is on (it stops the worker if it fails)."""
         deadline = self.limits.timeout_s
         while True:
             message = self._receive(deadline)
@@ -230,28 +273,43 @@ class _SearchWorker:
         self.child = None
 
 
-def _serve(conn: Connection, specs: Sequence[ReferenceSpec], memory_mb: int) -> None:
-    """Worker: load the references, answer jobs until the pipe closes. Nothing raised here
-    reaches the terminal: every problem is sent back as a message."""
+def _serve(
+    conn: Connection,
+    specs: Sequence[ReferenceSpec],
+    memory_mb: int,
+    loaded: Sequence[Any] | None = None,
+    share: bool = False,
+) -> None:
+    """Worker: load the references (or take ``loaded``, those another worker read), answer
+    jobs until the pipe closes; with ``share``, send the references loaded with the
+    refusals. Nothing raised here reaches the terminal: every problem is sent back as a
+    message."""
     child.started(memory_mb)
     if os.environ.get("PROVSCAN_CHILD_FAULTHANDLER") != "1":  # the debugging switch keeps it
         child.silence(2)
     try:
-        matcher, refused = _prepare(conn, specs)
-        conn.send(("refs", refused))
+        matcher, refused = _prepare(conn, specs, loaded)
+        conn.send(("refs", refused, matcher.references) if share else ("refs", refused))
         while True:
-            job = conn.recv()
-            _reply(conn, _answer(conn, job, matcher))
+            for job in conn.recv():  # a batch: one reply per job, in order
+                _reply(conn, _answer(conn, job, matcher))
     except (EOFError, OSError, KeyboardInterrupt):
         return  # the supervisor closed the pipe, or the run is being interrupted
 
 
-def _prepare(conn: Connection, specs: Sequence[ReferenceSpec]) -> tuple[Any, dict[str, Refusal]]:
-    """The matcher over the references that load, and why each other one did not; the
-    supervisor hears which reference is being read, then that the index is being built."""
+def _prepare(
+    conn: Connection, specs: Sequence[ReferenceSpec], loaded: Sequence[Any] | None
+) -> tuple[Any, dict[str, Refusal]]:
+    """The matcher over the references that load (``loaded``: already loaded by another
+    worker), and why each other one did not; the supervisor hears which reference is being
+    read, then that the index is being built."""
     from provscan.trace.matcher import Matcher
 
-    references, refused = load_references(specs, lambda i: conn.send(("reading", i)))
+    refused: dict[str, Refusal] = {}
+    if loaded is not None:
+        references = list(loaded)
+    else:
+        references, refused = load_references(specs, lambda i: conn.send(("reading", i)))
     conn.send(("indexing", len(references)))
     try:
         return Matcher(references), refused
