@@ -211,6 +211,25 @@ def test_transparent_pixels_are_shown_on_black() -> None:
     assert int(gray[:, :160].max()) == 0 and int(gray[:, 160:].max()) > 0
 
 
+@pytest.mark.parametrize("size", [(400, 300), (2000, 1200)])
+def test_rotated_jpeg_is_read_upright(tmp_path: Path, size: tuple[int, int]) -> None:
+    """A JPEG whose EXIF says "rotate 90" is read upright, small or draft-decoded, with the
+    grey levels Pillow's own transpose and conversion give."""
+    from PIL import ImageOps
+    from provscan.trace.reference import _draft, read_gray
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the picture is shown turned 90 degrees clockwise
+    path = tmp_path / "rotated.jpg"
+    _grey(12, *size).convert("RGB").save(path, quality=90, exif=exif)
+    with Image.open(path) as image:
+        _draft(image, 1280)
+        upright = np.asarray(ImageOps.exif_transpose(image).convert("L"))
+    gray = read_gray(path)
+    assert gray.shape == upright.shape and gray.shape[0] > gray.shape[1]
+    assert np.array_equal(gray, upright)
+
+
 def test_bytes_no_decoder_takes_are_told_apart(tmp_path: Path) -> None:
     """A vector or unknown picture format is "no decoder", not a broken file."""
     svg = tmp_path / "logo.svg"
