@@ -211,6 +211,25 @@ def test_transparent_pixels_are_shown_on_black() -> None:
     assert int(gray[:, :160].max()) == 0 and int(gray[:, 160:].max()) > 0
 
 
+@pytest.mark.parametrize("size", [(400, 300), (2000, 1200)])
+def test_rotated_jpeg_is_read_upright(tmp_path: Path, size: tuple[int, int]) -> None:
+    """A JPEG whose EXIF says "rotate 90" is read upright, small or draft-decoded, with the
+    grey levels Pillow's own transpose and conversion give."""
+    from PIL import ImageOps
+    from provscan.trace.reference import _draft, read_gray
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: the picture is shown turned 90 degrees clockwise
+    path = tmp_path / "rotated.jpg"
+    _grey(12, *size).convert("RGB").save(path, quality=90, exif=exif)
+    with Image.open(path) as image:
+        _draft(image, 1280)
+        upright = np.asarray(ImageOps.exif_transpose(image).convert("L"))
+    gray = read_gray(path)
+    assert gray.shape == upright.shape and gray.shape[0] > gray.shape[1]
+    assert np.array_equal(gray, upright)
+
+
 def test_bytes_no_decoder_takes_are_told_apart(tmp_path: Path) -> None:
     """A vector or unknown picture format is "no decoder", not a broken file."""
     svg = tmp_path / "logo.svg"
@@ -423,6 +442,33 @@ def test_references_are_read_once_for_all_workers(tmp_path: Path) -> None:
     assert run["refused"] == {}
     assert [o["found"] for o in run["outcomes"]] == [["ai.png"], ["ai.png"], ["ai.png"], []]
     assert reads.read_text().count("called") == 1
+
+
+def test_two_workers_read_shares_and_search_for_all(tmp_path: Path) -> None:
+    """With two workers each reads every other reference: both shares' refusals are reported,
+    and every file, whichever worker searches it, is searched for all the usable ones."""
+    from provscan.limits import Limits
+    from provscan.trace.worker import Job, ReferenceSpec, _load_in_shares, run_jobs
+
+    flat = _png(Image.new("L", (300, 200), 90), tmp_path / "flat.png")
+    other = _png(_grey(21, 640, 480), tmp_path / "other_ai.png")
+    tiny = _png(Image.new("L", (1, 1), 0), tmp_path / "tiny.png")
+    _grey(21, 640, 480).resize((480, 360)).save(tmp_path / "other_copy.jpg", quality=80)
+    names = ["flat.png", "other_ai.png", "ai.png", "tiny.png"]  # shares: 0 and 2, 1 and 3
+    paths = [flat, other, TRACE / "ai_archival_1987.png", tiny]
+    specs = [ReferenceSpec(n, path=str(p)) for n, p in zip(names, paths, strict=True)]
+    jobs = [Job("still", str(TRACE / "key_art.jpg"), "key_art.jpg"),
+            Job("video", str(TRACE / "final_cut.mp4"), "cut.mp4"),
+            Job("still", str(tmp_path / "other_copy.jpg"), "other_copy.jpg")]  # fmt: skip
+    workers, refused = _load_in_shares(specs, Limits(jobs=2), 2)
+    for worker in workers:  # all that loaded, in the references' order
+        assert [r.name for r in worker.loaded or ()] == ["other_ai.png", "ai.png"]
+    assert sorted(refused) == ["flat.png", "tiny.png"] and not any(w.broken for w in workers)
+    refused, outcomes = run_jobs(specs, jobs, Limits(jobs=2))
+    assert sorted(refused) == ["flat.png", "tiny.png"]
+    found = [[m.reference for m in o.result] if o.job.kind == "still" else
+             [h.reference for h in o.result.hits] for o in outcomes]  # fmt: skip
+    assert found == [["ai.png"], ["ai.png"], ["other_ai.png"]]
 
 
 def test_file_that_crashes_the_worker_costs_only_that_file(tmp_path: Path) -> None:

@@ -132,7 +132,8 @@ def read_gray(path: Path, draft_side: int = 2 * ANALYSIS_SIDE) -> GrayImage:
             with Image.open(path) as image:
                 if image.format in ("JPEG", "MPO"):
                     _draft(image, draft_side)
-                return to_gray(ImageOps.exif_transpose(image))
+                ImageOps.exif_transpose(image, in_place=True)  # (no copy when upright)
+                return to_gray(image)
     except MemoryError:
         raise
     except UnidentifiedImageError:
@@ -157,6 +158,8 @@ def to_gray(image: Image.Image) -> GrayImage:
     if image.has_transparency_data:
         both = np.asarray(image.convert("LA"), dtype=np.uint16)
         return np.asarray((both[:, :, 0] * both[:, :, 1] + 127) // 255, dtype=np.uint8)
+    if image.mode == "L":  # (a draft-decoded JPEG: no conversion, no copy)
+        return np.asarray(image, dtype=np.uint8)
     if image.mode not in ("L", "RGB", "1", "P", "CMYK", "YCbCr", "HSV"):
         image = image.convert("RGB")  # e.g. LAB, which has no direct path to L
     return np.asarray(image.convert("L"), dtype=np.uint8)

@@ -8,10 +8,11 @@ the file being searched, or the one reference being read.
   read or described) is refused with the reason, in the worker, and the others load.
 - The worker announces each reference before reading it, so one that kills or hangs it is
   known: it is refused with what happened (the signal, the time limit) and the worker is
-  started again without it. The first worker sends back the references it loaded, and every
-  other worker of the run (and every restart) starts from them without reading a still
-  again: a bad still costs one crash per run, not one per file searched, and the stills are
-  decoded and described once per run, not once per worker.
+  started again without it. With several workers each reads its share of the references
+  (every n-th) side by side with the others and sends back what it loaded; then every worker
+  of the run (and every restart) starts from all of them, in the references' order, without
+  reading a still again: a bad still costs one crash per run, not one per file searched,
+  and each still is decoded and described once per run.
 - Stills are sent in batches of ``STILL_BATCH`` and answered one by one: a worker that waited
   for the supervisor between stills would sleep, and waking a sleeping virtual CPU costs
   milliseconds, a tenth of a still's search. Each still still has its own time limit, and a
@@ -31,6 +32,7 @@ the catalog keeps only the first kind.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -101,14 +103,44 @@ def run_jobs(
     the jobs' order. With ``limits.jobs`` > 1 and several files, that many workers (each
     with the references loaded) search files side by side."""
     count = max(1, min(limits.jobs, len(jobs)))
-    first = _SearchWorker(specs, limits)
-    refused = first.start(share=count > 1)
     batches = list(_batches(jobs))
     if count == 1:
-        return refused, first.outcomes(batches)
-    others = [first.sibling() for _ in range(count - 1)]
-    answers = in_order(batches, [first, *others], _run_safely, _SearchWorker.stop)
+        only = _SearchWorker(specs, limits)
+        return only.start(), only.outcomes(batches)
+    workers, refused = _load_in_shares(specs, limits, count)
+    answers = in_order(batches, workers, _run_safely, _SearchWorker.stop)
     return refused, (outcome for answer in answers for outcome in answer)
+
+
+def _load_in_shares(
+    specs: Sequence[ReferenceSpec], limits: Limits, count: int
+) -> tuple[list[_SearchWorker], dict[str, Refusal]]:
+    """``count`` workers that read every ``count``-th reference at the same time, then hold
+    all the references that loaded, in the specs' order (the order the matcher ranks ties
+    in), for their searches; and every refusal. A worker that cannot start leaves them all
+    broken, as one worker would be: no file is searched for only some of the references."""
+    workers = [_SearchWorker(specs[share::count], limits) for share in range(count)]
+    refusals: list[dict[str, Refusal]] = [{} for _ in workers]
+
+    def load(share: int) -> None:
+        try:
+            refusals[share] = workers[share].start(share=True)
+        except Exception as exc:  # (a process that cannot be created, say)
+            workers[share].broken = f"the search worker could not start: {one_line(exc)}"
+
+    threads = [threading.Thread(target=load, args=(i,), daemon=True) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    position = {spec.name: i for i, spec in reversed(list(enumerate(specs)))}
+    loaded = sorted((r for w in workers for r in w.loaded or ()),
+                    key=lambda r: position.get(r.name, len(specs)))  # fmt: skip
+    broken = next((w.broken for w in workers if w.broken), "")
+    for worker in workers:  # restarted with all of them when it gets its first files
+        worker.stop()
+        worker.specs, worker.loaded, worker.broken = tuple(specs), tuple(loaded), broken
+    return workers, {name: why for shares in refusals for name, why in shares.items()}
 
 
 def _batches(jobs: Sequence[Job]) -> Iterator[tuple[Job, ...]]:
@@ -150,17 +182,10 @@ class _SearchWorker:
         self.dropped = False  # a reference was lost to a crash the report does not mention
         self.hung = False  # the last wait for a message ran out of time
 
-    def sibling(self) -> _SearchWorker:
-        """Another supervisor for the same run: the references this one could load (a still
-        that crashed this worker is not read again), started when it gets its first file."""
-        other = _SearchWorker(self.specs, self.limits)
-        other.broken, other.reporting, other.loaded = self.broken, False, self.loaded
-        return other
-
     def start(self, share: bool = False) -> dict[str, Refusal]:
         """Start a worker with the references; which were refused, and why. A reference that
         crashes or hangs the worker is dropped and the worker started again without it.
-        With ``share``, the worker sends back the references it loaded (for ``sibling``)."""
+        With ``share``, the worker sends back the references it loaded (kept in ``loaded``)."""
         lost: dict[str, Refusal] = {}
         refused: dict[str, Refusal] = {}
         while not self.broken:
