@@ -215,7 +215,8 @@ class Ignore:
 
 def _glob_index(hit: re.Match[str]) -> int:
     """Which glob matched: its group closes last (translate's own groups sit inside it)."""
-    return int((hit.lastgroup or "j0")[1:])
+    assert hit.lastgroup is not None  # (a match of the alternation took one glob's group)
+    return int(hit.lastgroup[1:])
 
 
 NO_IGNORE = Ignore(defaults=False)

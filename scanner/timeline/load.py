@@ -12,8 +12,6 @@ from provscan.limits import Limits
 from provscan.timeline.cut import Cut, TimelineError, rate_of
 from provscan.timeline.isolated import read_isolated
 
-TIMELINE_SUFFIXES = frozenset({".edl", ".xml", ".fcpxml", ".aaf", ".otio"})
-
 
 def parse_rate(text: str) -> Fraction:
     """``24``, ``25``, ``29.97``, ``23.976`` or ``30000/1001`` as an exact frame rate."""
