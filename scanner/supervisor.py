@@ -18,6 +18,8 @@ import multiprocessing as mp
 import os
 import signal
 import threading
+import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -36,6 +38,14 @@ fork_is_safe = False
 # analysis, and with it every detector and extractor (a module name: nothing is imported
 # here, and tests/test_layers.py checks that it names a module).
 PRELOAD = ("provscan.analysis",)
+
+# How often a child looks whether the process that started it is still there.
+PARENT_CHECK_S = 0.5
+
+# This process's ends of the pipes to its live children. A forked child inherits them all
+# (its own included); it closes them first, or it would never read end of file when this
+# process dies, and a sibling started later would hold its pipe open too.
+_parent_ends: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 class NoAnswer(Enum):
@@ -102,8 +112,11 @@ class Child:
     ) -> None:  # fmt: skip
         ctx = ctx if ctx is not None else context()
         self.conn, child_end = ctx.Pipe(duplex)
+        _parent_ends.add(self.conn)
         try:
-            self.process: Any = ctx.Process(target=target, args=(child_end, *args), daemon=True)
+            self.process: Any = ctx.Process(
+                target=_child_main, args=(target, child_end, *args), daemon=True
+            )
             with interrupts_held():  # a Ctrl-C now is this process's, never the new child's
                 self.process.start()
         except BaseException:
@@ -142,10 +155,35 @@ class Child:
     def stop(self) -> None:
         """Close the pipe and end the child (killed if still running: it may be stuck in
         native code)."""
+        _parent_ends.discard(self.conn)
         self.conn.close()
         if self.process.is_alive():
             self.process.kill()
         self.process.join(5)
+
+
+def _child_main(target: Callable[..., None], conn: Any, *args: Any) -> None:
+    """A child's first steps, then ``target(conn, *args)``: close the pipe ends it inherited
+    from its parent (a fork copies them), and end itself when its parent is gone. A
+    supervisor killed outright (SIGKILL, an OOM kill) can stop nothing: its children would
+    otherwise live on, idle on a pipe or busy with a file nobody will read."""
+    for inherited in list(_parent_ends):
+        inherited.close()
+    _watch_parent(os.getppid())
+    target(conn, *args)
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this process as soon as ``parent`` is no longer its parent (it died, and the
+    child was handed to init). A thread, so a child busy in a library that lets go of the
+    interpreter lock (decoders do) still ends."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(1)  # nothing to clean up that the supervisor would read: it is gone
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def stop_child(child: Child | None) -> None:

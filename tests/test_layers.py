@@ -206,13 +206,13 @@ def test_the_catalog_fingerprints_start_from_real_code() -> None:
 
 
 def _child_entries() -> list[Callable[..., object]]:
-    from provscan import distributed, isolate
+    from provscan import distributed, isolate, supervisor
     from provscan.pictures import worker as pictures
     from provscan.timeline import isolated
     from provscan.trace import worker as trace
 
-    return [distributed.run_batch, isolate._serve, trace._serve, pictures._serve,
-            isolated._child]  # fmt: skip
+    return [distributed.run_batch, supervisor._child_main, isolate._serve, trace._serve,
+            pictures._serve, isolated._child]  # fmt: skip
 
 
 @pytest.mark.parametrize("function", _child_entries(), ids=lambda f: f.__module__)
