@@ -142,3 +142,58 @@ def test_precheck_rejects_plain_tall_png(tmp_path: Path) -> None:
     """A tall PNG without a signature is rejected from column 0 alone."""
     pixels = np.random.default_rng(1).integers(0, 256, (200, 64, 4), dtype=np.uint8)
     assert stealth._png_may_carry(_asset(tmp_path, pixels)) is False
+
+
+def _webp(tmp_path: Path, pixels: np.ndarray, name: str, **options: object) -> Asset:
+    path = tmp_path / name
+    Image.fromarray(pixels).save(path, "WEBP", **options)
+    return Asset(path, name)
+
+
+@pytest.mark.parametrize(("mode", "bits_mode"), [("RGBA", "alpha"), ("RGB", "rgb")])
+def test_lossless_webp_carries_stealth_text(tmp_path: Path, mode: str, bits_mode: str) -> None:
+    """A lossless WebP (VP8L) keeps its pixels' low bits: the hidden text is decoded."""
+    bits = encode_bits("webp\nSteps: 4", compressed=False, mode=bits_mode)
+    asset = _webp(tmp_path, _embed(bits, mode, size=64), "s.webp", lossless=True)
+    found = stealth_info(asset)
+    assert found is not None and (found.mode, found.text) == (bits_mode, "webp\nSteps: 4")
+
+
+def test_lossy_webp_without_alpha_is_not_decoded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lossy WebP without an alpha plane (one VP8 chunk) is passed over from its chunk
+    list, its pixels never decoded; with an alpha plane (ALPH) it is still looked at."""
+    pixels = _embed(encode_bits("x", compressed=False, mode="rgb"), "RGB", size=64)
+    lossy = _webp(tmp_path, pixels, "lossy.webp", quality=90)
+    assert stealth._webp_may_carry(lossy) is False
+    monkeypatch.setattr(stealth, "_pixels", lambda im: pytest.fail("pixels decoded"))
+    assert stealth_info(lossy) is None
+    alpha = np.dstack([pixels, np.full((64, 64), 255, dtype=np.uint8)])
+    alpha[0, 0, 3] = 7  # an alpha plane that is not all opaque, so the encoder keeps it
+    assert stealth._webp_may_carry(_webp(tmp_path, alpha, "alpha.webp", quality=90)) is True
+    broken = tmp_path / "broken.webp"
+    broken.write_bytes(b"RIFF\xff\xff\x00\x00WEBPVP8 \xff\xff\xff\x00")
+    assert stealth._webp_may_carry(Asset(broken, "broken.webp")) is True
+
+
+def test_scan_flags_a_lossless_webp_with_stealth_text(tmp_path: Path) -> None:
+    """provscan scan, as the README runs it, flags A1111 text hidden in a lossless WebP's
+    alpha bits and says nothing of a lossy WebP with the same picture."""
+    import json
+
+    from provscan import cli
+    from typer.testing import CliRunner
+
+    text = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64, Model: sd"
+    pixels = _embed(encode_bits(text, compressed=True), "RGBA", size=96)
+    folder = tmp_path / "d"
+    folder.mkdir()
+    Image.fromarray(pixels).save(folder / "still.webp", "WEBP", lossless=True)
+    Image.fromarray(pixels[:, :, :3]).save(folder / "lossy.webp", "WEBP", quality=90)
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(cli.app, ["scan", str(folder), "-f", "json", "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    files = {f["path"]: f for f in json.loads(out.read_text("utf-8"))["files"]}
+    assert "GEN005" in {x["rule"] for x in files["still.webp"]["findings"]}
+    assert files["lossy.webp"]["verdict"] == "no-ai-markers"

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 from provscan.asset import Asset
-from provscan.extract.containers import Chunk, StructureError, iter_png_chunks
+from provscan.extract.containers import Chunk, StructureError, iter_png_chunks, iter_riff_chunks
 
 # Signatures from the extension's read_info_from_image_stealth (and sd-parsers' reader).
 _ALPHA_SIGNATURES = {b"stealth_pnginfo": False, b"stealth_pngcomp": True}
@@ -56,6 +56,8 @@ def _read_stealth(asset: Asset) -> Stealth | None:
         return None
     if asset.format == "png" and not _png_may_carry(asset):
         return None  # column 0 has no signature: no need to decode every pixel
+    if asset.format == "webp" and not _webp_may_carry(asset):
+        return None  # lossy pixels, no alpha plane: no low bit survives the encoder
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow's bomb warning: our own cap decides
@@ -86,6 +88,22 @@ def _png_may_carry(asset: Asset) -> bool:
         if not _column_matches(column):
             return False
     return True
+
+
+# WebP chunks (Google's WebP container specification): VP8L is a lossless bitstream, ALPH a
+# lossless alpha plane beside a lossy VP8 one, ANMF an animation frame (either kind).
+_WEBP_PIXELS = frozenset({b"VP8 ", b"VP8L", b"ALPH", b"ANMF"})
+
+
+def _webp_may_carry(asset: Asset) -> bool:
+    """False when the WebP's only pixels are lossy VP8 without an alpha plane: the encoder
+    rounds every low bit away, so no stealth text can be in them. True if unsure."""
+    try:
+        with asset.open() as f:
+            tags = {c.tag for c in iter_riff_chunks(f, skip=_WEBP_PIXELS) if c.tag in _WEBP_PIXELS}
+    except (OSError, StructureError, struct.error):
+        return True  # let the full decoder (and its error handling) decide
+    return tags != {b"VP8 "}
 
 
 def _column_matches(column: NDArray[np.uint8]) -> bool:
