@@ -6,7 +6,7 @@ results in walk order, compacted, each told to the progress bar as it arrives.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from provscan.model import FileResult, Report, Settings, Skipped
 from provscan.progress import NO_PROGRESS, Progress
 from provscan.results import Entry as Finished
 from provscan.results import Results
-from provscan.walk import Entry, iter_entries
+from provscan.walk import Entry, Listing, list_entries
 
 
 def scan(
@@ -42,7 +42,7 @@ def scan(
     started, clock = datetime.now(UTC), time.perf_counter()
     # The walk is listed first so the bar knows its total; it is cheap next to the analysis.
     skipped: list[Skipped] = []
-    entries = list(iter_entries(root, ignore, skipped))
+    entries = list_entries(root, ignore, skipped)
     progress.stage("scanning", len(entries))
     report = scan_entries(
         root, entries, settings, limits, progress, started=(started, clock), backend=backend
@@ -55,7 +55,7 @@ def scan(
 
 def scan_entries(
     root: Path,
-    entries: Sequence[Entry],
+    entries: Collection[Entry],
     settings: Settings | None,
     limits: Limits | None,
     progress: Progress,
@@ -81,17 +81,20 @@ def scan_entries(
     )
 
 
-def capped(limits: Limits, entries: Sequence[Entry]) -> Limits:
+def capped(limits: Limits, entries: Collection[Entry]) -> Limits:
     """``limits`` with no more workers than files to read: each worker costs a process and
     its libraries' start-up, which an idle one never pays back (-j 50 on 3 files)."""
-    readable = sum(1 for entry in entries if not entry.problem)
+    if isinstance(entries, Listing):
+        readable = entries.readable
+    else:
+        readable = sum(1 for entry in entries if not entry.problem)
     jobs = max(1, min(limits.jobs, readable))
     return limits if jobs == limits.jobs else replace(limits, jobs=jobs)
 
 
 def _results(
     root: Path,
-    entries: Sequence[Entry],
+    entries: Collection[Entry],
     settings: Settings,
     limits: Limits | None,
     backend: Backend,

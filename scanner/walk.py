@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +60,76 @@ def iter_entries(
         return
     walk = _Walk(root.resolve(), ignore, skipped if skipped is not None else [])
     yield from walk.folder(root, "")
+
+
+def list_entries(
+    root: Path, ignore: Ignore = NO_IGNORE, skipped: list[Skipped] | None = None
+) -> Listing:
+    """The whole walk of ``root`` (as :func:`iter_entries`), kept compactly."""
+    return Listing(iter_entries(root, ignore, skipped))
+
+
+class Listing:
+    """A finished walk, iterable as often as needed, that keeps a plain file as its name
+    only: a folder's location and root-relative prefix are shared by its files. A scan
+    holds its walk to the end (the progress bar's total, the catalog's removed files), and
+    every worker forked meanwhile inherits it: as entry objects, 100,000 files held 32 MB
+    in each process, as names 9 MB. Entries are made again as they are iterated."""
+
+    __slots__ = ("_blocks", "_count", "readable")
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        # (folder location with its separator, rel prefix, the folder's items in walk
+        # order: a name, or an entry that is more than a plain listed file)
+        self._blocks: list[tuple[str, str, list[str | Entry]]] = []
+        self._count = self.readable = 0
+        for entry in entries:
+            self._add(entry)
+
+    def _add(self, entry: Entry) -> None:
+        self._count += 1
+        self.readable += not entry.problem
+        name = entry.rel.rpartition("/")[2]
+        plain = entry.listed and not (entry.problem or entry.sidecar or entry.manifest)
+        folder, prefix = entry.location[: -len(name)], entry.rel[: -len(name)]
+        if not plain or not name or not entry.location.endswith(name) or entry.rule:
+            self._item(folder, prefix, entry)
+        else:
+            self._item(folder, prefix, name)
+
+    def _item(self, folder: str, prefix: str, item: str | Entry) -> None:
+        if not self._blocks or self._blocks[-1][:2] != (folder, prefix):
+            self._blocks.append((folder, prefix, []))
+        self._blocks[-1][2].append(item)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Entry]:
+        for folder, prefix, items in self._blocks:
+            for item in items:
+                if isinstance(item, str):
+                    yield Entry(folder + item, prefix + item, listed=True)
+                else:
+                    yield item
+
+    def paths(self) -> set[str]:
+        """Every entry's root-relative path."""
+        return {
+            prefix + item if isinstance(item, str) else item.rel
+            for _, prefix, items in self._blocks
+            for item in items
+        }
+
+    def __contains__(self, entry: object) -> bool:
+        return any(entry == mine for mine in self)
+
+
+def walked_paths(entries: Iterable[Entry]) -> set[str]:
+    """Every entry's root-relative path (from a listing without making its entries)."""
+    if isinstance(entries, Listing):
+        return entries.paths()
+    return {entry.rel for entry in entries}
 
 
 @dataclass(frozen=True, slots=True)

@@ -486,6 +486,34 @@ def test_results_spilled_to_disk_read_back_as_held(tmp_path: Path) -> None:
     assert Entry in kinds and type(results[1]) in kinds
 
 
+def test_results_replaced_held_or_spilled_keep_their_own_briefs() -> None:
+    """Replacing files (one held, one spilled, one under a new path, as a sequence's result
+    is) changes the new sequence's briefs, items and counts, never the old one's."""
+    from dataclasses import replace
+
+    from provscan.model import Gate, Verdict
+    from provscan.results import Results, briefs_of, counts_of
+
+    results = list(scan(FIXTURES / "files" / "c2pa", Settings()).files)
+    assert len(results) >= 4
+    before = Results(results, held=2)
+    old_briefs, old_tally = list(briefs_of(before)), dict(counts_of(before).tally)
+    changes = {
+        0: replace(results[0], verdict=Verdict.AI_GENERATED, gate=Gate.FAIL),
+        3: replace(results[3], gate=Gate.WARN, path="shot_[0001-0009].exr"),
+    }
+    after = before.replaced(changes)
+    assert list(briefs_of(before)) == old_briefs and dict(counts_of(before).tally) == old_tally
+    briefs = briefs_of(after)
+    assert (briefs[0].verdict, briefs[0].gate) == (Verdict.AI_GENERATED, Gate.FAIL)
+    assert (briefs[3].path, briefs[3].gate) == ("shot_[0001-0009].exr", Gate.WARN)
+    assert [b.path for b in briefs][4:] == [b.path for b in old_briefs][4:]
+    assert after[3] == changes[3] and after[0] == changes[0] and after[1] == results[1]
+    assert list(briefs) == [briefs[i] for i in range(len(after))]
+    assert briefs[-1] == briefs[len(after) - 1]
+    assert counts_of(after).gates["fail"] >= 1
+
+
 def test_rescan_past_the_held_count_writes_the_fresh_report(
     sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from provscan.rules.scan import NOT_REGULAR, SYMLINK
-from provscan.walk import iter_entries
+from provscan.walk import iter_entries, list_entries, walked_paths
 
 
 def _tree(root: Path) -> None:
@@ -69,3 +69,32 @@ def test_unlistable_directory_is_reported(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(os, "scandir", scandir)
     (entry,) = iter_entries(tmp_path)
     assert entry.rel == "locked" and "Permission denied" in entry.problem
+
+
+def test_listing_gives_back_the_walk_entry_for_entry(tmp_path: Path) -> None:
+    """The compact listing yields exactly the walk's entries, in order, every time: plain
+    files, files with a sidecar or detached manifest, links, FIFOs and nested folders."""
+    _tree(tmp_path)
+    (tmp_path / "b" / "z.xmp").write_text("<x/>")
+    (tmp_path / "b" / "z.jpg.c2pa").write_bytes(b"x")
+    (tmp_path / "d" / "e").mkdir(parents=True)
+    (tmp_path / "d" / "e" / "f.jpg").write_bytes(b"\xff\xd8\xff")
+    (tmp_path / "d" / "g.png").write_bytes(b"x")
+    (tmp_path / "link.jpg").symlink_to(tmp_path / "a.png")
+    os.mkfifo(tmp_path / "pipe.wav")
+    walked = list(iter_entries(tmp_path))
+    listing = list_entries(tmp_path)
+    assert list(listing) == walked == list(listing)
+    assert len(listing) == len(walked) and listing.readable == len(walked) - 2
+    assert any(e.sidecar == "z.xmp" and e.manifest == "z.jpg.c2pa" for e in listing)
+    assert walked[0] in listing
+    assert walked_paths(listing) == walked_paths(walked) == {e.rel for e in walked}
+
+
+def test_listing_of_one_file_and_of_the_corpus(tmp_path: Path, corpus: Path) -> None:
+    """A file named alone (probed, not listed) and the whole real corpus (junk, sidecars,
+    odd names) come back from the listing as the walk gives them."""
+    _tree(tmp_path)
+    assert list(list_entries(tmp_path / "a.png")) == list(iter_entries(tmp_path / "a.png"))
+    walked = list(iter_entries(corpus))
+    assert list(list_entries(corpus)) == walked and len(walked) > 500

@@ -10,7 +10,7 @@ analysis as it asks for them, so only a read-ahead window is held besides the re
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence, Set
+from collections.abc import Callable, Collection, Iterator, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from provscan.model import TOOL_KEYS, FileResult, Report
 from provscan.paths import SOURCE
 from provscan.results import Entry as Finished
 from provscan.results import looked_at
-from provscan.walk import Entry
+from provscan.walk import Entry, walked_paths
 
 Analyse = Callable[[Iterator[Entry]], Iterator[FileResult]]
 
@@ -66,7 +66,7 @@ class _Item:
 
 def catalogued(
     root: Path,
-    entries: Sequence[Entry],
+    entries: Collection[Entry],
     catalog: Catalog,
     stats: Stats,
     analyse: Analyse,
@@ -99,7 +99,11 @@ def catalogued(
         else:
             stats.transient.add((root_id, item.entry.rel))
         yield result
-    removed = catalog.remove_missing(root_id, {e.rel for e in entries})
+    left = next(fresh, None)  # runs the analysis to its end, so its workers stop now
+    assert left is None  # one fresh result per missed entry
+    # The walk's paths are gathered now, not as files pass: strings kept from then on, each
+    # left between the freed pages of a file's analysis, would hold those pages.
+    removed = catalog.remove_missing(root_id, walked_paths(entries))
     catalog.finish_run(run_id, len(entries), reused, removed)
     stats.reused += reused
     stats.scanned += len(entries) - reused
