@@ -14,12 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from provscan.asset import Asset
-from provscan.extract.dpx import frame_header
 from provscan.extract.exif import exif
-from provscan.extract.exr import exr_header, text_attributes
 from provscan.extract.iptc_iim import iptc_iim
 from provscan.extract.jpeg import comments
-from provscan.extract.media_tags import media_tags
 from provscan.extract.pngtext import png_text
 from provscan.extract.xmp import xmp
 from provscan.model import MediaKind
@@ -47,12 +44,19 @@ def text_fields(asset: Asset) -> tuple[TextField, ...]:
 
 
 def _collect(asset: Asset) -> tuple[TextField, ...]:
+    # The video/audio, EXR and DPX readers load with the first file of their kind (start-up).
     found: list[TextField] = []
     if asset.kind in (MediaKind.VIDEO, MediaKind.AUDIO):
+        from provscan.extract.media_tags import media_tags
+
         found.extend(TextField(t.source, t.key, t.value) for t in media_tags(asset).tags)
     elif asset.format == "exr":
+        from provscan.extract.exr import exr_header, text_attributes
+
         found.extend(TextField("EXR", k, v) for k, v in text_attributes(exr_header(asset)))
     elif asset.format in ("dpx", "cineon"):
+        from provscan.extract.dpx import frame_header
+
         carrier = "DPX" if asset.format == "dpx" else "Cineon"
         found.extend(TextField(carrier, k, v) for _, k, v in frame_header(asset).fields)
     else:

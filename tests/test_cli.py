@@ -193,14 +193,27 @@ def test_version_answers_without_the_command_line() -> None:
     assert "typer" not in loaded and "provscan.cli" not in loaded
 
 
+# The readers of other formats and of a manifest's story: each loads with the first file
+# that needs it (tests/test_layers.py lists where they are imported lazily).
+OTHER_READERS = (
+    "provscan.extract.media_tags", "provscan.extract.avinfo", "provscan.extract.mxf",
+    "provscan.extract.riff_meta", "provscan.extract.exr", "provscan.extract.dpx",
+    "provscan.extract.mpf", "provscan.extract.av_structure.checks",
+    "provscan.detectors.c2pa_integrity", "provscan.detectors.c2pa_trust",
+    "provscan.detectors.c2pa_extras",
+)  # fmt: skip
+
+
 def test_inspecting_a_camera_jpeg_loads_no_media_library(tmp_path: Path) -> None:
-    """inspect of an unsigned camera JPEG analyses it without c2pa, PyAV, numpy or OpenCV:
-    each loads only for a file that needs it."""
+    """inspect of an unsigned camera JPEG analyses it without c2pa, PyAV, numpy or OpenCV,
+    and without the readers of other formats or of a manifest: each loads only for a file
+    that needs it."""
     still = tmp_path / "camera.jpg"
     still.write_bytes(JPEG)
     loaded = _loaded("inspect", str(still))
     assert "provscan.analysis" in loaded
     assert sorted(loaded & {"c2pa", "av", "numpy", "cv2", "opentimelineio"}) == []
+    assert sorted(loaded & set(OTHER_READERS)) == []
 
 
 def test_main_builds_only_the_command_it_runs() -> None:

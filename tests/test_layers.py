@@ -124,6 +124,26 @@ _LAZY = {
     ("provscan.ailog.draft", "provscan.extract.phash"),
     ("provscan.analysis", "provscan.extract.phash"),
     ("provscan.stages.gate", "provscan.extract.phash"),
+    # a format's readers only with the first file of that format (start-up: the registry
+    # imports every detector, and inspecting a camera JPEG needs none of these)
+    ("provscan.detectors.camera_original", "provscan.extract.media_tags"),
+    ("provscan.detectors.frame_headers", "provscan.extract.dpx"),
+    ("provscan.detectors.frame_headers", "provscan.extract.exr"),
+    ("provscan.detectors.integrity", "provscan.extract.av_structure.checks"),
+    ("provscan.detectors.integrity", "provscan.extract.dpx"),
+    ("provscan.detectors.integrity", "provscan.extract.exr"),
+    ("provscan.detectors.integrity", "provscan.extract.media_tags"),
+    ("provscan.detectors.integrity", "provscan.extract.mpf"),
+    ("provscan.detectors.media_meta", "provscan.extract.avinfo"),
+    ("provscan.detectors.media_meta", "provscan.extract.media_tags"),
+    ("provscan.detectors.media_meta", "provscan.extract.riff_meta"),
+    ("provscan.detectors.text_fields", "provscan.extract.dpx"),
+    ("provscan.detectors.text_fields", "provscan.extract.exr"),
+    ("provscan.detectors.text_fields", "provscan.extract.media_tags"),
+    # a manifest's story (integrity, trust lists, identities, soft bindings) only for a file
+    # that carries one
+    ("provscan.detectors.c2pa_manifest", "provscan.detectors.c2pa_extras"),
+    ("provscan.detectors.c2pa_manifest", "provscan.detectors.c2pa_integrity"),
     # OpenCV, numpy and PyAV only in the trace's search worker
     ("provscan.trace.worker", "provscan.trace.matcher"),
     ("provscan.trace.worker", "provscan.trace.reference"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from provscan.detectors.c2pa_integrity import LEADING
+from provscan.detectors.c2pa_vocab import LEADING
 from provscan.detectors.source_types import classify
 from provscan.detectors.tool_identity import display
 from provscan.model import TOOL_KEYS
