@@ -163,18 +163,13 @@ _LAZY = {
     ("provscan.cli", "provscan.backend"),
     ("provscan.cli", "provscan.catalog.query"),
     ("provscan.cli", "provscan.catalog.store"),
-    ("provscan.cli", "provscan.commands.inspect_cpl"),
-    ("provscan.cli", "provscan.commands.inspect_cut"),
-    ("provscan.cli", "provscan.commands.what_file"),
     ("provscan.cli", "provscan.distributed"),
     ("provscan.cli", "provscan.engine"),
     ("provscan.cli", "provscan.ignore"),
-    ("provscan.cli", "provscan.imf.package"),
     ("provscan.cli", "provscan.model"),
     ("provscan.cli", "provscan.pipeline"),
     ("provscan.cli", "provscan.policy"),
     ("provscan.cli", "provscan.progress"),
-    ("provscan.cli", "provscan.report.to_inspect"),
     ("provscan.cli", "provscan.report.locations"),
     ("provscan.cli", "provscan.report.outputs"),
     ("provscan.cli", "provscan.report.to_rules"),
@@ -182,9 +177,19 @@ _LAZY = {
     ("provscan.cli", "provscan.stages.baseline"),
     ("provscan.cli", "provscan.stages.sequences"),
     ("provscan.cli", "provscan.rulebook"),
-    ("provscan.cli", "provscan.timeline.cut"),
-    ("provscan.cli", "provscan.timeline.load"),
     ("provscan.cli", "provscan.trustlists"),
+    # inspect's work, run by the CLI or without typer: each path (media, an edit, a CPL)
+    # loads what it runs when it runs
+    ("provscan.cli_core", "provscan.commands.inspect_cpl"),
+    ("provscan.cli_core", "provscan.commands.inspect_cut"),
+    ("provscan.cli_core", "provscan.commands.what_file"),
+    ("provscan.cli_core", "provscan.engine"),
+    ("provscan.cli_core", "provscan.imf.package"),
+    ("provscan.cli_core", "provscan.model"),
+    ("provscan.cli_core", "provscan.report.to_inspect"),
+    ("provscan.cli_core", "provscan.timeline.cut"),
+    ("provscan.cli_core", "provscan.timeline.load"),
+    ("provscan.cli_core", "provscan.trustlists"),
     # the worker pool, the Dask client and the catalog (SQLite, the code fingerprints) only
     # for the runs that use them: a one-file inspect analyses in its own process
     ("provscan.backend", "provscan.catalog.context"),
@@ -196,8 +201,10 @@ _LAZY = {
     ("provscan.engine", "provscan.catalog.scan"),
     ("provscan.report.outputs", "provscan.pictures.plan"),
     ("provscan.report.outputs", "provscan.report.to_html"),
-    # the console entry point answers Ctrl-C before the CLI loads, and --version without it
+    # the console entry point answers Ctrl-C before the CLI loads, --version without it, and
+    # inspect with plain arguments without typer
     ("provscan.entry", "provscan.cli"),
+    ("provscan.entry", "provscan.cli_core"),
     ("provscan.entry", "provscan"),
 }
 
