@@ -5,6 +5,7 @@ libraries ends it with one line and exit 130, not a traceback from inside an imp
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -18,6 +19,10 @@ def main() -> None:
 
         sys.stdout.write(f"provscan {__version__}\n")
         return
+    # Loading makes tens of thousands of objects that live as long as the process; the cycle
+    # collector would only walk them again and again (start-up). A plain inspect keeps it off
+    # (see cli_core.run_plain); every other command turns it on once the CLI has loaded.
+    gc.disable()
     previous = signal.signal(signal.SIGINT, _interrupted_while_loading)
     from provscan import cli_core
 
@@ -27,6 +32,7 @@ def main() -> None:
         cli_core.run_plain(*plain)
     from provscan import cli
 
+    gc.enable()
     signal.signal(signal.SIGINT, previous)
     cli.main()
 

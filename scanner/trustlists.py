@@ -20,12 +20,15 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from provscan.model import TrustList
 
 KINDS = ("manifest", "tsa", "cawg")
+# The bundled lists, beside this module: every run that analyses a file reads them, and
+# importlib.resources would load tempfile, zipfile and the compression modules for the same
+# path (a package installed as files, as pip installs it).
+BUNDLED = Path(__file__).parent / "trust_data"
 _INSTALLED = "installed.toml"
 _PEM_CERT = re.compile(
     rb"-----BEGIN CERTIFICATE-----\s+([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----"
@@ -38,9 +41,8 @@ class TrustListError(ValueError):
 
 def bundled() -> tuple[TrustList, ...]:
     """The lists shipped with provscan, in the order lists.toml gives them."""
-    folder = resources.files("provscan") / "trust_data"
-    table = tomllib.loads((folder / "lists.toml").read_text(encoding="utf-8"))
-    return tuple(_from_table(row, lambda name: (folder / name).read_text("utf-8"), "bundled")
+    table = tomllib.loads((BUNDLED / "lists.toml").read_text(encoding="utf-8"))
+    return tuple(_from_table(row, lambda name: (BUNDLED / name).read_text("utf-8"), "bundled")
                  for row in table["list"])  # fmt: skip
 
 
