@@ -112,12 +112,14 @@ SITES: tuple[Site, ...] = (
     Site("hedra.com", "Hedra", "Hedra"),
 )
 
-_HOST = re.compile(r"(?i)\b(?:https?://)?(?:www\.)?([a-z0-9.-]+\.[a-z]{2,})(?:[/:?#]|$)")
+# Compiled by re when first used, and kept in its cache (start-up: only video and audio
+# files have source-URL tags).
+_HOST = r"(?i)\b(?:https?://)?(?:www\.)?([a-z0-9.-]+\.[a-z]{2,})(?:[/:?#]|$)"
 
 
 def site_of(url: str) -> Site | None:
     """The generator whose domain (or a subdomain of it) the URL points at, or None."""
-    for host in _HOST.findall(url[:2048]):
+    for host in re.findall(_HOST, url[:2048]):
         host = host.lower()
         for site in SITES:
             if host == site.domain or host.endswith("." + site.domain):

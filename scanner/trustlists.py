@@ -30,9 +30,8 @@ KINDS = ("manifest", "tsa", "cawg")
 # path (a package installed as files, as pip installs it).
 BUNDLED = Path(__file__).parent / "trust_data"
 _INSTALLED = "installed.toml"
-_PEM_CERT = re.compile(
-    rb"-----BEGIN CERTIFICATE-----\s+([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----"
-)
+# Compiled by re when first used, like _OID (start-up: a run counts no certificates).
+_PEM_CERT = rb"-----BEGIN CERTIFICATE-----\s+([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----"
 
 
 class TrustListError(ValueError):
@@ -91,17 +90,17 @@ def check_eku_config(text: str) -> str:
     comments), or "". c2pa-rs accepts any text here without a word, so provscan checks it."""
     for number, line in enumerate(text.splitlines(), 1):
         item = line.strip()
-        if item and not item.startswith(("//", "#")) and not _OID.fullmatch(item):
+        if item and not item.startswith(("//", "#")) and not re.fullmatch(_OID, item):
             return f"line {number}: {item[:40]!r} is not an OID (one dotted number per line)"
     return ""
 
 
-_OID = re.compile(r"[0-2](?:\.\d+)+")
+_OID = r"[0-2](?:\.\d+)+"
 
 
 def certificates(pem: str) -> int:
     """How many PEM certificates a text holds."""
-    return len(_PEM_CERT.findall(pem.encode("ascii", "replace")))
+    return len(re.findall(_PEM_CERT, pem.encode("ascii", "replace")))
 
 
 def fingerprint(lists: Iterable[TrustList]) -> str:
