@@ -12,7 +12,7 @@ only somebody's words. ComfyUI's ``prompt``/``workflow`` tags are parsed by
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Keys whose value is, by the format's definition, the software or device that wrote the file.
 TOOL_KEYS = frozenset(
@@ -74,8 +74,9 @@ DEVICE_KEYS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Site:
+# A NamedTuple, not a frozen dataclass: the same fields, equality and immutability, defined
+# at a tenth of the cost at every start (a dataclass's methods are compiled each time).
+class Site(NamedTuple):
     """A generator's web domain, and which tool a link to it names."""
 
     domain: str
