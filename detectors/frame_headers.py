@@ -14,7 +14,7 @@ generator family, which reads them through :mod:`provscan.detectors.text_fields`
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from provscan.asset import Asset
 from provscan.detectors.generator_parsers import clip
@@ -159,8 +159,8 @@ def describe(asset: Asset) -> Iterator[Section]:
         yield Section(f"{carrier(asset)} header", tuple(lines))
 
 
-@dataclass(frozen=True, slots=True)
-class _Field:
+# A NamedTuple: used as a frozen dataclass would be, and a tenth of its cost to define.
+class _Field(NamedTuple):
     """One header text field and what it is: a tool field, a record, a generator named."""
 
     name: str
