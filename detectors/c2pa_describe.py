@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from provscan.detectors.c2pa_integrity import Story
 from provscan.detectors.c2pa_vocab import classify_code, explain
 from provscan.detectors.source_types import SourceClass, classify
 from provscan.extract.c2pa_store import (
@@ -16,6 +16,9 @@ from provscan.extract.c2pa_store import (
     training_entries,
 )
 from provscan.model import Line, Section
+
+if TYPE_CHECKING:  # the story is told only of a manifest (start-up: most files carry none)
+    from provscan.detectors.c2pa_integrity import Story
 
 _STATE_WORDS = {
     "Trusted": "valid, signed by a trusted signer",

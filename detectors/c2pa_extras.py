@@ -26,7 +26,6 @@ from typing import Any
 
 from provscan.extract.c2pa_store import Manifest, StoreRead
 
-SOFTBINDING_LIST_DATE = "2026-04-15"  # c2pa-org/softbinding-algorithm-list @ 68246ada
 _MAX_IDENTITIES = 8
 
 

@@ -28,31 +28,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from provscan.detectors.c2pa_trust import Trust, trust_of
-from provscan.detectors.c2pa_vocab import explain
+from provscan.detectors.c2pa_vocab import LEADING, Integrity, explain
 from provscan.extract.c2pa_store import ReadOutcome, StoreRead
 from provscan.model import TrustList
-
-
-class Integrity(StrEnum):
-    """What the validation codes say about the Content Credentials, worst first."""
-
-    TAMPERED = "tampered"
-    INVALID = "invalid"
-    FAILED = "failed"
-    INGREDIENT = "ingredient-failed"
-    CAVEAT = "valid-with-caveats"
-    DETACHED = "detached"
-    VALID = "valid"
-    TRUSTED = "trusted"
-    REMOTE = "remote"
-    UNREADABLE = "unreadable"
-
-
-# Categories a reader must see before anything the manifest claims.
-LEADING = frozenset(Integrity) - {Integrity.VALID, Integrity.TRUSTED}
 
 _BINDING = re.compile(r"assertion\.(?!hashedURI)\w+Hash\.mismatch")
 _MISMATCH = frozenset({"claimSignature.mismatch", "assertion.hashedURI.mismatch",

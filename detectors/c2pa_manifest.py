@@ -13,17 +13,17 @@ Firefly and Bing Image Creator files carry only the tool name.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from provscan.asset import Asset
 from provscan.detectors import c2pa_describe
-from provscan.detectors.c2pa_extras import (
+from provscan.detectors.c2pa_vocab import (
     SOFTBINDING_LIST_DATE,
-    identities,
-    soft_bindings,
-    watermarked,
+    Integrity,
+    Problem,
+    classify_code,
+    explain,
 )
-from provscan.detectors.c2pa_integrity import Integrity, Story, story_of, trust_facts
-from provscan.detectors.c2pa_vocab import Problem, classify_code, explain
 from provscan.detectors.known_tools import match_tool
 from provscan.detectors.source_types import SourceClass, classify
 from provscan.detectors.tool_identity import display
@@ -48,6 +48,11 @@ from provscan.model import (
     Severity,
     Signal,
 )
+
+# The integrity story, the trust answer, identities and soft bindings load with the first
+# file that carries a manifest (start-up: most files carry none).
+if TYPE_CHECKING:
+    from provscan.detectors.c2pa_integrity import Story
 
 NAME = "c2pa"
 KINDS = frozenset({MediaKind.IMAGE, MediaKind.VIDEO, MediaKind.AUDIO, MediaKind.DOCUMENT,
@@ -154,11 +159,20 @@ _WHOLE = frozenset({"c2pa.created", "c2pa.opened", "c2pa.converted", "c2pa.trans
 _GENAI_ASSERTIONS = ("com.adobe.generative-ai",)  # Adobe's pre-DST generative assertion
 _PROBLEM_RULES = {Problem.UNTRUSTED: UNTRUSTED, Problem.EXPIRED: EXPIRED,
                   Problem.IDENTITY: IDENTITY, Problem.TAMPERED: INVALID}  # fmt: skip
+# The outcomes with a story to tell: a manifest read, found elsewhere, or unreadable.
+_TOLD = frozenset({ReadOutcome.READ, ReadOutcome.REMOTE, ReadOutcome.UNREADABLE})
 
 
 def detect(asset: Asset) -> Iterator[Evidence]:
     """Evidence from the asset's manifest store (nothing when there is none)."""
     read = read_store(asset)
+    if read.outcome not in _TOLD:
+        if read.outcome is ReadOutcome.UNSUPPORTED:
+            yield Evidence(UNSUPPORTED.code, _unsupported(asset.format), key="format",
+                           value=asset.format)  # fmt: skip
+        return
+    from provscan.detectors.c2pa_integrity import story_of, trust_facts
+
     lists = run_lists(asset.settings)
     integrity = story_of(read, detached=_detached(asset), lists=lists)
     trust = trust_facts(read, lists)
@@ -175,9 +189,6 @@ def detect(asset: Asset) -> Iterator[Evidence]:
     elif read.outcome is ReadOutcome.UNREADABLE and integrity is not None:
         yield Evidence(UNREADABLE.code, integrity.headline, key="c2pa", value=read.detail[:200],
                        details=_story_details(integrity))  # fmt: skip
-    elif read.outcome is ReadOutcome.UNSUPPORTED:
-        yield Evidence(UNSUPPORTED.code, _unsupported(asset.format), key="format",
-                       value=asset.format)  # fmt: skip
 
 
 def _unsupported(fmt: str) -> str:
@@ -189,8 +200,12 @@ def _unsupported(fmt: str) -> str:
 def describe(asset: Asset) -> Iterator[Section]:
     """The manifest chain, validation and rights, for ``provscan inspect``."""
     read = read_store(asset)
-    lists = run_lists(asset.settings)
-    yield from c2pa_describe.sections(read, story_of(read, detached=_detached(asset), lists=lists))
+    story = None
+    if read.outcome in _TOLD:
+        from provscan.detectors.c2pa_integrity import story_of
+
+        story = story_of(read, detached=_detached(asset), lists=run_lists(asset.settings))
+    yield from c2pa_describe.sections(read, story)
 
 
 def _detached(asset: Asset) -> bool:
@@ -232,6 +247,8 @@ _AI_CODES = frozenset({AI_GENERATED.code, AI_EDITED.code, TOOL_CREATOR.code, TOO
 
 def _extras(read: StoreRead) -> Iterator[Evidence]:
     """CAWG identities and soft bindings (detectors.c2pa_extras)."""
+    from provscan.detectors.c2pa_extras import identities, soft_bindings, watermarked
+
     for person in identities(read):
         yield Evidence(IDENTIFIED.code, f"identity: {person.who}, by {person.credential}: "
                        f"{person.state}", key="cawg.identity", value=person.who[:200],

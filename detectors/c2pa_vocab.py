@@ -5,11 +5,38 @@ Source: C2PA Technical Specification 2.x, "Validation" -> "Standard status codes
 (``cawg.*``) that c2pa-rs reports. Untrusted and expired signers are kept apart from
 tampering on purpose: a real vendor's valid signature reads "untrusted" whenever the
 user has not configured that vendor's root, and many real certificates have expired.
+
+Also the integrity categories those codes are told in (:mod:`provscan.detectors.c2pa_integrity`
+tells the story; the reports put its leading categories first), and the date of the bundled
+snapshot of the C2PA soft-binding algorithm list (:mod:`provscan.detectors.c2pa_extras`): kept
+here, with the words, so that the rules and the renderers name them without loading the
+readers of a manifest (start-up: most files carry none).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+SOFTBINDING_LIST_DATE = "2026-04-15"  # c2pa-org/softbinding-algorithm-list @ 68246ada
+
+
+class Integrity(StrEnum):
+    """What the validation codes say about the Content Credentials, worst first."""
+
+    TAMPERED = "tampered"
+    INVALID = "invalid"
+    FAILED = "failed"
+    INGREDIENT = "ingredient-failed"
+    CAVEAT = "valid-with-caveats"
+    DETACHED = "detached"
+    VALID = "valid"
+    TRUSTED = "trusted"
+    REMOTE = "remote"
+    UNREADABLE = "unreadable"
+
+
+# Categories a reader must see before anything the manifest claims.
+LEADING = frozenset(Integrity) - {Integrity.VALID, Integrity.TRUSTED}
 
 
 class Problem(StrEnum):

@@ -20,7 +20,6 @@ from provscan.asset import Asset
 from provscan.detectors.generator_parsers import clip
 from provscan.extract.camera import CameraFile, camera_file
 from provscan.extract.exif import exif
-from provscan.extract.media_tags import mxf_info
 from provscan.model import Evidence, Line, MediaKind, Rule, Section, Severity
 
 NAME = "camera"
@@ -82,6 +81,8 @@ def _evidence(found: CameraFile) -> Evidence:
 
 def _mxf(asset: Asset) -> Iterator[Evidence]:
     """A camera maker's name on the Identification set that created the file."""
+    from provscan.extract.media_tags import mxf_info  # (MXF files only: start-up)
+
     info = mxf_info(asset)
     if not info.identifications:
         return

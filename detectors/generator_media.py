@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from provscan.detectors.generator_graphs import parse_comfy_prompt, parse_comfy_workflow
 from provscan.detectors.generator_parsers import Generation, load_json, parse_parameters
-from provscan.extract.media_tags import Tag
+
+if TYPE_CHECKING:  # the tag readers load with the first video or audio file (start-up)
+    from provscan.extract.media_tags import Tag
 
 _PARSERS: dict[str, Callable[[str], Generation | None]] = {
     "prompt": parse_comfy_prompt,

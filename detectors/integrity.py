@@ -10,30 +10,22 @@ from __future__ import annotations
 import struct
 import sys
 import warnings
-from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from provscan.asset import Asset
 from provscan.extract.apng import apng_problem
-from provscan.extract.av_structure.checks import (
-    aiff_problem,
-    bmff_problem,
-    ebml_problem,
-    flac_problem,
-    id3_problem,
-    ogg_problem,
-    riff_problem,
-)
-from provscan.extract.dpx import frame_problems
-from provscan.extract.exr import exr_problems
 from provscan.extract.jpeg import frame_problem, jpeg_walk
-from provscan.extract.media_tags import mxf_info
-from provscan.extract.mpf import MpIndex, mp_index
 from provscan.extract.pngtext import png_text
 from provscan.extract.psd import psd_header_problem
 from provscan.extract.tiff import check_tiff
 from provscan.model import Evidence, Line, MediaKind, Rule, Section
 from provscan.rules.scan import UNREADABLE
+
+# The readers of one family of formats (containers, EXR, DPX, MXF, MPO) load with the first
+# file of that family (start-up: inspecting a photo needs none of them).
+if TYPE_CHECKING:
+    from provscan.extract.mpf import MpIndex
 
 NAME = "integrity"
 KINDS = frozenset(MediaKind)
@@ -42,13 +34,6 @@ RULES: tuple[Rule, ...] = ()  # raises the scanner's own SCN001, defined in scan
 _PILLOW_DEFAULT_PIXELS = 1024 * 1024 * 1024 // 4 // 3  # PIL.Image.MAX_IMAGE_PIXELS as shipped
 # JPEG is absent: its own walk checks the frame header (Pillow would walk the segments again)
 _PILLOW_FORMATS = frozenset({"png", "gif", "tiff", "webp", "bmp", "psd"})
-# Container walks for video, audio and the RIFF/BMFF image formats (WebP, HEIF, AVIF, CR3).
-_STREAM_CHECKS: dict[str, Callable[[BinaryIO, int], str | None]] = {
-    "mp4": bmff_problem, "mov": bmff_problem, "m4a": bmff_problem, "heif": bmff_problem,
-    "avif": bmff_problem, "cr3": bmff_problem, "wav": riff_problem, "avi": riff_problem,
-    "webp": riff_problem, "flac": flac_problem, "ogg": ogg_problem, "matroska": ebml_problem,
-    "aiff": aiff_problem,
-}  # fmt: skip
 
 
 def detect(asset: Asset) -> Iterator[Evidence]:
@@ -64,6 +49,8 @@ def describe(asset: Asset) -> Iterator[Section]:
     if problems:
         yield Section("Integrity", tuple(Line("problem", p) for p in problems))
     if asset.format == "mpo":
+        from provscan.extract.mpf import mp_index
+
         index = mp_index(asset)
         if index is not None:
             yield Section("Multi-picture (MPO)", tuple(_mpo_lines(index)))
@@ -95,14 +82,14 @@ def _problems(asset: Asset) -> list[str]:
         return ["the file is empty (0 bytes)"]
     checks = {
         "jpeg": _jpeg, "mpo": _jpeg, "png": _png, "tiff": _tiff, "psd": _psd, "mp3": _id3,
-        "mxf": _mxf, "exr": exr_problems, "dpx": frame_problems, "cineon": frame_problems,
+        "mxf": _mxf, "exr": _exr, "dpx": _dpx, "cineon": _dpx,
     }  # fmt: skip
     problems: list[str] = []
     check = checks.get(asset.format)
     if check is not None:
         problems.extend(check(asset))
-    elif asset.format in _STREAM_CHECKS:
-        problems.extend(_stream_check(asset, _STREAM_CHECKS[asset.format]))
+    else:
+        problems.extend(_container(asset))
     if asset.format in _PILLOW_FORMATS and not problems:
         problems.extend(_pillow_header(asset))
     return problems
@@ -140,21 +127,44 @@ def _psd(asset: Asset) -> list[str]:
     return [problem] if problem else []
 
 
-def _stream_check(asset: Asset, check: Callable[[BinaryIO, int], str | None]) -> list[str]:
-    """A container walk from provscan.extract.av_structure (boxes, chunks, pages, elements)."""
+def _container(asset: Asset) -> list[str]:
+    """A container walk from provscan.extract.av_structure (boxes, chunks, pages, elements),
+    for the formats it knows (video, audio and the RIFF/BMFF images: WebP, HEIF, AVIF, CR3)."""
+    from provscan.extract.av_structure.checks import CHECKS
+
+    check = CHECKS.get(asset.format)
+    if check is None:
+        return []
     with asset.open() as f:
         problem = check(f, asset.size)
     return [problem] if problem else []
 
 
 def _id3(asset: Asset) -> list[str]:
+    from provscan.extract.av_structure.checks import id3_problem
+
     problem = id3_problem(asset.head())
     return [problem] if problem else []
 
 
 def _mxf(asset: Asset) -> list[str]:
+    from provscan.extract.media_tags import mxf_info
+
     problem = mxf_info(asset).problem
     return [f"MXF structure is broken: {problem}"] if problem else []
+
+
+def _exr(asset: Asset) -> list[str]:
+    from provscan.extract.exr import exr_problems
+
+    return exr_problems(asset)
+
+
+def _dpx(asset: Asset) -> list[str]:
+    """A DPX or Cineon frame's header against the file."""
+    from provscan.extract.dpx import frame_problems
+
+    return frame_problems(asset)
 
 
 def _pillow_pixel_limit() -> int | None:

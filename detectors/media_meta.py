@@ -10,17 +10,22 @@ same fact is never reported twice.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from provscan.asset import Asset
 from provscan.detectors.av_markers import DEVICE_KEYS, URL_KEYS, is_free_key, is_tool_key, site_of
 from provscan.detectors.generator_media import bare_key
 from provscan.detectors.generator_parsers import clip, load_json
 from provscan.detectors.known_tools import ToolMatch, match_tool, mention_tool
-from provscan.extract.avinfo import AvInfo, StreamInfo, av_info
-from provscan.extract.media_tags import Tag, media_tags
-from provscan.extract.riff_meta import coding_history_tools
 from provscan.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
+
+# The tag readers and PyAV's view load with the first video or audio file (start-up: the
+# registry imports every detector, and a photo's analysis needs none of them).
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    from provscan.extract.avinfo import AvInfo, StreamInfo
+    from provscan.extract.media_tags import Tag
 
 NAME = "media"
 KINDS = frozenset({MediaKind.VIDEO, MediaKind.AUDIO})
@@ -50,6 +55,9 @@ MAX_DESCRIBED_TAGS = 80
 
 def detect(asset: Asset) -> Iterator[Evidence]:
     """Evidence from the tags of a video or audio file and from FFmpeg's view of it."""
+    from provscan.extract.avinfo import av_info
+    from provscan.extract.media_tags import media_tags
+
     tags = media_tags(asset).tags
     yield from _tools(tags)
     yield from _free_text(tags)
@@ -64,6 +72,9 @@ def detect(asset: Asset) -> Iterator[Evidence]:
 
 def describe(asset: Asset) -> Iterator[Section]:
     """ "Media" (container and streams) and "Media tags" sections for ``provscan inspect``."""
+    from provscan.extract.avinfo import av_info
+    from provscan.extract.media_tags import media_tags
+
     info = av_info(asset)
     yield Section("Media", tuple(_media_lines(info)))
     found = media_tags(asset)
@@ -76,6 +87,8 @@ def describe(asset: Asset) -> Iterator[Section]:
 def _tool_values(tag: Tag) -> list[str]:
     """The tool names a tool-field tag holds (CodingHistory: each ``T=`` part)."""
     if bare_key(tag.key) in ("codinghistory", "coding_history"):
+        from provscan.extract.riff_meta import coding_history_tools
+
         return coding_history_tools(tag.value)
     return [tag.value]
 

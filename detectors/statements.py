@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from provscan.asset import Asset
 from provscan.detectors.known_tools import Tool, match_tool
@@ -40,23 +40,20 @@ MAX_STAMP = 240  # longer text is prose: a statement in it is only a hint
 _MAKE = (r"made|created|generated|produced|rendered|composed|imagined|synthesi[sz]ed|"
          r"designed|drawn|painted|sung|voiced|written|animated|dreamed|dreamt")  # fmt: skip
 _EDIT = r"edited|enhanced|retouched|modified|altered|expanded|extended|upscaled|inpainted"
-_VERB = re.compile(
-    rf"\b(?P<verb>{_MAKE}|{_EDIT})\s+(?:entirely\s+|fully\s+|partly\s+)?"
-    r"(?:with|by|using|in|on|via|through)\s+(?:the\s+help\s+of\s+)?(?P<tail>.{1,80})",
-    re.I | re.S,
+# The patterns past the stems' test are compiled by re when first used, and kept in its
+# cache: most fields never get that far, and a run that reads none need not compile them
+# (start-up).
+_VERB = (
+    rf"(?is)\b(?P<verb>{_MAKE}|{_EDIT})\s+(?:entirely\s+|fully\s+|partly\s+)?"
+    r"(?:with|by|using|in|on|via|through)\s+(?:the\s+help\s+of\s+)?(?P<tail>.{1,80})"
 )
-_AI = re.compile(
-    r"(?:an?\s+)?(?:generative\s+)?(?:ai|a\.i\.|artificial\s+intelligence|gen\s?ai)(?![\w])", re.I
+_AI = r"(?i)(?:an?\s+)?(?:generative\s+)?(?:ai|a\.i\.|artificial\s+intelligence|gen\s?ai)(?![\w])"
+_GENERATIVE_EDIT = r"(?i)generative\s+(?:ai|fill|expand|edit|remove)"
+_ADJECTIVE = (
+    r"(?i)(?<![\w-])(?:ai|a\.i\.)[\s\-\u2010]?(?:generated|created|made|rendered|composed|"
+    r"generated\s+content|generated\s+image)(?![\w])"
 )
-_GENERATIVE_EDIT = re.compile(r"generative\s+(?:ai|fill|expand|edit|remove)", re.I)
-_ADJECTIVE = re.compile(
-    r"(?<![\w-])(?:ai|a\.i\.)[\s\-\u2010]?(?:generated|created|made|rendered|composed|"
-    r"generated\s+content|generated\s+image)(?![\w])",
-    re.I,
-)
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|without|non|isn'?t|wasn'?t|free\s+of)\b[\s\w-]{0,14}$", re.I
-)
+_NEGATION = r"(?i)\b(?:not|no|never|without|non|isn'?t|wasn'?t|free\s+of)\b[\s\w-]{0,14}$"
 
 
 # The stems of every verb _VERB and _ADJECTIVE know (a substring test before the regexes).
@@ -68,8 +65,8 @@ _STEMS = (
 _ANY_STEM = re.compile("|".join(_STEMS))  # (plain words) one search instead of one per stem
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
+# A NamedTuple: used as a frozen dataclass would be, and a tenth of its cost to define.
+class Statement(NamedTuple):
     """What a field states: generated or edited, by which tool (None: "by AI"), in which words."""
 
     edit: bool
@@ -106,13 +103,13 @@ def read_statement(text: str) -> Statement | None:
     lowered = text.lower()
     if _ANY_STEM.search(lowered) is None:
         return None  # no verb of making or editing: most fields stop here, cheaply
-    for match in _VERB.finditer(text):
+    for match in re.finditer(_VERB, text):
         if _negated(text, match.start()):
             continue
         statement = _verb_statement(match)
         if statement is not None:
             return statement
-    adjective = _ADJECTIVE.search(text)
+    adjective = re.search(_ADJECTIVE, text)
     if adjective is not None and not _negated(text, adjective.start()):
         return Statement(False, None, adjective.group(0))
     return None
@@ -125,15 +122,15 @@ def _verb_statement(match: re.Match[str]) -> Statement | None:
     tool = match_tool(tail[:60])
     if tool is not None and tool.tool.confidence is Confidence.HIGH:
         return Statement(edit, tool.tool, words)
-    if edit and _GENERATIVE_EDIT.match(tail):
+    if edit and re.match(_GENERATIVE_EDIT, tail):
         return Statement(edit, None, words)
-    if _AI.match(tail):
+    if re.match(_AI, tail):
         return Statement(edit, None, words, sure=not edit)
     return None
 
 
 def _negated(text: str, start: int) -> bool:
-    return _NEGATION.search(text[max(0, start - 24) : start]) is not None
+    return re.search(_NEGATION, text[max(0, start - 24) : start]) is not None
 
 
 def _eligible(field: TextField) -> bool:

@@ -11,15 +11,12 @@ each carrier once per file, whoever asks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from provscan.asset import Asset
-from provscan.extract.dpx import frame_header
 from provscan.extract.exif import exif
-from provscan.extract.exr import exr_header, text_attributes
 from provscan.extract.iptc_iim import iptc_iim
 from provscan.extract.jpeg import comments
-from provscan.extract.media_tags import media_tags
 from provscan.extract.pngtext import png_text
 from provscan.extract.xmp import xmp
 from provscan.model import MediaKind
@@ -27,8 +24,9 @@ from provscan.model import MediaKind
 MAX_FIELDS = 4000  # a hostile file may hold a million tags; real files hold a few hundred
 
 
-@dataclass(frozen=True, slots=True)
-class TextField:
+# A NamedTuple, not a frozen dataclass: the same fields, equality and immutability, defined
+# at a tenth of the cost at every start (a dataclass's methods are compiled each time).
+class TextField(NamedTuple):
     """One text value: its carrier (``PNG text``, ``EXIF``, ``XMP``...), key and value."""
 
     carrier: str
@@ -47,12 +45,19 @@ def text_fields(asset: Asset) -> tuple[TextField, ...]:
 
 
 def _collect(asset: Asset) -> tuple[TextField, ...]:
+    # The video/audio, EXR and DPX readers load with the first file of their kind (start-up).
     found: list[TextField] = []
     if asset.kind in (MediaKind.VIDEO, MediaKind.AUDIO):
+        from provscan.extract.media_tags import media_tags
+
         found.extend(TextField(t.source, t.key, t.value) for t in media_tags(asset).tags)
     elif asset.format == "exr":
+        from provscan.extract.exr import exr_header, text_attributes
+
         found.extend(TextField("EXR", k, v) for k, v in text_attributes(exr_header(asset)))
     elif asset.format in ("dpx", "cineon"):
+        from provscan.extract.dpx import frame_header
+
         carrier = "DPX" if asset.format == "dpx" else "Cineon"
         found.extend(TextField(carrier, k, v) for _, k, v in frame_header(asset).fields)
     else:

@@ -16,8 +16,8 @@ software, from the name's own first word when it is a known software maker.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from provscan.detectors.known_tools import match_tool
 
@@ -31,16 +31,16 @@ _MAKERS = {
     "stability": "Stability AI", "meta": "Meta", "qualcomm": "Qualcomm",
 }  # fmt: skip
 _NO_VENDOR = frozenset({"community", "unknown", "stock agency"})  # table rows without a maker
-# Library and SDK tokens that follow the product in claim generators.
-_LIBRARY = re.compile(
-    r"^(?:c2pa[-_]?\w*|adobe[-_]c2pa|c2patool|cai[-_]\w+|make_test_images)$", re.I
-)
-_VERSION = re.compile(r"^v?\d+(?:[.\-_]\d+)*(?:[a-z]\w*)?$", re.I)
-_TRAILING_VERSION = re.compile(r"[\s/_-]v?(\d+(?:\.\d+)+(?:[-.]\w+)?)$", re.I)
+# Library and SDK tokens that follow the product in claim generators. These patterns are
+# compiled by re when first used, and kept in its cache (start-up: most files name no tool
+# that needs a name).
+_LIBRARY = r"(?i)^(?:c2pa[-_]?\w*|adobe[-_]c2pa|c2patool|cai[-_]\w+|make_test_images)$"
+_VERSION = r"(?i)^v?\d+(?:[.\-_]\d+)*(?:[a-z]\w*)?$"
+_TRAILING_VERSION = r"(?i)[\s/_-]v?(\d+(?:\.\d+)+(?:[-.]\w+)?)$"
 
 
-@dataclass(frozen=True, slots=True)
-class ToolIdentity:
+# A NamedTuple: used as a frozen dataclass would be, and a tenth of its cost to define.
+class ToolIdentity(NamedTuple):
     """A tool as reports name it, and the raw text it was read from."""
 
     vendor: str
@@ -86,15 +86,15 @@ def _main_product(text: str) -> tuple[str, str]:
         return _clean(name), version
     words = []
     for token in tokens:
-        if "/" in token and _LIBRARY.match(token.split("/")[0]):
+        if "/" in token and re.match(_LIBRARY, token.split("/")[0]):
             break
         words.append(token)
     name = " ".join(words)
     version = ""
-    found = _TRAILING_VERSION.search(name)
+    found = re.search(_TRAILING_VERSION, name)
     if found:
         name, version = name[: found.start()], found.group(1)
-    elif len(words) > 1 and _VERSION.match(words[-1]) and any(c.isdigit() for c in words[-1]):
+    elif len(words) > 1 and re.match(_VERSION, words[-1]) and any(c.isdigit() for c in words[-1]):
         name, version = " ".join(words[:-1]), words[-1].lstrip("vV")
     return _clean(name), version
 

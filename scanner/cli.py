@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from provscan import __version__, child, config, supervisor
+from provscan import __version__, child, cli_core, config, supervisor
+from provscan.cli_core import EXIT_FAIL, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from provscan.cli_options import (
     HELP_NAMES,
     AllowedOpt,
@@ -58,7 +59,6 @@ if TYPE_CHECKING:
     from provscan.policy import Policy
     from provscan.report import outputs as out
     from provscan.stages.baseline import Baseline
-    from provscan.timeline.cut import Cut
 
 app = typer.Typer(
     add_completion=False,
@@ -67,8 +67,6 @@ app = typer.Typer(
     context_settings=HELP_NAMES,
     help="Media provenance and deliverable scanner (C2PA, XMP/IPTC, EXIF, AI generator markers).",
 )
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _print_version(asked: bool) -> None:
@@ -95,59 +93,20 @@ def _options(
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"provscan: {message}", err=True)
+    cli_core.say(message)
     return typer.Exit(EXIT_USAGE)
 
 
-def _read_text(path: Path | None, option: str) -> str | None:
-    if path is None:
-        return None
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _or_fail(call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """``call``'s answer (provscan.cli_core), or its refusal in one line and exit 2."""
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _fail(f"{path}: {option}: cannot be read ({exc})") from None
-
-
-def _settings(
-    trust: Path | None,
-    allowed: Path | None,
-    cfg: Path | None,
-    describe: bool,
-    default_trust: bool = True,
-) -> Settings:
-    from provscan import trustlists
-    from provscan.model import Settings
-
-    anchors = _pem(trust, "--trust-anchors")
-    try:
-        lists = trustlists.in_use(defaults=default_trust)
-    except trustlists.TrustListError as exc:
+        return call(*args, **kwargs)
+    except cli_core.Refused as exc:
         raise _fail(str(exc)) from None
-    config = _read_text(cfg, "--trust-config")
-    problem = trustlists.check_eku_config(config or "")
-    if problem:
-        raise _fail(f"{cfg}: --trust-config: {problem}")
-    return Settings(
-        trust_anchors=anchors,
-        allowed_list=_pem(allowed, "--allowed-list"),
-        trust_config=config,
-        trust_lists=lists,
-        describe=describe,
-    )
-
-
-def _pem(path: Path | None, option: str) -> str | None:
-    text = _read_text(path, option)
-    if text is not None and "-----BEGIN CERTIFICATE-----" not in text:
-        raise _fail(f"{path}: {option}: no PEM certificate found in the file")
-    return text
-
-
-def _check_target(target: Path) -> None:
-    if not target.exists():
-        raise _fail(f"{target}: no such file or folder")
-    if not (target.is_dir() or target.is_file()):
-        raise _fail(f"{target}: not a regular file or folder")
 
 
 @app.command(cls=WordsCommand)
@@ -254,7 +213,7 @@ def scan(
     from provscan.report import to_text
     from provscan.stages.baseline import render_baseline
 
-    _check_target(target)
+    _or_fail(cli_core.check_target, target)
     o = _configured(ctx, target, locals())
     log, policy, output, catalog = o["log"], o["policy"], o["output"], o["catalog"]
     trust_anchors, allowed_list = o["trust_anchors"], o["allowed_list"]
@@ -264,13 +223,14 @@ def scan(
     show, baseline, sarif_root = Show(o["show"]), o["baseline"], o["sarif_root"]
     output_format = OutputFormat(o["output_format"]) if o["output_format"] else None
     fail_on = FailOn(o["fail_on"])
-    _check_sources(sources)
+    _or_fail(cli_core.check_sources, sources)
     targets = _outputs(_specs(output), output_format)
     base = _base(sarif_root, [target, *(sources or ())])
     accepted = _load_baseline(baseline)
     ignores = _load_ignores([target, *(sources or ())], exclude or [], not no_default_excludes)
     ai_log, rules = _load_log(log), _load_policy(policy)
-    settings = _settings(
+    settings = _or_fail(
+        cli_core.settings,
         trust_anchors,
         allowed_list,
         trust_config,
@@ -278,7 +238,7 @@ def scan(
         default_trust=not no_default_trust,
     )
     limits = Limits(timeout_s=timeout, jobs=_jobs(jobs))
-    cuts = _load_cuts(timeline or [], rate, limits)
+    cuts = _or_fail(cli_core.load_cuts, timeline or [], rate, limits)
     backend = _backend(catalog, dask, settings)
     progress = Counted(stderr_progress(sys.stderr, quiet=quiet))
     try:
@@ -311,26 +271,17 @@ def scan(
     raise typer.Exit(exit_code(report, fail_on))
 
 
-# Config keys whose option has another parameter name in the command's signature.
-_PARAMETER_OF_KEY = {"format": "output_format"}
-_TRUST_KEYS = ("trust_anchors", "allowed_list", "trust_config", "no_default_trust")
-
-
 def _configured(ctx: typer.Context, target: Path, given: dict[str, Any]) -> dict[str, Any]:
     """The command's options with each one the command line did not give taken from the
     environment, then the configuration file (command line > environment > file)."""
-    try:
-        found = config.load(target)
-    except config.ConfigError as exc:
-        raise _fail(str(exc)) from None
-    merged = dict(given)
-    for key in config.KEYS:
-        name = _PARAMETER_OF_KEY.get(key, key)
-        source = ctx.get_parameter_source(name)
-        value = found.get(key)
-        if value is not None and name in merged and (source is None or source.name == "DEFAULT"):
-            merged[name] = value.value
-    return merged
+    return _or_fail(cli_core.configured, target, given, _explicit(ctx, given))
+
+
+def _explicit(ctx: typer.Context, given: dict[str, Any]) -> set[str]:
+    """The options of ``given`` that the command line gave (not typer's defaults)."""
+    sources = {name: ctx.get_parameter_source(name) for name in given}
+    return {name for name, source in sources.items()
+            if source is not None and source.name != "DEFAULT"}  # fmt: skip
 
 
 def _specs(output: list[str] | Path | None) -> list[str]:
@@ -394,27 +345,6 @@ def _load_ignores(roots: list[Path], excludes: list[str], defaults: bool) -> dic
     try:
         return {root: load_ignore(root, excludes, defaults=defaults) for root in roots}
     except IgnoreError as exc:
-        raise _fail(str(exc)) from None
-
-
-def _check_sources(sources: list[Path] | None) -> None:
-    for folder in sources or ():
-        if not folder.is_dir():
-            raise _fail(f"{folder}: --sources: not a folder")
-
-
-def _load_cuts(paths: list[Path], rate: str | None, limits: Limits) -> list[Cut]:
-    """The edits, read before the scan: a bad one is one line and exit 2, at once."""
-    from provscan.timeline.cut import TimelineError
-    from provscan.timeline.load import load_cuts, parse_rate
-
-    try:
-        exact = parse_rate(rate) if rate is not None else None
-    except ValueError as exc:
-        raise _fail(f"--rate: {exc}") from None
-    try:
-        return load_cuts(paths, exact, limits)
-    except TimelineError as exc:
         raise _fail(str(exc)) from None
 
 
@@ -534,62 +464,11 @@ def inspect(
     turn (JSON: an array); one that cannot be inspected is one line on stderr, and the exit
     code is the worst. Trust options not given here come from PROVSCAN_* variables, then
     provscan.toml."""
-    _check_sources(sources)
-    trust = {k: v for k, v in locals().items() if k in _TRUST_KEYS}
-    o = _configured(ctx, targets[0] if targets else Path("."), trust)
-    settings = _settings(o["trust_anchors"], o["allowed_list"], o["trust_config"], describe=True,
-                         default_trust=not o["no_default_trust"])  # fmt: skip
-    json_out = output_format is TraceFormat.JSON
-    texts, worst = [], EXIT_OK
-    for target in targets:
-        try:
-            text = _inspect_one(target, settings, sources or [], rate, json_out=json_out)
-        except typer.Exit as exc:  # already said on stderr
-            worst = max(worst, exc.exit_code)
-            continue
-        texts.append((target, text))
-    sys.stdout.write(_joined(texts, several=len(targets) > 1, json_out=json_out))
-    raise typer.Exit(worst)
-
-
-def _inspect_one(
-    target: Path, settings: Settings, sources: list[Path], rate: str | None, *, json_out: bool
-) -> str:
-    """One file's inspection text, or typer.Exit after its one error line."""
-    from provscan.commands.what_file import is_composition, looks_like_timeline
-
-    _check_target(target)
-    if not target.is_file():
-        raise _fail(f"{target}: inspect takes files (use 'provscan scan' for a folder)")
-    if not sources and is_composition(target):
-        from provscan.commands.inspect_cpl import inspect_composition  # (CPLs only: start-up)
-        from provscan.imf.package import ImfError
-
-        try:
-            return inspect_composition(target, json_out=json_out)
-        except ImfError as exc:
-            raise _fail(str(exc)) from None
-    if sources or looks_like_timeline(target):
-        limits = Limits()
-        cuts = _load_cuts([target], rate, limits)
-        from provscan.commands.inspect_cut import inspect_cuts  # (edits only: start-up)
-
-        return inspect_cuts(cuts, sources, settings, limits, json_out=json_out)
-    from provscan.engine import scan as run_scan
-    from provscan.report import to_inspect
-
-    report = run_scan(target, settings, Limits())
-    render = to_inspect.render_json if json_out else to_inspect.render
-    return render(report.files[0])
-
-
-def _joined(texts: list[tuple[Path, str]], *, several: bool, json_out: bool) -> str:
-    """One inspection as it is; several as a JSON array, or texts headed ``==> PATH <==``."""
-    if not several:
-        return "".join(text for _, text in texts)
-    if json_out:
-        return "[\n" + ",\n".join(text.rstrip("\n") for _, text in texts) + "\n]\n"
-    return "\n".join(f"==> {path} <==\n{text}" for path, text in texts)
+    trust = {k: v for k, v in locals().items() if k in cli_core.TRUST_KEYS}
+    code = _or_fail(cli_core.inspect, targets, trust, _explicit(ctx, trust),
+                    json_out=output_format is TraceFormat.JSON, sources=sources,
+                    rate=rate)  # fmt: skip
+    raise typer.Exit(code)
 
 
 log_app = typer.Typer(
@@ -650,13 +529,13 @@ def log_init(
     from provscan.engine import scan as run_scan
     from provscan.stages.sequences import group_sequences
 
-    _check_target(target)
+    _or_fail(cli_core.check_target, target)
     try:
         draft_prefix(target, root)  # a wrong --root is said before the scan
     except DraftError as exc:
         raise _fail(str(exc)) from None
     ai_log = None if existing is None else _load_log_file(existing, keys_only=True)
-    settings = _settings(trust_anchors, None, None, describe=False)
+    settings = _or_fail(cli_core.settings, trust_anchors, None, None, describe=False)
     ignore = _load_ignores([target], [], defaults=True)[target]
     report = group_sequences(run_scan(target, settings, Limits(), ignore=ignore))
     try:
@@ -827,7 +706,7 @@ def trace(
     """Find where stills appear in a video, with timecodes (exit 1 when one is found)."""
     from provscan.commands.trace import run_trace
 
-    _check_target(video)
+    _or_fail(cli_core.check_target, video)
     for still in reference:
         if not still.is_file():
             raise _fail(f"{still}: --reference: no such file")

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from provscan.model import MediaKind
 
 
-@dataclass(frozen=True, slots=True)
-class Sniffed:
+# A NamedTuple: used as a frozen dataclass would be, and a tenth of its cost to define.
+class Sniffed(NamedTuple):
     """The result of sniffing: kind, short format name, MIME type."""
 
     kind: MediaKind

@@ -19,17 +19,19 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 from provscan.model import TrustList
 
 KINDS = ("manifest", "tsa", "cawg")
+# The bundled lists, beside this module: every run that analyses a file reads them, and
+# importlib.resources would load tempfile, zipfile and the compression modules for the same
+# path (a package installed as files, as pip installs it).
+BUNDLED = Path(__file__).parent / "trust_data"
 _INSTALLED = "installed.toml"
-_PEM_CERT = re.compile(
-    rb"-----BEGIN CERTIFICATE-----\s+([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----"
-)
+# Compiled by re when first used, like _OID (start-up: a run counts no certificates).
+_PEM_CERT = rb"-----BEGIN CERTIFICATE-----\s+([A-Za-z0-9+/=\s]+?)-----END CERTIFICATE-----"
 
 
 class TrustListError(ValueError):
@@ -38,9 +40,8 @@ class TrustListError(ValueError):
 
 def bundled() -> tuple[TrustList, ...]:
     """The lists shipped with provscan, in the order lists.toml gives them."""
-    folder = resources.files("provscan") / "trust_data"
-    table = tomllib.loads((folder / "lists.toml").read_text(encoding="utf-8"))
-    return tuple(_from_table(row, lambda name: (folder / name).read_text("utf-8"), "bundled")
+    table = tomllib.loads((BUNDLED / "lists.toml").read_text(encoding="utf-8"))
+    return tuple(_from_table(row, lambda name: (BUNDLED / name).read_text("utf-8"), "bundled")
                  for row in table["list"])  # fmt: skip
 
 
@@ -89,17 +90,17 @@ def check_eku_config(text: str) -> str:
     comments), or "". c2pa-rs accepts any text here without a word, so provscan checks it."""
     for number, line in enumerate(text.splitlines(), 1):
         item = line.strip()
-        if item and not item.startswith(("//", "#")) and not _OID.fullmatch(item):
+        if item and not item.startswith(("//", "#")) and not re.fullmatch(_OID, item):
             return f"line {number}: {item[:40]!r} is not an OID (one dotted number per line)"
     return ""
 
 
-_OID = re.compile(r"[0-2](?:\.\d+)+")
+_OID = r"[0-2](?:\.\d+)+"
 
 
 def certificates(pem: str) -> int:
     """How many PEM certificates a text holds."""
-    return len(_PEM_CERT.findall(pem.encode("ascii", "replace")))
+    return len(re.findall(_PEM_CERT, pem.encode("ascii", "replace")))
 
 
 def fingerprint(lists: Iterable[TrustList]) -> str:
@@ -112,8 +113,8 @@ def fingerprint(lists: Iterable[TrustList]) -> str:
     return digest.hexdigest()[:16]
 
 
-@dataclass(frozen=True, slots=True)
-class Installed:
+# A NamedTuple: used as a frozen dataclass would be, and a tenth of its cost to define.
+class Installed(NamedTuple):
     """What ``install`` did: the list as installed, and the file it was written to."""
 
     trust_list: TrustList

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from provscan import cli, pipeline
+import typer
+from provscan import cli, cli_core, pipeline
+from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from tests.builders import jpeg_bytes
@@ -193,14 +195,28 @@ def test_version_answers_without_the_command_line() -> None:
     assert "typer" not in loaded and "provscan.cli" not in loaded
 
 
+# The readers of other formats and of a manifest's story: each loads with the first file
+# that needs it (tests/test_layers.py lists where they are imported lazily).
+OTHER_READERS = (
+    "provscan.extract.media_tags", "provscan.extract.avinfo", "provscan.extract.mxf",
+    "provscan.extract.riff_meta", "provscan.extract.exr", "provscan.extract.dpx",
+    "provscan.extract.mpf", "provscan.extract.av_structure.checks",
+    "provscan.detectors.c2pa_integrity", "provscan.detectors.c2pa_trust",
+    "provscan.detectors.c2pa_extras",
+)  # fmt: skip
+
+
 def test_inspecting_a_camera_jpeg_loads_no_media_library(tmp_path: Path) -> None:
-    """inspect of an unsigned camera JPEG analyses it without c2pa, PyAV, numpy or OpenCV:
-    each loads only for a file that needs it."""
+    """inspect of an unsigned camera JPEG analyses it without c2pa, PyAV, numpy or OpenCV,
+    and without the readers of other formats or of a manifest: each loads only for a file
+    that needs it; and, its arguments being plain, without typer."""
     still = tmp_path / "camera.jpg"
     still.write_bytes(JPEG)
     loaded = _loaded("inspect", str(still))
     assert "provscan.analysis" in loaded
+    assert "typer" not in loaded and "provscan.cli" not in loaded
     assert sorted(loaded & {"c2pa", "av", "numpy", "cv2", "opentimelineio"}) == []
+    assert sorted(loaded & set(OTHER_READERS)) == []
 
 
 def test_main_builds_only_the_command_it_runs() -> None:
@@ -211,3 +227,95 @@ def test_main_builds_only_the_command_it_runs() -> None:
     assert cli.narrowed(["--help"]) is cli.app
     assert cli.narrowed(["bogus"]) is cli.app
     assert cli.narrowed([]) is cli.app
+
+
+PLAIN = [
+    (["inspect", "a.jpg"], (["a.jpg"], False)),
+    (["inspect", "a.jpg", "b.png"], (["a.jpg", "b.png"], False)),
+    (["inspect", "--format", "json", "a.jpg"], (["a.jpg"], True)),
+    (["inspect", "a.jpg", "-f", "text", "b.png"], (["a.jpg", "b.png"], False)),
+    (["inspect", "a.jpg", "-f", "json"], (["a.jpg"], True)),
+]
+NOT_PLAIN = [
+    [], ["inspect"], ["scan", "a.jpg"], ["inspect", "--help"], ["inspect", "a.jpg", "-h"],
+    ["inspect", "a.jpg", "--format", "JSON"], ["inspect", "a.jpg", "--format"],
+    ["inspect", "a.jpg", "--format=json"], ["inspect", "a.jpg", "-fjson"],
+    ["inspect", "a.jpg", "-f", "json", "-f", "text"], ["inspect", "a.jpg", "--sources", "media"],
+    ["inspect", "--", "a.jpg"], ["inspect", "-"], ["inspect", ""], ["--version"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("args", "expected"), PLAIN, ids=[" ".join(a) for a, _ in PLAIN])
+def test_plain_inspect_arguments_read_as_typer_reads_them(
+    args: list[str], expected: tuple[list[str], bool]
+) -> None:
+    """The arguments inspect takes without typer (files, one --format text|json) give the same
+    files and format as typer's own parse of them."""
+    files, json_out = expected
+    assert cli_core.plain_inspect(args) == ([Path(f) for f in files], json_out)
+    command = typer.main.get_command(cli.narrowed(args))
+    assert isinstance(command, TyperGroup)
+    params = command.commands["inspect"].make_context("inspect", args[1:]).params
+    assert [Path(t) for t in params["targets"]] == [Path(f) for f in files]
+    assert (params["output_format"] == "json") is json_out
+
+
+@pytest.mark.parametrize("args", NOT_PLAIN, ids=lambda a: " ".join(a) or "(none)")
+def test_other_arguments_are_left_to_typer(args: list[str]) -> None:
+    """Anything but files and one --format text|json (another option, a value in another
+    case, help, no file) is parsed and answered by typer."""
+    assert cli_core.plain_inspect(args) is None
+
+
+def test_a_shell_asking_for_completions_is_left_to_typer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shell's completion request (click's _PROVSCAN_COMPLETE) goes to typer."""
+    monkeypatch.setenv("_PROVSCAN_COMPLETE", "bash_complete")
+    assert cli_core.plain_inspect(["inspect", "a.jpg"]) is None
+
+
+def test_a_file_typer_would_refuse_as_unreadable_is_left_to_typer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A file that exists but cannot be read is typer's to refuse, in its words."""
+    still = tmp_path / "camera.jpg"
+    still.write_bytes(JPEG)
+    assert cli_core.plain_inspect(["inspect", str(still)]) == ([still], False)
+    monkeypatch.setattr(cli_core.os, "access", lambda *_: False)
+    assert cli_core.plain_inspect(["inspect", str(still)]) is None
+
+
+def _ran(start: str, args: list[str]) -> tuple[int, bytes, bytes]:
+    """Exit code, stdout and stderr of provscan started at ``start`` (``entry``: the console
+    script's way, without typer for plain inspect arguments; ``cli``: always through typer)."""
+    code = f"from provscan import {start}; {start}.main()"
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, cwd=REPO,
+                          check=False)  # fmt: skip
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def _same_both_ways(args: list[str]) -> None:
+    assert cli_core.plain_inspect(args) is not None
+    assert _ran("entry", args) == _ran("cli", args)
+
+
+def test_plain_inspect_prints_and_exits_as_through_typer(tmp_path: Path) -> None:
+    """inspect started without typer prints the same bytes on stdout and stderr, and exits
+    with the same code, as through typer: a file, JSON, several files, a missing file among
+    them, a folder."""
+    still = tmp_path / "camera.jpg"
+    still.write_bytes(JPEG)
+    _same_both_ways(["inspect", str(still)])
+    _same_both_ways(["inspect", "-f", "json", str(still)])
+    _same_both_ways(["inspect", str(still), str(tmp_path / "missing.jpg"), str(still)])
+    _same_both_ways(["inspect", str(tmp_path / "missing.jpg"), "--format", "json", str(still)])
+    _same_both_ways(["inspect", str(tmp_path)])
+
+
+@pytest.mark.parametrize("pattern", ["*.jpg", "*.exr", "*.mxf", "*.wav", "*.edl", "CPL*.xml"])
+def test_plain_inspect_of_corpus_files_is_as_through_typer(corpus: Path, pattern: str) -> None:
+    """On real files of each path inspect takes (stills, frames, MXF, audio, an edit, an IMF
+    composition), the start without typer prints and exits exactly as through typer."""
+    found = sorted(corpus.rglob(pattern))[:2]
+    assert found, f"no {pattern} in the corpus"
+    _same_both_ways(["inspect", *map(str, found)])
+    _same_both_ways(["inspect", "--format", "json", str(found[-1])])

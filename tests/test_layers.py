@@ -124,6 +124,26 @@ _LAZY = {
     ("provscan.ailog.draft", "provscan.extract.phash"),
     ("provscan.analysis", "provscan.extract.phash"),
     ("provscan.stages.gate", "provscan.extract.phash"),
+    # a format's readers only with the first file of that format (start-up: the registry
+    # imports every detector, and inspecting a camera JPEG needs none of these)
+    ("provscan.detectors.camera_original", "provscan.extract.media_tags"),
+    ("provscan.detectors.frame_headers", "provscan.extract.dpx"),
+    ("provscan.detectors.frame_headers", "provscan.extract.exr"),
+    ("provscan.detectors.integrity", "provscan.extract.av_structure.checks"),
+    ("provscan.detectors.integrity", "provscan.extract.dpx"),
+    ("provscan.detectors.integrity", "provscan.extract.exr"),
+    ("provscan.detectors.integrity", "provscan.extract.media_tags"),
+    ("provscan.detectors.integrity", "provscan.extract.mpf"),
+    ("provscan.detectors.media_meta", "provscan.extract.avinfo"),
+    ("provscan.detectors.media_meta", "provscan.extract.media_tags"),
+    ("provscan.detectors.media_meta", "provscan.extract.riff_meta"),
+    ("provscan.detectors.text_fields", "provscan.extract.dpx"),
+    ("provscan.detectors.text_fields", "provscan.extract.exr"),
+    ("provscan.detectors.text_fields", "provscan.extract.media_tags"),
+    # a manifest's story (integrity, trust lists, identities, soft bindings) only for a file
+    # that carries one
+    ("provscan.detectors.c2pa_manifest", "provscan.detectors.c2pa_extras"),
+    ("provscan.detectors.c2pa_manifest", "provscan.detectors.c2pa_integrity"),
     # OpenCV, numpy and PyAV only in the trace's search worker
     ("provscan.trace.worker", "provscan.trace.matcher"),
     ("provscan.trace.worker", "provscan.trace.reference"),
@@ -143,18 +163,13 @@ _LAZY = {
     ("provscan.cli", "provscan.backend"),
     ("provscan.cli", "provscan.catalog.query"),
     ("provscan.cli", "provscan.catalog.store"),
-    ("provscan.cli", "provscan.commands.inspect_cpl"),
-    ("provscan.cli", "provscan.commands.inspect_cut"),
-    ("provscan.cli", "provscan.commands.what_file"),
     ("provscan.cli", "provscan.distributed"),
     ("provscan.cli", "provscan.engine"),
     ("provscan.cli", "provscan.ignore"),
-    ("provscan.cli", "provscan.imf.package"),
     ("provscan.cli", "provscan.model"),
     ("provscan.cli", "provscan.pipeline"),
     ("provscan.cli", "provscan.policy"),
     ("provscan.cli", "provscan.progress"),
-    ("provscan.cli", "provscan.report.to_inspect"),
     ("provscan.cli", "provscan.report.locations"),
     ("provscan.cli", "provscan.report.outputs"),
     ("provscan.cli", "provscan.report.to_rules"),
@@ -162,9 +177,19 @@ _LAZY = {
     ("provscan.cli", "provscan.stages.baseline"),
     ("provscan.cli", "provscan.stages.sequences"),
     ("provscan.cli", "provscan.rulebook"),
-    ("provscan.cli", "provscan.timeline.cut"),
-    ("provscan.cli", "provscan.timeline.load"),
     ("provscan.cli", "provscan.trustlists"),
+    # inspect's work, run by the CLI or without typer: each path (media, an edit, a CPL)
+    # loads what it runs when it runs
+    ("provscan.cli_core", "provscan.commands.inspect_cpl"),
+    ("provscan.cli_core", "provscan.commands.inspect_cut"),
+    ("provscan.cli_core", "provscan.commands.what_file"),
+    ("provscan.cli_core", "provscan.engine"),
+    ("provscan.cli_core", "provscan.imf.package"),
+    ("provscan.cli_core", "provscan.model"),
+    ("provscan.cli_core", "provscan.report.to_inspect"),
+    ("provscan.cli_core", "provscan.timeline.cut"),
+    ("provscan.cli_core", "provscan.timeline.load"),
+    ("provscan.cli_core", "provscan.trustlists"),
     # the worker pool, the Dask client and the catalog (SQLite, the code fingerprints) only
     # for the runs that use them: a one-file inspect analyses in its own process
     ("provscan.backend", "provscan.catalog.context"),
@@ -176,8 +201,10 @@ _LAZY = {
     ("provscan.engine", "provscan.catalog.scan"),
     ("provscan.report.outputs", "provscan.pictures.plan"),
     ("provscan.report.outputs", "provscan.report.to_html"),
-    # the console entry point answers Ctrl-C before the CLI loads, and --version without it
+    # the console entry point answers Ctrl-C before the CLI loads, --version without it, and
+    # inspect with plain arguments without typer
     ("provscan.entry", "provscan.cli"),
+    ("provscan.entry", "provscan.cli_core"),
     ("provscan.entry", "provscan"),
 }
 

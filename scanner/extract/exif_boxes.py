@@ -13,8 +13,7 @@ Every read is bounded: box counts, item counts, extents and payload sizes are ca
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from provscan.extract.containers import StructureError, iso_boxes
 
@@ -30,8 +29,8 @@ class BoxError(StructureError):
     """The box structure is broken where the EXIF was looked for."""
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+# A NamedTuple: used as a frozen dataclass would be, and a tenth of its cost to define.
+class Block(NamedTuple):
     """One TIFF structure to walk: its bytes, where the TIFF header starts, the first IFD."""
 
     data: bytes

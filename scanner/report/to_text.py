@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
-from provscan.detectors.c2pa_integrity import LEADING
+from provscan.detectors.c2pa_vocab import LEADING
 from provscan.ignore import skipped_summary
 from provscan.model import Report
 from provscan.report.to_json import file_dicts, finding_dict, run_dict

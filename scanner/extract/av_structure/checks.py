@@ -13,6 +13,9 @@ a file that fails cannot be parsed the way its own headers say it should be.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import BinaryIO
+
 from provscan.extract.av_structure.aiff import aiff_problem
 from provscan.extract.av_structure.bmff import bmff_problem
 from provscan.extract.av_structure.ebml import ebml_problem
@@ -21,7 +24,17 @@ from provscan.extract.av_structure.id3 import id3_problem
 from provscan.extract.av_structure.ogg import ogg_problem
 from provscan.extract.av_structure.riff import riff_problem
 
+# The check of each container format: video, audio and the RIFF/BMFF image formats (WebP,
+# HEIF, AVIF, CR3). An MP3's ID3 tag is checked from its head (id3_problem).
+CHECKS: dict[str, Callable[[BinaryIO, int], str | None]] = {
+    "mp4": bmff_problem, "mov": bmff_problem, "m4a": bmff_problem, "heif": bmff_problem,
+    "avif": bmff_problem, "cr3": bmff_problem, "wav": riff_problem, "avi": riff_problem,
+    "webp": riff_problem, "flac": flac_problem, "ogg": ogg_problem, "matroska": ebml_problem,
+    "aiff": aiff_problem,
+}  # fmt: skip
+
 __all__ = [
+    "CHECKS",
     "aiff_problem",
     "bmff_problem",
     "ebml_problem",
