@@ -197,7 +197,11 @@ LOCAL_GENERATORS = frozenset({
     "SD.Next", "InvokeAI", "Fooocus", "SwarmUI", "Draw Things", "DiffusionBee", "FLUX",
 })  # fmt: skip
 
-_COMPILED = tuple((re.compile(rf"(?<![\w]){t.pattern}(?![\w])", re.IGNORECASE), t) for t in TOOLS)
+# Each pattern is one group, so that the word bounds hold for every one of its alternatives
+# ("xfirefly" is no Firefly), not only for the first and the last.
+_COMPILED = tuple(
+    (re.compile(rf"(?<![\w])(?:{t.pattern})(?![\w])", re.IGNORECASE), t) for t in TOOLS
+)
 
 
 class ToolMatch(NamedTuple):  # (a NamedTuple: see Tool)

@@ -76,3 +76,18 @@ def test_mention_needs_a_qualifier_for_common_words(text: str, tool: str | None)
     """A common word needs its vendor before it or a version after it to be a mention."""
     found = mention_tool(text)
     assert (found.tool.name if found else None) == tool
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [("Adobe_Firefly", "Adobe Firefly"), ("adobe firefly 3", "Adobe Firefly"),
+     ("xfirefly", None), ("fireflyx", None), ("Google Veo 2", "Veo"), ("googleveo", "Veo"),
+     ("supergoogleveo", None)],
+)  # fmt: skip
+def test_a_tool_name_inside_a_longer_word_is_not_that_tool(text: str, tool: str | None) -> None:
+    """Every alternative of a tool's pattern is bounded on both sides, not only the first
+    and the last: a word that merely contains a product's name names no tool."""
+    from provscan.detectors.known_tools import match_tool
+
+    found = match_tool(text)
+    assert (found.tool.name if found else None) == tool
