@@ -32,7 +32,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, overload
+from typing import IO, Any, NamedTuple, overload
 
 from provscan.model import FileResult, Gate, MediaKind, Verdict
 
@@ -44,13 +44,13 @@ Tally = tuple[int, int, int, int, int, int]
 _BLOCK = 1 << 20  # the spool is written and read ahead in blocks of this size
 
 
-@dataclass(frozen=True, slots=True)
-class Brief:
+class Brief(NamedTuple):
     """What the stages need to know of a file to decide whether to read it back;
     ``finished``: the file is a finished entry (judged in an earlier run, kept);
     ``scanned``: a finished entry's verdict before the trace added its findings (what the
     trace chooses its references by), None for other files (their verdict is that one);
-    ``sequence``: the file is a frame sequence."""
+    ``sequence``: the file is a frame sequence. A tuple: the stages go through every file's
+    brief several times, and one is made from its columns each time (see _Briefs)."""
 
     path: str
     kind: MediaKind
@@ -68,13 +68,13 @@ class Brief:
         return self.scanned if self.scanned is not None else self.verdict
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """A finished file as its report entry: the JSON text of ``to_json.file_dict``, the
     brief, its findings' tally (``severities``: see Tally) and what else a reader needs to
     rebuild the FileResult (``extra``, understood by ``rebuild``). ``stored``: it came from
     a catalog as it was (nothing to write back); ``usage``: its part in the AI-use log's
-    own findings, as JSON text ("" when it has none, as most files)."""
+    own findings, as JSON text ("" when it has none, as most files). A tuple: a re-scan
+    makes one per kept file, and again as each spilled one is read back."""
 
     line: str
     brief: Brief
@@ -230,6 +230,9 @@ def severities_of(result: FileResult) -> Tally:
 _Shape = tuple[MediaKind, str, str, Verdict, Gate, bool, Verdict | None, bool]
 
 
+_brief = Brief._make
+
+
 class _Briefs(Sequence[Brief]):
     """Briefs in columns: every path's bytes in one buffer (with where each ends), and each
     file's other fields as the code of their combination. A brief is made when asked for."""
@@ -298,7 +301,7 @@ class _Briefs(Sequence[Brief]):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
             index += len(self)
-        return Brief(self.path(index), *self.shapes[self.codes[index]])
+        return _brief((self.path(index), *self.shapes[self.codes[index]]))
 
     def __iter__(self) -> Iterator[Brief]:
         if self.moved:
@@ -308,7 +311,7 @@ class _Briefs(Sequence[Brief]):
         for end, code in zip(self.ends, self.codes, strict=True):
             path = paths[start:end].decode("utf-8", "surrogatepass")
             start = end
-            yield Brief(path, *shapes[code])
+            yield _brief((path, *shapes[code]))
 
 
 class Results(Sequence[FileResult]):

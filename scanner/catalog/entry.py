@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -69,7 +69,7 @@ class Usage:
 
 def make(result: FileResult, usage: Usage) -> Entry:
     """The finished entry of a judged file."""
-    brief = replace(brief_of(result), scanned=scanned_verdict(result))
+    brief = brief_of(result)._replace(scanned=scanned_verdict(result))
     severities = severities_of(result)
     extra = {"d": list(result.deciding), "h": result.sha256, "p": result.phash,
              "a": result.approval}  # fmt: skip
