@@ -113,6 +113,10 @@ class Listing:
                 else:
                     yield item
 
+    def prefixes(self) -> set[str]:
+        """The root-relative prefix of every folder with a walked entry ("" for the root)."""
+        return {prefix for _, prefix, _ in self._blocks}
+
     def paths(self) -> set[str]:
         """Every entry's root-relative path."""
         return {
@@ -130,6 +134,23 @@ def walked_paths(entries: Iterable[Entry]) -> set[str]:
     if isinstance(entries, Listing):
         return entries.paths()
     return {entry.rel for entry in entries}
+
+
+def nested_folders(entries: Iterable[Entry]) -> set[str]:
+    """The folders (root-relative, "" for the root) that hold a walked folder."""
+    folders = (
+        {prefix.rstrip("/") for prefix in entries.prefixes()}
+        if isinstance(entries, Listing)
+        else {entry.rel.rpartition("/")[0] for entry in entries}
+    )
+    nested: set[str] = set()
+    for folder in folders:
+        while folder:
+            folder = folder.rpartition("/")[0]
+            if folder in nested:
+                break
+            nested.add(folder)
+    return nested
 
 
 @dataclass(frozen=True, slots=True)

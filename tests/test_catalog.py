@@ -23,7 +23,7 @@ from provscan.backend import Backend
 from provscan.catalog.codec import decode, encode
 from provscan.catalog.engine_id import detector_versions, engine_fingerprint
 from provscan.catalog.scan import Stats
-from provscan.catalog.store import Catalog, CatalogError, Identity
+from provscan.catalog.store import Catalog, CatalogError, Identity, Row
 from provscan.engine import scan
 from provscan.limits import Limits
 from provscan.model import Report, Settings
@@ -32,7 +32,10 @@ from provscan.policy import DEFAULT_POLICY
 from provscan.report.to_json import to_dict
 from typer.testing import CliRunner
 
+from tests.builders import jpeg_bytes
 from tests.conftest import FIXTURES, REPO
+
+JPEG = jpeg_bytes()
 
 SAMPLE = FIXTURES / "sample"
 runner = CliRunner()
@@ -530,3 +533,35 @@ def test_rescan_past_the_held_count_writes_the_fresh_report(
     fresh, first, again, stats = _three_scans(args, tmp_path / "spilled")
     assert stats["reused_as_judged"] > 3 and stats["scanned"] == 0
     assert held == fresh == first == again
+
+
+def test_a_leaf_folder_reads_its_own_rows_in_key_order(tmp_path: Path) -> None:
+    """A folder read as a leaf (one run of the primary key) gives the same rows as through
+    the folder index: never a subfolder's, nor a sibling's whose name only starts alike
+    ("a-b", "a0", "a/b/c" beside "a")."""
+    catalog = _open(tmp_path / "c.db")
+    root_id = catalog.root_id(tmp_path)
+    run_id, _ = catalog.begin_run(root_id)
+    for rel in ("a/x.jpg", "a/y.jpg", "a/b/c.jpg", "a-b/z.jpg", "a0/w.jpg", "b.jpg"):
+        catalog.record(root_id, Row(rel, Identity(1, 2, 3, 4), "s", "image", "jpeg",
+                                    "no-ai-markers", "", "{}"), run_id)  # fmt: skip
+    catalog.flush(run_id)
+    for folder in ("a", "a/b", "a-b", "a0", ""):
+        indexed = catalog.folder(root_id, folder)
+        assert catalog.folder(root_id, folder, leaf=True) == indexed
+    assert sorted(catalog.folder(root_id, "a", leaf=True)) == ["a/x.jpg", "a/y.jpg"]
+
+
+def test_rescan_of_nested_folders_reuses_every_file(tmp_path: Path) -> None:
+    """provscan scan --catalog twice on nested folders (files beside folders, folders whose
+    names start alike): the second run reuses every file, as judged."""
+    root = tmp_path / "d"
+    for rel in ("a/x.jpg", "a/b/c.jpg", "a-b/z.jpg", "a0/w.jpg", "b.jpg"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(JPEG)
+    db, out = tmp_path / "c.db", tmp_path / "r.json"
+    args = ["scan", str(root), "--no-trace", "--catalog", str(db), "-f", "json", "-o", str(out)]
+    for _ in range(2):
+        assert runner.invoke(cli.app, args).exit_code == 0
+    catalog = json.loads(out.read_text("utf-8"))["options"]["catalog"]
+    assert (catalog["reused"], catalog["reused_as_judged"], catalog["scanned"]) == (5, 5, 0)

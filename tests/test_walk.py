@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from provscan.rules.scan import NOT_REGULAR, SYMLINK
-from provscan.walk import iter_entries, list_entries, walked_paths
+from provscan.walk import iter_entries, list_entries, nested_folders, walked_paths
 
 
 def _tree(root: Path) -> None:
@@ -98,3 +98,13 @@ def test_listing_of_one_file_and_of_the_corpus(tmp_path: Path, corpus: Path) -> 
     assert list(list_entries(tmp_path / "a.png")) == list(iter_entries(tmp_path / "a.png"))
     walked = list(iter_entries(corpus))
     assert list(list_entries(corpus)) == walked and len(walked) > 500
+
+
+def test_nested_folders_are_those_holding_a_walked_folder(tmp_path: Path) -> None:
+    """The folders that hold another walked folder, the root ("") among them, the same from
+    a listing as from a plain list of entries; a leaf folder is not one of them."""
+    for rel in ("a/b/c.jpg", "a/x.jpg", "a-b/z.jpg", "d/e/f/g.jpg", "h.jpg"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"\xff\xd8\xff")
+    nested = nested_folders(list_entries(tmp_path))
+    assert nested == nested_folders(list(iter_entries(tmp_path))) == {"", "a", "d", "d/e"}

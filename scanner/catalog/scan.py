@@ -23,7 +23,7 @@ from provscan.model import TOOL_KEYS, FileResult, Report
 from provscan.paths import SOURCE
 from provscan.results import Entry as Finished
 from provscan.results import looked_at
-from provscan.walk import Entry, walked_paths
+from provscan.walk import Entry, nested_folders, walked_paths
 
 Analyse = Callable[[Iterator[Entry]], Iterator[FileResult]]
 
@@ -79,7 +79,7 @@ def catalogued(
     run_id, resumed = catalog.begin_run(root_id)
     stats.resumed += resumed
     stats.roots.append(str(root))
-    feed = _Feed(iter(entries), catalog, root_id, context)
+    feed = _Feed(iter(entries), catalog, root_id, context, nested_folders(entries))
     fresh = analyse(feed.misses())
     reused, compactor = 0, Compactor()
     for item in feed.in_order():
@@ -114,10 +114,15 @@ class _Feed:
     """Annotates entries once, lazily; hands them out in order and the misses separately."""
 
     def __init__(
-        self, entries: Iterator[Entry], catalog: Catalog, root_id: int, context: str
+        self,
+        entries: Iterator[Entry],
+        catalog: Catalog,
+        root_id: int,
+        context: str,
+        nested: Set[str] = frozenset(),
     ) -> None:
         self.entries, self.catalog, self.root_id = entries, catalog, root_id
-        self.context = context
+        self.context, self.nested = context, nested
         self.pending: deque[_Item] = deque()
         self.missed: deque[Entry] = deque()
         self.folders: dict[str, dict[str, tuple[Any, ...]]] = {}
@@ -144,7 +149,9 @@ class _Feed:
         if rows is None:
             if len(self.folders) >= _FOLDERS_KEPT:
                 self.folders.pop(next(iter(self.folders)))
-            rows = self.folders[folder] = self.catalog.folder(self.root_id, folder, self.context)
+            rows = self.folders[folder] = self.catalog.folder(
+                self.root_id, folder, self.context, leaf=folder not in self.nested
+            )
         # Taken out as used: a folder's kept entries (their report text) are held only until
         # the walk reaches each file, not for the whole folder.
         return self.catalog.reusable(rows.pop(rel, None), identity)

@@ -267,20 +267,30 @@ class Catalog:
         self.runs_now[root_id] = run_id
         return run_id, int(interrupted)
 
-    def folder(self, root_id: int, folder: str, context: str = "") -> dict[str, tuple[Any, ...]]:
+    def folder(
+        self, root_id: int, folder: str, context: str = "", *, leaf: bool = False
+    ) -> dict[str, tuple[Any, ...]]:
         """Every file recorded in one folder of ``root_id``: rel -> what is stored. One query
         per folder instead of one per file (100,000 point queries were a sixth of a
         re-scan). A file's finished entry comes with it when it was kept under
         ``context``; its evidence only otherwise (a file whose entry is reused is never
-        decoded)."""
-        # Without statistics SQLite would walk the root's whole primary key instead.
+        decoded). ``leaf``: the walk found no folder in it, so its rows are one run of the
+        primary key, read in order (a third faster than through the folder index, which
+        looks each row up again); a folder with folders in it would read theirs too."""
+        # NULL: no entry is asked for; "f/" < every path in f < "f0" ("0" follows "/")
+        params: tuple[Any, ...] = (context or None, root_id, folder)
+        if leaf and folder:
+            where = "WHERE root_id = ?2 AND rel > ?4 AND rel < ?5 AND folder = ?3"
+            params += (folder + "/", folder + "0")
+        else:  # without statistics SQLite would walk the root's whole primary key instead
+            where = "INDEXED BY files_folder WHERE root_id = ?2 AND folder = ?3"
         rows = self.conn.execute(
             "SELECT rel, size, mtime_ns, inode, dev, engine, "
             "CASE WHEN context = ?1 THEN NULL ELSE evidence END, "
             "CASE WHEN context = ?1 THEN entry END, CASE WHEN context = ?1 THEN extra END, "
             "CASE WHEN context = ?1 THEN brief END, CASE WHEN context = ?1 THEN usage END "
-            "FROM files INDEXED BY files_folder WHERE root_id = ?2 AND folder = ?3",
-            (context or None, root_id, folder),  # NULL: no entry is asked for
+            f"FROM files {where}",
+            params,
         )
         return {r[0]: r for r in rows}
 
