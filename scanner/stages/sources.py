@@ -21,7 +21,7 @@ from provscan.model import FileResult, Report, Settings, Skipped, evolve
 from provscan.paths import SOURCE, source_labels
 from provscan.progress import NO_PROGRESS, Progress
 from provscan.results import Entry, items_of, joined
-from provscan.walk import iter_entries
+from provscan.walk import list_entries
 
 
 def scan_sources(
@@ -46,7 +46,7 @@ def scan_sources(
     walked = {}
     for label, folder in labels.items():
         found: list[Skipped] = []
-        walked[label] = list(iter_entries(folder, (ignores or {}).get(folder, NO_IGNORE), found))
+        walked[label] = list_entries(folder, (ignores or {}).get(folder, NO_IGNORE), found)
         skipped.extend(replace(s, path=f"{label}/{s.path}") for s in found)
     progress.stage("sources", sum(len(entries) for entries in walked.values()))
     files = report.files
