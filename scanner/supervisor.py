@@ -45,6 +45,7 @@ PARENT_CHECK_S = 0.5
 # (its own included); it closes them first, or it would never read end of file when this
 # process dies, and a sibling started later would hold its pipe open too.
 _parent_ends: weakref.WeakSet[Any] = weakref.WeakSet()
+_forking = threading.Lock()  # held while a child is made (see Child)
 
 
 class NoAnswer(Enum):
@@ -110,19 +111,27 @@ class Child:
         ctx: Any = None,
     ) -> None:  # fmt: skip
         ctx = ctx if ctx is not None else context()
-        self.conn, child_end = ctx.Pipe(duplex)
-        _parent_ends.add(self.conn)
-        try:
-            self.process: Any = ctx.Process(
-                target=_child_main, args=(target, child_end, *args), daemon=True
-            )
-            with interrupts_held():  # a Ctrl-C now is this process's, never the new child's
-                self.process.start()
-        except BaseException:
-            self.conn.close()
-            raise
-        finally:
-            child_end.close()  # held here, the child's death would never read as end of file
+        # One child is made at a time: a fork in another thread (the trace starts its
+        # workers side by side) between this child's pipes being made and this process
+        # closing its copies of the child's ends would give that sibling a copy too. The
+        # child's death would then not read as end of file, and a stop would wait 5 s
+        # for the sibling to end.
+        with _forking:
+            self.conn, child_end = ctx.Pipe(duplex)
+            _parent_ends.add(self.conn)
+            try:
+                forked = ctx.get_start_method() == "fork"  # else a fork server is its parent
+                self.process: Any = ctx.Process(
+                    target=_child_main, args=(target, os.getpid(), forked, child_end, *args),
+                    daemon=True,
+                )  # fmt: skip
+                with interrupts_held():  # a Ctrl-C now is this process's, never the child's
+                    self.process.start()
+            except BaseException:
+                self.conn.close()
+                raise
+            finally:
+                child_end.close()  # held here, the child's death would never read as EOF
 
     def send(self, message: Any) -> bool:
         """Send ``message``; False when the child is gone (its end of the pipe is closed)."""
@@ -161,28 +170,44 @@ class Child:
         self.process.join(5)
 
 
-def _child_main(target: Callable[..., None], conn: Any, *args: Any) -> None:
+def _child_main(
+    target: Callable[..., None], supervisor: int, forked: bool, conn: Any, *args: Any
+) -> None:
     """A child's first steps, then ``target(conn, *args)``: close the pipe ends it inherited
-    from its parent (a fork copies them), and end itself when its parent is gone. A
-    supervisor killed outright (SIGKILL, an OOM kill) can stop nothing: its children would
-    otherwise live on, idle on a pipe or busy with a file nobody will read."""
+    from its parent (a fork copies them), and end itself when its ``supervisor`` is gone
+    (``forked``: the supervisor is its parent, else a fork server is). A supervisor killed
+    outright (SIGKILL, an OOM kill) can stop nothing: its children would otherwise live on,
+    idle on a pipe or busy with a file nobody will read."""
     for inherited in list(_parent_ends):
         inherited.close()
-    _watch_parent(os.getppid())
+    _watch(supervisor, forked)
     target(conn, *args)
 
 
-def _watch_parent(parent: int) -> None:
-    """Exit this process as soon as ``parent`` is no longer its parent (it died, and the
-    child was handed to init). A thread, so a child busy in a library that lets go of the
-    interpreter lock (decoders do) still ends."""
+def _watch(supervisor: int, forked: bool) -> None:
+    """Exit this process as soon as ``supervisor`` is gone: no longer its parent (a forked
+    child is handed to init), or no longer running (a fork server outlives it while the
+    server's children run). A thread, so a child busy in a library that lets go of the
+    interpreter lock (decoders do) still ends. The supervisor's pid is given, not looked up
+    here: it may be gone before the child first looks."""
+
+    def there() -> bool:
+        if forked:
+            return os.getppid() == supervisor
+        try:
+            os.kill(supervisor, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True  # it runs, as another user: not ours to signal
+        return True
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while there():
             time.sleep(PARENT_CHECK_S)
         os._exit(1)  # nothing to clean up that the supervisor would read: it is gone
 
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    threading.Thread(target=watch, name="supervisor-watch", daemon=True).start()
 
 
 def stop_child(child: Child | None) -> None:

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,25 +19,35 @@ from tests.test_cli_faults import _HANGING_PROVSCAN, _files
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 
-# A supervisor that starts two idle children (waiting on their pipes) and one busy child
-# (never reading), prints their pids and waits to be killed.
+# A supervisor that starts an idle child (waiting on its pipe), a busy one on a one-way pipe
+# (a reader that only sends, when done) and a busy one on a two-way pipe, prints their pids
+# and waits to be killed. The children's functions are this module's, so that a fork
+# server's child can find them.
 _SUPERVISOR = """
 import sys, time
 from provscan import supervisor
-
-def idle(conn):
-    conn.recv()
-
-def busy(conn):
-    while True:
-        time.sleep(0.1)
+from tests.test_orphans import _busy, _idle
 
 ctx = supervisor.mp.get_context(sys.argv[1])
-children = [supervisor.Child(idle, ctx=ctx), supervisor.Child(idle, ctx=ctx, duplex=False),
-            supervisor.Child(busy, ctx=ctx)]
+children = [supervisor.Child(_idle, ctx=ctx), supervisor.Child(_busy, ctx=ctx, duplex=False),
+            supervisor.Child(_busy, ctx=ctx)]
 print(*(c.process.pid for c in children), flush=True)
 time.sleep(3600)
 """
+
+
+def _idle(conn: object) -> None:
+    """A child that waits on its pipe until it closes."""
+    try:
+        conn.recv()  # type: ignore[attr-defined]
+    except (EOFError, OSError):
+        return
+
+
+def _busy(conn: object) -> None:
+    """A child that works on and never reads its pipe."""
+    while True:
+        time.sleep(0.1)
 
 
 def _running(pid: int) -> bool:
@@ -122,3 +133,44 @@ def test_a_killed_scan_leaves_no_worker(tmp_path: Path) -> None:
         assert _gone_within(20, lambda: _group(process.pid))
     finally:
         _kill(workers)
+
+
+def test_children_started_side_by_side_hold_none_of_each_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Children started at the same moment from two threads (as the trace starts its
+    workers): when the one started second is killed, its supervisor sees it at once, the
+    end of its pipe and its exit, though the first still runs. Each fork is slowed so that
+    the other thread makes its pipes meanwhile: a child forked then, holding copies of them,
+    would hide both until it ended (a stop then waited 5 s)."""
+    from provscan import supervisor
+
+    real_fork = os.fork
+
+    def slow_fork() -> int:
+        time.sleep(0.05)  # the other thread runs meanwhile
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", slow_fork)
+    ctx = supervisor.mp.get_context("fork")
+    made: list[supervisor.Child] = []
+    barrier = threading.Barrier(2)
+
+    def start() -> None:
+        barrier.wait()
+        made.append(supervisor.Child(_idle, ctx=ctx))
+
+    threads = [threading.Thread(target=start) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    first, second = made
+    try:
+        os.kill(second.process.pid, signal.SIGKILL)
+        assert second.receive(10) is supervisor.CLOSED
+        assert second.death(10).signal == signal.SIGKILL
+        assert first.is_alive()
+    finally:
+        first.stop()
+        second.stop()
