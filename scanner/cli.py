@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
@@ -239,7 +239,7 @@ def scan(
     )
     limits = Limits(timeout_s=timeout, jobs=_jobs(jobs))
     cuts = _or_fail(cli_core.load_cuts, timeline or [], rate, limits)
-    backend = _backend(catalog, dask, settings)
+    backend = _backend(catalog, dask, settings, [target, *(sources or ())])
     progress = Counted(stderr_progress(sys.stderr, quiet=quiet))
     try:
         report = check_delivery(
@@ -348,19 +348,27 @@ def _load_ignores(roots: list[Path], excludes: list[str], defaults: bool) -> dic
         raise _fail(str(exc)) from None
 
 
-def _backend(catalog: Path | None, dask: str | None, settings: Settings) -> Backend:
-    """Where files are analysed, and the opened catalog (a bad catalog or an unreachable
-    Dask scheduler: exit 2, before any file is read)."""
+def _backend(
+    catalog: Path | None, dask: str | None, settings: Settings, roots: Sequence[Path] = ()
+) -> Backend:
+    """Where files are analysed, and the opened catalog with the scan's ``roots`` in it (a
+    bad catalog, a root it cannot record or an unreachable Dask scheduler: exit 2, before
+    any file is read)."""
     from provscan.backend import open_backend
     from provscan.catalog.store import CatalogError
     from provscan.distributed import DaskUnavailable
 
     try:
-        return open_backend(catalog, dask, settings)
+        backend = open_backend(catalog, dask, settings)
+        opened = backend.catalog
+        if opened is not None:
+            for root in roots:
+                opened.root_id(root)
     except DaskUnavailable as exc:
         raise _fail(f"--dask: {exc}") from None
     except CatalogError as exc:
         raise _fail(f"--catalog: {exc}") from None
+    return backend
 
 
 def _jobs(asked: int | None) -> int:

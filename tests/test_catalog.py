@@ -565,3 +565,35 @@ def test_rescan_of_nested_folders_reuses_every_file(tmp_path: Path) -> None:
         assert runner.invoke(cli.app, args).exit_code == 0
     catalog = json.loads(out.read_text("utf-8"))["options"]["catalog"]
     assert (catalog["reused"], catalog["reused_as_judged"], catalog["scanned"]) == (5, 5, 0)
+
+
+def test_a_file_name_that_is_not_utf8_is_scanned_every_run(tmp_path: Path) -> None:
+    """provscan scan --catalog on a folder holding a file whose name is not UTF-8 (bytes
+    from another system's code page): the run goes on, that file is analysed afresh each
+    time (the catalog's text cannot key it) and the others are reused; a root whose own
+    path is not UTF-8 is refused in one line, exit 2, before any file is read."""
+    root = tmp_path / "d"
+    root.mkdir()
+    odd = os.fsdecode(bytes(root) + b"/caf\xe9.jpg")
+    Path(odd).write_bytes(JPEG)
+    (root / "plain.jpg").write_bytes(JPEG)
+    (root / "sub\xe9").mkdir()  # a folder whose name is UTF-8 but not ASCII
+    (root / "sub\xe9" / "x.jpg").write_bytes(JPEG)
+    db, out = tmp_path / "c.db", tmp_path / "r.json"
+    args = ["scan", str(root), "--no-trace", "--catalog", str(db), "-f", "json", "-o", str(out)]
+    for _ in range(2):
+        result = runner.invoke(cli.app, args)
+        assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text("utf-8"))
+    assert len(data["files"]) == 3
+    catalog = data["options"]["catalog"]
+    assert (catalog["reused"], catalog["scanned"]) == (2, 1)
+    bad_root = Path(os.fsdecode(bytes(tmp_path) + b"/r\xe9"))
+    bad_root.mkdir()
+    (bad_root / "a.jpg").write_bytes(JPEG)
+    refused = subprocess.run(
+        [sys.executable, "-m", "provscan.cli", "scan", os.fsencode(bad_root), "--catalog",
+         str(tmp_path / "other.db")], cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert "is not UTF-8 cannot be catalogued" in refused.stderr

@@ -39,7 +39,9 @@ def encode(result: FileResult) -> str:
         "h": result.sha256,
         "p": result.phash,
     }
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str)
+    # ASCII: a value read from a file may hold a lone surrogate (bytes that were not UTF-8),
+    # which SQLite's UTF-8 text cannot take; escaped, it goes in and comes back unchanged.
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=True, default=str)
 
 
 def finding_to_list(finding: Finding) -> list[Any]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from provscan.catalog.codec import decode, encode
 from provscan.catalog.entry import approval_of, kept, packed
-from provscan.catalog.store import Catalog, Identity, Outcome, Row, Stored
+from provscan.catalog.store import Catalog, Identity, Outcome, Row, Stored, storable
 from provscan.compact import Compactor
 from provscan.model import TOOL_KEYS, FileResult, Report
 from provscan.paths import SOURCE
@@ -94,7 +94,7 @@ def catalogued(
             yield decode(item.entry.rel, stored.evidence, compactor=compactor)
             continue
         result = next(fresh)
-        if item.identity is not None and not _transient(result):
+        if item.identity is not None and not _transient(result) and storable(item.entry.rel):
             catalog.record(root_id, _row(item, result), run_id)
         else:
             stats.transient.add((root_id, item.entry.rel))

@@ -110,6 +110,17 @@ class CatalogError(Exception):
     """The catalog cannot be used (not a catalog, corrupt, newer schema): one line."""
 
 
+def storable(path: str) -> bool:
+    """Whether a path can be a catalog key. SQLite keeps text as UTF-8; a file name that is
+    not (bytes from another system's code page, read by Python as lone surrogates) is
+    analysed afresh on every run instead of being catalogued, so that the run goes on."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Identity(NamedTuple):
     """What says a file is unchanged since it was catalogued, without reading it (a tuple:
     compared with the catalog's row as it comes, a hundred thousand times a re-scan)."""
@@ -246,6 +257,10 @@ class Catalog:
     def root_id(self, root: Path) -> int:
         """The id of a scan root (its resolved absolute path), created on first use."""
         text = str(root.resolve())
+        if not storable(text):
+            raise CatalogError(f"{text.encode('utf-8', 'surrogateescape')!r}: a folder whose "
+                               "path is not UTF-8 cannot be catalogued (rename it, or scan "
+                               "without --catalog)")  # fmt: skip
         with self.conn:
             self.conn.execute("INSERT OR IGNORE INTO roots (path) VALUES (?)", (text,))
         row = self.conn.execute("SELECT id FROM roots WHERE path = ?", (text,)).fetchone()
@@ -277,6 +292,8 @@ class Catalog:
         decoded). ``leaf``: the walk found no folder in it, so its rows are one run of the
         primary key, read in order (a third faster than through the folder index, which
         looks each row up again); a folder with folders in it would read theirs too."""
+        if not storable(folder):
+            return {}  # nothing of it is catalogued (see storable)
         # NULL: no entry is asked for; "f/" < every path in f < "f0" ("0" follows "/")
         params: tuple[Any, ...] = (context or None, root_id, folder)
         if leaf and folder:
@@ -307,12 +324,17 @@ class Catalog:
 
     def evidence(self, root_id: int, rel: str) -> str | None:
         """The stored evidence of one file, whatever its engine (None: not recorded)."""
+        if not storable(rel):
+            return None
         row = self.conn.execute("SELECT evidence FROM files WHERE root_id = ? AND rel = ?",
                                 (root_id, rel)).fetchone()  # fmt: skip
         return None if row is None else str(row[0])
 
     def record(self, root_id: int, row: Row, run_id: int) -> None:
-        """Queue one file's record; written in the next transaction."""
+        """Queue one file's record; written in the next transaction (never, for a path the
+        catalog cannot key: see storable)."""
+        if not storable(row.rel):
+            return
         if self.pending and root_id != self.pending_root:
             self.flush(run_id)
         self.pending_root, self.run_id = root_id, run_id
@@ -366,6 +388,7 @@ class Catalog:
     def _by_rel(self, select: str, root_id: int, rels: Sequence[str]) -> Iterator[tuple[Any, ...]]:
         """``select`` for these files of ``root_id`` only, a chunk of paths per query: a
         re-scan that judges a few files again reads their rows, not the archive's."""
+        rels = [rel for rel in rels if storable(rel)]
         for start in range(0, len(rels), _IN_CHUNK):
             chunk = rels[start : start + _IN_CHUNK]
             marks = ",".join("?" * len(chunk))
@@ -390,6 +413,8 @@ class Catalog:
         last judged state. Written in batches: a first scan's entries are not all held."""
         batch: list[Outcome] = []
         for outcome in rows:
+            if not storable(outcome.rel):
+                continue  # never catalogued (see storable)
             batch.append(outcome)
             if len(batch) >= BATCH_ROWS * 8:
                 self._record(batch)
