@@ -99,17 +99,7 @@ def test_ctrl_c_mid_scan_is_one_line_and_exit_130(tmp_path: Path) -> None:
     """SIGINT to the whole process group (a terminal's Ctrl-C) mid-scan: the workers ignore
     it, the supervisor says how far it got in one line and exits 130; no traceback."""
     folder = _files(tmp_path / "d", "a.jpg", "b.jpg", "hang.jpg", "z.jpg")
-    mark = tmp_path / "mark"
-    env = {**os.environ, "HANG_MARK": str(mark), "PROVSCAN_START_METHOD": "fork"}
-    process = subprocess.Popen(
-        [sys.executable, "-c", _HANGING_PROVSCAN, "scan", str(folder), "--no-trace", "-j", "1"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not mark.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert mark.exists(), "the scan never reached the hanging file"
+    process = hanging_scan(folder, tmp_path / "mark", jobs=1, output=subprocess.PIPE)
     os.killpg(process.pid, signal.SIGINT)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130
@@ -117,6 +107,21 @@ def test_ctrl_c_mid_scan_is_one_line_and_exit_130(tmp_path: Path) -> None:
     assert "Traceback" not in text and text.count("\n") == 1
     done = int(text.removeprefix("provscan: interrupted after ").split(" ")[0])
     assert text == f"provscan: interrupted after {done} of 4 files\n" and done <= 2
+
+
+def hanging_scan(folder: Path, mark: Path, *, jobs: int, output: int) -> subprocess.Popen[bytes]:
+    """``provscan scan FOLDER --no-trace -j JOBS`` in a session of its own, with a detector
+    that hangs on hang*.jpg, returned once a worker has reached that file (``mark``)."""
+    env = {**os.environ, "HANG_MARK": str(mark), "PROVSCAN_START_METHOD": "fork"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", _HANGING_PROVSCAN, "scan", str(folder), "--no-trace", "-j",
+         str(jobs)], cwd=REPO, env=env, stdout=output, stderr=output, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not mark.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert mark.exists(), "the scan never reached the hanging file"
+    return process
 
 
 def test_children_ignore_sigint() -> None:

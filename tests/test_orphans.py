@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.test_cli_faults import _HANGING_PROVSCAN, _files
+from tests.test_cli_faults import _files, hanging_scan
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 
@@ -114,17 +114,7 @@ def test_a_killed_scan_leaves_no_worker(tmp_path: Path) -> None:
     """provscan scan -j 2 killed with SIGKILL mid-scan (one worker stuck in a file, one
     idle): every worker it started ends too."""
     folder = _files(tmp_path / "d", "hang.jpg", "a.jpg")
-    mark = tmp_path / "mark"
-    env = {**os.environ, "HANG_MARK": str(mark), "PROVSCAN_START_METHOD": "fork"}
-    process = subprocess.Popen(
-        [sys.executable, "-c", _HANGING_PROVSCAN, "scan", str(folder), "--no-trace", "-j", "2"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not mark.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert mark.exists(), "the scan never reached the hanging file"
+    process = hanging_scan(folder, tmp_path / "mark", jobs=2, output=subprocess.DEVNULL)
     assert len(_group(process.pid)) >= 2  # the supervisor and its workers
     workers = _group(process.pid)
     process.send_signal(signal.SIGKILL)
