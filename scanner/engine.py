@@ -6,7 +6,7 @@ results in walk order, compacted, each told to the progress bar as it arrives.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,7 +55,7 @@ def scan(
 
 def scan_entries(
     root: Path,
-    entries: Collection[Entry],
+    entries: Iterable[Entry],
     settings: Settings | None,
     limits: Limits | None,
     progress: Progress,
@@ -63,9 +63,10 @@ def scan_entries(
     started: tuple[datetime, float] | None = None,
     backend: Backend = LOCAL,
 ) -> Report:
-    """The report of already walked ``entries`` under ``root``; ``progress`` hears each file
-    (its stage is the caller's). ``started`` is when the scan began (wall clock, perf_counter),
-    so the walk counts in the duration."""
+    """The report of already walked ``entries`` (a Listing, or any entries, listed here)
+    under ``root``; ``progress`` hears each file (its stage is the caller's). ``started`` is
+    when the scan began (wall clock, perf_counter), so the walk counts in the duration."""
+    entries = entries if isinstance(entries, Listing) else Listing(entries)
     settings = settings or Settings()
     when, clock = started or (datetime.now(UTC), time.perf_counter())
     if limits is not None:
@@ -81,20 +82,16 @@ def scan_entries(
     )
 
 
-def capped(limits: Limits, entries: Collection[Entry]) -> Limits:
+def capped(limits: Limits, entries: Listing) -> Limits:
     """``limits`` with no more workers than files to read: each worker costs a process and
     its libraries' start-up, which an idle one never pays back (-j 50 on 3 files)."""
-    if isinstance(entries, Listing):
-        readable = entries.readable
-    else:
-        readable = sum(1 for entry in entries if not entry.problem)
-    jobs = max(1, min(limits.jobs, readable))
+    jobs = max(1, min(limits.jobs, entries.readable))
     return limits if jobs == limits.jobs else replace(limits, jobs=jobs)
 
 
 def _results(
     root: Path,
-    entries: Collection[Entry],
+    entries: Listing,
     settings: Settings,
     limits: Limits | None,
     backend: Backend,

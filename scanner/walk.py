@@ -113,9 +113,17 @@ class Listing:
                 else:
                     yield item
 
-    def prefixes(self) -> set[str]:
-        """The root-relative prefix of every folder with a walked entry ("" for the root)."""
-        return {prefix for _, prefix, _ in self._blocks}
+    def nested_folders(self) -> set[str]:
+        """The folders (root-relative, "" for the root) that hold a walked folder."""
+        nested: set[str] = set()
+        for _, prefix, _ in self._blocks:
+            folder = prefix.rstrip("/")
+            while folder:
+                folder = folder.rpartition("/")[0]
+                if folder in nested:
+                    break
+                nested.add(folder)
+        return nested
 
     def paths(self) -> set[str]:
         """Every entry's root-relative path."""
@@ -127,30 +135,6 @@ class Listing:
 
     def __contains__(self, entry: object) -> bool:
         return any(entry == mine for mine in self)
-
-
-def walked_paths(entries: Iterable[Entry]) -> set[str]:
-    """Every entry's root-relative path (from a listing without making its entries)."""
-    if isinstance(entries, Listing):
-        return entries.paths()
-    return {entry.rel for entry in entries}
-
-
-def nested_folders(entries: Iterable[Entry]) -> set[str]:
-    """The folders (root-relative, "" for the root) that hold a walked folder."""
-    folders = (
-        {prefix.rstrip("/") for prefix in entries.prefixes()}
-        if isinstance(entries, Listing)
-        else {entry.rel.rpartition("/")[0] for entry in entries}
-    )
-    nested: set[str] = set()
-    for folder in folders:
-        while folder:
-            folder = folder.rpartition("/")[0]
-            if folder in nested:
-                break
-            nested.add(folder)
-    return nested
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import pytest
 from provscan import child, cli, engine
 from provscan.limits import Limits
 from provscan.progress import NO_PROGRESS, Counted
+from provscan.walk import Listing
 from typer.testing import CliRunner
 
 from tests.builders import jpeg_bytes
@@ -45,7 +46,7 @@ def test_jobs_never_exceed_the_files(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setattr(engine, "analyse_entries", spy)
     engine.scan(_files(tmp_path, "a.jpg", "b.jpg", "c.jpg"), limits=Limits(jobs=50))
     assert seen == [3]
-    assert engine.capped(Limits(jobs=4), []).jobs == 1
+    assert engine.capped(Limits(jobs=4), Listing([])).jobs == 1
 
 
 def test_jobs_above_the_cores_warn_in_one_line(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from provscan.rules.scan import NOT_REGULAR, SYMLINK
-from provscan.walk import iter_entries, list_entries, nested_folders, walked_paths
+from provscan.walk import Listing, iter_entries, list_entries
 
 
 def _tree(root: Path) -> None:
@@ -88,7 +88,7 @@ def test_listing_gives_back_the_walk_entry_for_entry(tmp_path: Path) -> None:
     assert len(listing) == len(walked) and listing.readable == len(walked) - 2
     assert any(e.sidecar == "z.xmp" and e.manifest == "z.jpg.c2pa" for e in listing)
     assert walked[0] in listing
-    assert walked_paths(listing) == walked_paths(walked) == {e.rel for e in walked}
+    assert listing.paths() == Listing(walked).paths() == {e.rel for e in walked}
 
 
 def test_listing_of_one_file_and_of_the_corpus(tmp_path: Path, corpus: Path) -> None:
@@ -106,5 +106,5 @@ def test_nested_folders_are_those_holding_a_walked_folder(tmp_path: Path) -> Non
     for rel in ("a/b/c.jpg", "a/x.jpg", "a-b/z.jpg", "d/e/f/g.jpg", "h.jpg"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_bytes(b"\xff\xd8\xff")
-    nested = nested_folders(list_entries(tmp_path))
-    assert nested == nested_folders(list(iter_entries(tmp_path))) == {"", "a", "d", "d/e"}
+    nested = list_entries(tmp_path).nested_folders()
+    assert nested == Listing(list(iter_entries(tmp_path))).nested_folders() == {"", "a", "d", "d/e"}

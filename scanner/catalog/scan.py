@@ -10,20 +10,20 @@ analysis as it asks for them, so only a read-ahead window is held besides the re
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Collection, Iterator, Set
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from provscan.catalog.codec import decode, encode
 from provscan.catalog.entry import approval_of, kept, packed
-from provscan.catalog.store import Catalog, Identity, Outcome, Row, Stored, storable
+from provscan.catalog.store import Catalog, Identity, Outcome, Row, Stored
 from provscan.compact import Compactor
 from provscan.model import TOOL_KEYS, FileResult, Report
 from provscan.paths import SOURCE
 from provscan.results import Entry as Finished
 from provscan.results import looked_at
-from provscan.walk import Entry, nested_folders, walked_paths
+from provscan.walk import Entry, Listing
 
 Analyse = Callable[[Iterator[Entry]], Iterator[FileResult]]
 
@@ -66,7 +66,7 @@ class _Item:
 
 def catalogued(
     root: Path,
-    entries: Collection[Entry],
+    entries: Listing,
     catalog: Catalog,
     stats: Stats,
     analyse: Analyse,
@@ -79,7 +79,7 @@ def catalogued(
     run_id, resumed = catalog.begin_run(root_id)
     stats.resumed += resumed
     stats.roots.append(str(root))
-    feed = _Feed(iter(entries), catalog, root_id, context, nested_folders(entries))
+    feed = _Feed(iter(entries), catalog, root_id, context, entries.nested_folders())
     fresh = analyse(feed.misses())
     reused, compactor = 0, Compactor()
     for item in feed.in_order():
@@ -94,7 +94,7 @@ def catalogued(
             yield decode(item.entry.rel, stored.evidence, compactor=compactor)
             continue
         result = next(fresh)
-        if item.identity is not None and not _transient(result) and storable(item.entry.rel):
+        if item.identity is not None and not _transient(result):
             catalog.record(root_id, _row(item, result), run_id)
         else:
             stats.transient.add((root_id, item.entry.rel))
@@ -103,7 +103,7 @@ def catalogued(
     assert left is None  # one fresh result per missed entry
     # The walk's paths are gathered now, not as files pass: strings kept from then on, each
     # left between the freed pages of a file's analysis, would hold those pages.
-    removed = catalog.remove_missing(root_id, walked_paths(entries))
+    removed = catalog.remove_missing(root_id, entries.paths())
     catalog.finish_run(run_id, len(entries), reused, removed)
     stats.reused += reused
     stats.scanned += len(entries) - reused
