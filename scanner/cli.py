@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from provscan import __version__, child, cli_core, config, supervisor
-from provscan.cli_core import EXIT_FAIL, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from provscan.cli_core import EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from provscan.cli_options import (
     HELP_NAMES,
     AllowedOpt,
@@ -775,8 +775,7 @@ def main() -> None:
     except Exception as exc:
         if _is_usage_error(exc):
             sys.exit(EXIT_USAGE)
-        sys.stderr.write(f"provscan: internal error: {type(exc).__name__}: {exc}\n")
-        sys.exit(EXIT_INTERNAL)
+        cli_core.internal_error(exc)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 

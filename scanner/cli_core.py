@@ -279,16 +279,28 @@ def run_plain(targets: list[Path], json_out: bool) -> NoReturn:
         code = EXIT_USAGE
     except OSError as exc:
         if exc.errno != errno.EPIPE:
-            _internal(exc)
+            internal_error(exc)
         _pacify_streams()
         code = EXIT_FAIL
     except Exception as exc:
-        _internal(exc)
+        internal_error(exc)
     sys.exit(code)
 
 
-def _internal(exc: Exception) -> NoReturn:
-    sys.stderr.write(f"provscan: internal error: {type(exc).__name__}: {exc}\n")
+TRACEBACK_VARIABLE = "PROVSCAN_TRACEBACK"  # set to 1: an internal error shows its traceback
+
+
+def internal_error(exc: BaseException) -> NoReturn:
+    """End with exit 3 on an error provscan did not expect: one line, and the traceback only
+    when the user asks for it (``PROVSCAN_TRACEBACK=1``, for a bug report)."""
+    line = f"provscan: internal error: {type(exc).__name__}: {exc}"
+    if os.environ.get(TRACEBACK_VARIABLE, "") not in ("", "0"):
+        import traceback
+
+        sys.stderr.write("".join(traceback.format_exception(exc)))
+    else:
+        line += f" (set {TRACEBACK_VARIABLE}=1 to see where)"
+    sys.stderr.write(line + "\n")
     sys.exit(EXIT_INTERNAL)
 
 

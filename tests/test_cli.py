@@ -114,8 +114,34 @@ def test_internal_error_exits_three(
         raise RuntimeError("kaput")
 
     monkeypatch.setattr(pipeline, "check_delivery", explode)
+    monkeypatch.delenv("PROVSCAN_TRACEBACK", raising=False)
     assert _run_main(monkeypatch, "scan", str(tmp_path)) == 3
-    assert "internal error: RuntimeError: kaput" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.splitlines() == [
+        "provscan: internal error: RuntimeError: kaput (set PROVSCAN_TRACEBACK=1 to see where)"
+    ]
+
+
+@pytest.mark.parametrize("command", [["scan"], ["inspect"]])
+def test_internal_error_traceback_on_request(command: list[str], tmp_path: Path) -> None:
+    """PROVSCAN_TRACEBACK=1 shows an internal error's traceback (typer and plain paths alike),
+    still with exit 3 and the one line last."""
+    (tmp_path / "a.jpg").write_bytes(JPEG)
+    boom = (
+        "import sys, provscan.engine as e, provscan.cli_core as c\n"
+        "def explode(*a, **k): raise RuntimeError('kaput')\n"
+        "e.scan = explode; c.inspect = explode\n"
+        "from provscan.entry import main\n"
+        "sys.argv[0] = 'provscan'\n"
+        "main()\n"
+    )
+    env = {**os.environ, "PROVSCAN_TRACEBACK": "1"}
+    done = subprocess.run([sys.executable, "-c", boom, *command, str(tmp_path / "a.jpg")],
+                          capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
+    assert done.returncode == 3, done.stderr
+    assert "Traceback (most recent call last)" in done.stderr
+    assert "in explode" in done.stderr
+    assert done.stderr.splitlines()[-1] == "provscan: internal error: RuntimeError: kaput"
 
 
 def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
