@@ -29,6 +29,7 @@ from provscan.detectors.generator_parsers import (
 from provscan.detectors.known_tools import match_tool
 from provscan.detectors.text_fields import TextField, text_fields
 from provscan.extract.pngtext import png_text
+from provscan.extract.stealth import stealth_info
 from provscan.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
 
 NAME = "generator"
@@ -207,9 +208,6 @@ def _stealth(asset: Asset) -> dict[str, Evidence]:
     """GEN005 from pixel LSBs; the hidden text is parsed as A1111 infotext or NovelAI JSON."""
     if asset.format not in STEALTH_FORMATS:
         return {}
-    # Imported here: numpy costs ~100 ms at start-up, and only PNG/WebP pixels need it.
-    from provscan.extract.stealth import stealth_info
-
     hidden = stealth_info(asset)
     if hidden is None:
         return {}

@@ -119,8 +119,8 @@ def test_the_lazy_imports_are_the_documented_ones(graph: Graph) -> None:
 
 
 _LAZY = {
-    # numpy and Pillow (the pHash) only for the files that need one
-    ("provscan.detectors.generator", "provscan.extract.stealth"),
+    # numpy and Pillow (the pHash, stealth text's pixels) only for the files that need one
+    ("provscan.extract.stealth", "provscan.extract.stealth_pixels"),
     ("provscan.ailog.draft", "provscan.extract.phash"),
     ("provscan.analysis", "provscan.extract.phash"),
     ("provscan.stages.gate", "provscan.extract.phash"),

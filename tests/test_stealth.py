@@ -11,12 +11,23 @@ import numpy as np
 import pytest
 from PIL import Image
 from provscan.asset import Asset
-from provscan.extract import stealth
-from provscan.extract.stealth import decode_pixels, encode_bits, stealth_info
+from provscan.extract import stealth, stealth_pixels
+from provscan.extract.stealth import stealth_info
 
 from fixtures import generator_images
 
 STEALTH_SAMPLE = "sd-parsers/tests/resources/parsers/AUTOMATIC1111/automatic1111_stealth.png"
+
+
+def encode_bits(text: str, *, compressed: bool, mode: str = "alpha") -> np.ndarray:
+    """The bits a writer embeds for ``text``."""
+    stream = stealth.encode_stream(text, compressed=compressed, mode=mode)
+    return np.unpackbits(np.frombuffer(stream, dtype=np.uint8))
+
+
+def decode_pixels(pixels: np.ndarray) -> stealth.Stealth | None:
+    """The stealth text of an (H, W, C) array, read as a scan reads a picture's."""
+    return stealth.decode_streams(stealth_pixels.streams(pixels))
 
 
 def _embed(bits: np.ndarray, mode: str = "RGBA", size: int = 48) -> np.ndarray:
@@ -127,7 +138,8 @@ def test_first_column_matches_full_decode(tmp_path: Path, mode: str) -> None:
     noise[:, :45] //= 16  # smooth half: Pillow's adaptive filtering picks varied filter types
     asset = _asset(tmp_path, noise)
     column = stealth._png_first_column(asset, 120)
-    assert column is not None and np.array_equal(column, noise[:120, 0, :])
+    assert column is not None
+    assert np.array_equal(np.array([list(pixel) for pixel in column]), noise[:120, 0, :])
 
 
 @pytest.mark.parametrize(("mode", "bits_mode"), [("RGBA", "alpha"), ("RGB", "rgb")])
@@ -167,7 +179,7 @@ def test_lossy_webp_without_alpha_is_not_decoded(
     pixels = _embed(encode_bits("x", compressed=False, mode="rgb"), "RGB", size=64)
     lossy = _webp(tmp_path, pixels, "lossy.webp", quality=90)
     assert stealth._webp_may_carry(lossy) is False
-    monkeypatch.setattr(stealth, "_pixels", lambda im: pytest.fail("pixels decoded"))
+    monkeypatch.setattr(stealth_pixels, "_pixels", lambda im: pytest.fail("pixels decoded"))
     assert stealth_info(lossy) is None
     alpha = np.dstack([pixels, np.full((64, 64), 255, dtype=np.uint8)])
     alpha[0, 0, 3] = 7  # an alpha plane that is not all opaque, so the encoder keeps it

@@ -1,4 +1,4 @@
-"""Stealth pnginfo: generation text hidden in the low bits of pixels, decoded with numpy.
+"""Stealth pnginfo: generation text hidden in the low bits of pixels.
 
 Format of the stable-diffusion-webui-stealth-pnginfo extension (also written by NovelAI):
 bits are read column by column (x outer, y inner), from the alpha channel's LSB (one bit
@@ -6,21 +6,22 @@ per pixel) or from the R, G, B LSBs (three bits per pixel). The stream is a 15-b
 signature, a 32-bit big-endian payload length in bits, then the payload (UTF-8 text, or
 gzip when the signature ends in ``comp``). Only the first bits matter, so decoding is
 bounded: images above a pixel cap are refused and the payload length is capped.
+
+This module needs neither numpy nor Pillow: the first pixels of column 0 (a PNG's, inflated
+from a prefix of its data) or the WebP chunk list reject almost every picture, and only one
+that may carry a signature has its pixels read (``stealth_pixels``, numpy). Each worker of a
+scan with a PNG in it loaded numpy for the check: about a tenth of a second of CPU each.
 """
 
 from __future__ import annotations
 
 import gzip
 import struct
-import warnings
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import numpy as np
-from numpy.typing import NDArray
-from PIL import Image
 from provscan.asset import Asset
 from provscan.extract.containers import Chunk, StructureError, iter_png_chunks, iter_riff_chunks
 
@@ -58,16 +59,11 @@ def _read_stealth(asset: Asset) -> Stealth | None:
         return None  # column 0 has no signature: no need to decode every pixel
     if asset.format == "webp" and not _webp_may_carry(asset):
         return None  # lossy pixels, no alpha plane: no low bit survives the encoder
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # Pillow's bomb warning: our own cap decides
-            with asset.open() as f, Image.open(f) as im:
-                if im.width * im.height > MAX_PIXELS:
-                    return None
-                pixels = _pixels(im)
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
-        return None  # unreadable pixels are the integrity detector's finding, not ours
-    return decode_pixels(pixels) if pixels is not None else None
+    # Imported here: numpy and Pillow's decoders only for the rare picture that may carry text
+    from provscan.extract.stealth_pixels import low_bits
+
+    streams = low_bits(asset, MAX_PIXELS)
+    return decode_streams(streams) if streams is not None else None
 
 
 def _png_may_carry(asset: Asset) -> bool:
@@ -106,18 +102,29 @@ def _webp_may_carry(asset: Asset) -> bool:
     return tags != {b"VP8 "}
 
 
-def _column_matches(column: NDArray[np.uint8]) -> bool:
+def _column_matches(column: Sequence[bytes]) -> bool:
     """Whether column-0 LSBs agree with some signature for as many bits as the column holds."""
-    rgb = np.packbits((column[: _SIG_BITS // 3, :3] & 1).astype(np.uint8).reshape(-1)).tobytes()
+    rgb = pack_bits([value & 1 for pixel in column[: _SIG_BITS // 3] for value in pixel[:3]])
     if any(sig.startswith(rgb) for sig in _RGB_SIGNATURES):
         return True
-    if column.shape[1] != 4:
+    if any(len(pixel) != 4 for pixel in column):
         return False
-    alpha = np.packbits((column[:, 3] & 1).astype(np.uint8)).tobytes()
+    alpha = pack_bits([pixel[3] & 1 for pixel in column])
     return any(sig.startswith(alpha) for sig in _ALPHA_SIGNATURES)
 
 
-def _png_first_column(asset: Asset, rows: int) -> NDArray[np.uint8] | None:
+def pack_bits(bits: Sequence[int]) -> bytes:
+    """Bits (0 or 1), most significant first, as bytes; the last byte padded with zeros."""
+    out = bytearray()
+    for start in range(0, len(bits), 8):
+        byte = 0
+        for bit in bits[start : start + 8]:
+            byte = byte << 1 | bit
+        out.append(byte << (8 - min(8, len(bits) - start)) & 0xFF)
+    return bytes(out)
+
+
+def _png_first_column(asset: Asset, rows: int) -> list[bytes] | None:
     """Unfiltered first pixel of the first ``rows`` rows of an 8-bit RGB(A) non-interlaced PNG."""
     with asset.open() as f, asset.open() as data:
         chunks = iter_png_chunks(f)
@@ -132,8 +139,8 @@ def _png_first_column(asset: Asset, rows: int) -> NDArray[np.uint8] | None:
         raw = _inflate_prefix(chunks, data, rows * stride)
     if len(raw) < rows * stride:
         return None
-    lines = np.frombuffer(raw, dtype=np.uint8)[: rows * stride].reshape(rows, stride)
-    return _unfilter_first(lines[:, 0], lines[:, 1 : 1 + channels])
+    lines = [raw[row * stride : row * stride + 1 + channels] for row in range(rows)]
+    return _unfilter_first(lines)
 
 
 def _inflate_prefix(chunks: Iterator[Chunk], data: BinaryIO, want: int) -> bytes:
@@ -147,58 +154,53 @@ def _inflate_prefix(chunks: Iterator[Chunk], data: BinaryIO, want: int) -> bytes
     return bytes(out)
 
 
-def _unfilter_first(
-    filters: NDArray[np.uint8], pixels: NDArray[np.uint8]
-) -> NDArray[np.uint8] | None:
-    """Undo PNG filters (spec 9.2) on each row's first pixel, where left and upper-left are 0."""
-    out = np.zeros_like(pixels)
-    above = np.zeros(pixels.shape[1], dtype=np.int32)
-    for row, kind in enumerate(filters.tolist()):
+def _unfilter_first(lines: Sequence[bytes]) -> list[bytes] | None:
+    """Undo PNG filters (spec 9.2) on each row's first pixel, where left and upper-left are 0
+    (each line: its filter type, then its first pixel's bytes)."""
+    out: list[bytes] = []
+    above = bytes(len(lines[0]) - 1) if lines else b""
+    for line in lines:
+        kind = line[0]
         if kind > 4:
             return None
         # None/Sub add 0; Up and Paeth add the pixel above; Average adds half of it.
-        add = above // 2 if kind == 3 else above if kind in (2, 4) else 0
-        above = (pixels[row].astype(np.int32) + add) % 256
-        out[row] = above
+        share = 0 if kind < 2 else 2 if kind == 3 else 1  # of the pixel above
+        above = bytes((value + (add // share if share else 0)) % 256
+                      for value, add in zip(line[1:], above, strict=True))  # fmt: skip
+        out.append(above)
     return out
 
 
-def _pixels(im: Image.Image) -> NDArray[np.uint8] | None:
-    """RGBA (or RGB) pixels as an (H, W, C) array; None for modes that cannot carry it."""
-    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-        return np.asarray(im.convert("RGBA"), dtype=np.uint8)
-    if im.mode == "RGB":
-        return np.asarray(im, dtype=np.uint8)
-    return None
+LowBits = Mapping[str, tuple[bytes, int]]  # mode ("alpha", "rgb") -> packed bits, how many
 
 
-def decode_pixels(pixels: NDArray[np.uint8]) -> Stealth | None:
-    """Decode stealth text from an (H, W, 3 or 4) array; alpha is tried before RGB."""
-    columns = pixels.transpose(1, 0, 2)  # column-major order, as the writer walks x then y
-    if pixels.shape[2] == 4:
-        alpha = (columns[:, :, 3].reshape(-1) & 1).astype(np.uint8)
-        found = _decode_stream(alpha, _ALPHA_SIGNATURES, "alpha")
+def decode_streams(streams: LowBits) -> Stealth | None:
+    """The stealth text in a picture's low-bit streams (see stealth_pixels.low_bits): alpha
+    is tried before RGB, as the extension's reader does."""
+    if "alpha" in streams:
+        found = _decode_stream(*streams["alpha"], _ALPHA_SIGNATURES, "alpha")
         if found is not None:
             return found
-    rgb = (columns[:, :, :3].reshape(-1) & 1).astype(np.uint8)
-    return _decode_stream(rgb, _RGB_SIGNATURES, "rgb")
+    return _decode_stream(*streams["rgb"], _RGB_SIGNATURES, "rgb") if "rgb" in streams else None
 
 
-def _decode_stream(bits: NDArray[np.uint8], table: dict[bytes, bool], mode: str) -> Stealth | None:
-    if bits.size < _SIG_BITS + _LEN_BITS:
+def _decode_stream(packed: bytes, bits: int, table: dict[bytes, bool], mode: str) -> Stealth | None:
+    if bits < _SIG_BITS + _LEN_BITS:
         return None
-    signature = np.packbits(bits[:_SIG_BITS]).tobytes()
+    signature = packed[: _SIG_BITS // 8]
     if signature not in table:
         return None
     name = signature.decode("ascii")
-    length = int.from_bytes(np.packbits(bits[_SIG_BITS : _SIG_BITS + _LEN_BITS]).tobytes(), "big")
     start = _SIG_BITS + _LEN_BITS
-    if length > MAX_PAYLOAD_BITS or start + length > bits.size:
+    length = int.from_bytes(packed[_SIG_BITS // 8 : start // 8], "big")
+    if length > MAX_PAYLOAD_BITS or start + length > bits:
         return Stealth(mode, name, "", f"declared payload of {length} bits is out of range")
-    payload = np.packbits(bits[start : start + length]).tobytes()
+    payload = bytearray(packed[start // 8 : start // 8 + (length + 7) // 8])
+    if length % 8:  # the bits after the payload are not part of it
+        payload[-1] &= 0xFF << (8 - length % 8) & 0xFF
     if not table[signature]:
-        return Stealth(mode, name, payload.decode("utf-8", "replace"))
-    text, problem = _gunzip(payload)
+        return Stealth(mode, name, bytes(payload).decode("utf-8", "replace"))
+    text, problem = _gunzip(bytes(payload))
     return Stealth(mode, name, text, problem)
 
 
@@ -217,11 +219,11 @@ def _gunzip(payload: bytes) -> tuple[str, str]:
     return out.decode("utf-8", "replace"), problem
 
 
-def encode_bits(text: str, *, compressed: bool, mode: str = "alpha") -> NDArray[np.uint8]:
-    """The bit stream a writer embeds for ``text`` (signature, length, payload); for fixtures."""
+def encode_stream(text: str, *, compressed: bool, mode: str = "alpha") -> bytes:
+    """The bytes a writer embeds, bit by bit, for ``text`` (signature, length, payload); for
+    fixtures."""
     body = text.encode("utf-8")
     body = gzip.compress(body, mtime=0) if compressed else body
     names = _ALPHA_SIGNATURES if mode == "alpha" else _RGB_SIGNATURES
     signature = next(sig for sig, comp in names.items() if comp == compressed)
-    header = signature + (len(body) * 8).to_bytes(4, "big")
-    return np.unpackbits(np.frombuffer(header + body, dtype=np.uint8))
+    return signature + (len(body) * 8).to_bytes(4, "big") + body
