@@ -51,6 +51,7 @@ class Asset:
         self.inode = (stat.st_dev, stat.st_ino)  # a file swapped in by rename keeps neither
         self._views: dict[str, object] = {}
         self._head: bytes | None = None
+        self._tail: bytes | None = None
         self._file: BinaryIO | None = None  # opened at the first read, kept until close()
         tag_end = id3_end(self.head(10))
         after_id3 = self.read_at(tag_end, 4) if tag_end else b""
@@ -128,8 +129,13 @@ class Asset:
         return reader.read(size)
 
     def tail(self, size: int) -> bytes:
-        """The last ``size`` bytes of the file."""
-        return self.read_at(max(0, self.size - size), size)
+        """The last ``size`` bytes of the file (the last 16 KiB read once and cached: the
+        integrity check, trailers and the quick identity each ask for a piece of them)."""
+        if size > _QUICK_SPAN:
+            return self.read_at(max(0, self.size - size), size)
+        if self._tail is None:
+            self._tail = self.read_at(max(0, self.size - _QUICK_SPAN), _QUICK_SPAN)
+        return self._tail[-size:] if size else b""
 
     def view(self, name: str, factory: Callable[[Asset], T]) -> T:
         """Compute a named view once per asset and cache it (shared between detectors)."""
