@@ -57,11 +57,10 @@ class Stats:
                 "resumed_from_interrupted": self.resumed}  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class _Item:
-    entry: Entry
-    identity: Identity | None
-    stored: Stored | None
+# One walked file as the feed hands it out: its rel, its Entry (None when it is unchanged:
+# it is never analysed, so none is made), its identity now, what the catalog holds of it.
+# A plain tuple: a re-scan makes one per file.
+_Item = tuple[str, Entry | None, Identity | None, Stored | None]
 
 
 def catalogued(
@@ -79,11 +78,10 @@ def catalogued(
     run_id, resumed = catalog.begin_run(root_id)
     stats.resumed += resumed
     stats.roots.append(str(root))
-    feed = _Feed(iter(entries), catalog, root_id, context, entries.nested_folders())
+    feed = _Feed(entries.located(), catalog, root_id, context, entries.nested_folders())
     fresh = analyse(feed.misses())
     reused, compactor = 0, Compactor()
-    for item in feed.in_order():
-        stored = item.stored
+    for rel, _, identity, stored in feed.in_order():
         if stored is not None:
             reused += 1
             if stored.entry is not None and stored.extra is not None and stored.brief:
@@ -91,13 +89,13 @@ def catalogued(
                 yield kept(stored.entry, stored.extra, stored.brief, stored.usage)
                 continue
             assert stored.evidence is not None  # (asked for whenever no entry is)
-            yield decode(item.entry.rel, stored.evidence, compactor=compactor)
+            yield decode(rel, stored.evidence, compactor=compactor)
             continue
         result = next(fresh)
-        if item.identity is not None and not _transient(result):
-            catalog.record(root_id, _row(item, result), run_id)
+        if identity is not None and not _transient(result):
+            catalog.record(root_id, _row(rel, identity, result), run_id)
         else:
-            stats.transient.add((root_id, item.entry.rel))
+            stats.transient.add((root_id, rel))
         yield result
     left = next(fresh, None)  # runs the analysis to its end, so its workers stop now
     assert left is None  # one fresh result per missed entry
@@ -115,7 +113,7 @@ class _Feed:
 
     def __init__(
         self,
-        entries: Iterator[Entry],
+        entries: Iterator[tuple[str, str, Entry | None]],
         catalog: Catalog,
         root_id: int,
         context: str,
@@ -128,17 +126,18 @@ class _Feed:
         self.folders: dict[str, dict[str, tuple[Any, ...]]] = {}
 
     def _pull(self) -> bool:
-        entry = next(self.entries, None)
-        if entry is None:
+        walked = next(self.entries, None)
+        if walked is None:
             return False
-        identity = None if entry.problem else Identity.of(entry.location)
+        location, rel, entry = walked
+        identity = None if entry is not None and entry.problem else Identity.of(location)
         stored = None
         if identity is not None:
-            stored = self._stored(entry.rel, identity)
-        item = _Item(entry, identity, stored)
-        self.pending.append(item)
+            stored = self._stored(rel, identity)
         if stored is None:
+            entry = entry or Entry(location, rel, listed=True)
             self.missed.append(entry)
+        self.pending.append((rel, entry, identity, stored))
         return True
 
     def _stored(self, rel: str, identity: Identity) -> Stored | None:
@@ -174,10 +173,9 @@ def _transient(result: FileResult) -> bool:
     return any(f.rule.code in _TRANSIENT for f in result.findings)
 
 
-def _row(item: _Item, result: FileResult) -> Row:
-    assert item.identity is not None
+def _row(rel: str, identity: Identity, result: FileResult) -> Row:
     signed = any(f.rule.code.startswith("C2P") for f in result.findings)
-    return Row(item.entry.rel, item.identity, result.sha256, result.kind.value, result.format,
+    return Row(rel, identity, result.sha256, result.kind.value, result.format,
                result.verdict.value, tool_of(result), encode(result), signed)  # fmt: skip
 
 

@@ -137,7 +137,8 @@ class Identity(NamedTuple):
             st = os.stat(path, follow_symlinks=False)
         except OSError:
             return None
-        return cls(st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+        # (tuple.__new__: the generated constructor's keyword handling is a third of a call)
+        return tuple.__new__(cls, (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev))
 
 
 class Stored(NamedTuple):
@@ -320,7 +321,9 @@ class Catalog:
         """A :meth:`folder` record when the file and the engine are unchanged."""
         if record is None or record[1:5] != identity:
             return None
-        return Stored(*record) if record[5] in (self.engine, self.code_engine) else None
+        if record[5] not in (self.engine, self.code_engine):
+            return None
+        return tuple.__new__(Stored, record)  # (a folder() row is a Stored's fields, in order)
 
     def evidence(self, root_id: int, rel: str) -> str | None:
         """The stored evidence of one file, whatever its engine (None: not recorded)."""
