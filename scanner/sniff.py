@@ -30,6 +30,12 @@ JPEG_FORMATS = frozenset({"jpeg", "mpo"})  # read by every JPEG reader (the firs
 UNKNOWN = Sniffed(MediaKind.OTHER, "unknown", "application/octet-stream")
 EMPTY = Sniffed(MediaKind.OTHER, "empty", "application/octet-stream")
 
+
+def _words(names: str) -> frozenset[str]:
+    """A set of extensions written as one string (long lists stay readable)."""
+    return frozenset(names.split())
+
+
 # Extensions each format is normally written with; used for the extension-mismatch check.
 EXTENSIONS: dict[str, frozenset[str]] = {
     "jpeg": frozenset({"jpg", "jpeg", "jpe", "jfif", "thm"}),  # .THM: cameras' clip thumbnails
@@ -37,8 +43,13 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "png": frozenset({"png"}),
     "gif": frozenset({"gif"}),
     "webp": frozenset({"webp"}),
-    "tiff": frozenset(
-        {"tif", "tiff", "btf", "tf8", "dng", "nef", "cr2", "arw", "orf", "pef", "rw2"}
+    # TIFF and the camera raw files built on it (vendors' names, as ExifTool lists them):
+    # Nikon NEF/NRW, Canon CR2, Sony ARW/SRF/SR2, Olympus ORF, Pentax PEF, Panasonic and
+    # Leica RW2/RWL/RAW, Phase One IIQ/CAP, Hasselblad 3FR/FFF, Leaf MOS, Epson ERF, Kodak
+    # KDC/DCR, Mamiya MEF, Samsung SRW, GoPro GPR (a DNG)
+    "tiff": _words(
+        "tif tiff btf tf8 dng nef nrw cr2 arw srf sr2 orf pef "
+        "rw2 rwl raw iiq cap 3fr fff mos erf kdc dcr mef srw gpr"
     ),
     "bmp": frozenset({"bmp", "dib"}),
     "psd": frozenset({"psd", "psb"}),
@@ -77,11 +88,21 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "scc": frozenset({"scc"}),
     "ebu-stl": frozenset({"stl"}),
     "ooxml": frozenset({"docx", "docm", "dotx", "xlsx", "xlsm", "xltx", "pptx", "pptm", "potx"}),
-    "ole2": frozenset({"doc", "xls", "ppt", "msg", "pub", "vsd"}),
-    "zip": frozenset({"zip"}),
+    # OLE2 compound files: Office 97-2003 and their templates, Outlook, Publisher, Visio,
+    # Windows Installer (AAF, which is one too, has its own entry)
+    "ole2": _words("doc dot xls xlt ppt pot pps msg pub vsd msi"),
+    "aaf": frozenset({"aaf"}),
+    # ZIP containers under their own names: Java and Android packages, Python wheels, EPUB,
+    # OpenDocument, USDZ, KMZ, IDML, 3MF, iWork, Sketch, Adobe XD, Capture One EIP, comic
+    # archives, browser and editor extensions, NuGet packages
+    "zip": _words(
+        "zip jar war ear aar apk ipa whl epub odt ods odp odg ott ots "
+        "otp usdz kmz idml 3mf key pages numbers sketch xd eip cbz xpi vsix nupkg"
+    ),
     "7z": frozenset({"7z"}),
     "rar": frozenset({"rar"}),
-    "gzip": frozenset({"gz", "tgz"}),
+    # gzip, and formats that are gzip streams: SVGZ, Premiere Pro projects, EMZ/WMZ
+    "gzip": frozenset({"gz", "tgz", "svgz", "prproj", "emz", "wmz"}),
     "bzip2": frozenset({"bz2", "tbz2"}),
     "xz": frozenset({"xz", "txz"}),
     "zstd": frozenset({"zst"}),
@@ -100,6 +121,8 @@ NOT_READ: dict[str, str] = {
     "gzip": "a gzip-compressed file" + _UNPACK, "bzip2": "a bzip2-compressed file" + _UNPACK,
     "xz": "an xz-compressed file" + _UNPACK, "zstd": "a Zstandard-compressed file" + _UNPACK,
     "midi": "a MIDI file: provscan reads no provenance markers from it",
+    "aaf": "an AAF composition: provscan does not read the media it may embed (give it with "
+    "--timeline to have the cut it describes checked)",
 }  # fmt: skip
 
 _BRAND_FORMATS = {
@@ -125,6 +148,10 @@ _RIFF_FORMATS = {
     b"AVI ": Sniffed(MediaKind.VIDEO, "avi", "video/x-msvideo"),
 }
 
+# An AAF file is a Structured Storage (OLE2) file (AAF Object Specification; its root
+# storage's class id is past the first 512 bytes): the name tells it from an Office one.
+_AAF = Sniffed(MediaKind.OTHER, "aaf", "application/x-aaf")
+
 _BDMV = Sniffed(MediaKind.OTHER, "bdmv-index", "application/octet-stream")
 
 _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
@@ -136,6 +163,13 @@ _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
     (b"MM\x00*", Sniffed(MediaKind.IMAGE, "tiff", "image/tiff")),
     (b"II+\x00", Sniffed(MediaKind.IMAGE, "tiff", "image/tiff")),  # BigTIFF
     (b"MM\x00+", Sniffed(MediaKind.IMAGE, "tiff", "image/tiff")),
+    # Camera raw files laid out as TIFF under another magic number (ExifTool's PanasonicRaw
+    # and Olympus tables; LibRaw's identify): Panasonic/Leica RW2, RWL and RAW ("IIU"),
+    # Olympus/OM System ORF ("IIRO", "MMOR", and "IIRS" from some models).
+    (b"IIU\x00", Sniffed(MediaKind.IMAGE, "tiff", "image/tiff")),
+    (b"IIRO", Sniffed(MediaKind.IMAGE, "tiff", "image/tiff")),
+    (b"IIRS", Sniffed(MediaKind.IMAGE, "tiff", "image/tiff")),
+    (b"MMOR", Sniffed(MediaKind.IMAGE, "tiff", "image/tiff")),
     (b"BM", Sniffed(MediaKind.IMAGE, "bmp", "image/bmp")),
     (b"8BPS", Sniffed(MediaKind.IMAGE, "psd", "image/vnd.adobe.photoshop")),
     (b"\xff\x0a", Sniffed(MediaKind.IMAGE, "jxl", "image/jxl")),
@@ -217,7 +251,7 @@ def sniff(head: bytes, name: str = "", after_id3: bytes = b"") -> Sniffed:
         return Sniffed(MediaKind.AUDIO, "flac", "audio/flac")
     for magic, simple in _SIMPLE:
         if head.startswith(magic):
-            return simple
+            return _AAF if simple.format == "ole2" and name.lower().endswith(".aaf") else simple
     found = _sniff_structured(head) or _sniff_text(head, name) or _sniff_utf16_text(head)
     found = found or _sniff_studio(head, name)
     found = found or _sniff_audio_frames(head) or _sniff_archive(head)

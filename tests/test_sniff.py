@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from provscan.model import MediaKind
-from provscan.sniff import EMPTY, UNKNOWN, extension_matches, sniff
+from provscan.sniff import EMPTY, NOT_READ, UNKNOWN, extension_matches, sniff
 
 CASES = [
     (b"\xff\xd8\xff\xe0\x00\x10JFIF", "jpeg", MediaKind.IMAGE),
@@ -14,6 +14,9 @@ CASES = [
     (b"RIFF\x10\x00\x00\x00WAVEfmt ", "wav", MediaKind.AUDIO),
     (b"RIFF\x10\x00\x00\x00AVI LIST", "avi", MediaKind.VIDEO),
     (b"II*\x00\x08\x00\x00\x00", "tiff", MediaKind.IMAGE),
+    (b"IIU\x00\x18\x00\x00\x00", "tiff", MediaKind.IMAGE),  # Panasonic RW2
+    (b"IIRO\x08\x00\x00\x00", "tiff", MediaKind.IMAGE),  # Olympus ORF
+    (b"MMOR\x00\x00\x00\x08", "tiff", MediaKind.IMAGE),
     (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", "heif", MediaKind.IMAGE),
     (b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00", "avif", MediaKind.IMAGE),
     (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00", "mov", MediaKind.VIDEO),
@@ -68,6 +71,17 @@ def test_sniff_empty_unknown_and_text() -> None:
         ("wav", "take.bwf", True),
         ("wav", "take.mp3", False),
         ("jpeg", "noextension", True),
+        ("tiff", "CF000123.IIQ", True),  # camera raws laid out as TIFF
+        ("tiff", "B0000042.3FR", True),
+        ("tiff", "P1010001.RW2", True),
+        ("zip", "scene.usdz", True),  # ZIP containers under their own names
+        ("zip", "lib.jar", True),
+        ("zip", "layout.idml", True),
+        ("gzip", "edit.prproj", True),  # Premiere Pro projects are gzip streams
+        ("gzip", "logo.svgz", True),
+        ("ole2", "setup.msi", True),
+        ("ole2", "cut.aaf", False),  # an AAF is sniffed as "aaf" (see below)
+        ("zip", "photo.jpg", False),
     ],
 )
 def test_extension_matches(fmt: str, name: str, ok: bool) -> None:
@@ -119,3 +133,12 @@ def test_bdmv_card_files_are_known() -> None:
     for magic in (b"INDX0200", b"MOBJ0100", b"MPLS0300", b"HDMV0200"):
         assert sniff(magic + bytes(32)).format == "bdmv-index"
     assert extension_matches("bdmv-index", "00001.CPI") and extension_matches("mp4", "x.LRV")
+
+
+def test_aaf_is_named_from_its_structured_storage() -> None:
+    """An OLE2 file named .aaf is an AAF composition, a format whose contents are not read
+    (the media it may embed); an OLE2 file with another name stays OLE2."""
+    ole2 = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
+    assert sniff(ole2, "reel1_cut.AAF").format == "aaf"
+    assert sniff(ole2, "script.doc").format == "ole2"
+    assert "AAF" in NOT_READ["aaf"] and "--timeline" in NOT_READ["aaf"]

@@ -291,3 +291,25 @@ def test_corpus_captions_documents_and_camera_originals_are_recognised(corpus: P
     assert red["format"] == "r3d" and "CAM001" in _codes(red) and "MED006" not in _codes(red)
     for name in ("PDF.pdf", "PDF2.pdf"):
         assert images[name]["gate"] == "pass" and "POL007" not in _codes(images[name])
+
+
+def test_corpus_camera_raws_and_containers_are_not_called_misnamed(corpus: Path) -> None:
+    """Real files whose vendors name them their own way are read as what their bytes are,
+    never SCN003 "misnamed": a Phase One IIQ (TIFF) passes with its camera named; a
+    Panasonic RW2 (TIFF under magic 'IIU') has its EXIF read, not SCN004; a Capture One EIP
+    is a ZIP and an Avid/Premiere AAF a Structured Storage composition, each said so."""
+    images = corpus / "exiftool-exiftool" / "t" / "images"
+    iiq = _files(_scan(images / "PhaseOne.iiq"))["PhaseOne.iiq"]
+    assert (iiq["format"], iiq["gate"]) == ("tiff", "pass")
+    assert "EXF003" in _codes(iiq) and "SCN003" not in _codes(iiq)
+    rw2 = _files(_scan(images / "Panasonic.rw2"))["Panasonic.rw2"]
+    assert rw2["format"] == "tiff" and not {"SCN003", "SCN004"} & _codes(rw2)
+    camera = [f for f in rw2["findings"] if f["rule"] == "EXF003"]
+    assert camera and "Panasonic DMC-LX3" in camera[0]["message"]
+    eip = _files(_scan(images / "CaptureOne.eip"))["CaptureOne.eip"]
+    assert eip["format"] == "zip" and "SCN003" not in _codes(eip)
+    aaf_file = corpus / "otio-aaf-adapter" / "tests" / "sample_data" / "simple.aaf"
+    aaf = _files(_scan(aaf_file))["simple.aaf"]
+    assert aaf["format"] == "aaf" and "SCN003" not in _codes(aaf)
+    unread = [f for f in aaf["findings"] if f["rule"] == "SCN004"]
+    assert unread and "AAF composition" in unread[0]["message"]
