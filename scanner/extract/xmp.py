@@ -166,7 +166,9 @@ def parse_packet(packet: bytes, into: Xmp, source: str = "") -> None:
         found.append(("x:xmptk", toolkit))
     for rdf in root.iter(_RDF + "RDF"):
         for desc in rdf:
-            if desc.tag == _RDF + "Description":
+            # A typed node (``<cc:Work>``, as Inkscape writes an SVG's Dublin Core) is an
+            # rdf:Description with a type (RDF/XML syntax, 2.13): its properties are read too.
+            if isinstance(desc.tag, str) and desc.tag.startswith("{"):
                 _flatten(desc, "", found, 0)
     if _TOO_DEEP in found:
         found = [item for item in found if item != _TOO_DEEP]

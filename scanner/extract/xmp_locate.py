@@ -238,8 +238,41 @@ def _packets(regions: list[bytes]) -> list[Packet]:
         if b"xmpmeta" not in region and b"xapmeta" not in region and b":RDF" not in region:
             continue
         matches = list(_PACKET_RE.finditer(region)) or list(_RDF_RE.finditer(region))
-        found.extend(Packet("embedded packet", m.group(0)) for m in matches)
+        found.extend(
+            Packet("embedded packet", _with_inherited_namespaces(region, m)) for m in matches
+        )
     return found
+
+
+_XMLNS = re.compile(rb"""\sxmlns:([A-Za-z_][\w.-]*)\s*=\s*("[^"]*"|'[^']*')""")
+_USED_PREFIX = re.compile(
+    rb"</?([A-Za-z_][\w.-]*):[A-Za-z_]|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*="
+)
+_PREDECLARED = frozenset({b"xml", b"xmlns"})
+
+
+def _with_inherited_namespaces(region: bytes, match: re.Match[bytes]) -> bytes:
+    """The packet, with the namespace declarations it uses but leaves to its host document.
+
+    An RDF block inside another XML document (an SVG's ``<metadata>``) may use prefixes one
+    of its ancestors declares: Inkscape declares ``rdf``, ``dc`` and ``cc`` on the ``<svg>``
+    element. Cut out alone, such a block is not well-formed XML ("unbound prefix"), so the
+    nearest declaration before it in the document is copied onto its root element. A packet
+    that declares every prefix it uses (any XMP writer's) is returned as it is."""
+    packet = match.group(0)
+    declared = {m.group(1) for m in _XMLNS.finditer(packet)}
+    used = {a or b for a, b in _USED_PREFIX.findall(packet)}
+    missing = used - declared - _PREDECLARED
+    if not missing:
+        return packet
+    inherited = {m.group(1): m.group(2) for m in _XMLNS.finditer(region, 0, match.start())}
+    extra = b"".join(
+        b" xmlns:" + p + b"=" + inherited[p] for p in sorted(missing) if p in inherited
+    )
+    name_end = re.compile(rb"[\s/>]").search(packet, 1)
+    if not extra or name_end is None:
+        return packet
+    return packet[: name_end.start()] + extra + packet[name_end.start() :]
 
 
 def root_start(text: bytes) -> int:
