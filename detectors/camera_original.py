@@ -1,7 +1,8 @@
 """Camera originals: what the camera department delivers, recognised from the bytes. (CAM001-2)
 
 RED R3D (its header's directory: camera type, model, serial, reel, start timecode), ARRIRAW
-frames (signature), Blackmagic RAW and Apple ProRes RAW (their QuickTime sample entries),
+frames and the raw stills with layouts of their own (Fujifilm RAF, Canon CRW, Sigma X3F,
+Minolta MRW: signature), Blackmagic RAW and Apple ProRes RAW (their QuickTime sample entries),
 MXF written by a camera (the first Identification set, ST 377-1, names a camera maker:
 Sony XAVC, Canon XF-AVC, ARRI, Panasonic), CinemaDNG and DNG frames (TIFF tag
 UniqueCameraModel, with the CinemaDNG TimeCodes and FrameRate tags when present).
@@ -43,6 +44,10 @@ _WHY_NOT = {
     "ARRIRAW": "ARRI's frame header layout is not publicly documented",
     "Blackmagic RAW": "its frame metadata is read only by Blackmagic's SDK",
     "Apple ProRes RAW": "its frame metadata is not publicly documented",
+    "Fujifilm RAF": "its raw header is not read; its EXIF is, from the JPEG preview inside it",
+    "Canon CRW": "its CIFF directory is not read",
+    "Sigma X3F": "its own directory is not read",
+    "Minolta MRW": "its own blocks are not read",
 }
 
 

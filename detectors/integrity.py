@@ -82,7 +82,7 @@ def _problems(asset: Asset) -> list[str]:
         return ["the file is empty (0 bytes)"]
     checks = {
         "jpeg": _jpeg, "mpo": _jpeg, "png": _png, "tiff": _tiff, "psd": _psd, "mp3": _id3,
-        "mxf": _mxf, "exr": _exr, "dpx": _dpx, "cineon": _dpx,
+        "mxf": _mxf, "exr": _exr, "dpx": _dpx, "cineon": _dpx, "raf": _raf,
     }  # fmt: skip
     problems: list[str] = []
     check = checks.get(asset.format)
@@ -120,6 +120,25 @@ def _tiff(asset: Asset) -> list[str]:
     with asset.open() as f:
         problem = check_tiff(f, asset.size)
     return [problem] if problem else []
+
+
+# A Fujifilm RAF header's sections (ExifTool's FujiFilm.pm, LibRaw): at byte 84, the JPEG
+# preview's offset and length, then the raw header's, then the raw data's (big-endian).
+_RAF_SECTIONS = (("JPEG preview", 84), ("raw header", 92), ("raw data", 100))
+
+
+def _raf(asset: Asset) -> list[str]:
+    """A RAF whose header is cut short, or whose sections lie past the end of the file (a
+    file not fully written or cut)."""
+    head = asset.head(108)
+    if len(head) < 108:
+        return [f"Fujifilm RAF header is truncated ({len(head)} of 108 bytes)"]
+    for name, at in _RAF_SECTIONS:
+        offset, length = struct.unpack_from(">II", head, at)
+        if offset + length > asset.size:
+            return [f"Fujifilm RAF {name} ({length:,} bytes at offset {offset:,}) lies past "
+                    f"the end of the file ({asset.size:,} bytes)"]  # fmt: skip
+    return []
 
 
 def _psd(asset: Asset) -> list[str]:

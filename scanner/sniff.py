@@ -82,6 +82,10 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "cineon": frozenset({"cin", "cineon"}),
     "r3d": frozenset({"r3d"}),
     "arriraw": frozenset({"ari", "arx"}),
+    "raf": frozenset({"raf"}),
+    "crw": frozenset({"crw"}),
+    "x3f": frozenset({"x3f"}),
+    "mrw": frozenset({"mrw"}),
     "srt": frozenset({"srt"}),
     "webvtt": frozenset({"vtt", "webvtt"}),
     "ttml": frozenset({"ttml", "xml", "dfxp", "imsc"}),
@@ -188,6 +192,12 @@ _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
     (b"XPDS", Sniffed(MediaKind.IMAGE, "dpx", "image/x-dpx")),
     (b"\x80\x2a\x5f\xd7", Sniffed(MediaKind.IMAGE, "cineon", "image/x-cineon")),
     (b"\xd7\x5f\x2a\x80", Sniffed(MediaKind.IMAGE, "cineon", "image/x-cineon")),
+    # Camera raw stills with layouts of their own (ExifTool's FujiFilm, CanonRaw, SigmaRaw
+    # and MinoltaRaw modules): Fujifilm RAF, Canon CRW (CIFF), Sigma X3F, Minolta MRW.
+    (b"FUJIFILMCCD-RAW ", Sniffed(MediaKind.IMAGE, "raf", "image/x-fuji-raf")),
+    (b"II\x1a\x00\x00\x00HEAPCCDR", Sniffed(MediaKind.IMAGE, "crw", "image/x-canon-crw")),
+    (b"FOVb", Sniffed(MediaKind.IMAGE, "x3f", "image/x-sigma-x3f")),
+    (b"\x00MRM", Sniffed(MediaKind.IMAGE, "mrw", "image/x-minolta-mrw")),
     (b"ARRI\x12\x34\x56\x78", Sniffed(MediaKind.IMAGE, "arriraw", "image/x-arriraw")),
     (b"ARRI\x78\x56\x34\x12", Sniffed(MediaKind.IMAGE, "arriraw", "image/x-arriraw")),
     # Captions: SCC's first line; WebVTT's signature (with or without a byte-order mark).

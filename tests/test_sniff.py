@@ -17,6 +17,10 @@ CASES = [
     (b"IIU\x00\x18\x00\x00\x00", "tiff", MediaKind.IMAGE),  # Panasonic RW2
     (b"IIRO\x08\x00\x00\x00", "tiff", MediaKind.IMAGE),  # Olympus ORF
     (b"MMOR\x00\x00\x00\x08", "tiff", MediaKind.IMAGE),
+    (b"FUJIFILMCCD-RAW 0201FF", "raf", MediaKind.IMAGE),
+    (b"II\x1a\x00\x00\x00HEAPCCDR", "crw", MediaKind.IMAGE),
+    (b"FOVb\x02\x00\x02\x00", "x3f", MediaKind.IMAGE),
+    (b"\x00MRM\x00\x00\x00\x10", "mrw", MediaKind.IMAGE),
     (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", "heif", MediaKind.IMAGE),
     (b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00", "avif", MediaKind.IMAGE),
     (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00", "mov", MediaKind.VIDEO),

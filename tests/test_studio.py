@@ -294,10 +294,12 @@ def test_corpus_captions_documents_and_camera_originals_are_recognised(corpus: P
 
 
 def test_corpus_camera_raws_and_containers_are_not_called_misnamed(corpus: Path) -> None:
-    """Real files whose vendors name them their own way are read as what their bytes are,
-    never SCN003 "misnamed": a Phase One IIQ (TIFF) passes with its camera named; a
-    Panasonic RW2 (TIFF under magic 'IIU') has its EXIF read, not SCN004; a Capture One EIP
-    is a ZIP and an Avid/Premiere AAF a Structured Storage composition, each said so."""
+    """Real camera raws and vendors' containers are read as what their bytes are, never
+    SCN003 "misnamed" or SCN004 "not recognised": a Phase One IIQ (TIFF) passes with its
+    camera named; a Panasonic RW2 (TIFF under magic 'IIU') has its EXIF read; a Fujifilm RAF
+    has its EXIF read from its JPEG preview, and Canon CRW and Sigma X3F are recognised camera
+    originals (CAM002, as ARRIRAW); a Capture One EIP is a ZIP and an AAF a Structured Storage
+    composition, each said so."""
     images = corpus / "exiftool-exiftool" / "t" / "images"
     iiq = _files(_scan(images / "PhaseOne.iiq"))["PhaseOne.iiq"]
     assert (iiq["format"], iiq["gate"]) == ("tiff", "pass")
@@ -306,6 +308,14 @@ def test_corpus_camera_raws_and_containers_are_not_called_misnamed(corpus: Path)
     assert rw2["format"] == "tiff" and not {"SCN003", "SCN004"} & _codes(rw2)
     camera = [f for f in rw2["findings"] if f["rule"] == "EXF003"]
     assert camera and "Panasonic DMC-LX3" in camera[0]["message"]
+    raf = _files(_scan(images / "FujiFilm.raf"))["FujiFilm.raf"]
+    assert (raf["format"], raf["gate"]) == ("raf", "pass") and "CAM002" in _codes(raf)
+    camera = [f for f in raf["findings"] if f["rule"] == "EXF003"]  # from its JPEG preview
+    assert camera and "FUJIFILM FinePix S5Pro" in camera[0]["message"]
+    for name, fmt in (("CanonRaw.crw", "crw"), ("Sigma.x3f", "x3f")):
+        entry = _files(_scan(images / name))[name]
+        assert (entry["format"], entry["gate"]) == (fmt, "pass"), name
+        assert "CAM002" in _codes(entry) and not {"SCN003", "SCN004"} & _codes(entry)
     eip = _files(_scan(images / "CaptureOne.eip"))["CaptureOne.eip"]
     assert eip["format"] == "zip" and "SCN003" not in _codes(eip)
     aaf_file = corpus / "otio-aaf-adapter" / "tests" / "sample_data" / "simple.aaf"
@@ -313,3 +323,15 @@ def test_corpus_camera_raws_and_containers_are_not_called_misnamed(corpus: Path)
     assert aaf["format"] == "aaf" and "SCN003" not in _codes(aaf)
     unread = [f for f in aaf["findings"] if f["rule"] == "SCN004"]
     assert unread and "AAF composition" in unread[0]["message"]
+
+
+def test_a_raf_cut_short_is_unreadable_not_passed(corpus: Path, tmp_path: Path) -> None:
+    """A Fujifilm RAF whose header or sections run past the end of the file (half-written,
+    cut) is SCN001 and fails the gate; the whole corpus file is not."""
+    whole = (corpus / "exiftool-exiftool" / "t" / "images" / "FujiFilm.raf").read_bytes()
+    (tmp_path / "header.raf").write_bytes(whole[:60])
+    (tmp_path / "cut.raf").write_bytes(whole[: len(whole) // 2])
+    files = _files(_scan(tmp_path))
+    for name in ("header.raf", "cut.raf"):
+        assert files[name]["verdict"] == "unreadable", name
+        assert "SCN001" in _codes(files[name]) and files[name]["gate"] == "fail"

@@ -35,6 +35,10 @@ MAX_MOOV = 16 * 1024 * 1024
 MAX_BOXES = 10_000
 
 
+# Camera raw stills recognised from their own signatures (scanner.sniff), not read deeply.
+RAW_STILLS = {"raf": "Fujifilm RAF", "crw": "Canon CRW", "x3f": "Sigma X3F", "mrw": "Minolta MRW"}
+
+
 # A NamedTuple: used as a frozen dataclass would be, and a tenth of its cost to define.
 class CameraFile(NamedTuple):
     """What a camera original is and what its header says: ``fields`` (name, text)."""
@@ -74,6 +78,8 @@ def _read(asset: Asset) -> CameraFile:
             return _r3d(head)
         if is_arriraw(head):
             return CameraFile("ARRIRAW", (("format", "ARRIRAW frame"),))
+        if asset.format in RAW_STILLS:
+            return CameraFile(RAW_STILLS[asset.format], (("format", asset.format.upper()),))
         if asset.format == "mov":  # BRAW and ProRes RAW are QuickTime movies
             return _quicktime(asset)
     except (struct.error, ValueError, OSError) as exc:

@@ -21,7 +21,7 @@ import struct
 from dataclasses import dataclass, field
 
 from provscan.asset import Asset
-from provscan.extract.containers import StructureError, iter_riff_chunks
+from provscan.extract.containers import StructureError, iter_jpeg_segments, iter_riff_chunks
 from provscan.extract.exif_boxes import (
     Block,
     BoxError,
@@ -33,11 +33,12 @@ from provscan.extract.exif_ifd import MAX_VALUE, ExifText, decode_user_comment, 
 from provscan.extract.iptc_iim import iter_resources, psd_irb
 from provscan.extract.jpeg import APP1, jpeg_walk
 from provscan.extract.pngtext import png_text
+from provscan.extract.xmp_locate import tiff_tag_bytes
 from provscan.sniff import JPEG_FORMATS
 
 __all__ = ["MAX_VALUE", "Exif", "decode_user_comment", "exif"]
 
-_EXIF_FORMATS = JPEG_FORMATS | {"tiff", "webp", "heif", "avif", "png", "cr3", "jxl", "psd"}
+_EXIF_FORMATS = JPEG_FORMATS | {"tiff", "webp", "heif", "avif", "png", "cr3", "jxl", "psd", "raf"}
 _PSD_EXIF = 0x0422  # Photoshop image resource "EXIF data 1": a TIFF structure
 MAX_BLOCKS = 8  # EXIF structures read per file (a JPEG may repeat its APP1 Exif)
 _PREFIXES = (b"Exif\x00\x00", b"Exif\x00\xff")  # the second: some old cameras' padding
@@ -70,9 +71,9 @@ def _read_exif(asset: Asset) -> Exif:
         if asset.format == "tiff":
             with asset.open() as f:
                 walk_tiff(f, 0, asset.size, found)
-        else:
-            for block in _blocks(asset, found.problems)[:MAX_BLOCKS]:
-                walk_tiff(io.BytesIO(block.data), block.start, len(block.data), found, block.root)
+        blocks = _rw2_blocks(asset) if asset.format == "tiff" else _blocks(asset, found.problems)
+        for block in blocks[:MAX_BLOCKS]:
+            walk_tiff(io.BytesIO(block.data), block.start, len(block.data), found, block.root)
     except (OSError, StructureError, BoxError, struct.error) as exc:
         found.problem(f"EXIF could not be read ({exc})")
     return Exif(found.tags, found.problems)
@@ -91,12 +92,47 @@ def _blocks(asset: Asset, problems: list[str]) -> list[Block]:
         return [
             _prefixed(data, "PSD resource") for rid, data in iter_resources(irb) if rid == _PSD_EXIF
         ]
+    if asset.format == "raf":
+        return _raf_blocks(asset)
     with asset.open() as f:
         if asset.format in ("heif", "avif"):
             return heif_blocks(f, asset.size, problems)
         if asset.format == "cr3":
             return cr3_blocks(f, asset.size)
         return jxl_blocks(f, asset.size, problems)
+
+
+_RAF_PREVIEW = struct.Struct(">II")  # at offset 84: the JPEG preview's offset and length
+_RAF_PREVIEW_HEAD = 256 * 1024  # the preview's APP segments come first; its pixels are not read
+
+
+def _raf_blocks(asset: Asset) -> list[Block]:
+    """A Fujifilm RAF's EXIF: in the JPEG preview its header points to (the layout ExifTool's
+    FujiFilm module and LibRaw read: offset and length as big-endian words at byte 84)."""
+    offset, length = _RAF_PREVIEW.unpack(asset.read_at(84, 8).ljust(8, b"\0"))
+    if not offset or offset >= asset.size:
+        return []
+    return _preview_blocks(asset.read_at(offset, min(length, _RAF_PREVIEW_HEAD)), "RAF")
+
+
+_RW2_MAGIC = (b"IIU\x00",)
+_JPG_FROM_RAW = 0x002E  # Panasonic RW2 IFD0 tag: a JPEG preview, with the camera's EXIF
+
+
+def _rw2_blocks(asset: Asset) -> list[Block]:
+    """A Panasonic/Leica RW2's EXIF beyond its own IFD0 (Software, the Exif IFD): in the JPEG
+    preview its JpgFromRaw tag holds (ExifTool's PanasonicRaw table)."""
+    if not asset.head(4).startswith(_RW2_MAGIC):
+        return []
+    preview = tiff_tag_bytes(asset, _JPG_FROM_RAW)
+    return _preview_blocks(preview[:_RAF_PREVIEW_HEAD], "RW2") if preview else []
+
+
+def _preview_blocks(jpeg: bytes, raw: str) -> list[Block]:
+    """The EXIF APP1 segments of a raw file's embedded JPEG preview."""
+    segments = iter_jpeg_segments(io.BytesIO(jpeg), want=frozenset({APP1[0]}))
+    payloads = [seg.data for seg in segments if seg.tag == APP1]
+    return [_prefixed(p, f"{raw} JPEG preview APP1") for p in payloads if _is_exif(p)]
 
 
 def _is_exif(payload: bytes) -> bool:
