@@ -82,7 +82,7 @@ def _problems(asset: Asset) -> list[str]:
         return ["the file is empty (0 bytes)"]
     checks = {
         "jpeg": _jpeg, "mpo": _jpeg, "png": _png, "tiff": _tiff, "psd": _psd, "mp3": _id3,
-        "mxf": _mxf, "exr": _exr, "dpx": _dpx, "cineon": _dpx, "raf": _raf,
+        "mxf": _mxf, "exr": _exr, "dpx": _dpx, "cineon": _dpx, "raf": _raf, "dv": _dv,
     }  # fmt: skip
     problems: list[str] = []
     check = checks.get(asset.format)
@@ -138,6 +138,18 @@ def _raf(asset: Asset) -> list[str]:
         if offset + length > asset.size:
             return [f"Fujifilm RAF {name} ({length:,} bytes at offset {offset:,}) lies past "
                     f"the end of the file ({asset.size:,} bytes)"]  # fmt: skip
+    return []
+
+
+_DIF_SEQUENCE = 150 * 80  # a DV stream is whole DIF sequences of 150 80-byte blocks (IEC 61834)
+
+
+def _dv(asset: Asset) -> list[str]:
+    """A DV stream cut inside a DIF sequence (a capture not fully written): every DV
+    variant (DV25, DVCPRO50, DVCPRO HD) is made of whole sequences."""
+    if asset.size % _DIF_SEQUENCE:
+        whole = f"a whole number of DIF sequences ({_DIF_SEQUENCE:,} bytes each)"
+        return [f"DV stream is cut: {asset.size:,} bytes is not {whole}; its last frame is short"]
     return []
 
 

@@ -73,6 +73,7 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "aac": frozenset({"aac", "adts"}),
     "asf": frozenset({"wmv", "wma", "asf"}),
     "flv": frozenset({"flv"}),
+    "dv": frozenset({"dv", "dif"}),
     "mpegts": frozenset({"ts", "m2ts", "mts"}),
     "pdf": frozenset({"pdf"}),
     "xmp": frozenset({"xmp"}),
@@ -211,6 +212,10 @@ _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
         Sniffed(MediaKind.OTHER, "ole2", "application/x-ole-storage"),
     ),
     (b"FLV\x01", Sniffed(MediaKind.VIDEO, "flv", "video/x-flv")),
+    # A DV stream (IEC 61834, SMPTE 314M: MiniDV, DVCAM, DVCPRO captures): its first DIF
+    # block is a header block, 525/60 (0x3F) or 625/50 (0xBF), as FFmpeg's probe reads it.
+    (b"\x1f\x07\x00\x3f", Sniffed(MediaKind.VIDEO, "dv", "video/x-dv")),
+    (b"\x1f\x07\x00\xbf", Sniffed(MediaKind.VIDEO, "dv", "video/x-dv")),
     # Archives and compressed files (7z, RAR 4 and 5, RFC 1952 gzip, xz, Zstandard frame
     # magic) and Standard MIDI; ZIP, bzip2 and tar in _sniff_archive (Office files are ZIPs).
     (b"7z\xbc\xaf\x27\x1c", Sniffed(MediaKind.OTHER, "7z", "application/x-7z-compressed")),

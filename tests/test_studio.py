@@ -335,3 +335,36 @@ def test_a_raf_cut_short_is_unreadable_not_passed(corpus: Path, tmp_path: Path) 
     for name in ("header.raf", "cut.raf"):
         assert files[name]["verdict"] == "unreadable", name
         assert "SCN001" in _codes(files[name]) and files[name]["gate"] == "fail"
+
+
+def _dv_stream(path: Path, frames: int = 3) -> None:
+    """A PAL DV stream written by FFmpeg's DV encoder and muxer (through PyAV)."""
+    import av
+    import numpy as np
+
+    with av.open(str(path), "w", format="dv") as out:
+        stream = out.add_stream("dvvideo", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 720, 576, "yuv420p"
+        for i in range(frames):
+            picture = np.full((576, 720, 3), 40 * i, dtype=np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+def test_dv_streams_are_video_and_a_cut_one_is_unreadable(corpus: Path, tmp_path: Path) -> None:
+    """A DV stream (MiniDV/DVCAM capture) is recognised video, read by FFmpeg, and passes
+    the default scan; one cut inside a DIF sequence (a capture not fully written, such as
+    ExifTool's 4,400-byte sample) is SCN001, not SCN004 "not recognised"."""
+    folder = tmp_path / "tapes"
+    folder.mkdir()
+    _dv_stream(folder / "tape01.dv")
+    (folder / "tape02.dv").write_bytes((folder / "tape01.dv").read_bytes()[:200_000])
+    result = runner.invoke(cli.app, ["scan", str(folder), "-f", "json"])
+    files = _files(json.loads(result.stdout))
+    assert (files["tape01.dv"]["format"], files["tape01.dv"]["gate"]) == ("dv", "pass")
+    assert files["tape02.dv"]["verdict"] == "unreadable" and "SCN001" in _codes(files["tape02.dv"])
+    sample = _files(_scan(corpus / "exiftool-exiftool" / "t" / "images" / "DV.dv"))["DV.dv"]
+    assert sample["format"] == "dv" and "SCN004" not in _codes(sample)
+    assert "SCN001" in _codes(sample)
