@@ -7,6 +7,7 @@ formats it knows. A file that fails is reported as unreadable, so the gate fails
 
 from __future__ import annotations
 
+import re
 import struct
 import sys
 import warnings
@@ -21,6 +22,7 @@ from provscan.extract.psd import psd_header_problem
 from provscan.extract.tiff import check_tiff
 from provscan.model import Evidence, Line, MediaKind, Rule, Section
 from provscan.rules.scan import UNREADABLE
+from provscan.sniff import FFMPEG_ONLY
 
 # The readers of one family of formats (containers, EXR, DPX, MXF, MPO) load with the first
 # file of that family (start-up: inspecting a photo needs none of them).
@@ -83,6 +85,7 @@ def _problems(asset: Asset) -> list[str]:
     checks = {
         "jpeg": _jpeg, "mpo": _jpeg, "png": _png, "tiff": _tiff, "psd": _psd, "mp3": _id3,
         "mxf": _mxf, "exr": _exr, "dpx": _dpx, "cineon": _dpx, "raf": _raf, "dv": _dv,
+        "j2k": _j2k, "hdr": _radiance,
     }  # fmt: skip
     problems: list[str] = []
     check = checks.get(asset.format)
@@ -90,6 +93,8 @@ def _problems(asset: Asset) -> list[str]:
         problems.extend(check(asset))
     else:
         problems.extend(_container(asset))
+    if asset.format in FFMPEG_ONLY and not problems:
+        problems.extend(_ffmpeg(asset))
     if asset.format in _PILLOW_FORMATS and not problems:
         problems.extend(_pillow_header(asset))
     return problems
@@ -138,6 +143,35 @@ def _raf(asset: Asset) -> list[str]:
         if offset + length > asset.size:
             return [f"Fujifilm RAF {name} ({length:,} bytes at offset {offset:,}) lies past "
                     f"the end of the file ({asset.size:,} bytes)"]  # fmt: skip
+    return []
+
+
+def _ffmpeg(asset: Asset) -> list[str]:
+    """A stream only FFmpeg reads (see FFMPEG_ONLY): unreadable when its demuxer cannot open
+    it, since nothing else has read it."""
+    from provscan.extract.avinfo import av_info
+
+    error = av_info(asset).error
+    return [f"FFmpeg cannot read this {asset.format.upper()} stream: {error}"] if error else []
+
+
+def _j2k(asset: Asset) -> list[str]:
+    """A JPEG 2000 codestream (ISO/IEC 15444-1 A.3) ends with its EOC marker; one that does
+    not is cut (a frame not fully written)."""
+    if asset.tail(2) != b"\xff\xd9":
+        return ["JPEG 2000 codestream is truncated: no end-of-codestream (EOC) marker at the end"]
+    return []
+
+
+# A Radiance header: "#?" program line, variable lines, a blank line, then the resolution
+# string ("-Y 512 +X 768" and its seven siblings), as the format's specification places them.
+_RADIANCE_SIZE = re.compile(rb"\n\n[-+][XY] +\d+ +[-+][XY] +\d+\r?\n")
+
+
+def _radiance(asset: Asset) -> list[str]:
+    """A Radiance picture whose header never reaches its resolution string (cut or not one)."""
+    if _RADIANCE_SIZE.search(asset.head()) is None:
+        return ["Radiance header is incomplete: no resolution line after its header"]
     return []
 
 

@@ -18,6 +18,7 @@ from provscan.detectors.generator_media import bare_key
 from provscan.detectors.generator_parsers import clip, load_json
 from provscan.detectors.known_tools import ToolMatch, match_tool, mention_tool
 from provscan.model import Confidence, Evidence, Line, MediaKind, Rule, Section, Severity, Signal
+from provscan.sniff import FFMPEG_ONLY
 
 # The tag readers and PyAV's view load with the first video or audio file (start-up: the
 # registry imports every detector, and a photo's analysis needs none of them).
@@ -65,7 +66,7 @@ def detect(asset: Asset) -> Iterator[Evidence]:
     yield from _devices(tags)
     yield from _writers(tags)
     info = av_info(asset)
-    if info.error and asset.format not in CAMERA_ONLY:
+    if info.error and asset.format not in CAMERA_ONLY | FFMPEG_ONLY:  # (those: SCN001)
         yield Evidence(NOT_OPENED.code, f"FFmpeg cannot open this {asset.format.upper()} file: "
                        f"{info.error}", key="ffmpeg", value=clip(info.error))  # fmt: skip
 

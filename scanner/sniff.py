@@ -73,9 +73,18 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "aac": frozenset({"aac", "adts"}),
     "asf": frozenset({"wmv", "wma", "asf"}),
     "flv": frozenset({"flv"}),
+    "mpegps": _words("mpg mpeg mpe m2p vob"),
+    "mpegvideo": _words("m2v m1v mpv mpg mpeg"),
+    "ac3": _words("ac3 eac3 ec3"),
+    "dts": frozenset({"dts"}),
+    "caf": frozenset({"caf"}),
+    "jp2": _words("jp2 jpx jpf jph"),
+    "j2k": _words("j2k j2c jpc"),
+    "hdr": _words("hdr pic rgbe"),
+    "postscript": _words("ps eps epsf epsi ai"),
     "dv": frozenset({"dv", "dif"}),
     "mpegts": frozenset({"ts", "m2ts", "mts"}),
-    "pdf": frozenset({"pdf"}),
+    "pdf": frozenset({"pdf", "ai"}),  # an Illustrator file saved PDF-compatible is a PDF
     "xmp": frozenset({"xmp"}),
     "c2pa": frozenset({"c2pa"}),
     "exr": frozenset({"exr", "sxr"}),
@@ -115,6 +124,10 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "midi": frozenset({"mid", "midi", "smf"}),
     "bdmv-index": frozenset({"bdm", "bdmv", "mpl", "mpls", "cpi", "clpi"}),
 }
+
+# Streams known by their bytes that only FFmpeg reads (provscan has no structure check of
+# its own for them): one its demuxer cannot open is unreadable, not merely odd (MED006).
+FFMPEG_ONLY = frozenset({"mpegps", "mpegvideo", "ac3", "dts", "caf", "dv"})
 
 # Formats known by their bytes whose contents provscan does not read: archives (their
 # members are not scanned) and MIDI (no picture or sound to trace, no provenance carrier).
@@ -212,6 +225,23 @@ _SIMPLE: tuple[tuple[bytes, Sniffed], ...] = (
         Sniffed(MediaKind.OTHER, "ole2", "application/x-ole-storage"),
     ),
     (b"FLV\x01", Sniffed(MediaKind.VIDEO, "flv", "video/x-flv")),
+    # MPEG-1/2 program streams (a pack header: .mpg, DVD .vob) and elementary video streams
+    # (a sequence header: .m2v), ISO/IEC 13818-1 and -2: archival and DVD footage.
+    (b"\x00\x00\x01\xba", Sniffed(MediaKind.VIDEO, "mpegps", "video/mpeg")),
+    (b"\x00\x00\x01\xb3", Sniffed(MediaKind.VIDEO, "mpegvideo", "video/mpeg")),
+    # DTS core sync word (ETSI TS 102 114), Apple Core Audio Format (version 1)
+    (b"\x7f\xfe\x80\x01", Sniffed(MediaKind.AUDIO, "dts", "audio/vnd.dts")),
+    (b"caff\x00\x01", Sniffed(MediaKind.AUDIO, "caf", "audio/x-caf")),
+    # JPEG 2000: the JP2 file signature box (ISO/IEC 15444-1 Annex I) and a bare codestream
+    # (SOC then SIZ: the .j2c frames of DCP and archive masters)
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", Sniffed(MediaKind.IMAGE, "jp2", "image/jp2")),
+    (b"\xff\x4f\xff\x51", Sniffed(MediaKind.IMAGE, "j2k", "image/x-jp2-codestream")),
+    # Radiance RGBE (HDR environment maps of VFX), by its program-type line
+    (b"#?RADIANCE", Sniffed(MediaKind.IMAGE, "hdr", "image/vnd.radiance")),
+    (b"#?RGBE", Sniffed(MediaKind.IMAGE, "hdr", "image/vnd.radiance")),
+    # PostScript and EPS (Adobe DSC header), and the DOS EPS binary header that wraps one
+    (b"%!PS-Adobe-", Sniffed(MediaKind.DOCUMENT, "postscript", "application/postscript")),
+    (b"\xc5\xd0\xd3\xc6", Sniffed(MediaKind.DOCUMENT, "postscript", "application/postscript")),
     # A DV stream (IEC 61834, SMPTE 314M: MiniDV, DVCAM, DVCPRO captures): its first DIF
     # block is a header block, 525/60 (0x3F) or 625/50 (0xBF), as FFmpeg's probe reads it.
     (b"\x1f\x07\x00\x3f", Sniffed(MediaKind.VIDEO, "dv", "video/x-dv")),
@@ -400,13 +430,27 @@ def _sniff_utf16_text(head: bytes) -> Sniffed | None:
 
 
 def _sniff_audio_frames(head: bytes) -> Sniffed | None:
-    """Raw MPEG audio frames (MP3 without ID3) and ADTS AAC."""
+    """Raw MPEG audio frames (MP3 without ID3), ADTS AAC, and AC-3 / E-AC-3 frames."""
     if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
         layer = (head[1] >> 1) & 0x3
         if layer == 0:
             return Sniffed(MediaKind.AUDIO, "aac", "audio/aac")
         return Sniffed(MediaKind.AUDIO, "mp3", "audio/mpeg")
+    if _ac3_frame(head):
+        return Sniffed(MediaKind.AUDIO, "ac3", "audio/ac3")
     return None
+
+
+def _ac3_frame(head: bytes) -> bool:
+    """An AC-3 or E-AC-3 sync frame (ATSC A/52): sync word 0x0B77, then a bit-stream id of
+    at most 16; for AC-3 (id up to 10), a sample-rate code other than the reserved 3 and a
+    frame-size code below 38. Two bytes of magic alone would match too much else."""
+    if len(head) < 6 or head[:2] != b"\x0b\x77":
+        return False
+    bsid = head[5] >> 3
+    if bsid > 16:
+        return False
+    return bsid > 10 or (head[4] >> 6 != 3 and head[4] & 0x3F < 38)
 
 
 def extension_matches(fmt: str, name: str) -> bool:

@@ -130,6 +130,7 @@ _LAZY = {
     ("provscan.detectors.frame_headers", "provscan.extract.dpx"),
     ("provscan.detectors.frame_headers", "provscan.extract.exr"),
     ("provscan.detectors.integrity", "provscan.extract.av_structure.checks"),
+    ("provscan.detectors.integrity", "provscan.extract.avinfo"),
     ("provscan.detectors.integrity", "provscan.extract.dpx"),
     ("provscan.detectors.integrity", "provscan.extract.exr"),
     ("provscan.detectors.integrity", "provscan.extract.media_tags"),

@@ -32,6 +32,19 @@ def bmff_problem(f: BinaryIO, size: int) -> str | None:
     return guarded(f, "ISO BMFF file", lambda: _bmff(f, size))
 
 
+def jp2_problem(f: BinaryIO, size: int) -> str | None:
+    """JPEG 2000 (JP2, ISO/IEC 15444-1 Annex I): the same box syntax as ISO BMFF; the boxes
+    fit in the file, and the contiguous codestream box ('jp2c') the format requires exists."""
+    return guarded(f, "JP2 file", lambda: _jp2(f, size))
+
+
+def _jp2(f: BinaryIO, size: int) -> None:
+    top: list[bytes] = []
+    _bmff_level(f, 0, size, (), Budget(), top)
+    if b"jp2c" not in top:
+        raise Defect("no codestream box (jp2c): the picture is missing")
+
+
 def _bmff(f: BinaryIO, size: int) -> None:
     """Walk the whole file, then require a movie header where one is due."""
     top: list[bytes] = []

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from provscan.extract.av_structure.aiff import aiff_problem
-from provscan.extract.av_structure.bmff import bmff_problem
+from provscan.extract.av_structure.bmff import bmff_problem, jp2_problem
 from provscan.extract.av_structure.ebml import ebml_problem
 from provscan.extract.av_structure.flac import flac_problem
 from provscan.extract.av_structure.id3 import id3_problem
@@ -30,7 +30,7 @@ CHECKS: dict[str, Callable[[BinaryIO, int], str | None]] = {
     "mp4": bmff_problem, "mov": bmff_problem, "m4a": bmff_problem, "heif": bmff_problem,
     "avif": bmff_problem, "cr3": bmff_problem, "wav": riff_problem, "avi": riff_problem,
     "webp": riff_problem, "flac": flac_problem, "ogg": ogg_problem, "matroska": ebml_problem,
-    "aiff": aiff_problem,
+    "aiff": aiff_problem, "jp2": jp2_problem,
 }  # fmt: skip
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "ebml_problem",
     "flac_problem",
     "id3_problem",
+    "jp2_problem",
     "ogg_problem",
     "riff_problem",
 ]
