@@ -38,7 +38,8 @@ def _words(names: str) -> frozenset[str]:
 
 # Extensions each format is normally written with; used for the extension-mismatch check.
 EXTENSIONS: dict[str, frozenset[str]] = {
-    "jpeg": frozenset({"jpg", "jpeg", "jpe", "jfif", "thm"}),  # .THM: cameras' clip thumbnails
+    # .THM: cameras' clip thumbnails; .INSP: Insta360 stills
+    "jpeg": frozenset({"jpg", "jpeg", "jpe", "jfif", "thm", "insp"}),
     "mpo": frozenset({"mpo", "jpg", "jpeg", "jpe", "jfif"}),
     "png": frozenset({"png"}),
     "gif": frozenset({"gif"}),
@@ -58,10 +59,11 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "avif": frozenset({"avif"}),
     "svg": frozenset({"svg"}),
     # .LRV (GoPro) and .LRF (DJI): the low-resolution proxies cameras record beside a clip
-    "mp4": frozenset({"mp4", "m4v", "m4s", "3gp", "f4v", "lrv", "lrf"}),
-    "mov": frozenset({"mov", "qt"}),
+    # .INSV (Insta360) and .360 (GoPro MAX): the 360-degree cameras' MP4 recordings
+    "mp4": _words("mp4 m4v m4s 3gp f4v lrv lrf insv 360"),
+    "mov": frozenset({"mov", "qt", "braw"}),  # Blackmagic RAW clips are QuickTime movies
     "m4a": frozenset({"m4a", "m4b", "m4p", "aac", "mp4"}),
-    "cr3": frozenset({"cr3"}),
+    "cr3": frozenset({"cr3", "crm"}),  # Canon Cinema RAW Light clips share CR3's layout
     "avi": frozenset({"avi"}),
     "wav": frozenset({"wav", "bwf", "wave"}),
     "matroska": frozenset({"mkv", "mka", "mks", "webm"}),

@@ -86,6 +86,10 @@ def test_sniff_empty_unknown_and_text() -> None:
         ("ole2", "setup.msi", True),
         ("ole2", "cut.aaf", False),  # an AAF is sniffed as "aaf" (see below)
         ("zip", "photo.jpg", False),
+        ("mov", "A001_08151200_C001.braw", True),  # camera originals under their own names
+        ("cr3", "A001C001_230815AB.CRM", True),
+        ("mp4", "VID_20240101_120000_00_001.insv", True),
+        ("jpeg", "IMG_20240101_120000_00_002.insp", True),
     ],
 )
 def test_extension_matches(fmt: str, name: str, ok: bool) -> None:
