@@ -80,7 +80,8 @@ EXTENSIONS: dict[str, frozenset[str]] = {
     "ac3": _words("ac3 eac3 ec3"),
     "dts": frozenset({"dts"}),
     "caf": frozenset({"caf"}),
-    "jp2": _words("jp2 jpx jpf jph"),
+    "jp2": _words("jp2 jpx jpf jph jpm"),
+    "mj2": _words("mj2 mjp2"),
     "j2k": _words("j2k j2c jpc"),
     "hdr": _words("hdr pic rgbe"),
     "postscript": _words("ps eps epsf epsi ai"),
@@ -167,6 +168,20 @@ _RIFF_FORMATS = {
     b"WAVE": Sniffed(MediaKind.AUDIO, "wav", "audio/wav"),
     b"AVI ": Sniffed(MediaKind.VIDEO, "avi", "video/x-msvideo"),
 }
+
+
+def _refined(simple: Sniffed, head: bytes, name: str) -> Sniffed:
+    """What a signature shared by several formats is: a JPEG 2000 signature box followed by
+    the brand of Motion JPEG 2000 (ISO/IEC 15444-3) is a movie; an OLE2 file named .aaf is
+    an AAF composition."""
+    if simple.format == "jp2" and head[20:24] in (b"mjp2", b"mj2s"):
+        return _MJ2
+    if simple.format == "ole2" and name.lower().endswith(".aaf"):
+        return _AAF
+    return simple
+
+
+_MJ2 = Sniffed(MediaKind.VIDEO, "mj2", "video/mj2")
 
 # An AAF file is a Structured Storage (OLE2) file (AAF Object Specification; its root
 # storage's class id is past the first 512 bytes): the name tells it from an Office one.
@@ -298,7 +313,7 @@ def sniff(head: bytes, name: str = "", after_id3: bytes = b"") -> Sniffed:
         return Sniffed(MediaKind.AUDIO, "flac", "audio/flac")
     for magic, simple in _SIMPLE:
         if head.startswith(magic):
-            return _AAF if simple.format == "ole2" and name.lower().endswith(".aaf") else simple
+            return _refined(simple, head, name)
     found = _sniff_structured(head) or _sniff_text(head, name) or _sniff_utf16_text(head)
     found = found or _sniff_studio(head, name)
     found = found or _sniff_audio_frames(head) or _sniff_archive(head)

@@ -118,3 +118,19 @@ def test_ac3_needs_more_than_its_sync_word() -> None:
     """Two bytes 0B 77 alone do not make an AC-3 file: the header after them must be one."""
     assert sniff(b"\x0b\x77\x9b\xde\x14\x40" + bytes(32), "mix.ac3").format == "ac3"
     assert sniff(b"\x0b\x77\xff\xff\xff\xff" + bytes(32), "x.bin").format != "ac3"
+
+
+def test_motion_jpeg2000_is_a_movie_and_jpx_needs_no_jp2c() -> None:
+    """The JPEG 2000 signature box followed by the Motion JPEG 2000 brand is a movie (checked
+    as ISO BMFF, moov and all); a JPX (Part 2) is not required to have a 'jp2c' box."""
+    import io
+
+    from provscan.extract.av_structure.checks import CHECKS
+
+    signature = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+    mj2 = signature + b"\x00\x00\x00\x14ftypmjp2\x00\x00\x00\x00mjp2"
+    assert (sniff(mj2, "scan.mj2").format, sniff(mj2, "scan.mj2").kind.value) == ("mj2", "video")
+    jpx = signature + b"\x00\x00\x00\x14ftypjpx \x00\x00\x00\x00jpx "
+    assert CHECKS["jp2"](io.BytesIO(jpx), len(jpx)) is None
+    jp2 = jpx.replace(b"jpx ", b"jp2 ")
+    assert "jp2c" in (CHECKS["jp2"](io.BytesIO(jp2), len(jp2)) or "")

@@ -33,15 +33,17 @@ def bmff_problem(f: BinaryIO, size: int) -> str | None:
 
 
 def jp2_problem(f: BinaryIO, size: int) -> str | None:
-    """JPEG 2000 (JP2, ISO/IEC 15444-1 Annex I): the same box syntax as ISO BMFF; the boxes
-    fit in the file, and the contiguous codestream box ('jp2c') the format requires exists."""
-    return guarded(f, "JP2 file", lambda: _jp2(f, size))
+    """JPEG 2000 files (ISO/IEC 15444-1 Annex I, and Part 2's JPX): the same box syntax as
+    ISO BMFF; the boxes fit in the file, and a JP2 (brand 'jp2 ') has the contiguous
+    codestream box ('jp2c') it requires (a JPX may hold its codestream in fragments)."""
+    return guarded(f, "JPEG 2000 file", lambda: _jp2(f, size))
 
 
 def _jp2(f: BinaryIO, size: int) -> None:
     top: list[bytes] = []
     _bmff_level(f, 0, size, (), Budget(), top)
-    if b"jp2c" not in top:
+    f.seek(20)  # after the 12-byte signature box: the file type box's brand
+    if f.read(4) == b"jp2 " and b"jp2c" not in top:
         raise Defect("no codestream box (jp2c): the picture is missing")
 
 

@@ -30,7 +30,7 @@ CHECKS: dict[str, Callable[[BinaryIO, int], str | None]] = {
     "mp4": bmff_problem, "mov": bmff_problem, "m4a": bmff_problem, "heif": bmff_problem,
     "avif": bmff_problem, "cr3": bmff_problem, "wav": riff_problem, "avi": riff_problem,
     "webp": riff_problem, "flac": flac_problem, "ogg": ogg_problem, "matroska": ebml_problem,
-    "aiff": aiff_problem, "jp2": jp2_problem,
+    "aiff": aiff_problem, "jp2": jp2_problem, "mj2": bmff_problem,
 }  # fmt: skip
 
 __all__ = [
