@@ -134,3 +134,31 @@ def test_motion_jpeg2000_is_a_movie_and_jpx_needs_no_jp2c() -> None:
     assert CHECKS["jp2"](io.BytesIO(jpx), len(jpx)) is None
     jp2 = jpx.replace(b"jpx ", b"jp2 ")
     assert "jp2c" in (CHECKS["jp2"](io.BytesIO(jp2), len(jp2)) or "")
+
+
+_AI_XMP = (
+    b'<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+    b'rdf:about="" xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+    b'Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/'
+    b'trainedAlgorithmicMedia"/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+)
+_XMP_UUID = bytes.fromhex("be7acfcb97a942e89c71999491e3afac")  # XMP spec part 3, JP2 and BMFF
+
+
+def test_ai_declared_in_the_xmp_of_jp2_and_eps_is_flagged(made: Path, tmp_path: Path) -> None:
+    """An XMP digital source type in a JP2's XMP uuid box (JPEG 2000 Part 1 I.7.2) or in an
+    EPS's XML block is read: the file is AI-generated, not an unknown format with no AI
+    markers (before these formats were known, both were)."""
+    import struct
+
+    jp2 = (made / "master.jp2").read_bytes()
+    after_ftyp = 12 + struct.unpack(">I", jp2[12:16])[0]
+    box = struct.pack(">I", 24 + len(_AI_XMP)) + b"uuid" + _XMP_UUID + _AI_XMP
+    (tmp_path / "still.jp2").write_bytes(jp2[:after_ftyp] + box + jp2[after_ftyp:])
+    eps = (made / "logo.eps").read_bytes().split(b"\n")
+    xml = [b"%begin_xml_code", _AI_XMP, b"%end_xml_code"]
+    (tmp_path / "logo.eps").write_bytes(b"\n".join(eps[:3] + xml + eps[3:]))
+    for name, entry in _scan(tmp_path).items():
+        assert entry["verdict"] == "ai-generated", (name, entry)
+        assert "XMP001" in _codes(entry) and "SCN004" not in _codes(entry), name
