@@ -106,12 +106,8 @@ class Listing:
         return self._count
 
     def __iter__(self) -> Iterator[Entry]:
-        for folder, prefix, items in self._blocks:
-            for item in items:
-                if isinstance(item, str):
-                    yield Entry(folder + item, prefix + item, listed=True)
-                else:
-                    yield item
+        for location, rel, entry in self.located():
+            yield entry or Entry(location, rel, listed=True)
 
     def located(self) -> Iterator[tuple[str, str, Entry | None]]:
         """Every entry as (location, rel, entry), in order; ``entry`` is None for a plain

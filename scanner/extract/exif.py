@@ -103,7 +103,7 @@ def _blocks(asset: Asset, problems: list[str]) -> list[Block]:
 
 
 _RAF_PREVIEW = struct.Struct(">II")  # at offset 84: the JPEG preview's offset and length
-_RAF_PREVIEW_HEAD = 256 * 1024  # the preview's APP segments come first; its pixels are not read
+_PREVIEW_HEAD = 256 * 1024  # a raw's JPEG preview: its APP segments come first, pixels unread
 
 
 def _raf_blocks(asset: Asset) -> list[Block]:
@@ -112,10 +112,10 @@ def _raf_blocks(asset: Asset) -> list[Block]:
     offset, length = _RAF_PREVIEW.unpack(asset.read_at(84, 8).ljust(8, b"\0"))
     if not offset or offset >= asset.size:
         return []
-    return _preview_blocks(asset.read_at(offset, min(length, _RAF_PREVIEW_HEAD)), "RAF")
+    return _preview_blocks(asset.read_at(offset, min(length, _PREVIEW_HEAD)), "RAF")
 
 
-_RW2_MAGIC = (b"IIU\x00",)
+_RW2_MAGIC = b"IIU\x00"
 _JPG_FROM_RAW = 0x002E  # Panasonic RW2 IFD0 tag: a JPEG preview, with the camera's EXIF
 
 
@@ -124,8 +124,8 @@ def _rw2_blocks(asset: Asset) -> list[Block]:
     preview its JpgFromRaw tag holds (ExifTool's PanasonicRaw table)."""
     if not asset.head(4).startswith(_RW2_MAGIC):
         return []
-    preview = tiff_tag_bytes(asset, _JPG_FROM_RAW)
-    return _preview_blocks(preview[:_RAF_PREVIEW_HEAD], "RW2") if preview else []
+    preview = tiff_tag_bytes(asset, _JPG_FROM_RAW, limit=_PREVIEW_HEAD)
+    return _preview_blocks(preview, "RW2") if preview else []
 
 
 def _preview_blocks(jpeg: bytes, raw: str) -> list[Block]:

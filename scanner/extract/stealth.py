@@ -104,16 +104,16 @@ def _webp_may_carry(asset: Asset) -> bool:
 
 def _column_matches(column: Sequence[bytes]) -> bool:
     """Whether column-0 LSBs agree with some signature for as many bits as the column holds."""
-    rgb = pack_bits([value & 1 for pixel in column[: _SIG_BITS // 3] for value in pixel[:3]])
+    rgb = _pack_bits([value & 1 for pixel in column[: _SIG_BITS // 3] for value in pixel[:3]])
     if any(sig.startswith(rgb) for sig in _RGB_SIGNATURES):
         return True
     if any(len(pixel) != 4 for pixel in column):
         return False
-    alpha = pack_bits([pixel[3] & 1 for pixel in column])
+    alpha = _pack_bits([pixel[3] & 1 for pixel in column])
     return any(sig.startswith(alpha) for sig in _ALPHA_SIGNATURES)
 
 
-def pack_bits(bits: Sequence[int]) -> bytes:
+def _pack_bits(bits: Sequence[int]) -> bytes:
     """Bits (0 or 1), most significant first, as bytes; the last byte padded with zeros."""
     out = bytearray()
     for start in range(0, len(bits), 8):

@@ -191,8 +191,9 @@ def _read(f: BinaryIO, offset: int, size: int) -> bytes:
     return f.read(min(size, MAX_PACKET + 1))
 
 
-def tiff_tag_bytes(asset: Asset, tag: int) -> bytes | None:
-    """The value bytes of one IFD0 tag of a TIFF (or BigTIFF) file, or None."""
+def tiff_tag_bytes(asset: Asset, tag: int, limit: int = MAX_PACKET + 1) -> bytes | None:
+    """The value bytes of one IFD0 tag of a TIFF (or BigTIFF) file (at most ``limit`` of
+    them), or None."""
     head = asset.head(16)
     order = {b"II": "<", b"MM": ">"}.get(head[:2])
     if order is None or len(head) < 16:
@@ -211,7 +212,7 @@ def tiff_tag_bytes(asset: Asset, tag: int) -> bytes | None:
             if size <= len(inline):
                 return bytes(inline[:size])
             offset: int = struct.unpack(order + ("Q" if big else "I"), inline)[0]
-            return asset.read_at(offset, min(size, MAX_PACKET + 1))
+            return asset.read_at(offset, min(size, limit))
     return None
 
 
@@ -249,6 +250,7 @@ _USED_PREFIX = re.compile(
     rb"</?([A-Za-z_][\w.-]*):[A-Za-z_]|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*="
 )
 _PREDECLARED = frozenset({b"xml", b"xmlns"})
+_NAME_END = re.compile(rb"[\s/>]")  # where a start tag's name ends
 
 
 def _with_inherited_namespaces(region: bytes, match: re.Match[bytes]) -> bytes:
@@ -269,7 +271,7 @@ def _with_inherited_namespaces(region: bytes, match: re.Match[bytes]) -> bytes:
     extra = b"".join(
         b" xmlns:" + p + b"=" + inherited[p] for p in sorted(missing) if p in inherited
     )
-    name_end = re.compile(rb"[\s/>]").search(packet, 1)
+    name_end = _NAME_END.search(packet, 1)
     if not extra or name_end is None:
         return packet
     return packet[: name_end.start()] + extra + packet[name_end.start() :]
