@@ -25,12 +25,12 @@ from provscan.model import Report, Settings
 from provscan.paths import SOURCE, source_labels
 from provscan.policy import Policy
 from provscan.progress import NO_PROGRESS, Progress, announce
-from provscan.results import Entry, Results, briefs_of, items_of
+from provscan.results import Brief, Entry, Results, briefs_named, briefs_of, briefs_where, items_of
 from provscan.stages import levels
 from provscan.stages.baseline import Baseline, accept
 from provscan.stages.delivery import judge_delivery
 from provscan.stages.gate import CANDIDATES, apply_gate
-from provscan.stages.imf import ASSETMAP_NAMES, DELIVERABLE, apply_imf
+from provscan.stages.imf import ASSETMAP_NAMES, ASSETMAP_WORD, DELIVERABLE, apply_imf
 from provscan.stages.sequences import Groups, group_sequences, sequence_groups
 from provscan.stages.sources import scan_sources
 from provscan.stages.timeline import apply_timelines
@@ -81,10 +81,10 @@ def check_delivery(
         def again() -> Report:  # every file scanned again, no kept entry asked for
             return _scanned(target, sources, settings, limits, progress, backend, ignores, "")
 
-        groups = sequence_groups(briefs_of(report.files))
+        groups = sequence_groups(report.files)
         if _kept_frames(report, groups):  # a kept file is now a frame of a sequence: judged whole
             report = _unkept(report, target, sources, backend, again)
-            groups = sequence_groups(briefs_of(report.files))
+            groups = sequence_groups(report.files)
         report = group_sequences(report, groups)  # a shot's frames are one deliverable from here on
         context = ""
         if base and cache is not None:
@@ -140,17 +140,20 @@ def _material(report: Report, log: AiLog | None) -> str:
     if log is None:
         return "-"
     files, digest = report.files, hashlib.blake2b(digest_size=16)
-    for index, brief in enumerate(briefs_of(files)):
-        if brief.verdict_scanned in CANDIDATES:
-            item = files.item(index) if isinstance(files, Results) else files[index]
-            if isinstance(item, Entry):
-                sha = sha_of(item)
-            elif item.sequence is not None:  # (a sequence's content is its frames')
-                sha = ",".join(frame.sha256 for frame in item.sequence.frames)
-            else:
-                sha = item.sha256
-            digest.update(f"{brief.path}\x00{sha}\x01".encode("utf-8", "surrogateescape"))
+    for index, brief in briefs_where(files, _candidate):
+        item = files.item(index) if isinstance(files, Results) else files[index]
+        if isinstance(item, Entry):
+            sha = sha_of(item)
+        elif item.sequence is not None:  # (a sequence's content is its frames')
+            sha = ",".join(frame.sha256 for frame in item.sequence.frames)
+        else:
+            sha = item.sha256
+        digest.update(f"{brief.path}\x00{sha}\x01".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def _candidate(brief: Brief) -> bool:
+    return brief.verdict_scanned in CANDIDATES
 
 
 def _roots(target: Path, sources: Sequence[Path]) -> dict[str, Path]:
@@ -213,7 +216,7 @@ def _scanned(
 def _packaged(report: Report) -> bool:
     """Whether the deliverable holds an IMF package (its findings depend on other files)."""
     return any(b.role == DELIVERABLE and posixpath.basename(b.path).lower() in ASSETMAP_NAMES
-               for b in briefs_of(report.files))  # fmt: skip
+               for _, b in briefs_named(report.files, ASSETMAP_WORD))  # fmt: skip
 
 
 def _catalogued(

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import struct
 import tempfile
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -278,6 +280,31 @@ class _Briefs(Sequence[Brief]):
         """Whether the file at ``index`` is a finished entry (without making its brief)."""
         return self.shapes[self.codes[index]][5]
 
+    def indexes(self, test: Callable[[Brief], bool]) -> Iterator[int]:
+        """Where the files whose brief passes ``test`` are, in order; ``test`` is asked once
+        per combination of the fields but the path (it must not look at the path), so a pass
+        over an archive makes no brief of the files it does not want."""
+        passing = {code for code, shape in enumerate(self.shapes) if test(_brief(("", *shape)))}
+        if len(passing) == len(self.shapes):
+            yield from range(len(self.codes))
+        elif passing:
+            yield from (index for index, code in enumerate(self.codes) if code in passing)
+
+    def named(self, pattern: re.Pattern[bytes]) -> Iterator[int]:
+        """Where the files whose path (as UTF-8) ``pattern`` finds something in are, in
+        order: searched in the buffer of every path at once, each hit checked in its path."""
+        hits = {bisect_right(self.ends, m.start()) for m in pattern.finditer(self.paths)}
+        hits.update(self.moved)
+        for index in sorted(hits):
+            if index < len(self.codes) and pattern.search(self._path_bytes(index)):
+                yield index
+
+    def _path_bytes(self, index: int) -> bytes:
+        moved = self.moved.get(index)
+        if moved is not None:
+            return moved.encode("utf-8", "surrogatepass")
+        return bytes(self.paths[self.ends[index - 1] if index else 0 : self.ends[index]])
+
     def copy(self) -> _Briefs:
         """An independent copy."""
         other = _Briefs()
@@ -441,16 +468,45 @@ class Results(Sequence[FileResult]):
         """Every file with its index, but the kept entries (``Brief.finished``): those that
         have a part in the AI-use log's own findings too when ``noted`` (what the gate's
         passes must look at; without them, what a catalog must write)."""
-        kept = self._noted if noted else set()
+        wanted: Iterable[int] = self._briefs.indexes(_unfinished)
+        if noted and self._noted:
+            wanted = sorted({*wanted, *self._noted})
+        for index in wanted:
+            yield index, self._item(index)
+
+    def where(self, test: Callable[[Brief], bool]) -> Iterator[tuple[int, Brief]]:
+        """See briefs_where."""
         briefs = self._briefs
-        for index in range(len(self)):
-            if not briefs.finished(index) or index in kept:
-                yield index, self._item(index)
+        return ((index, briefs[index]) for index in briefs.indexes(test))
+
+    def named(self, pattern: re.Pattern[bytes]) -> Iterator[tuple[int, Brief]]:
+        """See briefs_named."""
+        briefs = self._briefs
+        return ((index, briefs[index]) for index in briefs.named(pattern))
 
     def items(self) -> Iterator[FileResult | Entry]:
         """Every file as stored: a FileResult, or a finished Entry (its JSON text at hand)."""
         for index in range(len(self)):
             yield self._item(index)
+
+    def lines(self, line_of: Callable[[FileResult], str]) -> Iterator[str]:
+        """Every file's report line, in order: a finished entry's text as it was kept (a
+        spilled one sliced from its record: no entry or brief is made), ``line_of`` of a
+        result."""
+        held = len(self._records)
+        for index in range(len(self)):
+            if index < held or index in self._replaced:
+                item = self._item(index)
+                yield item.line if isinstance(item, Entry) else line_of(item)
+                continue
+            assert self._spool is not None  # a spilled record was written to it
+            data = self._spool.read(self._spilled[index - held])
+            if data[:1] == _RESULT:
+                yield line_of(pickle.loads(data[1:]))
+                continue
+            size = _ENTRY_HEAD.unpack_from(data, 1)[7]
+            start = 1 + _ENTRY_HEAD.size
+            yield data[start : start + size].decode("utf-8", "surrogatepass")
 
     def item(self, index: int) -> FileResult | Entry:
         """One file as stored (see ``items``)."""
@@ -485,6 +541,10 @@ class Results(Sequence[FileResult]):
         return (tuple, (tuple(self),))
 
 
+def _unfinished(brief: Brief) -> bool:
+    return not brief.finished
+
+
 def _result(item: FileResult | Entry) -> FileResult:
     return item.rebuild(item.line, item.extra) if isinstance(item, Entry) else item
 
@@ -506,6 +566,29 @@ def briefs_of(files: Sequence[FileResult]) -> Sequence[Brief]:
     return [brief_of(result) for result in files]
 
 
+def briefs_where(
+    files: Sequence[FileResult], test: Callable[[Brief], bool]
+) -> Iterator[tuple[int, Brief]]:
+    """Each file whose brief passes ``test``, with its index, in order. ``test`` must not
+    look at the path: a Results asks it once per combination of the other fields and makes
+    the briefs of the files it passes only (see _Briefs.indexes)."""
+    if isinstance(files, Results):
+        return files.where(test)
+    return ((index, brief) for index, brief in enumerate(briefs_of(files)) if test(brief))
+
+
+def briefs_named(
+    files: Sequence[FileResult], pattern: re.Pattern[bytes]
+) -> Iterator[tuple[int, Brief]]:
+    """Each file whose path (as UTF-8) ``pattern`` finds something in, with its index, in
+    order (a Results searches its buffer of paths at once: see _Briefs.named). Where a hit
+    must sit in a path (its name, say), the caller checks: the buffer has no separators."""
+    if isinstance(files, Results):
+        return files.named(pattern)
+    return ((index, brief) for index, brief in enumerate(briefs_of(files))
+            if pattern.search(brief.path.encode("utf-8", "surrogatepass")))  # fmt: skip
+
+
 def looked_at(
     files: Sequence[FileResult], noted: bool = True
 ) -> Iterator[tuple[int, FileResult | Entry]]:
@@ -513,6 +596,14 @@ def looked_at(
     if isinstance(files, Results):
         return files.looked_at(noted)
     return enumerate(files)
+
+
+def lines_of(files: Sequence[FileResult], line_of: Callable[[FileResult], str]) -> Iterator[str]:
+    """Every file's report line, in order (see Results.lines; ``line_of`` of each other
+    result)."""
+    if isinstance(files, Results):
+        return files.lines(line_of)
+    return (line_of(result) for result in files)
 
 
 def items_of(files: Sequence[FileResult]) -> Iterator[FileResult | Entry]:

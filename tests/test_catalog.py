@@ -517,6 +517,38 @@ def test_results_replaced_held_or_spilled_keep_their_own_briefs() -> None:
     assert counts_of(after).gates["fail"] >= 1
 
 
+def test_results_column_selections_equal_a_pass_over_every_brief() -> None:
+    """Choosing files by brief (briefs_where), by path (briefs_named) and writing their lines
+    (lines_of) from a Results' columns, held, spilled or replaced under a new path, gives
+    what a pass over every brief and result gives."""
+    import re
+    from dataclasses import replace
+
+    from provscan.catalog.entry import Usage
+    from provscan.catalog.entry import make as make_entry
+    from provscan.report.to_json import file_json
+    from provscan.results import Results, briefs_named, briefs_of, briefs_where, lines_of
+
+    results = list(scan(FIXTURES / "files" / "c2pa", Settings()).files)
+    items: list[Any] = [r if i % 2 else make_entry(r, Usage()) for i, r in enumerate(results)]
+    moved = replace(results[3], path="Renamed/ASSETMAP.xml")
+    for files in (Results(items, held=len(items)), Results(items, held=2).replaced({3: moved})):
+        briefs = list(briefs_of(files))
+        for test in (lambda b: b.finished, lambda b: b.verdict.value == "ai_generated",
+                     lambda b: True, lambda b: False):  # fmt: skip
+            assert list(briefs_where(files, test)) == [(i, b) for i, b in enumerate(briefs)
+                                                        if test(b)]  # fmt: skip
+        for word in (rb"(?i)assetmap", rb"\.jpg", rb"/", rb"no such name"):
+            pattern = re.compile(word)
+            assert list(briefs_named(files, pattern)) == [
+                (i, b) for i, b in enumerate(briefs) if pattern.search(b.path.encode())
+            ]
+        assert list(lines_of(files, file_json)) == [file_json(r) for r in files]
+    # a hit across two paths in the buffer ("...jp" + "g...") is not a path's
+    spanning = Results([replace(results[0], path="a.jp"), replace(results[1], path="g.png")])
+    assert list(briefs_named(spanning, re.compile(rb"jpg"))) == []
+
+
 def test_rescan_past_the_held_count_writes_the_fresh_report(
     sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -22,7 +22,7 @@ from provscan.model import (
     Source,
     Verdict,
 )
-from provscan.results import Entry, counts_of, items_of
+from provscan.results import Entry, counts_of, items_of, lines_of
 
 SCHEMA_VERSION = "1.6"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
 # 1.2 added files[].role, options (sources, trace summary) and the trace findings (TRC);
@@ -56,8 +56,7 @@ def file_dicts(report: Report) -> Iterator[dict[str, Any]]:
 def file_lines(report: Report) -> Iterator[str]:
     """Each file's entry as the JSON report writes it (compact, one line), in order; a
     finished entry a catalog kept is written as it was kept."""
-    for item in items_of(report.files):
-        yield item.line if isinstance(item, Entry) else file_json(item)
+    return lines_of(report.files, file_json)
 
 
 def file_json(result: FileResult) -> str:
@@ -217,11 +216,23 @@ def _array(key: str, items: Iterator[dict[str, Any]]) -> Iterator[str]:
 
 
 def _texts(key: str, texts: Iterator[str]) -> Iterator[str]:
-    first = True
+    """The member ``key``, an array of ``texts``, in pieces of up to _JOINED texts each (one
+    write per piece, not per file)."""
+    first = next(texts, None)
+    if first is None:
+        yield f',\n  "{key}": []'
+        return
+    pieces = [f',\n  "{key}": [\n    ', first]
     for text in texts:
-        yield (f',\n  "{key}": [\n    ' if first else ",\n    ") + text
-        first = False
-    yield f',\n  "{key}": []' if first else "\n  ]"
+        pieces += (",\n    ", text)
+        if len(pieces) >= _JOINED:
+            yield "".join(pieces)
+            pieces.clear()
+    pieces.append("\n  ]")
+    yield "".join(pieces)
+
+
+_JOINED = 512  # texts and separators joined into one piece of the output
 
 
 def _dumps(value: Any, indent: int | None = None) -> str:

@@ -45,7 +45,7 @@ from provscan.model import (
 )
 from provscan.paths import SOURCE, locate
 from provscan.policy import Policy
-from provscan.results import Entry, Results, briefs_of, items_of, looked_at
+from provscan.results import Brief, Entry, Results, briefs_of, items_of, looked_at
 from provscan.rules import policy as pol
 from provscan.stages import gate_guidelines as guide
 from provscan.stages.gate_facts import means as _means
@@ -157,8 +157,15 @@ class _ByPath(Mapping[str, FileResult]):
 
     def __init__(self, files: Sequence[FileResult]) -> None:
         self.files = files
-        self.where = {b.path: i for i, b in enumerate(briefs_of(files))}
+        self._where: dict[str, int] | None = None
         self.recent: dict[str, FileResult] = {}
+
+    @property
+    def where(self) -> dict[str, int]:
+        """Each path's index, made when first asked (most runs ask for no other file)."""
+        if self._where is None:
+            self._where = {b.path: i for i, b in enumerate(briefs_of(self.files))}
+        return self._where
 
     def __getitem__(self, path: str) -> FileResult:
         found = self.recent.get(path)
@@ -177,6 +184,10 @@ class _ByPath(Mapping[str, FileResult]):
 
 
 _RECENT = 256  # results read back and held for the next question
+
+
+def _unfinished(brief: Brief) -> bool:
+    return not brief.finished
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +215,7 @@ def _judged(
     changes: dict[int, FileResult | Entry] = {}
     out: Results | list[FileResult] | None = None
     if isinstance(files, Results):
-        pending = sum(1 for b in files.briefs() if not b.finished)
+        pending = sum(1 for _ in files.where(_unfinished))
         if pending > files.held or pending == len(files):
             out = Results(held=files.held)
     elif parts is not None:

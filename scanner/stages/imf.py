@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import posixpath
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -42,12 +43,13 @@ from provscan.imf.package import (
 )
 from provscan.model import Confidence, Evidence, FileResult, Report, Rule, Verdict
 from provscan.paths import content_id, locate
-from provscan.results import briefs_of, with_changes
+from provscan.results import briefs_named, briefs_of, with_changes
 from provscan.rules import imf as rules
 from provscan.verdict import with_findings
 
 AI_TRACK = frozenset({Verdict.AI_GENERATED, Verdict.AI_EDITED, Verdict.AI_SUSPECTED})
 ASSETMAP_NAMES = frozenset({"assetmap.xml", "assetmap"})
+ASSETMAP_WORD = re.compile(rb"(?i)assetmap")  # in every path of ASSETMAP_NAMES (a prefilter)
 DELIVERABLE = "deliverable"  # sources and timelines are never packages of the delivery
 MAX_REASONS = 3  # deciding evidence messages of a track file repeated in IMF001
 MAX_REPEATS = 100  # plays of one placement whose trace hits are listed (RepeatCount is free)
@@ -100,7 +102,7 @@ def _assetmaps(report: Report) -> Iterator[int]:
     """Where the deliverable's ASSETMAP files are in the report, one per folder (the first
     in walk order)."""
     seen: set[str] = set()
-    for index, brief in enumerate(briefs_of(report.files)):
+    for index, brief in briefs_named(report.files, ASSETMAP_WORD):
         if brief.role != DELIVERABLE:
             continue
         folder, name = posixpath.split(brief.path)

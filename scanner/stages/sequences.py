@@ -26,7 +26,7 @@ from typing import Any
 from provscan.findings import make_finding
 from provscan.model import Evidence, FileResult, Finding, FrameSequence, Report, evolve
 from provscan.paths import SOURCE
-from provscan.results import Brief, Entry, Results, briefs_of, items_of
+from provscan.results import Brief, Entry, Results, briefs_of, briefs_where, items_of
 from provscan.rules import sequence as rules
 from provscan.verdict import decide
 
@@ -52,7 +52,7 @@ def group_sequences(report: Report, groups: Groups | None = None) -> Report:
     only theirs are read back (an archive's files are not all held)."""
     files = report.files
     briefs = briefs_of(files)
-    groups = sequence_groups(briefs) if groups is None else groups
+    groups = sequence_groups(files) if groups is None else groups
     if not groups:
         return report
     at: dict[int, FileResult | None] = {}
@@ -88,11 +88,11 @@ _Key = tuple[str, str, str, str]  # folder, name before the number, extension, f
 Groups = dict[_Key, list[tuple[int, int, str]]]  # group key -> (index, number, digits) of frames
 
 
-def sequence_groups(briefs: Sequence[Brief]) -> Groups:
+def sequence_groups(files: Sequence[FileResult]) -> Groups:
     """The frames of each sequence of at least MIN_FRAMES: group key -> (index, frame
     number, its digits) of each frame."""
     groups: dict[_Key, list[tuple[int, int, str]]] = defaultdict(list)
-    for index, brief in enumerate(briefs):
+    for index, brief in briefs_where(files, _may_be_frame):
         found = _frame_of(brief)
         if found is not None:
             key, number, digits = found
@@ -100,11 +100,16 @@ def sequence_groups(briefs: Sequence[Brief]) -> Groups:
     return {key: members for key, members in groups.items() if len(members) >= MIN_FRAMES}
 
 
+def _may_be_frame(brief: Brief) -> bool:
+    """Whether a file of this kind, role and format may be a frame (its name aside)."""
+    fmt = brief.format
+    framed = fmt in FRAME_FORMATS or fmt in STILL_FORMATS  # (a DNG is "tiff")
+    return framed and brief.role != SOURCE and not brief.sequence
+
+
 def _frame_of(brief: Brief) -> tuple[_Key, int, str] | None:
-    """The group key, frame number and digits of a file that may be a frame of a sequence,
-    or None."""
-    if brief.role == SOURCE or brief.sequence:
-        return None
+    """The group key, frame number and digits of a file that may be a frame of a sequence
+    (see _may_be_frame), or None."""
     folder, _, name = brief.path.rpartition("/")  # (string work: called for every file)
     named = _NUMBERED.match(name)
     if named is None:
