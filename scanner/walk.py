@@ -58,15 +58,31 @@ def iter_entries(
     if root.is_file() and not root.is_symlink():
         yield Entry(str(root), root.name)
         return
-    walk = _Walk(root.resolve(), ignore, skipped if skipped is not None else [])
-    yield from walk.folder(root, "")
+    for folder, prefix, items in _blocks(root, ignore, skipped):
+        for item in items:
+            if isinstance(item, str):
+                item = Entry(folder + item, prefix + item, listed=True)
+            yield item
 
 
 def list_entries(
     root: Path, ignore: Ignore = NO_IGNORE, skipped: list[Skipped] | None = None
 ) -> Listing:
     """The whole walk of ``root`` (as :func:`iter_entries`), kept compactly."""
-    return Listing(iter_entries(root, ignore, skipped))
+    if root.is_file() and not root.is_symlink():
+        return Listing(iter_entries(root, ignore, skipped))
+    return Listing.of_blocks(_blocks(root, ignore, skipped))
+
+
+# A run of one folder's walked items: the folder's location with its separator, its
+# root-relative prefix, and each item: a plain listed file's name, or its Entry when it is
+# more (a problem, a companion, a link...). A plain file is never made an Entry here.
+_Block = tuple[str, str, list["str | Entry"]]
+
+
+def _blocks(root: Path, ignore: Ignore, skipped: list[Skipped] | None) -> Iterator[_Block]:
+    walk = _Walk(root.resolve(), ignore, skipped if skipped is not None else [])
+    return walk.folder(root, "")
 
 
 class Listing:
@@ -78,13 +94,25 @@ class Listing:
 
     __slots__ = ("_blocks", "_count", "readable")
 
-    def __init__(self, entries: Iterable[Entry]) -> None:
-        # (folder location with its separator, rel prefix, the folder's items in walk
-        # order: a name, or an entry that is more than a plain listed file)
-        self._blocks: list[tuple[str, str, list[str | Entry]]] = []
+    def __init__(self, entries: Iterable[Entry] = ()) -> None:
+        self._blocks: list[_Block] = []  # in walk order
         self._count = self.readable = 0
         for entry in entries:
             self._add(entry)
+
+    @classmethod
+    def of_blocks(cls, blocks: Iterable[_Block]) -> Listing:
+        """The listing of a walk's blocks, as they come."""
+        listing = cls()
+        for folder, prefix, items in blocks:
+            listing._count += len(items)
+            listing.readable += sum(1 for i in items if isinstance(i, str) or not i.problem)
+            last = listing._blocks[-1] if listing._blocks else None
+            if last is not None and last[:2] == (folder, prefix):
+                last[2].extend(items)  # (a subfolder between them gave nothing)
+            else:
+                listing._blocks.append((folder, prefix, items))
+        return listing
 
     def _add(self, entry: Entry) -> None:
         self._count += 1
@@ -150,13 +178,15 @@ class _Walk:
     ignore: Ignore
     skipped: list[Skipped]
 
-    def folder(self, directory: Path, prefix: str) -> Iterator[Entry]:
-        """The entries of one folder and, depth first, of the folders in it."""
+    def folder(self, directory: Path, prefix: str) -> Iterator[_Block]:
+        """The items of one folder and, depth first, of the folders in it, in blocks."""
         children = list(_children(directory, prefix))
         companions = _companions(children)
+        location = os.path.join(directory, "")  # (what scandir puts before each name)
+        items: list[str | Entry] = []
         for child, rel in children:
             if isinstance(child, Entry):
-                yield child  # the folder could not be listed
+                items.append(child)  # the folder could not be listed
                 continue
             try:
                 is_folder = child.is_dir(follow_symlinks=False)
@@ -166,9 +196,14 @@ class _Walk:
             if skip is not None:
                 self.skipped.append(skip)
             elif is_folder:
+                if items:
+                    yield location, prefix, items
+                    items = []
                 yield from self.folder(Path(child.path), rel + "/")
             else:
-                yield _entry(child, rel, self.real_root, companions)
+                items.append(_item(child, rel, self.real_root, companions))
+        if items:
+            yield location, prefix, items
 
     def _skip(self, child: os.DirEntry[str], rel: str, is_folder: bool) -> Skipped | None:
         """What the ignore lists decide for one child: the root's ignore file is configuration;
@@ -222,16 +257,19 @@ def _regular(child: os.DirEntry[str]) -> bool:
         return False
 
 
-def _entry(
+def _item(
     child: os.DirEntry[str], rel: str, real_root: Path, companions: frozenset[str] = frozenset()
-) -> Entry:
-    """The entry of a child that is not a folder to enter, with its companions."""
+) -> str | Entry:
+    """A child that is not a folder to enter: its name when it is a plain regular file, else
+    its entry (a file with companions, a link, a special file, a problem)."""
     try:
         if child.is_file(follow_symlinks=False):
             if not companions:
-                return Entry(child.path, rel, listed=True)
+                return child.name
             sidecar = next((n for n in sidecar_names(child.name) if n in companions), "")
             manifest = next((n for n in manifest_names(child.name) if n in companions), "")
+            if not (sidecar or manifest):
+                return child.name
             return Entry(child.path, rel, sidecar=sidecar, manifest=manifest, listed=True)
         if child.is_symlink():
             return _symlink_entry(Path(child.path), rel, real_root)
