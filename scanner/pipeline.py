@@ -34,7 +34,7 @@ from provscan.stages.imf import ASSETMAP_NAMES, ASSETMAP_WORD, DELIVERABLE, appl
 from provscan.stages.sequences import Groups, group_sequences, sequence_groups
 from provscan.stages.sources import scan_sources
 from provscan.stages.timeline import apply_timelines
-from provscan.stages.trace import apply_trace, references_key
+from provscan.stages.trace import apply_trace, content_sha, references_key
 from provscan.timeline.cut import Cut
 
 
@@ -142,12 +142,7 @@ def _material(report: Report, log: AiLog | None) -> str:
     files, digest = report.files, hashlib.blake2b(digest_size=16)
     for index, brief in briefs_where(files, _candidate):
         item = files.item(index) if isinstance(files, Results) else files[index]
-        if isinstance(item, Entry):
-            sha = sha_of(item)
-        elif item.sequence is not None:  # (a sequence's content is its frames')
-            sha = ",".join(frame.sha256 for frame in item.sequence.frames)
-        else:
-            sha = item.sha256
+        sha = sha_of(item) if isinstance(item, Entry) else content_sha(item)
         digest.update(f"{brief.path}\x00{sha}\x01".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 

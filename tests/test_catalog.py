@@ -421,6 +421,37 @@ def test_rescan_writes_the_fresh_report_on_the_corpus(
     assert frames > 0
     assert stats["reused_as_judged"] == (0 if imf else stats["reused"] - frames)
     assert fresh == first == again
+    trace = json.loads((tmp_path / "again.json").read_text("utf-8"))["options"]["trace"]
+    assert trace["searched"] > 0 and trace["recalled"] == trace["searched"]  # sequences too
+
+
+def test_rescan_recalls_a_frame_sequence_trace(tmp_path: Path) -> None:
+    """A frame sequence searched for an AI still is recalled by its frames' content on a
+    catalogued re-scan (no worker, no decode), with the report of the first run; a frame
+    that changes has the sequence searched again."""
+    folder = tmp_path / "delivery"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "files" / "trace" / "ai_archival_1987.png", folder)
+    for frame in (FIXTURES / "files" / "studio" / "vfx" / "sh010").glob("sh010_comp.*.exr"):
+        shutil.copy(frame, folder)
+    db, out = tmp_path / "a.db", tmp_path / "out.json"
+
+    def scan_once() -> tuple[str, dict[str, Any]]:
+        cmd = ["scan", str(folder), "--catalog", str(db), "-f", "json", "-o", str(out)]
+        result = runner.invoke(cli.app, cmd)
+        assert result.exit_code in (0, 1), result.output
+        text = out.read_text("utf-8")
+        return _without_timings(text), json.loads(text)["options"]["trace"]
+
+    first, searched = scan_once()
+    assert searched["searched"] == 1 and searched["recalled"] == 0
+    assert any(f.get("sequence") for f in json.loads(first)["files"])
+    again, recalled = scan_once()
+    assert recalled["recalled"] == 1 and again == first
+    frame = sorted(folder.glob("sh010_comp.*.exr"))[0]
+    frame.write_bytes(frame.read_bytes() + b"\0")
+    _, changed = scan_once()
+    assert changed["recalled"] == 0
 
 
 def test_changed_ai_file_judges_every_file_again(sample: Path, tmp_path: Path) -> None:

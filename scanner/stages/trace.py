@@ -10,6 +10,7 @@ even though the rendered file carries no marker at all.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -141,10 +142,10 @@ class _Search:
         if job.rel in self.finished:  # its entry holds what its search found
             progress.advance(job.rel)
             return True
-        result = self.files[job.rel]
-        if self.cache is None or not result.sha256:
+        sha = self.files.sha(job.rel)
+        if self.cache is None or not sha:
             return False
-        found = self.cache.recall(self.key, result.sha256, job.kind)
+        found = self.cache.recall(self.key, sha, job.kind)
         if found is None:
             return False
         self._set(job.rel, found)
@@ -197,8 +198,8 @@ class _Files:
         self.read: dict[int, FileResult] = {}
 
     def sha(self, path: str) -> str:
-        """The SHA-256 of the file at ``path`` ("" when unknown or not computed), read from
-        a kept entry without rebuilding its result."""
+        """What the file at ``path`` is, by content (see content_sha; "" when unknown or not
+        computed), read from a kept entry without rebuilding its result."""
         index = self.where.get(path)
         if index is None:
             return ""
@@ -207,7 +208,7 @@ class _Files:
             if isinstance(item, Entry):
                 return sha_of(item)
         found = self.get(path)
-        return found.sha256 if found is not None else ""
+        return content_sha(found) if found is not None else ""
 
     def get(self, path: str) -> FileResult | None:
         """The result at ``path``, or None when the search does not know it."""
@@ -225,6 +226,22 @@ class _Files:
         if found is None:
             raise KeyError(path)
         return found
+
+
+def content_sha(result: FileResult) -> str:
+    """What a trace answer for ``result`` is kept under: its SHA-256; for a frame sequence
+    (which has none of its own), a digest of its frames' numbers and SHA-256s, its frame
+    rate and timecode, which its search and its findings' frame ranges depend on ("" when a
+    frame's SHA-256 was not computed)."""
+    sequence = result.sequence
+    if sequence is None:
+        return result.sha256
+    if not all(frame.sha256 for frame in sequence.frames):
+        return ""
+    digest = hashlib.sha256(f"{sequence.frame_rate}\x00{sequence.timecode}\x01".encode())
+    for number, frame in zip(sequence.numbers, sequence.frames, strict=True):
+        digest.update(f"{number}\x00{frame.sha256}\x01".encode())
+    return "sequence:" + digest.hexdigest()
 
 
 def references_key(report: Report, log: AiLog | None, cache: TraceCache) -> str:
