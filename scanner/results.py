@@ -468,7 +468,7 @@ class Results(Sequence[FileResult]):
         """Every file with its index, but the kept entries (``Brief.finished``): those that
         have a part in the AI-use log's own findings too when ``noted`` (what the gate's
         passes must look at; without them, what a catalog must write)."""
-        wanted: Iterable[int] = self._briefs.indexes(_unfinished)
+        wanted: Iterable[int] = self._briefs.indexes(unfinished)
         if noted and self._noted:
             wanted = sorted({*wanted, *self._noted})
         for index in wanted:
@@ -541,7 +541,8 @@ class Results(Sequence[FileResult]):
         return (tuple, (tuple(self),))
 
 
-def _unfinished(brief: Brief) -> bool:
+def unfinished(brief: Brief) -> bool:
+    """Whether a file is not a finished entry (it is judged in this run): a brief test."""
     return not brief.finished
 
 

@@ -45,7 +45,7 @@ from provscan.model import (
 )
 from provscan.paths import SOURCE, locate
 from provscan.policy import Policy
-from provscan.results import Brief, Entry, Results, briefs_of, items_of, looked_at
+from provscan.results import Entry, Results, briefs_of, items_of, looked_at, unfinished
 from provscan.rules import policy as pol
 from provscan.stages import gate_guidelines as guide
 from provscan.stages.gate_facts import means as _means
@@ -186,10 +186,6 @@ class _ByPath(Mapping[str, FileResult]):
 _RECENT = 256  # results read back and held for the next question
 
 
-def _unfinished(brief: Brief) -> bool:
-    return not brief.finished
-
-
 @dataclass(frozen=True, slots=True)
 class _Context:
     """What judging one file needs to know about the others and the run."""
@@ -215,7 +211,7 @@ def _judged(
     changes: dict[int, FileResult | Entry] = {}
     out: Results | list[FileResult] | None = None
     if isinstance(files, Results):
-        pending = sum(1 for _ in files.where(_unfinished))
+        pending = sum(1 for _ in files.where(unfinished))
         if pending > files.held or pending == len(files):
             out = Results(held=files.held)
     elif parts is not None:
