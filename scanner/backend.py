@@ -57,12 +57,14 @@ def open_backend(catalog: Path | None, dask: str | None, settings: Settings) -> 
         check_scheduler(dask)
     if catalog is None:
         return Backend(dask=dask or "")
-    from provscan.catalog.engine_id import code_fingerprint, detector_versions, engine_fingerprint
+    from provscan.catalog import engine_id as ids
     from provscan.catalog.scan import Stats
-    from provscan.catalog.store import Catalog
+    from provscan.catalog.store import Catalog, remembered_before_opening
 
-    opened = Catalog(catalog, engine_fingerprint(settings), detector_versions(),
-                     code_fingerprint())  # fmt: skip
+    memo = ids.CodeMemo(remembered_before_opening(catalog, ids.MEMO_PREFIX))
+    opened = Catalog(catalog, ids.engine_fingerprint(settings, memo), ids.detector_versions(),
+                     ids.code_fingerprint(memo))  # fmt: skip
+    opened.remember_all(memo.new)
     return Backend(catalog=opened, catalog_path=catalog, dask=dask or "", stats=Stats())
 
 

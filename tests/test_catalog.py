@@ -163,6 +163,45 @@ def test_other_engine_or_trust_settings_rescan(tmp_path: Path) -> None:
     other.close()
 
 
+def test_code_digests_are_kept_in_the_catalog_by_the_code_they_describe(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the CLI, a catalogued run keeps the digests of the analysis's and the trace's
+    code under the digest of every module's source, and the next run takes them from there
+    without parsing the code (the same engine, every file reused); other sources (another
+    version of provscan) work theirs out again."""
+    from provscan.catalog import engine_id
+
+    db, out = tmp_path / "a.db", tmp_path / "out.json"
+    cmd = ["scan", str(sample / "delivery"), "--catalog", str(db), "-f", "json", "-o", str(out)]
+
+    def run() -> tuple[dict[str, str], dict[str, Any]]:
+        result = runner.invoke(cli.app, cmd)
+        assert result.exit_code in (0, 1), result.output
+        with sqlite3.connect(db) as conn:
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        return meta, json.loads(out.read_text("utf-8"))["options"]["catalog"]
+
+    first, _ = run()
+    kept = {k: v for k, v in first.items() if k.startswith(engine_id.MEMO_PREFIX)}
+    assert sorted(k.rpartition(":")[2] for k in kept) == ["provscan.analysis",
+                                                          "provscan.stages.trace"]  # fmt: skip
+    assert kept == {k: engine_id.code_digest(tuple(k.rpartition(":")[2].split(",")))
+                    for k in kept}  # fmt: skip
+
+    def parsed(start: tuple[str, ...]) -> str:
+        raise AssertionError(f"{start} parsed again")
+
+    monkeypatch.setattr(engine_id, "code_digest", parsed)
+    again, stats = run()
+    assert again["engine"] == first["engine"] and stats["scanned"] == 0 and stats["reused"] > 10
+    monkeypatch.undo()
+    monkeypatch.setattr(engine_id, "_sources_digest", lambda: "another-version")
+    other, _ = run()
+    assert other["engine"] == first["engine"]  # the same code: the same digests, worked out
+    assert len([k for k in other if k.startswith(engine_id.MEMO_PREFIX)]) == 4
+
+
 def test_codec_round_trip_keeps_evidence() -> None:
     """A stored result decodes to the same report entry (findings, details, fingerprints)."""
     report = scan(FIXTURES / "files", Settings(identities=True))

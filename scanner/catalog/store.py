@@ -239,6 +239,17 @@ class Catalog:
         except sqlite3.DatabaseError as exc:
             raise CatalogError(f"{self.path}: not a usable catalog ({exc})") from None
 
+    def remembered_under(self, prefix: str) -> dict[str, str]:
+        """The meta values whose keys start with ``prefix``."""
+        return _under(self.conn, prefix)
+
+    def remember_all(self, values: dict[str, str]) -> None:
+        """Leave several values in the meta table, in one transaction (none: nothing)."""
+        if values:
+            with self.conn:
+                for key, value in values.items():
+                    self._set_meta(key, value)
+
     def remembered(self, key: str) -> str | None:
         """A value a run left in the catalog's meta table (None: never set)."""
         return self._meta(key)
@@ -545,6 +556,31 @@ def _values(root_id: int, row: Row, engine: str, stamp: str) -> tuple[object, ..
     return (root_id, row.rel, folder, ident.size, ident.mtime_ns, ident.inode, ident.dev,
             row.sha256, engine, row.kind, row.format, row.verdict, row.tool, row.evidence,
             stamp, stamp, stamp)  # fmt: skip
+
+
+def remembered_before_opening(path: Path, prefix: str) -> dict[str, str]:
+    """The meta values under ``prefix`` of the catalog at ``path``, read without opening it
+    as a catalog (what opening it needs; nothing when there is no such file or it cannot be
+    read: opening it then says why)."""
+    if not path.is_file():
+        return {}
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return {}
+    try:
+        return _under(conn, prefix)
+    except sqlite3.Error:
+        return {}
+    finally:
+        conn.close()
+
+
+def _under(conn: sqlite3.Connection, prefix: str) -> dict[str, str]:
+    # (keys in [prefix, prefix + U+10FFFF): a range of the primary key, no LIKE escaping)
+    rows = conn.execute("SELECT key, value FROM meta WHERE key >= ? AND key < ?",
+                        (prefix, prefix + "\U0010ffff"))  # fmt: skip
+    return {str(key): str(value) for key, value in rows}
 
 
 def _connect(path: Path) -> sqlite3.Connection:

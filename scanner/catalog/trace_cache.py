@@ -7,11 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from functools import cache
 from importlib import metadata
 
 from provscan.catalog.codec import finding_from_list, finding_to_list
-from provscan.catalog.engine_id import code_digest
+from provscan.catalog.engine_id import MEMO_PREFIX, CodeMemo
 from provscan.catalog.store import Catalog
 from provscan.model import Finding
 from provscan.trace.worker import ReferenceSpec
@@ -23,13 +22,14 @@ class TraceCache:
     finished entries are not kept either, so the next run searches them again."""
 
     def __init__(self, catalog: Catalog) -> None:
-        self.conn = catalog.conn
+        self.conn, self.catalog = catalog.conn, catalog
         self.unsettled: set[str] = set()
+        self._code = ""
 
     def references_key(self, specs: Sequence[ReferenceSpec], sha_of: Callable[[str], str]) -> str:
         """What the answers depend on: every reference (name, content or pHash, entry) and
         the trace's own code and OpenCV."""
-        digest = hashlib.blake2b(_trace_code().encode(), digest_size=16)
+        digest = hashlib.blake2b(self._trace_code().encode(), digest_size=16)
         for spec in sorted(specs, key=lambda s: s.name):
             identity = spec.phash or sha_of(spec.name) or f"unhashed:{spec.path}"
             line = f"{spec.name}\x00{identity}\x00{spec.phash_max_distance}\x00{spec.entry}\x01"
@@ -54,19 +54,23 @@ class TraceCache:
                 "INSERT OR REPLACE INTO trace_cache (refs_key, sha256, kind, findings) "
                 "VALUES (?, ?, ?, ?)", (key, sha256, kind, text))  # fmt: skip
 
+    def _trace_code(self) -> str:
+        """What a stored answer was made by: the trace's code (worked out once per version
+        of the code: see CodeMemo) and the libraries it decodes and matches with."""
+        if not self._code:
+            memo = CodeMemo(self.catalog.remembered_under(MEMO_PREFIX))
+            digest = hashlib.blake2b(digest_size=16)
+            digest.update(memo.digest(TRACE).encode())
+            for name in ("opencv-python-headless", "av", "numpy"):
+                try:
+                    digest.update(metadata.version(name).encode())
+                except metadata.PackageNotFoundError:
+                    digest.update(b"absent")
+            self.catalog.remember_all(memo.new)
+            self._code = digest.hexdigest()
+        return self._code
+
 
 # What a stored answer was made by: the trace stage that turns searches into findings, and
 # with it (from the import graph) the search worker and every module either runs.
 TRACE = ("provscan.stages.trace",)
-
-
-@cache
-def _trace_code() -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(code_digest(TRACE).encode())
-    for name in ("opencv-python-headless", "av", "numpy"):
-        try:
-            digest.update(metadata.version(name).encode())
-        except metadata.PackageNotFoundError:
-            digest.update(b"absent")
-    return digest.hexdigest()
