@@ -489,20 +489,21 @@ class Results(Sequence[FileResult]):
         for index in range(len(self)):
             yield self._item(index)
 
-    def lines(self, line_of: Callable[[FileResult], str]) -> Iterator[str]:
-        """Every file's report line, in order: a finished entry's text as it was kept (a
-        spilled one sliced from its record: no entry or brief is made), ``line_of`` of a
-        result."""
+    def kept_lines(self) -> Iterator[str | FileResult]:
+        """Every file in order: a finished entry as its report text as it was kept (a
+        spilled one sliced from its record: no entry or brief is made), another as its
+        result (for the caller to write)."""
         held = len(self._records)
         for index in range(len(self)):
             if index < held or index in self._replaced:
                 item = self._item(index)
-                yield item.line if isinstance(item, Entry) else line_of(item)
+                yield item.line if isinstance(item, Entry) else item
                 continue
             assert self._spool is not None  # a spilled record was written to it
             data = self._spool.read(self._spilled[index - held])
             if data[:1] == _RESULT:
-                yield line_of(pickle.loads(data[1:]))
+                result: FileResult = pickle.loads(data[1:])
+                yield result
                 continue
             size = _ENTRY_HEAD.unpack_from(data, 1)[7]
             start = 1 + _ENTRY_HEAD.size
@@ -599,12 +600,12 @@ def looked_at(
     return enumerate(files)
 
 
-def lines_of(files: Sequence[FileResult], line_of: Callable[[FileResult], str]) -> Iterator[str]:
-    """Every file's report line, in order (see Results.lines; ``line_of`` of each other
-    result)."""
+def kept_lines(files: Sequence[FileResult]) -> Iterator[str | FileResult]:
+    """Every file in order: a finished entry's kept report text, another's result (see
+    Results.kept_lines)."""
     if isinstance(files, Results):
-        return files.lines(line_of)
-    return (line_of(result) for result in files)
+        return files.kept_lines()
+    return iter(files)
 
 
 def items_of(files: Sequence[FileResult]) -> Iterator[FileResult | Entry]:

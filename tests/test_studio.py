@@ -221,6 +221,49 @@ def test_every_report_format_shows_the_sequence_once(tmp_path: Path) -> None:
     assert page.count('class="sequence"') == 2 and page.count("data:image/") >= 2
 
 
+def test_a_long_sequence_is_written_in_pieces_and_lists_every_frame(tmp_path: Path) -> None:
+    """A 1,500-frame shot: the JSON report lists every frame, as its whole-report form does,
+    in chunks far smaller than the sequence's line (a reel's line is never one string); the
+    HTML card lists 400 frames and counts the rest; the text names the shot once."""
+    import datetime as dt
+
+    from provscan.limits import Limits
+    from provscan.model import Settings
+    from provscan.pipeline import check_delivery
+    from provscan.policy import DEFAULT_POLICY
+    from provscan.report.to_json import iter_chunks, to_dict
+
+    shot = tmp_path / "sh030"
+    shot.mkdir()
+    frame = (STUDIO / "vfx" / "sh020" / "sh020_gen.1001.exr").read_bytes()
+    for number in range(1, 1501):
+        (shot / f"sh030_gen.{number:05d}.exr").write_bytes(frame)
+    out, page = tmp_path / "r.json", tmp_path / "r.html"
+    for path in (out, page):
+        result = runner.invoke(cli.app, ["scan", str(shot), "--no-trace", "-o", str(path)])
+        assert result.exit_code == 1, result.output
+    (entry,) = json.loads(out.read_text())["files"]
+    frames = entry["sequence"]["frames"]
+    assert entry["sequence"]["count"] == len(frames) == 1500 and frames[-1]["frame"] == 1500
+    assert {f["verdict"] for f in frames} == {"ai-generated"}
+    line = next(t for t in out.read_text().splitlines() if "sh030_gen.#####.exr" in t)
+    report = check_delivery(
+        shot,
+        log=None,
+        policy=DEFAULT_POLICY,
+        settings=Settings(),
+        limits=Limits(jobs=2),
+        today=dt.date(2026, 12, 1),
+        trace=False,
+    )
+    assert json.loads(out.read_text())["files"] == to_dict(report)["files"]
+    assert max(len(chunk) for chunk in iter_chunks(report)) < len(line) / 2
+    html = page.read_text()
+    assert "Frames (1500)" in html and "and 1100 more frames" in html
+    text = runner.invoke(cli.app, ["scan", str(shot), "--no-trace"]).stdout
+    assert text.count("sh030_gen.#####.exr") == 1 and "1500 frames 1-1500" in text
+
+
 def test_the_trace_finds_an_ai_still_in_a_dpx_reel_by_frame_and_timecode(tmp_path: Path) -> None:
     """An AI still cut into a DPX reel is found as in a video: frame numbers, time codes."""
     delivery = tmp_path / "delivery"

@@ -31,7 +31,7 @@ class Decision:
 def decisions(report: Report, base: Path | None = None) -> Iterator[Decision]:
     """Every finding at gate fail or warn, files first (in report order), then the log's,
     then the delivery's; paths relative to ``base`` (default: the current folder)."""
-    data = to_dict(report)
+    data = to_dict(report, frames=0)
     paths = relative_paths(report, base)
     for entry in data["files"]:
         for finding in entry["findings"]:

@@ -27,21 +27,22 @@ def sequence_block(entry: dict[str, Any]) -> str:
         items = "".join(f"<li>frame {d['frame']}: {esc(d['why'])}</li>"
                         for d in sequence["differing"][:40])  # fmt: skip
         parts.append(f"<p><strong>Frames that differ</strong></p><ul>{items}</ul>")
-    parts.append(_frames(sequence["frames"]))
+    parts.append(_frames(sequence["frames"], sequence["count"]))
     parts.append("</section>")
     return "".join(parts)
 
 
-def _frames(frames: list[dict[str, Any]]) -> str:
-    """A folded table of the frames: number, path, own verdict, own findings."""
+def _frames(frames: list[dict[str, Any]], count: int) -> str:
+    """A folded table of the first frames (of ``count``): number, path, own verdict, own
+    findings."""
     rows = []
     for frame in frames[:MAX_ROWS]:
         verdict = VERDICT_TITLES.get(frame["verdict"], frame["verdict"])
         own = sorted({f["rule"] for f in frame["findings"] if f["severity"] != "info"})
         rows.append(f"<tr><td>{frame['frame']}</td><td>{esc(frame['path'])}</td>"
                     f"<td>{esc(verdict)}</td><td>{esc(' '.join(own))}</td></tr>")  # fmt: skip
-    more = len(frames) - MAX_ROWS
+    more = count - min(len(frames), MAX_ROWS)
     tail = f"<p>and {more} more frames (the JSON report lists each)</p>" if more > 0 else ""
-    return (f"<details><summary>Frames ({len(frames)})</summary><table><thead><tr>"
+    return (f"<details><summary>Frames ({count})</summary><table><thead><tr>"
             "<th>frame</th><th>file</th><th>verdict</th><th>findings</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>{tail}</details>")  # fmt: skip

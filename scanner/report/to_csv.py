@@ -46,7 +46,7 @@ def iter_chunks(report: Report) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
-    data = {**run_dict(report), "files": file_dicts(report),
+    data = {**run_dict(report), "files": file_dicts(report, frames=0),
             "log_findings": [finding_dict(f) for f in report.log_findings],
             "delivery_findings": [finding_dict(f) for f in report.delivery_findings]}  # fmt: skip
     for row in rows(data):

@@ -22,14 +22,14 @@ from provscan.pictures.job import Picture
 from provscan.report.facts import VERDICT_TITLES
 from provscan.report.html_cuts import edits
 from provscan.report.html_parts import GATE_WORDS, anchor, card, esc, folder_of
-from provscan.report.html_sequence import sequence_block
+from provscan.report.html_sequence import MAX_ROWS, sequence_block
 from provscan.report.to_json import to_dict
 
 
 def render(report: Report, pictures: Mapping[str, Picture] | None = None) -> str:
     """The whole page; ``pictures`` from :func:`provscan.pictures.plan.report_pictures`
     (without them the cards say there is no picture)."""
-    data = to_dict(report)
+    data = to_dict(report, frames=MAX_ROWS)
     pics = pictures or {}
     with_findings = [f for f in data["files"] if f["findings"]]
     without = [f for f in data["files"] if not f["findings"]]

@@ -8,8 +8,9 @@ Stable core for scripts: ``schema_version``, ``files[].path``, ``files[].verdict
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from provscan.model import (
@@ -22,7 +23,7 @@ from provscan.model import (
     Source,
     Verdict,
 )
-from provscan.results import Entry, counts_of, items_of, lines_of
+from provscan.results import Entry, counts_of, items_of, kept_lines
 
 SCHEMA_VERSION = "1.6"  # 1.1 added the gate (gate, approval, matched_by, final, log, policy);
 # 1.2 added files[].role, options (sources, trace summary) and the trace findings (TRC);
@@ -34,34 +35,56 @@ SCHEMA_VERSION = "1.6"  # 1.1 added the gate (gate, approval, matched_by, final,
 # frame sequence as one item: pattern, first, last, count, gaps, differing, frames[])
 
 
-def to_dict(report: Report) -> dict[str, Any]:
+def to_dict(report: Report, frames: int | None = None) -> dict[str, Any]:
     """The report as plain JSON-ready data (every file at once: the streaming renderers use
-    :func:`run_dict` and :func:`file_dicts` instead)."""
+    :func:`run_dict` and :func:`file_dicts` instead); ``frames``: see :func:`file_dict`."""
     return {
         **_run(report),
-        "files": list(file_dicts(report)),
+        "files": list(file_dicts(report, frames)),
         "log_findings": [finding_dict(f) for f in report.log_findings],
         "delivery_findings": [finding_dict(f) for f in report.delivery_findings],
         "skipped": [skipped_dict(s) for s in report.skipped],
     }
 
 
-def file_dicts(report: Report) -> Iterator[dict[str, Any]]:
+def file_dicts(report: Report, frames: int | None = None) -> Iterator[dict[str, Any]]:
     """Each file's entry, in order, one at a time (a finished entry a catalog kept is parsed
-    from its JSON text)."""
+    from its JSON text); ``frames``: see :func:`file_dict`."""
     for item in items_of(report.files):
-        yield json.loads(item.line) if isinstance(item, Entry) else file_dict(item)
+        yield json.loads(item.line) if isinstance(item, Entry) else file_dict(item, frames)
 
 
-def file_lines(report: Report) -> Iterator[str]:
-    """Each file's entry as the JSON report writes it (compact, one line), in order; a
-    finished entry a catalog kept is written as it was kept."""
-    return lines_of(report.files, file_json)
+def file_lines(report: Report) -> Iterator[Iterable[str]]:
+    """Each file's entry as the JSON report writes it (compact, one line), in order, as the
+    pieces of its line (see file_pieces); a finished entry a catalog kept is written as it
+    was kept."""
+    for item in kept_lines(report.files):
+        yield (item,) if isinstance(item, str) else file_pieces(item)
 
 
 def file_json(result: FileResult) -> str:
     """One file's entry as the JSON report writes it."""
     return _dumps(file_dict(result))
+
+
+def file_pieces(result: FileResult) -> Iterator[str]:
+    """:func:`file_json` in pieces: a frame sequence's frames one at a time (its line is as
+    long as its frames are many: a reel's hundred thousand frames are not one string)."""
+    sequence = result.sequence
+    if sequence is None:
+        yield file_json(result)
+        return
+    entry = _file_entry(result)
+    entry["sequence"] = sequence_dict(sequence, entry, frames=0)
+    text = _dumps(entry)  # ends with the frames: "sequence" is the last member, "frames" its
+    assert text.endswith(_NO_FRAMES)
+    yield text[: -len(_NO_FRAMES)] + '"frames": ['
+    for index, frame in enumerate(_frame_dicts(sequence, entry)):
+        yield (", " if index else "") + _dumps(frame)
+    yield "]}}"
+
+
+_NO_FRAMES = '"frames": []}}'
 
 
 def run_dict(report: Report) -> dict[str, Any]:
@@ -118,23 +141,27 @@ def skipped_dict(skipped: Skipped) -> dict[str, str]:
     return {"path": skipped.path, "pattern": skipped.pattern, "by": skipped.by}
 
 
-def file_dict(result: FileResult) -> dict[str, Any]:
-    """One file's entry (a frame sequence's with its ``sequence``: each frame's own entry)."""
+def file_dict(result: FileResult, frames: int | None = None) -> dict[str, Any]:
+    """One file's entry (a frame sequence's with its ``sequence``: each frame's own entry,
+    or only the first ``frames`` for a renderer that shows no more: a reel's hundred
+    thousand frames' entries would take a gigabyte)."""
     entry = _file_entry(result)
     if result.sequence is not None:
-        entry["sequence"] = sequence_dict(result.sequence, entry)
+        entry["sequence"] = sequence_dict(result.sequence, entry, frames)
     return entry
 
 
 _JUDGED_WHOLE = ("gate", "final", "role", "approval", "matched_by")
 
 
-def sequence_dict(sequence: FrameSequence, whole: dict[str, Any]) -> dict[str, Any]:
+def sequence_dict(
+    sequence: FrameSequence, whole: dict[str, Any], frames: int | None = None
+) -> dict[str, Any]:
     """A frame sequence: pattern, range, gaps, the frames that differ, and every frame (its
-    number and its own entry, so a frame stays addressable by path). A frame's verdict and
-    findings are its own; its gate and approval are its sequence's (``whole``), which is
-    judged as one deliverable."""
-    judged = {key: whole[key] for key in _JUDGED_WHOLE}
+    number and its own entry, so a frame stays addressable by path; only the first
+    ``frames`` when a renderer needs no more: ``count`` says how many there are). A frame's
+    verdict and findings are its own; its gate and approval are its sequence's (``whole``),
+    which is judged as one deliverable."""
     return {
         "pattern": sequence.pattern,
         "first": sequence.first,
@@ -145,9 +172,14 @@ def sequence_dict(sequence: FrameSequence, whole: dict[str, Any]) -> dict[str, A
         "differing": [{"frame": n, "why": why} for n, why in sequence.differing],
         "timecode": sequence.timecode or None,
         "frame_rate": sequence.frame_rate or None,
-        "frames": [{"frame": n, **_file_entry(frame), **judged}
-                   for n, frame in zip(sequence.numbers, sequence.frames, strict=True)],
-    }  # fmt: skip
+        "frames": list(itertools.islice(_frame_dicts(sequence, whole), frames)),
+    }
+
+
+def _frame_dicts(sequence: FrameSequence, whole: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    judged = {key: whole[key] for key in _JUDGED_WHOLE}
+    for number, frame in zip(sequence.numbers, sequence.frames, strict=True):
+        yield {"frame": number, **_file_entry(frame), **judged}
 
 
 def _file_entry(result: FileResult) -> dict[str, Any]:
@@ -212,27 +244,27 @@ def iter_chunks(report: Report) -> Iterator[str]:
 
 
 def _array(key: str, items: Iterator[dict[str, Any]]) -> Iterator[str]:
-    return _texts(key, (_dumps(item) for item in items))
+    return _texts(key, ((_dumps(item),) for item in items))
 
 
-def _texts(key: str, texts: Iterator[str]) -> Iterator[str]:
-    """The member ``key``, an array of ``texts``, in pieces of up to _JOINED texts each (one
-    write per piece, not per file)."""
-    first = next(texts, None)
-    if first is None:
-        yield f',\n  "{key}": []'
-        return
-    pieces = [f',\n  "{key}": [\n    ', first]
+def _texts(key: str, texts: Iterator[Iterable[str]]) -> Iterator[str]:
+    """The member ``key``, an array of texts (each given in pieces), in chunks of up to
+    _JOINED pieces (one write per chunk, not per file; a long text in several)."""
+    chunk: list[str] = []
+    empty = True
     for text in texts:
-        pieces += (",\n    ", text)
-        if len(pieces) >= _JOINED:
-            yield "".join(pieces)
-            pieces.clear()
-    pieces.append("\n  ]")
-    yield "".join(pieces)
+        chunk.append(f',\n  "{key}": [\n    ' if empty else ",\n    ")
+        empty = False
+        for piece in text:
+            chunk.append(piece)
+            if len(chunk) >= _JOINED:
+                yield "".join(chunk)
+                chunk.clear()
+    chunk.append(f',\n  "{key}": []' if empty else "\n  ]")
+    yield "".join(chunk)
 
 
-_JOINED = 512  # texts and separators joined into one piece of the output
+_JOINED = 512  # pieces of text joined into one chunk of the output
 
 
 def _dumps(value: Any, indent: int | None = None) -> str:

@@ -77,7 +77,7 @@ def iter_chunks(report: Report) -> Iterator[str]:
     ET.indent(root)
     head, tail = ET.tostring(root, encoding="unicode").split(f"<{_PLACE} />")
     yield head
-    cases = itertools.chain((_file_case(entry) for entry in file_dicts(report)), whole)
+    cases = itertools.chain((_file_case(entry) for entry in file_dicts(report, frames=0)), whole)
     for number, case in enumerate(cases):
         yield ("\n    " if number else "") + _case_xml(case)
     yield tail + "\n"

@@ -57,7 +57,7 @@ def render(report: Report, *, base: Path | None = None, info: bool = True) -> st
 def to_sarif(report: Report, *, base: Path | None = None, info: bool = True) -> dict[str, Any]:
     """The SARIF log as plain JSON-ready data: URIs relative to ``base`` when given (else to
     the scan root); results of level note only with ``info``."""
-    data = to_dict(report)
+    data = to_dict(report, frames=0)
     if base is not None:
         _rebase(data, relative_paths(report, base))
     located = [item for item in _located(data) if info or _kept(item[2])]

@@ -94,7 +94,7 @@ def iter_chunks(report: Report, *, color: bool = False, show: str = "all") -> It
     briefs = briefs_of(report.files)
     shown = [b for b in briefs if b.gate.value in gates] if show != "all" else briefs
     columns = _columns(shown) if color else (0, 0, 0)
-    for entry in file_dicts(report):
+    for entry in file_dicts(report, frames=0):
         if entry["gate"] in gates:
             yield "".join(line + "\n" for line in _file_lines(_focused(entry, show), style,
                                                                columns))  # fmt: skip

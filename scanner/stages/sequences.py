@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
 
+from provscan.compact import Compactor
 from provscan.findings import make_finding
 from provscan.model import Evidence, FileResult, Finding, FrameSequence, Report, evolve
 from provscan.paths import SOURCE
@@ -56,9 +57,11 @@ def group_sequences(report: Report, groups: Groups | None = None) -> Report:
     if not groups:
         return report
     at: dict[int, FileResult | None] = {}
+    compactor = Compactor()  # (frames read back from disk share their equal evidence again)
     for key, members in groups.items():
         members.sort(key=lambda m: (m[1], briefs[m[0]].path))
-        frames = [_Frame(number, digits, files[index]) for index, number, digits in members]
+        frames = [_Frame(number, digits, compactor.result(files[index]))
+                  for index, number, digits in members]  # fmt: skip
         at[members[0][0]] = build(key[0] + key[1], key[2], frames)
         at.update((index, None) for index, _, _ in members[1:])
     if isinstance(files, Results):
