@@ -296,14 +296,8 @@ class _Briefs(Sequence[Brief]):
         hits = {bisect_right(self.ends, m.start()) for m in pattern.finditer(self.paths)}
         hits.update(self.moved)
         for index in sorted(hits):
-            if index < len(self.codes) and pattern.search(self._path_bytes(index)):
+            if pattern.search(self.path(index).encode("utf-8", "surrogatepass")):
                 yield index
-
-    def _path_bytes(self, index: int) -> bytes:
-        moved = self.moved.get(index)
-        if moved is not None:
-            return moved.encode("utf-8", "surrogatepass")
-        return bytes(self.paths[self.ends[index - 1] if index else 0 : self.ends[index]])
 
     def copy(self) -> _Briefs:
         """An independent copy."""
